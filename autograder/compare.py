@@ -1,0 +1,112 @@
+"""Compare one output of a student's function with the reference's: the numerics of grading.
+
+Owns: the norm-wise relative error ‖s − r‖ / (‖s‖ + ‖r‖) over a whole (possibly nested)
+output, and the checks that come before it — type, structure, shape, dtype, NaN/inf.  A
+verdict carries a problem *code* and its parameters; wording is feedback's job.
+Used both by the grader (trusted side) and by the notebook self-check.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    code: str  # "ok" | "value" | "shape" | "dtype" | "nonfinite" | "type" | "keys" | "length"
+    error: float | None = None  # relative error, when values could be compared
+    params: dict = field(default_factory=dict)
+
+
+def relative_error(student: np.ndarray, reference: np.ndarray) -> float:
+    """‖s − r‖ / (‖s‖ + ‖r‖); 0 when both are zero.  Bounded by 1 for any s ≠ −r·c."""
+    s = np.asarray(student, dtype=np.float64).ravel()
+    r = np.asarray(reference, dtype=np.float64).ravel()
+    denom = np.linalg.norm(s) + np.linalg.norm(r)
+    if denom == 0.0:
+        return 0.0
+    return float(np.linalg.norm(s - r) / denom)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, np.ndarray) or isinstance(value, (int, float, bool, np.generic)):
+        return "array"
+    if isinstance(value, dict):
+        return "dict"
+    if isinstance(value, (list, tuple)):
+        return "list"
+    if isinstance(value, str):
+        return "str"
+    if value is None:
+        return "none"
+    return type(value).__name__
+
+
+def _leaves(student: Any, reference: Any, path: str = ""):
+    """Pair up array leaves; yield (path, s, r) or a failing Verdict for a structural mismatch."""
+    kind_s, kind_r = _kind(student), _kind(reference)
+    if kind_s != kind_r:
+        got = student.get("$bad", "object") if isinstance(student, dict) and "$bad" in student else kind_s
+        yield Verdict(False, "type", params={"path": path, "got": got, "expected": kind_r})
+    elif kind_r == "dict":
+        if set(student) != set(reference):
+            yield Verdict(False, "keys", params={"path": path, "missing": sorted(set(reference) - set(student)),
+                                                 "extra": sorted(map(str, set(student) - set(reference)))})
+            return
+        for key in reference:
+            yield from _leaves(student[key], reference[key], f"{path}[{key!r}]")
+    elif kind_r == "list":
+        if len(student) != len(reference):
+            yield Verdict(False, "length", params={"path": path, "got": len(student), "expected": len(reference)})
+            return
+        for i, (s, r) in enumerate(zip(student, reference)):
+            yield from _leaves(s, r, f"{path}[{i}]")
+    elif kind_r == "array":
+        yield path, np.asarray(student), np.asarray(reference)
+    elif student != reference:
+        yield Verdict(False, "value", error=1.0, params={"path": path})
+
+
+def _dtype_problem(s: np.ndarray, r: np.ndarray) -> str | None:
+    if r.dtype.kind == "f":
+        return None if s.dtype == np.float64 else "float64"
+    if r.dtype.kind in "iu":
+        return None if s.dtype.kind in "iu" else "integer"
+    if r.dtype.kind == "b":
+        return None if s.dtype.kind == "b" else "bool"
+    return None
+
+
+def compare(student: Any, reference: Any, tolerance: float) -> Verdict:
+    """Verdict for one graded output (an array, a scalar, or a dict/list of them)."""
+    pairs = []
+    for leaf in _leaves(student, reference):
+        if isinstance(leaf, Verdict):
+            return leaf
+        path, s, r = leaf
+        if s.shape != r.shape:
+            return Verdict(False, "shape", params={"path": path, "got": list(s.shape), "expected": list(r.shape)})
+        expected_dtype = _dtype_problem(s, r)
+        if expected_dtype:
+            return Verdict(False, "dtype", params={"path": path, "got": str(s.dtype), "expected": expected_dtype})
+        if s.dtype.kind == "f" and not np.all(np.isfinite(s)):
+            bad = int(np.size(s) - np.count_nonzero(np.isfinite(s)))
+            return Verdict(False, "nonfinite", params={"path": path, "count": bad})
+        pairs.append((s, r))
+    if not pairs:
+        return Verdict(True, "ok", error=0.0)
+    exact = [(s, r) for s, r in pairs if r.dtype.kind != "f"]
+    for s, r in exact:  # token ids, masks: nothing is "close" about a wrong integer
+        if not np.array_equal(s, r):
+            return Verdict(False, "value", error=1.0, params={"tolerance": 0, "mismatches": int(np.sum(s != r))})
+    floats = [(s, r) for s, r in pairs if r.dtype.kind == "f"]
+    if not floats:
+        return Verdict(True, "ok", error=0.0)
+    error = relative_error(np.concatenate([s.ravel() for s, _ in floats]),
+                           np.concatenate([r.ravel() for _, r in floats]))
+    if error <= tolerance:
+        return Verdict(True, "ok", error=error)
+    return Verdict(False, "value", error=error, params={"tolerance": tolerance})

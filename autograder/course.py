@@ -1,0 +1,359 @@
+"""Load and validate ``course.yaml``: the one source of points, tolerances, limits and input specs.
+
+Owns: parsing (pyyaml), schema validation (jsonschema, ``course.schema.json``), the
+cross-reference checks a schema cannot express, and the immutable :class:`Course` the rest
+of the engine reads.  Every error names the file, the line, the key and a fix.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+SCHEMA_PATH = Path(__file__).with_name("course.schema.json")
+CACHE_OUTPUT = "cache"  # a forward's cache is the student's own object: never graded
+
+
+class CourseError(Exception):
+    """course.yaml cannot be used; ``str()`` lists every problem, one per line."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Limits:
+    call_seconds: float
+    load_seconds: float
+    submission_seconds: float
+    memory_mb: int
+    processes: int
+    file_mb: int
+
+
+@dataclass(frozen=True)
+class Item:
+    """One rubric item: an output of a graded function."""
+
+    id: str
+    function: str
+    output: str
+    points: float
+    tolerance: float
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    name: str
+    assignment: str
+    inputs: dict[str, dict]  # ordered: the order is the call's positional order
+    returns: tuple[str, ...]
+    items: tuple[Item, ...]
+    through: str | None
+    cases: int
+    dims: dict[str, tuple[int, int]]
+    distinct: tuple[tuple[str, ...], ...]
+    call_seconds: float
+    description: str = ""
+
+    @property
+    def args(self) -> tuple[str, ...]:
+        return tuple(self.inputs)
+
+    @property
+    def max_score(self) -> float:
+        return sum(item.points for item in self.items)
+
+
+@dataclass(frozen=True)
+class Assignment:
+    id: str
+    notebook: str
+    title: str
+    title_ko: str
+    functions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Course:
+    path: Path
+    id: str
+    title: str
+    language: str
+    gru_form: str
+    tolerance: float
+    mutation_penalty: float
+    self_consistency_credit: float
+    limits: Limits
+    assignments: dict[str, Assignment]
+    functions: dict[str, FunctionSpec]
+    digest: str = field(repr=False)  # sha256 of the file: part of every resume fingerprint
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+    def functions_of(self, assignment_id: str) -> list[FunctionSpec]:
+        return [self.functions[name] for name in self.assignments[assignment_id].functions]
+
+    def max_score(self, assignment_id: str) -> float:
+        return sum(f.max_score for f in self.functions_of(assignment_id))
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _line_index(node: yaml.Node, path: tuple = (), index: dict | None = None) -> dict:
+    """Map every key path of the YAML document to its 1-based line (for error messages)."""
+    index = {} if index is None else index
+    index[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            sub = path + (key_node.value,)
+            index[sub] = key_node.start_mark.line + 1
+            _line_index(value_node, sub, index)
+            index[sub] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _line_index(item, path + (i,), index)
+    return index
+
+
+def _line_of(lines: dict, path: tuple) -> int:
+    while path not in lines and path:
+        path = path[:-1]
+    return lines.get(path, 1)
+
+
+def _fix_for(error: jsonschema.ValidationError) -> str:
+    v = error.validator
+    if v == "type":
+        return f"use a value of type {error.validator_value}"
+    if v == "enum":
+        return "use one of: " + ", ".join(map(str, error.validator_value))
+    if v == "required":
+        missing = re.findall(r"'([^']+)' is a required property", error.message)
+        return f"add the key '{missing[0]}'" if missing else "add the missing key"
+    if v == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        return "remove or rename the key" + (f" (allowed: {', '.join(allowed)})" if allowed else "")
+    if v in ("minimum", "exclusiveMinimum"):
+        return f"use a value above {'or equal to ' if v == 'minimum' else ''}{error.validator_value}"
+    if v in ("maximum", "exclusiveMaximum"):
+        return f"use a value below {'or equal to ' if v == 'maximum' else ''}{error.validator_value}"
+    if v == "pattern":
+        return f"match the pattern {error.validator_value}"
+    if v == "oneOf":
+        return ("an input spec needs exactly one of: shape (random array), value, choice, "
+                "dict, list+item, like (upstream gradient), from (a forward output)")
+    if v in ("minItems", "maxItems", "minProperties"):
+        return f"check the number of entries ({v} {error.validator_value})"
+    return "see autograder/course.schema.json"
+
+
+def _dotted(path) -> str:
+    return ".".join(str(p) for p in path) or "(top level)"
+
+
+def _parse(path: Path) -> tuple[dict, dict, bytes]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CourseError([f"{path}: cannot read the course file ({exc.strerror}); "
+                           "fix: pass --course PATH to an existing course.yaml"]) from None
+    try:
+        text = raw.decode("utf-8")
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except UnicodeDecodeError as exc:
+        raise CourseError([f"{path}: not UTF-8 ({exc.reason}); fix: save the file as UTF-8"]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        raise CourseError([f"{path}:{line}: YAML syntax error: {getattr(exc, 'problem', exc)}; "
+                           "fix: check indentation and quoting on that line"]) from None
+    if node is None or not isinstance(data, dict):
+        raise CourseError([f"{path}:1: the course file must be a YAML mapping; "
+                           "fix: start from the course.yaml shipped with RNN Lab"])
+    return data, _line_index(node), raw
+
+
+def _schema_problems(path: Path, data: dict, lines: dict) -> list[str]:
+    schema = json.loads(SCHEMA_PATH.read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    problems = []
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+        where = tuple(error.absolute_path)
+        key = where
+        if error.validator == "additionalProperties":
+            extra = re.findall(r"'([^']+)' was unexpected", error.message)
+            key = where + (extra[0],) if extra else where
+        problems.append(f"{path}:{_line_of(lines, key)}: {_dotted(key)}: {error.message}; "
+                        f"fix: {_fix_for(error)}")
+    return problems
+
+
+# ------------------------------------------------------------------ cross-references
+
+
+def _spec_refs(spec: dict, where: tuple):
+    """Yield (kind, name, where) for every dim, like- and from-reference inside an input spec."""
+    for entry in spec.get("shape", []):
+        if isinstance(entry, str):
+            yield "dim", entry.split("*")[-1], where + ("shape",)
+    for key in ("tokens", "list"):
+        if key in spec:
+            yield "dim", spec[key], where + (key,)
+    for key in ("like", "from"):
+        if key in spec:
+            yield key, spec[key], where + (key,)
+    for key, sub in spec.get("dict", {}).items():
+        yield from _spec_refs(sub, where + ("dict", key))
+    for key in ("item", "first"):
+        if key in spec:
+            yield from _spec_refs(spec[key], where + (key,))
+
+
+def _semantic_problems(path: Path, data: dict, lines: dict) -> list[str]:
+    problems = []
+
+    def say(where: tuple, message: str, fix: str):
+        problems.append(f"{path}:{_line_of(lines, where)}: {_dotted(where)}: {message}; fix: {fix}")
+
+    assignment_ids = [a["id"] for a in data["assignments"]]
+    for i, aid in enumerate(assignment_ids):
+        if assignment_ids.index(aid) != i:
+            say(("assignments", i, "id"), f"assignment '{aid}' is listed twice", "give each assignment its own id")
+    global_dims = set(data["grading"]["dims"])
+    functions = data["functions"]
+    for name, fn in functions.items():
+        here = ("functions", name)
+        if fn["assignment"] not in assignment_ids:
+            say(here + ("assignment",), f"unknown assignment '{fn['assignment']}'",
+                "use one of: " + ", ".join(assignment_ids))
+        dims = global_dims | set(fn.get("dims", {}))
+        forward = functions.get(fn.get("through"))
+        if "through" in fn and forward is None:
+            say(here + ("through",), f"'{fn['through']}' is not a graded function",
+                "name the forward this backward is graded through")
+        elif forward is not None and "through" in forward:
+            say(here + ("through",), f"'{fn['through']}' is itself graded through another function",
+                "chain only one level: a backward goes through a forward")
+        for arg, spec in fn["inputs"].items():
+            for kind, ref, where in _spec_refs(spec, here + ("inputs", arg)):
+                if kind == "dim" and ref not in dims:
+                    say(where, f"size '{ref}' is not defined", f"add {ref} to grading.dims or this function's dims")
+                elif kind in ("like", "from"):
+                    if forward is None:
+                        say(where, f"'{kind}' needs a 'through' forward", "add through: <forward function>")
+                    elif ref not in forward["returns"]:
+                        say(where, f"'{ref}' is not an output of {fn['through']}",
+                            "use one of: " + ", ".join(forward["returns"]))
+        for out in fn["points"]:
+            if out not in fn["returns"]:
+                say(here + ("points", out), f"'{out}' is not one of the returned values",
+                    "use one of: " + ", ".join(r for r in fn["returns"] if r != CACHE_OUTPUT))
+            elif out == CACHE_OUTPUT:
+                say(here + ("points", out), "the cache is the student's own object and is never graded",
+                    "remove this entry")
+        for out in fn.get("tolerance", {}):
+            if out not in fn["points"]:
+                say(here + ("tolerance", out), f"'{out}' has a tolerance but no points", "add it to points or remove it")
+    return problems
+
+
+# ----------------------------------------------------------------------- building
+
+
+def _dims(raw: dict) -> dict[str, tuple[int, int]]:
+    return {k: (int(v[0]), int(v[1])) for k, v in raw.items()}
+
+
+def _build(path: Path, data: dict, raw: bytes) -> Course:
+    grading = data["grading"]
+    limits = grading["limits"]
+    default_tol = float(grading["tolerance"])
+    call_seconds = float(limits["call_seconds"])
+    functions = {}
+    for name, fn in data["functions"].items():
+        tolerances = fn.get("tolerance", {})
+        items = tuple(
+            Item(id=f"{name}.{out}", function=name, output=out, points=float(points),
+                 tolerance=float(tolerances.get(out, default_tol)))
+            for out, points in fn["points"].items()
+        )
+        functions[name] = FunctionSpec(
+            name=name,
+            assignment=fn["assignment"],
+            inputs=dict(fn["inputs"]),
+            returns=tuple(fn["returns"]),
+            items=items,
+            through=fn.get("through"),
+            cases=int(fn.get("cases", grading["cases"])),
+            dims={**_dims(grading["dims"]), **_dims(fn.get("dims", {}))},
+            distinct=tuple(tuple(group) for group in fn.get("distinct", grading.get("distinct", []))),
+            call_seconds=float(fn.get("call_seconds", call_seconds)),
+            description=fn.get("description", ""),
+        )
+    assignments = {}
+    for a in data["assignments"]:
+        assignments[a["id"]] = Assignment(
+            id=a["id"], notebook=a["notebook"], title=a.get("title", a["id"]),
+            title_ko=a.get("title_ko", a.get("title", a["id"])),
+            functions=tuple(n for n, f in functions.items() if f.assignment == a["id"]),
+        )
+    meta = data["course"]
+    return Course(
+        path=path.resolve(),
+        id=meta["id"],
+        title=meta["title"],
+        language=meta["language"],
+        gru_form=meta["gru_form"],
+        tolerance=default_tol,
+        mutation_penalty=float(grading.get("mutation_penalty", 0.0)),
+        self_consistency_credit=float(grading.get("self_consistency_credit", 0.0)),
+        limits=Limits(
+            call_seconds=call_seconds,
+            load_seconds=float(limits.get("load_seconds", call_seconds)),
+            submission_seconds=float(limits["submission_seconds"]),
+            memory_mb=int(limits["memory_mb"]),
+            processes=int(limits.get("processes", 64)),
+            file_mb=int(limits.get("file_mb", 16)),
+        ),
+        assignments=assignments,
+        functions=functions,
+        digest=hashlib.sha256(raw).hexdigest(),
+    )
+
+
+def load_course(path: str | Path) -> Course:
+    """Parse, validate and return the course; raise :class:`CourseError` listing every problem."""
+    path = Path(path)
+    data, lines, raw = _parse(path)
+    problems = _schema_problems(path, data, lines)
+    if not problems:
+        problems = _semantic_problems(path, data, lines)
+    if problems:
+        raise CourseError(problems)
+    return _build(path, data, raw)
+
+
+def find_course(start: str | Path = ".") -> Path:
+    """The course.yaml in ``start`` or the nearest parent directory."""
+    here = Path(start).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "course.yaml").is_file():
+            return folder / "course.yaml"
+    raise CourseError([f"{here}: no course.yaml here or in a parent folder; fix: pass --course PATH"])
+
+
+def points_of(course: Course, function: str) -> dict[str, Any]:
+    """Output → points of one function (what a notebook's grade cell must show)."""
+    return {item.output: item.points for item in course.functions[function].items}

@@ -1,0 +1,148 @@
+"""Notebook → the code the grader runs: trusted setup cells plus the student's solution cells.
+
+Owns: reading a submitted notebook defensively (size, encoding, JSON, nbformat version),
+matching its solution cells to the course's own notebook by nbgrader ``grade_id``, and
+assembling the program text.  Setup cells (tag ``grader-setup``) always come from the
+course's copy, so a student who edits a locked cell or its metadata changes nothing;
+every other cell (plots, training, self-checks) never runs while grading.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+SETUP_TAG = "grader-setup"
+MAX_NOTEBOOK_BYTES = 100 * 1024 * 1024
+_SHELL_OR_MAGIC = re.compile(r"^\s*[%!]")
+
+
+class NotebookError(Exception):
+    """The submitted notebook cannot be used; ``code`` is a messages.py key."""
+
+    def __init__(self, code: str, detail: str = ""):
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Chunk:
+    label: str  # e.g. "cell 7 (rnn_step_forward)"
+    source: str
+    trusted: bool
+
+
+@dataclass
+class Program:
+    filename: str
+    chunks: list[Chunk] = field(default_factory=list)
+    missing_cells: list[str] = field(default_factory=list)
+
+    @property
+    def code(self) -> str:
+        return "".join(c.source if c.source.endswith("\n") else c.source + "\n" for c in self.chunks)
+
+    def locate(self, line: int) -> str:
+        """Cell label and line inside it for a line number of :attr:`code`."""
+        start = 1
+        for chunk in self.chunks:
+            n = chunk.source.count("\n") + (0 if chunk.source.endswith("\n") else 1)
+            if line < start + n:
+                return f"{chunk.label}, line {line - start + 1}"
+            start += n
+        return f"line {line}"
+
+    def explain(self, message: str) -> str:
+        """Rewrite 'line N' of tracebacks into notebook cells."""
+        pattern = re.compile(re.escape(self.filename) + r"\"?, line (\d+)")
+        return pattern.sub(lambda m: f"{self.filename}, {self.locate(int(m.group(1)))}", message)
+
+
+def read_notebook(path: Path) -> nbformat.NotebookNode:
+    """Parse a notebook of any nbformat version into v4, or raise NotebookError."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        raise NotebookError("notebook.missing") from None
+    if size > MAX_NOTEBOOK_BYTES:
+        raise NotebookError("notebook.unreadable", f"{size / 2**20:.0f} MB is over the 100 MB limit")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise NotebookError("notebook.unreadable", f"not UTF-8 text (byte {exc.start})") from None
+    if not text.strip():
+        raise NotebookError("notebook.unreadable", "the file is empty")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise NotebookError("notebook.unreadable", f"invalid JSON at line {exc.lineno}: {exc.msg}") from None
+    if not isinstance(data, dict) or "cells" not in data and "worksheets" not in data:
+        raise NotebookError("notebook.unreadable", "not a Jupyter notebook (no cells)")
+    try:
+        notebook = nbformat.reads(text, as_version=4)
+    except Exception as exc:  # nbformat raises several unrelated types for malformed files
+        raise NotebookError("notebook.unreadable", f"nbformat cannot read it: {str(exc)[:200]}") from None
+    if not notebook.cells:
+        raise NotebookError("notebook.unreadable", "the notebook has no cells")
+    return notebook
+
+
+def _grade_id(cell) -> str | None:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return meta.get("grade_id") if isinstance(meta, dict) else None
+
+
+def _is_solution(cell) -> bool:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return isinstance(meta, dict) and bool(meta.get("solution")) and cell.get("cell_type") == "code"
+
+
+def _is_setup(cell) -> bool:
+    return cell.get("cell_type") == "code" and SETUP_TAG in cell.get("metadata", {}).get("tags", [])
+
+
+def _plain_python(source: str) -> str:
+    """Notebook-only syntax (``%magic``, ``!shell``) has no meaning outside Jupyter."""
+    return "\n".join("pass  # " + line if _SHELL_OR_MAGIC.match(line) else line
+                     for line in source.splitlines())
+
+
+class Template:
+    """The course's own notebook: which cells run while grading, in which order."""
+
+    def __init__(self, path: Path):
+        notebook = nbformat.read(str(path), as_version=4)
+        self.filename = path.name
+        self.plan: list[tuple[str, str]] = []  # ("setup", source) or ("solution", grade_id)
+        for index, cell in enumerate(notebook.cells):
+            if _is_setup(cell):
+                self.plan.append(("setup", cell.source))
+            elif _is_solution(cell):
+                self.plan.append(("solution", _grade_id(cell)))
+
+    def program(self, submitted: nbformat.NotebookNode) -> Program:
+        cells: dict[str, tuple[int, str]] = {}
+        for index, cell in enumerate(submitted.cells):
+            gid = _grade_id(cell)
+            if gid and cell.get("cell_type") == "code" and gid not in cells:
+                cells[gid] = (index + 1, cell.source if isinstance(cell.source, str) else "".join(cell.source))
+        program = Program(self.filename)
+        for kind, value in self.plan:
+            if kind == "setup":
+                program.chunks.append(Chunk("setup", value, True))
+            elif value in cells:
+                number, source = cells[value]
+                program.chunks.append(Chunk(f"cell {number} ({value})", _plain_python(source), False))
+            else:
+                program.missing_cells.append(value)
+        return program
+
+
+def extract(template: Template, path: Path) -> Program:
+    """The program of one submitted notebook (raises NotebookError)."""
+    return template.program(read_notebook(path))

@@ -1,0 +1,153 @@
+"""Every student-facing sentence, in Korean and English; course.yaml's `language` picks one.
+
+Owns the wording only.  Other modules produce a message *code* with parameters; a test
+checks that every code has both languages and the same placeholders in each.
+"""
+from __future__ import annotations
+
+LANGUAGES = ("ko", "en")
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # ---- verdicts on one output (compare.py codes, prefixed "verdict.")
+    "verdict.ok": {
+        "en": "correct on all {cases} cases (largest relative error {error:.1e})",
+        "ko": "모든 {cases}개 케이스에서 정답 (최대 상대 오차 {error:.1e})",
+    },
+    "verdict.value": {
+        "en": "relative error {error:.2g} on case {case} ({dims}); allowed {tolerance:.0e}",
+        "ko": "케이스 {case} ({dims})에서 상대 오차 {error:.2g} (허용 {tolerance:.0e})",
+    },
+    "verdict.shape": {
+        "en": "wrong shape{path} on case {case} ({dims}): got {got}, expected {expected}",
+        "ko": "케이스 {case} ({dims})에서 shape{path}이(가) 틀림: {got} (기대값 {expected})",
+    },
+    "verdict.dtype": {
+        "en": "wrong dtype{path}: got {got}, expected {expected}",
+        "ko": "dtype{path}이(가) 틀림: {got} (기대값 {expected})",
+    },
+    "verdict.nonfinite": {
+        "en": "{count} NaN or inf value(s){path} on case {case} ({dims})",
+        "ko": "케이스 {case} ({dims})에서 NaN 또는 inf 값 {count}개{path}",
+    },
+    "verdict.type": {
+        "en": "returned a {got}{path} where a {expected} was expected",
+        "ko": "{expected}이(가) 와야 할 자리{path}에 {got}을(를) 반환함",
+    },
+    "verdict.keys": {
+        "en": "dictionary keys differ{path}: missing {missing}, unexpected {extra}",
+        "ko": "딕셔너리 키가 다름{path}: 빠진 키 {missing}, 불필요한 키 {extra}",
+    },
+    "verdict.length": {
+        "en": "wrong number of entries{path}: got {got}, expected {expected}",
+        "ko": "항목 개수가 틀림{path}: {got}개 (기대값 {expected}개)",
+    },
+    # ---- why a function could not be graded
+    "status.missing": {
+        "en": "function `{function}` is not defined in the notebook (renamed or deleted?)",
+        "ko": "노트북에 `{function}` 함수가 없습니다 (이름을 바꾸었거나 지웠나요?)",
+    },
+    "status.not-implemented": {
+        "en": "`{function}` is not implemented yet (raises NotImplementedError)",
+        "ko": "`{function}`이(가) 아직 구현되지 않았습니다 (NotImplementedError)",
+    },
+    "status.exception": {
+        "en": "`{function}` raised an error on case {case} ({dims}): {detail}",
+        "ko": "`{function}` 실행 중 케이스 {case} ({dims})에서 오류 발생: {detail}",
+    },
+    "status.arity": {
+        "en": "`{function}` must return {expected}: {detail}",
+        "ko": "`{function}`은(는) {expected}을(를) 반환해야 합니다: {detail}",
+    },
+    "status.timeout": {
+        "en": "`{function}` did not finish within {seconds:g} s (infinite loop?)",
+        "ko": "`{function}`이(가) {seconds:g}초 안에 끝나지 않았습니다 (무한 루프?)",
+    },
+    "status.crash": {
+        "en": "the process running `{function}` died: {detail}",
+        "ko": "`{function}`을(를) 실행하던 프로세스가 종료되었습니다: {detail}",
+    },
+    "status.invalid-output": {
+        "en": "`{function}` returned something that is not numeric data: {detail}",
+        "ko": "`{function}`이(가) 숫자 데이터가 아닌 값을 반환했습니다: {detail}",
+    },
+    "status.submission-timeout": {
+        "en": "not graded: the submission used up its {seconds:g} s time limit",
+        "ko": "채점되지 않음: 제출물의 제한 시간 {seconds:g}초를 모두 사용했습니다",
+    },
+    "status.through-forward": {
+        "en": "graded through your `{forward}`, which failed: {detail}",
+        "ko": "이 함수는 여러분의 `{forward}`를 거쳐 채점되는데, 그 함수가 실패했습니다: {detail}",
+    },
+    "status.mutated": {
+        "en": "note: changes its input(s) {args} in place",
+        "ko": "참고: 입력 {args}을(를) 제자리(in-place)에서 변경합니다",
+    },
+    # ---- why a whole notebook could not be graded
+    "notebook.missing": {
+        "en": "notebook `{notebook}` was not submitted",
+        "ko": "노트북 `{notebook}`이(가) 제출되지 않았습니다",
+    },
+    "notebook.unreadable": {
+        "en": "notebook `{notebook}` cannot be read: {detail}",
+        "ko": "노트북 `{notebook}`을(를) 읽을 수 없습니다: {detail}",
+    },
+    "notebook.load-error": {
+        "en": "running the notebook's code failed: {detail}",
+        "ko": "노트북 코드를 실행하는 중 오류가 발생했습니다: {detail}",
+    },
+    "notebook.load-timeout": {
+        "en": "the notebook's top-level code did not finish within {seconds:g} s",
+        "ko": "노트북의 최상위 코드가 {seconds:g}초 안에 끝나지 않았습니다",
+    },
+    "notebook.load-crash": {
+        "en": "the process running the notebook died: {detail}",
+        "ko": "노트북을 실행하던 프로세스가 종료되었습니다: {detail}",
+    },
+    # ---- feedback page
+    "feedback.title": {
+        "en": "# {assignment}: {score:g} / {max_score:g} points",
+        "ko": "# {assignment}: {score:g} / {max_score:g}점",
+    },
+    "feedback.student": {"en": "Student: `{student}`", "ko": "학생: `{student}`"},
+    "feedback.table-head": {
+        "en": "| item | points | result |\n|---|---:|---|",
+        "ko": "| 항목 | 점수 | 결과 |\n|---|---:|---|",
+    },
+    "feedback.errors": {"en": "## Problems with the submission", "ko": "## 제출물의 문제"},
+    "feedback.diagnosis": {"en": "## What went wrong", "ko": "## 무엇이 틀렸나"},
+    "feedback.hint": {"en": "Hint", "ko": "힌트"},
+    "feedback.all-passed": {
+        "en": "Every output and every gradient matches the reference. Well done!",
+        "ko": "모든 출력과 기울기가 참조 구현과 일치합니다. 잘했습니다!",
+    },
+    "status.passed": {"en": "passed", "ko": "통과"},
+    "status.failed": {"en": "failed", "ko": "실패"},
+    "status.error": {"en": "error", "ko": "오류"},
+    "status.missing-short": {"en": "missing", "ko": "없음"},
+    "status.timeout-short": {"en": "time-out", "ko": "시간 초과"},
+    # ---- self-check in the notebook
+    "check.pass": {
+        "en": "[PASS] {item}: relative error {error:.1e}",
+        "ko": "[통과] {item}: 상대 오차 {error:.1e}",
+    },
+    "check.fail": {"en": "[FAIL] {item}: {detail}", "ko": "[실패] {item}: {detail}"},
+    "check.not-implemented": {
+        "en": "[TODO] {function}: not implemented yet",
+        "ko": "[미구현] {function}: 아직 구현되지 않았습니다 (not implemented yet)",
+    },
+    "check.error": {"en": "[ERROR] {function}: {detail}", "ko": "[오류] {function}: {detail}"},
+    "check.summary": {
+        "en": "{function}: {passed}/{total} outputs pass the public cases (hidden cases decide the grade)",
+        "ko": "{function}: 공개 케이스에서 {passed}/{total}개 출력 통과 (점수는 비공개 케이스로 결정됩니다)",
+    },
+}
+
+STATUS_LABEL = {"passed": "status.passed", "failed": "status.failed", "error": "status.error",
+                "missing": "status.missing-short", "timeout": "status.timeout-short"}
+
+
+def render(code: str, language: str, **params) -> str:
+    """The message ``code`` in ``language`` with ``params`` filled in."""
+    templates = MESSAGES[code]
+    template = templates.get(language) or templates["en"]
+    return template.format(**params)

@@ -1,0 +1,232 @@
+"""The grading pipeline shared by every verb: extract → run in sandbox → compare → score → write.
+
+Owns the order of the stages and what flows between them: the :class:`GradingPlan`
+(hidden cases and reference outputs, computed once per run in the trusted process), and
+:func:`grade_student`, which drives one student's sandbox through every assignment and
+writes each result as soon as it exists.  The stages themselves live in their own modules.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import os
+import secrets
+import time
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any, Callable
+
+from . import protocol
+from .cases import Case, build_cases, graded_outputs
+from .course import CACHE_OUTPUT, Course, FunctionSpec
+from .extract import NotebookError, Program, Template, extract
+from .feedback import render_feedback
+from .messages import render
+from .program import run_program
+from .results import is_current, write_result
+from .score import CaseRun, FunctionFailure, ItemResult, score_function
+
+ENGINE_VERSION = "1"
+SECRET_ENV = "RNNLAB_SECRET"
+SECRET_FILE = ".grading-secret"
+
+
+# ----------------------------------------------------------------------- the plan
+
+
+def load_secret(course: Course, secret_file: Path | None = None) -> bytes:
+    """The key of the hidden cases: $RNNLAB_SECRET, --secret-file, or .grading-secret (made once)."""
+    if os.environ.get(SECRET_ENV):
+        return os.environ[SECRET_ENV].encode()
+    path = secret_file or course.root / SECRET_FILE
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32) + "\n")
+    return path.read_text().strip().encode()
+
+
+def reference_namespace(course: Course) -> dict[str, Callable]:
+    """The trusted implementations the student's functions are compared with."""
+    import reference  # imported here: the student release ships autograder/ without reference/
+
+    namespace = {name: getattr(reference, name) for name in reference.__all__}
+    if course.gru_form != "pytorch":  # the course's GRU form, decided once, in course.yaml
+        for name in ("gru_step_forward", "gru_forward"):
+            namespace[name] = partial(namespace[name], form=course.gru_form)
+    return namespace
+
+
+def _reference_digest() -> str:
+    import reference
+
+    digest = hashlib.sha256()
+    for path in sorted(Path(reference.__file__).parent.rglob("*.py")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+@dataclass
+class Expected:
+    cases: list[Case]
+    outputs: list[dict[str, Any]]  # graded outputs of the reference, per case
+
+
+class GradingPlan:
+    """Hidden cases and reference outputs: computed once per run, shared by every student."""
+
+    def __init__(self, course: Course, secret: bytes, assignments: list[str]):
+        self.course = course
+        self.assignments = assignments
+        self.namespace = reference_namespace(course)
+        self.expected: dict[str, Expected] = {}
+        for aid in assignments:
+            for spec in course.functions_of(aid):
+                cases = build_cases(course, spec, secret, forward_shapes=self._reference_forward)
+                outputs = [graded_outputs(run_program(self.namespace, case.program), spec) for case in cases]
+                self.expected[spec.name] = Expected(cases, outputs)
+        self.templates = {aid: Template(course.root / "solutions" / aid / course.assignments[aid].notebook)
+                          for aid in assignments}
+        self.rubric = hashlib.sha256("|".join([
+            ENGINE_VERSION, course.digest, _reference_digest(), hashlib.sha256(secret).hexdigest(),
+        ]).encode()).hexdigest()
+
+    def _reference_forward(self, forward: FunctionSpec, args: list) -> list:
+        result = run_program(self.namespace, {"steps": [{"fn": forward.name, "args": args,
+                                                         "nret": len(forward.returns),
+                                                         "send": list(range(len(forward.returns)))}]})
+        return result["outputs"][0]
+
+    def fingerprint(self, assignment: str, notebook: Path) -> str:
+        """Changes when the submission, the rubric, the reference or the secret changes."""
+        content = notebook.read_bytes() if notebook.is_file() else b"<missing>"
+        return hashlib.sha256(self.rubric.encode() + assignment.encode() + content).hexdigest()
+
+
+# ------------------------------------------------------------- one student's run
+
+
+def _is_bad(value: Any) -> str | None:
+    """Name of the first non-numeric object the worker could not send, if any."""
+    if isinstance(value, protocol.Bad):
+        return value.type_name
+    if isinstance(value, dict):
+        return next(filter(None, map(_is_bad, value.values())), None)
+    if isinstance(value, list):
+        return next(filter(None, map(_is_bad, value)), None)
+    return None
+
+
+def _case_run(spec: FunctionSpec, case: Case, reply: dict, program: Program) -> CaseRun:
+    """Adapt the worker's reply for one case into what score.py reads."""
+    steps = case.program["steps"]
+    if "error" in reply:
+        error = reply["error"]
+        step = error.get("step", len(steps) - 1)
+        function = steps[step]["fn"] if 0 <= step < len(steps) else spec.name
+        return CaseRun(error_kind=error.get("kind", "exception"),
+                       error_detail=program.explain(str(error.get("message", "")))[:600],
+                       failed_function=function)
+    outputs = graded_outputs(reply, spec)
+    bad = next(filter(None, map(_is_bad, outputs.values())), None)
+    if bad:
+        return CaseRun(error_kind="invalid-output", error_detail=f"an object of type {bad}",
+                       failed_function=spec.name)
+    mutated = reply.get("mutated", [[]] * len(steps))[-1]
+    return CaseRun(outputs=outputs, mutated=tuple(spec.args[i] for i in mutated if i < len(spec.args)))
+
+
+def _load_failure(reply: dict, program: Program, limit: float) -> FunctionFailure:
+    kind = reply.get("kind", "exception")
+    detail = program.explain(str(reply.get("message", "")))[:600]
+    if kind == "timeout":
+        return FunctionFailure("timeout", "notebook.load-timeout", {"seconds": limit})
+    return FunctionFailure("error", "notebook.load-crash" if kind == "crash" else "notebook.load-error",
+                           {"detail": detail})
+
+
+class StudentGrader:
+    """Grades one student's assignments in one sandbox and writes each result."""
+
+    def __init__(self, plan: GradingPlan, out: Path, sandbox_factory: Callable[[], Any]):
+        self.plan = plan
+        self.course = plan.course
+        self.out = out
+        self.sandbox_factory = sandbox_factory
+
+    def pending(self, student: str, submitted: Path, force: bool) -> list[tuple[str, Path, str]]:
+        todo = []
+        for aid in self.plan.assignments:
+            notebook = submitted / student / aid / self.course.assignments[aid].notebook
+            fingerprint = self.plan.fingerprint(aid, notebook)
+            if force or not is_current(self.out, student, aid, fingerprint):
+                todo.append((aid, notebook, fingerprint))
+        return todo
+
+    def grade(self, student: str, todo: list[tuple[str, Path, str]]) -> list[dict]:
+        """Grade the pending assignments; return their results (already written to disk)."""
+        deadline = time.monotonic() + self.course.limits.submission_seconds
+        results = []
+        sandbox = None
+        try:
+            for aid, notebook, fingerprint in todo:
+                items, errors = [], []
+                failure = None
+                try:
+                    program = extract(self.plan.templates[aid], notebook)
+                except NotebookError as exc:
+                    status = "missing" if exc.code == "notebook.missing" else "error"
+                    failure = FunctionFailure(status, exc.code, {"notebook": notebook.name, "detail": exc.detail})
+                else:
+                    if sandbox is None:
+                        sandbox = self.sandbox_factory()
+                    reply = sandbox.load(aid, program.code, program.filename)
+                    if not reply.get("ok"):
+                        failure = _load_failure(reply, program, self.course.limits.load_seconds)
+                if failure:
+                    errors.append(render(failure.code, self.course.language, **failure.params))
+                for spec in self.course.functions_of(aid):
+                    items += self._grade_function(spec, aid, sandbox, program if not failure else None,
+                                                  failure, deadline)
+                results.append(self._write(student, aid, fingerprint, items, errors))
+        finally:
+            if sandbox is not None:
+                sandbox.close()
+        return results
+
+    def _grade_function(self, spec: FunctionSpec, aid: str, sandbox, program: Program | None,
+                        failure: FunctionFailure | None, deadline: float) -> list[ItemResult]:
+        expected = self.plan.expected[spec.name]
+        if failure is None and time.monotonic() > deadline:
+            failure = FunctionFailure("timeout", "status.submission-timeout",
+                                      {"seconds": self.course.limits.submission_seconds})
+        if failure is None:
+            reply = sandbox.run(aid, [case.program for case in expected.cases], timeout=spec.call_seconds)
+            if reply.get("ok"):
+                runs = [_case_run(spec, case, r, program) for case, r in zip(expected.cases, reply["results"])]
+                return score_function(self.course, spec, expected.cases, expected.outputs, runs)
+            if reply.get("kind") == "timeout":
+                failure = FunctionFailure("timeout", "status.timeout",
+                                          {"function": spec.name, "seconds": spec.call_seconds})
+            else:
+                failure = FunctionFailure("error", "status.crash",
+                                          {"function": spec.name, "detail": str(reply.get("message", ""))[:300]})
+        return score_function(self.course, spec, expected.cases, expected.outputs, failure)
+
+    def _write(self, student: str, aid: str, fingerprint: str, items: list[ItemResult], errors: list[str]) -> dict:
+        language = self.course.language
+        result = {
+            "student": student,
+            "assignment": aid,
+            "score": round(sum(i.score for i in items), 6),
+            "max_score": self.course.max_score(aid),
+            "items": [i.to_json(language) for i in items],
+            "errors": errors,
+            "fingerprint": fingerprint,
+            "graded_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        }
+        assignment = self.course.assignments[aid]
+        title = assignment.title_ko if language == "ko" else assignment.title
+        write_result(self.out, result, render_feedback(result, language, title))
+        return result

@@ -1,0 +1,56 @@
+"""results.py: atomic writes, resume fingerprints, grades.csv rebuilt from the files."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+from autograder.results import is_current, read_result, result_path, write_atomic, write_grades_csv, write_result
+
+
+def _result(student, assignment, score, fp="f1"):
+    return {"student": student, "assignment": assignment, "score": score, "max_score": 10.0,
+            "items": [], "errors": [], "fingerprint": fp}
+
+
+def test_write_result_and_grades_csv(tmp_path):
+    write_result(tmp_path, _result("s2", "rnn", 7.5), "# fb")
+    write_result(tmp_path, _result("s1", "rnn", 10.0), "# fb")
+    assert write_grades_csv(tmp_path) == 2
+    assert (tmp_path / "grades.csv").read_text().splitlines() == [
+        "student_id,assignment_id,score,max_score", "s1,rnn,10,10", "s2,rnn,7.5,10"]
+    assert (tmp_path / "s1" / "rnn.md").read_text() == "# fb"
+
+
+def test_fingerprint_decides_resume(tmp_path):
+    write_result(tmp_path, _result("s1", "rnn", 1.0, fp="abc"), "")
+    assert is_current(tmp_path, "s1", "rnn", "abc")
+    assert not is_current(tmp_path, "s1", "rnn", "other")
+    assert not is_current(tmp_path, "s1", "lstm", "abc")
+
+
+def test_truncated_result_is_regraded_not_trusted(tmp_path):
+    path = result_path(tmp_path, "s1", "rnn")
+    path.parent.mkdir(parents=True)
+    path.write_text('{"student": "s1", "fingerp')
+    assert read_result(path) is None
+    assert not is_current(tmp_path, "s1", "rnn", "abc")
+
+
+def test_kill_during_write_leaves_old_file_intact(tmp_path):
+    target = tmp_path / "r.json"
+    write_atomic(target, json.dumps({"v": "old"}))
+    code = textwrap.dedent(f"""
+        import os, sys
+        sys.path.insert(0, {os.getcwd()!r})
+        from autograder import results
+        real_replace = os.replace
+        def stop(*a):
+            os.kill(os.getpid(), 9)
+        results.os.replace = stop
+        results.write_atomic(__import__("pathlib").Path({str(target)!r}), "x" * 10_000_000)
+    """)
+    proc = subprocess.run([sys.executable, "-c", code])
+    assert proc.returncode == -signal.SIGKILL
+    assert json.loads(target.read_text()) == {"v": "old"}
