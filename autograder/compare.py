@@ -110,3 +110,23 @@ def compare(student: Any, reference: Any, tolerance: float) -> Verdict:
     if error <= tolerance:
         return Verdict(True, "ok", error=error)
     return Verdict(False, "value", error=error, params={"tolerance": tolerance})
+
+
+def time_profile(student: Any, reference: Any) -> dict | None:
+    """Per-time-step view of a wrong (N, T, ...) output: its norms and relative error at each t.
+
+    Feedback uses it to show *where* in time a gradient goes wrong (e.g. right only for
+    the last steps: the gradient is not carried back through time).
+    """
+    if not (isinstance(student, np.ndarray) and isinstance(reference, np.ndarray)):
+        return None
+    if reference.ndim != 3 or student.shape != reference.shape or reference.dtype.kind != "f":
+        return None
+    if not np.all(np.isfinite(student)):
+        return None
+    steps = range(reference.shape[1])
+    return {
+        "student_norm": [float(np.linalg.norm(student[:, t])) for t in steps],
+        "reference_norm": [float(np.linalg.norm(reference[:, t])) for t in steps],
+        "error": [relative_error(student[:, t], reference[:, t]) for t in steps],
+    }

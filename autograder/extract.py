@@ -83,27 +83,47 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
         raise NotebookError("notebook.unreadable", f"invalid JSON at line {exc.lineno}: {exc.msg}") from None
     if not isinstance(data, dict) or "cells" not in data and "worksheets" not in data:
         raise NotebookError("notebook.unreadable", "not a Jupyter notebook (no cells)")
-    try:
-        notebook = nbformat.reads(text, as_version=4)
-    except Exception as exc:  # nbformat raises several unrelated types for malformed files
-        raise NotebookError("notebook.unreadable", f"nbformat cannot read it: {str(exc)[:200]}") from None
-    if not notebook.cells:
+    if data.get("nbformat") == 4 and isinstance(data.get("cells"), list):
+        # Current format: use the parsed JSON as is.  Full schema validation costs more than
+        # the rest of a student's extraction, and every field we read is checked below.
+        notebook = nbformat.from_dict(data)
+    else:
+        try:  # older formats are upgraded by nbformat's own converters
+            notebook = nbformat.reads(text, as_version=4)
+        except Exception as exc:  # nbformat raises several unrelated types for malformed files
+            raise NotebookError("notebook.unreadable", f"nbformat cannot read it: {str(exc)[:200]}") from None
+    cells = [c for c in notebook.get("cells", []) if isinstance(c, dict)]
+    if not cells:
         raise NotebookError("notebook.unreadable", "the notebook has no cells")
+    notebook["cells"] = cells
     return notebook
 
 
+def _nbgrader(cell) -> dict:
+    meta = cell.get("metadata")
+    meta = meta.get("nbgrader") if isinstance(meta, dict) else None
+    return meta if isinstance(meta, dict) else {}
+
+
 def _grade_id(cell) -> str | None:
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return meta.get("grade_id") if isinstance(meta, dict) else None
+    gid = _nbgrader(cell).get("grade_id")
+    return gid if isinstance(gid, str) else None
+
+
+def _source(cell) -> str:
+    source = cell.get("source", "")
+    if isinstance(source, list):
+        source = "".join(s for s in source if isinstance(s, str))
+    return source if isinstance(source, str) else ""
 
 
 def _is_solution(cell) -> bool:
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return isinstance(meta, dict) and bool(meta.get("solution")) and cell.get("cell_type") == "code"
+    return bool(_nbgrader(cell).get("solution")) and cell.get("cell_type") == "code"
 
 
 def _is_setup(cell) -> bool:
-    return cell.get("cell_type") == "code" and SETUP_TAG in cell.get("metadata", {}).get("tags", [])
+    tags = cell.get("metadata", {}).get("tags", [])
+    return cell.get("cell_type") == "code" and isinstance(tags, list) and SETUP_TAG in tags
 
 
 def _plain_python(source: str) -> str:
@@ -119,18 +139,18 @@ class Template:
         notebook = nbformat.read(str(path), as_version=4)
         self.filename = path.name
         self.plan: list[tuple[str, str]] = []  # ("setup", source) or ("solution", grade_id)
-        for index, cell in enumerate(notebook.cells):
+        for cell in notebook.cells:
             if _is_setup(cell):
-                self.plan.append(("setup", cell.source))
+                self.plan.append(("setup", _source(cell)))
             elif _is_solution(cell):
                 self.plan.append(("solution", _grade_id(cell)))
 
     def program(self, submitted: nbformat.NotebookNode) -> Program:
         cells: dict[str, tuple[int, str]] = {}
-        for index, cell in enumerate(submitted.cells):
+        for index, cell in enumerate(submitted["cells"]):
             gid = _grade_id(cell)
             if gid and cell.get("cell_type") == "code" and gid not in cells:
-                cells[gid] = (index + 1, cell.source if isinstance(cell.source, str) else "".join(cell.source))
+                cells[gid] = (index + 1, _source(cell))
         program = Program(self.filename)
         for kind, value in self.plan:
             if kind == "setup":

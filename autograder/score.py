@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .cases import Case
-from .compare import Verdict, compare
+from .compare import Verdict, compare, time_profile
 from .course import Course, FunctionSpec, Item
 from .messages import render
 
@@ -49,6 +49,7 @@ class ItemResult:
     case: int | None = None  # index of the case that decided a failure
     diagnosis: str | None = None
     notes: list[tuple[str, dict]] = field(default_factory=list)
+    profile: dict | None = None  # per-time-step norms/errors of the deciding case (compare.time_profile)
 
     def message(self, language: str) -> str:
         text = render(self.code, language, **self.params)
@@ -68,6 +69,7 @@ class ItemResult:
             "diagnosis": self.diagnosis,
             "error": None if self.error is None else float(f"{self.error:.3e}"),
             "case": self.case,
+            "profile": self.profile,
         }
 
 
@@ -112,13 +114,13 @@ def score_function(course: Course, spec: FunctionSpec, cases: list[Case], refere
         for case, run, ref in zip(cases, runs, references):
             verdict = compare(run.outputs[item.output], ref[item.output], item.tolerance)
             if not verdict.ok:
-                failure = (case, verdict)
+                failure = (case, verdict, time_profile(run.outputs[item.output], ref[item.output]))
                 break
             worst = max(worst, verdict.error or 0.0)
         if failure:
-            case, verdict = failure
+            case, verdict, profile = failure
             result = ItemResult(item, "failed", 0.0, f"verdict.{verdict.code}", _verdict_params(verdict, case),
-                                error=verdict.error, case=case.index + 1)
+                                error=verdict.error, case=case.index + 1, profile=profile)
         else:
             result = ItemResult(item, "passed", item.points, "verdict.ok",
                                 {"cases": len(cases), "error": worst}, error=worst)
