@@ -11,6 +11,7 @@ from .errors import UsageError
 VERBS = {
     "grade": ("autograder.grade", "grade a class of nbgrader submissions"),
     "check": ("autograder.check", "run a notebook's public self-check from the shell"),
+    "report": ("autograder.report", "HTML class report: pass rates, common mistakes, per-student pages"),
 }
 
 

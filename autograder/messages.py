@@ -146,8 +146,16 @@ STATUS_LABEL = {"passed": "status.passed", "failed": "status.failed", "error": "
                 "missing": "status.missing-short", "timeout": "status.timeout-short"}
 
 
+class Nested:
+    """A message used as a parameter of another; rendered in the outer message's language."""
+
+    def __init__(self, code: str, **params):
+        self.code, self.params = code, params
+
+
 def render(code: str, language: str, **params) -> str:
     """The message ``code`` in ``language`` with ``params`` filled in."""
     templates = MESSAGES[code]
     template = templates.get(language) or templates["en"]
+    params = {k: render(v.code, language, **v.params) if isinstance(v, Nested) else v for k, v in params.items()}
     return template.format(**params)

@@ -58,11 +58,10 @@ def reference_namespace(course: Course) -> dict[str, Callable]:
     return namespace
 
 
-def _reference_digest() -> str:
-    import reference
-
+def _source_digest(package_file: str) -> str:
+    """Hash of a package's Python sources: a changed engine or reference regrades everyone."""
     digest = hashlib.sha256()
-    for path in sorted(Path(reference.__file__).parent.rglob("*.py")):
+    for path in sorted(Path(package_file).parent.rglob("*.py")):
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()
 
@@ -88,8 +87,11 @@ class GradingPlan:
                 self.expected[spec.name] = Expected(cases, outputs)
         self.templates = {aid: Template(course.root / "solutions" / aid / course.assignments[aid].notebook)
                           for aid in assignments}
+        import reference
+
         self.rubric = hashlib.sha256("|".join([
-            ENGINE_VERSION, course.digest, _reference_digest(), hashlib.sha256(secret).hexdigest(),
+            ENGINE_VERSION, course.digest, _source_digest(reference.__file__), _source_digest(__file__),
+            hashlib.sha256(secret).hexdigest(),
         ]).encode()).hexdigest()
 
     def _reference_forward(self, forward: FunctionSpec, args: list) -> list:

@@ -12,7 +12,7 @@ from typing import Any
 from .cases import Case
 from .compare import Verdict, compare, time_profile
 from .course import Course, FunctionSpec, Item
-from .messages import render
+from .messages import Nested, render
 
 STATUSES = ("passed", "failed", "error", "timeout", "missing")
 
@@ -91,7 +91,7 @@ def _run_error(spec: FunctionSpec, run: CaseRun, case: Case) -> list[ItemResult]
             "detail": run.error_detail, "expected": ", ".join(spec.returns)}
     if run.failed_function and run.failed_function != spec.name:
         inner = "status." + ("exception" if run.error_kind in ("arity", "invalid-output") else run.error_kind)
-        detail = render(inner, "en", **{**base, "function": run.failed_function})
+        detail = Nested(inner, **{**base, "function": run.failed_function})
         status = "missing" if run.error_kind == "missing" else "error"
         return _fail_all(spec, status, "status.through-forward",
                          {"forward": run.failed_function, "detail": detail})
