@@ -59,17 +59,23 @@ def resolve_shape(shape: list, dims: dict[str, int]) -> tuple[int, ...]:
     return tuple(out)
 
 
-def draw_value(spec: dict, dims: dict[str, int], rng: np.random.Generator) -> Any:
-    """One input value from its spec (the keys are documented in course.yaml's header)."""
+def draw_value(spec: dict, dims: dict[str, int], rng: np.random.Generator, index: int = 0) -> Any:
+    """One input value from its spec (the keys are documented in course.yaml's header).
+
+    ``index`` is the case number: ``cycle`` specs use it so that every branch of a
+    function (e.g. clipping and not clipping) is met by some case, not left to chance.
+    """
+    if "cycle" in spec:
+        return draw_value(spec["cycle"][index % len(spec["cycle"])], dims, rng, index)
     if "value" in spec:
         return spec["value"]
     if "choice" in spec:
         return spec["choice"][int(rng.integers(len(spec["choice"])))]
     if "dict" in spec:
-        return {key: draw_value(sub, dims, rng) for key, sub in spec["dict"].items()}
+        return {key: draw_value(sub, dims, rng, index) for key, sub in spec["dict"].items()}
     if "list" in spec:
         count = dims[spec["list"]]
-        return [draw_value(spec["first"] if i == 0 and "first" in spec else spec["item"], dims, rng)
+        return [draw_value(spec["first"] if i == 0 and "first" in spec else spec["item"], dims, rng, index)
                 for i in range(count)]
     shape = resolve_shape(spec["shape"], dims)
     size = int(np.prod(shape))
@@ -105,12 +111,12 @@ def build_case(course: Course, spec: FunctionSpec, index: int, seed: int,
     rng = np.random.default_rng(seed)
     dims = draw_dims(spec, rng)
     if spec.through is None:
-        args = [draw_value(s, dims, rng) for s in spec.inputs.values()]
+        args = [draw_value(s, dims, rng, index) for s in spec.inputs.values()]
         step = {"fn": spec.name, "args": args, "nret": len(spec.returns), "send": _returned(spec)}
         return Case(spec.name, index, dims, {"steps": [step]})
 
     forward = course.functions[spec.through]
-    fwd_args = [draw_value(s, dims, rng) for s in forward.inputs.values()]
+    fwd_args = [draw_value(s, dims, rng, index) for s in forward.inputs.values()]
     fwd_out = forward_shapes(forward, fwd_args) if forward_shapes else None
     args = []
     for arg, s in spec.inputs.items():
@@ -120,7 +126,7 @@ def build_case(course: Course, spec: FunctionSpec, index: int, seed: int,
             like = fwd_out[forward.returns.index(s["like"])]
             args.append(rng.standard_normal(np.shape(like)) * s.get("scale", 1.0))
         else:
-            args.append(draw_value(s, dims, rng))
+            args.append(draw_value(s, dims, rng, index))
     steps = [
         {"fn": forward.name, "args": fwd_args, "nret": len(forward.returns), "send": _returned(forward)},
         {"fn": spec.name, "args": args, "nret": len(spec.returns), "send": _returned(spec)},
