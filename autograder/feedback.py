@@ -5,6 +5,8 @@ explanations of recognised mistakes from the diagnosis catalogue.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 from .messages import STATUS_LABEL, render
 
 
@@ -12,8 +14,9 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render_feedback(result: dict, language: str, title: str, explanations: dict[str, dict] | None = None) -> str:
-    """``explanations`` maps a diagnosis id to {"explanation": ..., "hint": ...} in ``language``."""
+def render_feedback(result: dict, language: str, title: str,
+                    explain: Callable[[str, dict | None], dict | None] | None = None) -> str:
+    """``explain(diagnosis_id, params)`` gives {"explanation": ..., "hint": ...} in ``language``."""
     lines = [render("feedback.title", language, assignment=title, score=result["score"],
                     max_score=result["max_score"]), "",
              render("feedback.student", language, student=result["student"]), ""]
@@ -26,17 +29,17 @@ def render_feedback(result: dict, language: str, title: str, explanations: dict[
         lines.append(f"| `{item['id']}` | {item['score']:g} / {item['max_score']:g} | "
                      f"{status}: {_cell(item['message'])} |")
     lines.append("")
-    diagnosed = {}
+    diagnosed: dict[str, tuple[dict, list[str]]] = {}  # explanation text -> (entry, item ids)
     for item in result["items"]:
-        if item.get("diagnosis") and explanations and item["diagnosis"] in explanations:
-            diagnosed.setdefault(item["diagnosis"], []).append(item["id"])
+        entry = explain(item["diagnosis"], item.get("diagnosis_params")) if explain and item.get("diagnosis") else None
+        if entry:
+            diagnosed.setdefault(entry["explanation"], (entry, []))[1].append(item["id"])
     if diagnosed:
         lines += [render("feedback.diagnosis", language), ""]
-        for diagnosis, ids in diagnosed.items():
-            entry = explanations[diagnosis]
-            lines.append(f"- **{', '.join(f'`{i}`' for i in ids)}** — {entry['explanation']}")
+        for entry, ids in diagnosed.values():
+            lines.append(f"- **{', '.join(f'`{i}`' for i in ids)}** — {_cell(entry['explanation'])}")
             if entry.get("hint"):
-                lines.append(f"  - {render('feedback.hint', language)}: {entry['hint']}")
+                lines.append(f"  - {render('feedback.hint', language)}: {_cell(entry['hint'])}")
         lines.append("")
     if result["items"] and all(item["status"] == "passed" for item in result["items"]):
         lines += [render("feedback.all-passed", language), ""]

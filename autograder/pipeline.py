@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import protocol
+from . import diagnose
 from .cases import Case, build_cases, graded_outputs
 from .course import CACHE_OUTPUT, Course, FunctionSpec
 from .extract import NotebookError, Program, Template, extract
@@ -87,6 +88,7 @@ class GradingPlan:
                 self.expected[spec.name] = Expected(cases, outputs)
         self.templates = {aid: Template(course.root / "solutions" / aid / course.assignments[aid].notebook)
                           for aid in assignments}
+        self.diagnoser = diagnose.Diagnoser(course, self)
         import reference
 
         self.rubric = hashlib.sha256("|".join([
@@ -207,7 +209,10 @@ class StudentGrader:
             reply = sandbox.run(aid, [case.program for case in expected.cases], timeout=spec.call_seconds)
             if reply.get("ok"):
                 runs = [_case_run(spec, case, r, program) for case, r in zip(expected.cases, reply["results"])]
-                return score_function(self.course, spec, expected.cases, expected.outputs, runs)
+                items = score_function(self.course, spec, expected.cases, expected.outputs, runs)
+                for item_id, found in self.plan.diagnoser.diagnose(spec, runs, items).items():
+                    next(i for i in items if i.item.id == item_id).diagnosis_params = found.params or None
+                return items
             if reply.get("kind") == "timeout":
                 failure = FunctionFailure("timeout", "status.timeout",
                                           {"function": spec.name, "seconds": spec.call_seconds})
@@ -230,5 +235,6 @@ class StudentGrader:
         }
         assignment = self.course.assignments[aid]
         title = assignment.title_ko if language == "ko" else assignment.title
-        write_result(self.out, result, render_feedback(result, language, title))
+        explain = lambda diagnosis, params: diagnose.explain(diagnosis, language, params)  # noqa: E731
+        write_result(self.out, result, render_feedback(result, language, title, explain))
         return result

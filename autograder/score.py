@@ -48,6 +48,7 @@ class ItemResult:
     error: float | None = None  # the worst relative error over the cases, when comparable
     case: int | None = None  # index of the case that decided a failure
     diagnosis: str | None = None
+    diagnosis_params: dict | None = None  # e.g. the factor of "constant-factor"
     notes: list[tuple[str, dict]] = field(default_factory=list)
     profile: dict | None = None  # per-time-step norms/errors of the deciding case (compare.time_profile)
 
@@ -67,6 +68,7 @@ class ItemResult:
             "status": self.status,
             "message": self.message(language),
             "diagnosis": self.diagnosis,
+            "diagnosis_params": self.diagnosis_params or None,
             "error": None if self.error is None else float(f"{self.error:.3e}"),
             "case": self.case,
             "profile": self.profile,
