@@ -1,0 +1,452 @@
+"""The process inside the sandbox: a zygote that forks one child per unit (standalone).
+
+Started by ``sandbox.py`` as ``python -I -S -B worker.py LIMITS_JSON`` with ``protocol.py``
+and ``program.py`` next to it and numpy in ``./site``.  Imports only those two and the
+standard library.  See docs/ARCHITECTURE.md, "Worker requests and replies" and "Sandbox".
+
+The zygote reads request frames on fd 0 and writes replies on fd 1.  It never runs student
+code: each unit's code runs in a forked child (own process group, stdio on /dev/null,
+RLIMIT_CPU) that serves ``run`` requests relayed by the zygote over a socketpair.  The
+zygote enforces the per-request wall-clock timeout (SIGKILL to the child's process group),
+turns a dead child into a ``crash`` reply, never forwards a partial or oversize frame, and
+reloads a dead unit from its stored code on the next request.
+"""
+import json
+import os
+import resource
+import sys
+
+# --------------------------------------------------------------- limits, before anything else
+
+LIMITS = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
+
+
+def _setrlimit(which: int, value) -> None:
+    if value is None:
+        return
+    value = int(value)
+    soft, hard = resource.getrlimit(which)
+    if hard != resource.RLIM_INFINITY and os.getuid() != 0:
+        value = min(value, hard)
+    resource.setrlimit(which, (value, value))
+
+
+_setrlimit(resource.RLIMIT_CORE, 0)
+_setrlimit(resource.RLIMIT_AS, LIMITS.get("memory_bytes", 1 << 30))
+_setrlimit(resource.RLIMIT_NPROC, LIMITS.get("processes"))
+_setrlimit(resource.RLIMIT_FSIZE, LIMITS.get("file_bytes", 16 << 20))
+_setrlimit(resource.RLIMIT_NOFILE, LIMITS.get("open_files", 128))
+try:  # if memory runs out on the host, the kernel kills student processes first (inherited)
+    with open("/proc/self/oom_score_adj", "w") as _f:
+        _f.write("1000")
+except OSError:
+    pass
+
+import ctypes  # noqa: E402
+
+_libc = ctypes.CDLL(None, use_errno=True)
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE = 1, 4
+# Same-uid children must not ptrace the zygote or open /proc/<zygote>/fd (the grader's pipes).
+_libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [HERE, os.path.join(HERE, "site")]
+
+import builtins  # noqa: E402
+import gc  # noqa: E402
+import select  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402,F401  (warm import: every unit child inherits it)
+
+import program  # noqa: E402
+import protocol  # noqa: E402
+
+REQUEST_BYTES = int(LIMITS.get("request_bytes", 256 << 20))
+REPLY_BYTES = int(LIMITS.get("reply_bytes", 64 << 20))
+LOAD_SECONDS = float(LIMITS.get("load_seconds", 30.0))
+CALL_SECONDS = float(LIMITS.get("call_seconds", 10.0))
+CPU_SECONDS = LIMITS.get("cpu_seconds")
+SANDBOXED = bool(LIMITS.get("sandboxed", False))  # alone in a pid namespace under a private uid
+
+
+def _message(text) -> str:
+    return str(text)[:2000]
+
+
+def _failure(kind: str, message: str) -> dict:
+    return {"ok": False, "kind": kind, "message": _message(message)}
+
+
+# --------------------------------------------------------------------------- unit child
+
+
+def _serve_unit(sock: int, code: str, filename: str) -> None:
+    """Runs in the forked child: load the student's code, then answer ``run`` requests."""
+    namespace = {"__name__": "__main__", "__builtins__": builtins}
+    try:
+        exec(compile(code, filename, "exec", dont_inherit=True), namespace)
+        reply = {"ok": True}
+    except BaseException as exc:  # noqa: B036 - SystemExit & co. from the student's code
+        reply = {"ok": False, "kind": "exception", "message": program.describe_exception(exc)}
+    del code
+    protocol.send(sock, reply, strict=False)
+    while True:
+        try:
+            msg = protocol.recv(sock, REQUEST_BYTES)
+        except protocol.ConnectionClosed:
+            return
+        results = []
+        for prog in msg.get("programs", []):
+            try:
+                results.append(program.run_program(namespace, prog))
+            except program.ProgramError as exc:
+                results.append({"error": {"kind": exc.kind, "message": _message(exc.message), "step": exc.step}})
+            except BaseException as exc:  # noqa: B036 - malformed program or worse
+                results.append({"error": {"kind": "error", "message": program.describe_exception(exc)}})
+        _send_results(sock, results)
+
+
+def _frame_size(value) -> int:
+    try:
+        tree, arrays = protocol.pack(value, strict=False)
+        return sum(len(memoryview(c).cast("B")) for c in protocol.encode_frame(tree, arrays))
+    except Exception:
+        return REPLY_BYTES + 1
+
+
+def _send_results(sock: int, results: list) -> None:
+    reply = {"ok": True, "results": results}
+    budget = REPLY_BYTES - 4096
+    if _frame_size(reply) > budget:  # keep the results that fit, in order
+        used = 0
+        for i, result in enumerate(results):
+            size = _frame_size(result)
+            if used + size > budget * 0.9:
+                results[i] = {"error": {"kind": "exception", "message":
+                              f"the outputs are too large ({size} bytes; the limit is {REPLY_BYTES})"}}
+            else:
+                used += size
+    tree, arrays = protocol.pack(reply, strict=False)
+    protocol.write_frame(sock, tree, arrays)
+
+
+def _child_main(sock: int, code: str, filename: str) -> None:
+    status = 0
+    try:
+        os.setpgid(0, 0)
+        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(devnull, fd)
+        if sock != 3:
+            os.dup2(sock, 3)  # the unit's socket is always fd 3
+            sock = 3
+        # close the zygote's other sockets, pidfds and /dev/null
+        os.closerange(4, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+        if CPU_SECONDS is not None:
+            resource.setrlimit(resource.RLIMIT_CPU, (int(CPU_SECONDS), int(CPU_SECONDS)))
+        os.set_blocking(sock, True)
+        _serve_unit(sock, code, filename)
+    except BaseException:  # noqa: B036
+        status = 3
+    finally:
+        os._exit(status)
+
+
+# ------------------------------------------------------------------------------- zygote
+
+
+class _Died(Exception):
+    pass
+
+
+class Unit:
+    def __init__(self, name: str, code: str, filename: str):
+        self.name, self.code, self.filename = name, code, filename
+        self.pid = None
+        self.sock = None
+        self.pidfd = None
+        self.status = None  # wait status once reaped
+
+    @property
+    def alive(self) -> bool:
+        return self.pid is not None and self.status is None
+
+
+class Zygote:
+    def __init__(self):
+        self.units = {}
+
+    # ---------------------------------------------------------------- process handling
+
+    def _fork(self):
+        try:
+            return os.fork()
+        except BlockingIOError:
+            if not SANDBOXED:  # never kill(-1) outside a private pid namespace + uid
+                raise
+        # A fork storm that escaped its process group holds every process slot of our uid:
+        # inside the sandbox, kill everything of ours but us, then retry.
+        os.kill(-1, signal.SIGKILL)
+        for unit in self.units.values():
+            self._reap(unit, block=True)
+        for _ in range(50):
+            try:
+                return os.fork()
+            except BlockingIOError:
+                time.sleep(0.02)
+        return os.fork()
+
+    def _reap(self, unit: Unit, block: bool = False) -> None:
+        if unit.pid is None or unit.status is not None:
+            return
+        try:
+            pid, status, rusage = os.wait4(unit.pid, 0 if block else os.WNOHANG)
+        except ChildProcessError:
+            pid, status, rusage = unit.pid, 0, None
+        if pid:
+            unit.status = (status, rusage)
+
+    def _kill(self, unit: Unit) -> None:
+        if unit.pid is None:
+            return
+        if unit.status is None:
+            for kill in (lambda: os.killpg(unit.pid, signal.SIGKILL), lambda: os.kill(unit.pid, signal.SIGKILL)):
+                try:
+                    kill()
+                except OSError:
+                    pass
+            self._reap(unit, block=True)
+        self._close(unit)
+
+    def _close(self, unit: Unit) -> None:
+        for fd in (unit.sock, unit.pidfd):
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        unit.sock = unit.pidfd = None
+
+    def _death(self, unit: Unit) -> dict:
+        """Reap a unit child that died (or is killed now) and say how."""
+        self._kill(unit)
+        status, rusage = unit.status or (0, None)
+        cpu = (rusage.ru_utime + rusage.ru_stime) if rusage else 0.0
+        if os.WIFSIGNALED(status):
+            sig = os.WTERMSIG(status)
+            # rusage under-reports by a few percent against the kernel's exact RLIMIT_CPU clock
+            if sig == signal.SIGKILL and CPU_SECONDS is not None and cpu >= 0.9 * float(CPU_SECONDS) - 0.05:
+                return _failure("timeout", f"CPU time limit of {CPU_SECONDS} s exceeded")
+            try:
+                name = signal.Signals(sig).name
+            except ValueError:
+                name = f"signal {sig}"
+            return _failure("crash", f"the process was killed by {name}")
+        if os.WIFEXITED(status):
+            return _failure("crash", f"the process exited with status {os.WEXITSTATUS(status)}")
+        return _failure("crash", "the process died")
+
+    # ------------------------------------------------------------------------ I/O
+
+    def _read_reply(self, unit: Unit, deadline: float, max_bytes: int) -> bytearray:
+        """One whole frame from the unit, or TimeoutError / _Died / ProtocolError."""
+        buf = bytearray()
+        total = protocol.PREFIX.size
+        poller = select.poll()
+        poller.register(unit.sock, select.POLLIN)
+        if unit.pidfd is not None:
+            poller.register(unit.pidfd, select.POLLIN)
+        dead = False
+        while True:
+            if not dead:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError
+                step = left if unit.pidfd is not None else min(left, 0.05)
+                events = dict(poller.poll(max(1, int(step * 1000))))
+                if unit.pidfd is not None:
+                    dead = unit.pidfd in events
+                else:
+                    self._reap(unit)
+                    dead = unit.status is not None
+                if not dead and unit.sock not in events:
+                    continue
+            try:
+                chunk = os.read(unit.sock, min(1 << 20, total - len(buf)))
+            except BlockingIOError:
+                if dead:
+                    raise _Died from None
+                continue
+            except OSError:
+                raise _Died from None
+            if not chunk:
+                raise _Died
+            buf += chunk
+            if len(buf) == protocol.PREFIX.size and total == protocol.PREFIX.size:
+                header_len, body_len = protocol.parse_prefix(bytes(buf), max_bytes)
+                total += header_len + body_len
+            if len(buf) == total:
+                return buf
+
+    def _start(self, unit: Unit, timeout: float) -> dict:
+        self._kill(unit)
+        unit.status = None
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        parent_fd, child_fd = parent.detach(), child.detach()
+        try:
+            pid = self._fork()
+        except OSError as exc:
+            os.close(parent_fd)
+            os.close(child_fd)
+            unit.pid = None
+            return _failure("crash", f"cannot start the unit's process: {exc}")
+        if pid == 0:
+            os.close(parent_fd)
+            code, filename = unit.code, unit.filename
+            self.units = {}  # do not keep other units' code around in the child
+            _child_main(child_fd, code, filename)
+        os.close(child_fd)
+        try:
+            os.setpgid(pid, pid)
+        except OSError:
+            pass
+        unit.pid, unit.sock = pid, parent_fd
+        os.set_blocking(parent_fd, False)
+        try:
+            unit.pidfd = os.pidfd_open(pid)
+        except (AttributeError, OSError):
+            unit.pidfd = None
+        try:
+            raw = self._read_reply(unit, time.monotonic() + timeout, 1 << 20)
+            reply = protocol.unpack(*protocol.decode_frame(raw, 1 << 20))
+        except TimeoutError:
+            self._kill(unit)
+            return _failure("timeout", f"loading took longer than {timeout:g} s")
+        except (_Died, protocol.ProtocolError):
+            return self._death(unit)
+        if not isinstance(reply, dict) or not bool(reply.get("ok", False)):
+            message = reply.get("message", "") if isinstance(reply, dict) else ""
+            return _failure("exception", message if isinstance(message, str) else "")
+        return {"ok": True}
+
+    # ------------------------------------------------------------------------ requests
+
+    def load(self, msg: dict) -> dict:
+        name, code = msg.get("unit"), msg.get("code")
+        if not isinstance(name, str) or not isinstance(code, str):
+            return _failure("error", "load needs 'unit' and 'code' strings")
+        filename = msg.get("filename") if isinstance(msg.get("filename"), str) else "<student>"
+        old = self.units.get(name)
+        if old is not None:
+            self._kill(old)
+        unit = self.units[name] = Unit(name, code, filename)
+        return self._start(unit, float(msg.get("timeout") or LOAD_SECONDS))
+
+    def run(self, msg: dict, raw: bytearray):
+        """The child's raw reply frame (bytes) or a failure dict."""
+        unit = self.units.get(msg.get("unit"))
+        if unit is None:
+            return _failure("error", f"unknown unit {msg.get('unit')!r}")
+        timeout = float(msg.get("timeout") or CALL_SECONDS)
+        if unit.alive:
+            self._reap(unit)
+        if unit.alive and select.select([unit.sock], [], [], 0)[0]:
+            self._kill(unit)  # unsolicited bytes from the child: it is not trustworthy any more
+        if not unit.alive:
+            loaded = self._start(unit, LOAD_SECONDS)
+            if not loaded["ok"] and loaded["kind"] in ("crash", "timeout"):
+                return _failure(loaded["kind"], "reloading the unit failed: " + loaded["message"])
+        deadline = time.monotonic() + timeout
+        try:
+            protocol.write_bytes(unit.sock, [raw], deadline)
+            reply = self._read_reply(unit, deadline, REPLY_BYTES)
+            protocol.unpack(*protocol.decode_frame(reply, REPLY_BYTES))
+        except TimeoutError:
+            self._kill(unit)
+            return _failure("timeout", f"time limit of {timeout:g} s exceeded")
+        except (_Died, OSError):
+            return self._death(unit)
+        except protocol.ProtocolError as exc:
+            failure = self._death(unit)
+            failure["message"] = _message(f"invalid reply from the unit's process ({exc}); " + failure["message"])
+            return failure
+        return reply
+
+    def serve(self) -> None:
+        protocol.send(1, {"ok": True, "ready": True, "pid": os.getpid(), "numpy": np.__version__,
+                          "python": sys.version.split()[0]})
+        while True:
+            try:
+                raw = protocol.read_frame_bytes(0, REQUEST_BYTES)
+            except protocol.ConnectionClosed:
+                break
+            except protocol.ProtocolError as exc:  # the stream is out of step: give up
+                protocol.send(1, _failure("error", f"bad request frame: {exc}"))
+                break
+            try:
+                msg = protocol.unpack(*protocol.decode_frame(raw, REQUEST_BYTES))
+                if not isinstance(msg, dict) or not isinstance(msg.get("op"), str):
+                    raise protocol.ProtocolError("a request is {'op': ..., ...}")
+            except protocol.ProtocolError as exc:
+                protocol.send(1, _failure("error", f"bad request: {exc}"))
+                continue
+            op = msg["op"]
+            if op == "bye":
+                break
+            if op == "load":
+                reply = self.load(msg)
+            elif op == "run":
+                reply = self.run(msg, raw)
+            else:
+                reply = _failure("error", f"unknown op {op!r}")
+            del raw, msg
+            self._sweep()
+            if isinstance(reply, dict):
+                protocol.send(1, reply)
+            else:
+                protocol.write_bytes(1, [reply])
+
+    def _sweep(self) -> None:
+        """Kill every process in the sandbox but the zygote and the units' own processes.
+
+        Between requests no student process has any business running: this ends daemons,
+        setsid'd spinners and storm leftovers that escaped their unit's process group.
+        Only inside the sandbox, where /proc shows just this pid namespace.
+        """
+        if not SANDBOXED:
+            return
+        keep = {1, os.getpid()} | {u.pid for u in self.units.values() if u.alive}
+        try:
+            entries = os.listdir("/proc")
+        except OSError:
+            return
+        for entry in entries:
+            if entry.isdigit() and int(entry) not in keep:
+                try:
+                    os.kill(int(entry), signal.SIGKILL)
+                except OSError:
+                    pass
+
+    def shutdown(self) -> None:
+        for unit in self.units.values():
+            self._kill(unit)
+
+
+def main() -> None:
+    if not SANDBOXED:  # no pid namespace to take the zygote down with the grader
+        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    gc.collect()
+    gc.freeze()  # fork children without copying the warm heap on the next collection
+    zygote = Zygote()
+    try:
+        zygote.serve()
+    finally:
+        zygote.shutdown()
+
+
+if __name__ == "__main__":
+    main()

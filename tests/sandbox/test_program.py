@@ -1,0 +1,203 @@
+"""program.py: running call programs against a namespace (no sandbox needed)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograder import protocol
+from autograder.program import ProgramError, run_program
+
+STUDENT = '''\
+import numpy as np
+
+class Cache:
+    pass
+
+def forward(x, w):
+    cache = Cache()
+    cache.x, cache.w = x, w
+    return x @ w, cache
+
+def backward(dout, cache):
+    cache.seen = True
+    return dout @ cache.w.T, cache.x.T @ dout
+
+def stub(x):
+    raise NotImplementedError("write me")
+
+def broken(x):
+    y = x * 2
+    return y[10]
+
+def mutates(x, w):
+    w += 1.0
+    return x + w
+
+def clip(grads, value):
+    for k in grads:
+        np.clip(grads[k], -value, value, out=grads[k])
+    return grads
+
+def single(x):
+    return x + 1
+
+def one_tuple(x):
+    return (x + 1,)
+
+def pair(x):
+    return x, x
+
+def nothing(x):
+    pass
+
+def exits(x):
+    raise SystemExit(3)
+
+def interrupts(x):
+    raise KeyboardInterrupt
+
+def generator_exit(x):
+    raise GeneratorExit
+
+def recurse(x):
+    return recurse(x)
+
+class Evil(Exception):
+    def __str__(self):
+        raise RuntimeError("no")
+
+def evil(x):
+    raise Evil()
+
+def long_message(x):
+    raise ValueError("x" * 5000)
+
+def keywords(x, scale=1.0):
+    return x * scale
+
+not_a_function = 3
+'''
+
+
+@pytest.fixture(scope="module")
+def ns():
+    namespace: dict = {"__name__": "__main__"}
+    exec(compile(STUDENT, "hw.ipynb", "exec"), namespace)
+    return namespace
+
+
+def step(fn, *args, nret=1, send=None, **extra):
+    s = {"fn": fn, "args": list(args), "nret": nret, **extra}
+    if send is not None:
+        s["send"] = send
+    return s
+
+
+def fail(ns, *steps):
+    with pytest.raises(ProgramError) as info:
+        run_program(ns, {"steps": list(steps)})
+    return info.value
+
+
+def test_forward_backward_through_the_students_own_cache(ns):
+    rng = np.random.default_rng(0)
+    x, w, dout = rng.standard_normal((4, 3)), rng.standard_normal((3, 5)), rng.standard_normal((4, 5))
+    result = run_program(ns, {"steps": [
+        step("forward", x, w, nret=2, send=[0]),
+        step("backward", dout, {"$ref": [0, 1]}, nret=2, send=[0, 1]),
+    ]})
+    assert np.array_equal(result["outputs"][0][0], x @ w)
+    assert np.array_equal(result["outputs"][1][0], dout @ w.T)
+    assert np.array_equal(result["outputs"][1][1], x.T @ dout)
+    assert result["mutated"] == [[], []]
+
+
+def test_ref_passes_the_very_same_object(ns):
+    seen = []
+    namespace = dict(ns, spy=lambda c: seen.append(c) or 0)
+    run_program(namespace, {"steps": [step("forward", np.ones((1, 2)), np.ones((2, 2)), nret=2, send=[]),
+                                      step("spy", {"$ref": [0, 1]})]})
+    assert type(seen[0]).__name__ == "Cache" and seen[0].x.shape == (1, 2)
+
+
+def test_refs_work_after_a_protocol_round_trip(ns):
+    program = {"steps": [step("forward", np.ones((2, 3)), np.ones((3, 4)), nret=2, send=[0]),
+                         step("backward", np.ones((2, 4)), {"$ref": [0, 1]}, nret=2, send=[1])]}
+    unpacked = protocol.unpack(*protocol.pack(program))
+    assert run_program(ns, unpacked)["outputs"][1][0].shape == (3, 4)
+
+
+def test_missing(ns):
+    err = fail(ns, step("rnn_forward", 1))
+    assert (err.kind, err.step) == ("missing", 0) and "rnn_forward" in err.message
+    assert fail(ns, step("not_a_function", 1)).kind == "missing"
+
+
+def test_not_implemented(ns):
+    err = fail(ns, step("single", 1.0), step("stub", 1.0))
+    assert (err.kind, err.step) == ("not-implemented", 1)
+
+
+def test_exception_names_type_message_and_the_students_line(ns):
+    err = fail(ns, step("broken", np.zeros(3)))
+    assert err.kind == "exception"
+    assert err.message.startswith("IndexError: index 10 is out of bounds")
+    line = STUDENT.splitlines().index("    return y[10]") + 1
+    assert f"(hw.ipynb, line {line}, in broken)" in err.message
+
+
+@pytest.mark.parametrize("fn, name", [("exits", "SystemExit"), ("interrupts", "KeyboardInterrupt"),
+                                      ("generator_exit", "GeneratorExit"), ("recurse", "RecursionError")])
+def test_base_exceptions_are_caught(ns, fn, name):
+    err = fail(ns, step(fn, 1))
+    assert err.kind == "exception" and err.message.startswith(name)
+    assert "hw.ipynb" in err.message
+
+
+def test_unprintable_and_long_messages(ns):
+    assert fail(ns, step("evil", 1)).message.startswith("Evil: <unprintable>")
+    message = fail(ns, step("long_message", 1)).message
+    assert len(message) <= 500 and message.endswith("in long_message)")
+
+
+def test_arity(ns):
+    assert fail(ns, step("single", 1.0, nret=2)).kind == "arity"
+    assert "returned None" in fail(ns, step("nothing", 1.0, nret=2)).message
+    err = fail(ns, step("pair", 1.0, nret=3))
+    assert err.kind == "arity" and "2 values; expected 3" in err.message
+    assert run_program(ns, {"steps": [step("single", 1.0)]})["outputs"] == [[2.0]]  # bare value, nret 1
+    assert run_program(ns, {"steps": [step("one_tuple", 1.0)]})["outputs"] == [[2.0]]
+
+
+def test_mutation_is_detected_per_argument_and_callers_values_stay_intact(ns):
+    x, w = np.zeros(3), np.ones(3)
+    result = run_program(ns, {"steps": [step("mutates", x, w)]})
+    assert result["mutated"] == [[1]]
+    assert np.array_equal(w, np.ones(3)) and np.array_equal(result["outputs"][0][0], np.full(3, 2.0))
+    grads = {"a": np.array([5.0, -5.0]), "b": np.array([0.1])}
+    result = run_program(ns, {"steps": [step("clip", grads, 1.0)]})
+    assert result["mutated"] == [[0]] and grads["a"].tolist() == [5.0, -5.0]
+    assert run_program(ns, {"steps": [step("clip", {"b": np.array([0.1])}, 1.0)]})["mutated"] == [[]]
+
+
+def test_sent_outputs_are_snapshots(ns):
+    x = np.ones((1, 2))
+    result = run_program(ns, {"steps": [
+        step("forward", x, np.eye(2), nret=2, send=[0, 1]),
+        step("mutates", np.zeros((1, 2)), {"$ref": [0, 0]}),  # changes step 0's output in place
+    ]})
+    assert np.array_equal(result["outputs"][0][0], x)
+
+
+def test_kwargs(ns):
+    assert run_program(ns, {"steps": [step("keywords", 2.0, kwargs={"scale": 3.0})]})["outputs"] == [[6.0]]
+
+
+@pytest.mark.parametrize("program", [
+    {}, {"steps": "x"}, {"steps": [{"args": []}]}, {"steps": [step("single", 1, nret=0)]},
+    {"steps": [step("single", 1, send=[1])]}, {"steps": [step("single", {"$ref": [0, 0]})]},
+    {"steps": [step("pair", 1, nret=2), step("single", {"$ref": [0, 2]})]},
+])
+def test_malformed_programs_are_the_callers_bug(ns, program):
+    with pytest.raises(ValueError, match="invalid program"):
+        run_program(ns, program)
