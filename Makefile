@@ -32,8 +32,10 @@ sandbox-tools:
 demo: $(VENV)/.run sandbox-tools
 	$(BIN)/autograder grade examples/submitted --out examples/results
 
+# One BLAS thread per test process: with -n 2 on two cores, threaded BLAS in both
+# processes fights for the cores and numpy-heavy tests run ~10x slower.
 test: $(VENV)/.test sandbox-tools
-	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) examples/results
