@@ -238,8 +238,9 @@ def _semantic_problems(path: Path, data: dict, lines: dict) -> list[str]:
         if fn["assignment"] not in assignment_ids:
             say(here + ("assignment",), f"unknown assignment '{fn['assignment']}'",
                 "use one of: " + ", ".join(assignment_ids))
-        dims = global_dims | set(fn.get("dims", {}))
         forward = functions.get(fn.get("through"))
+        # a backward draws its sizes with its forward's, so it sees the forward's dims too
+        dims = global_dims | set(fn.get("dims", {})) | set((forward or {}).get("dims", {}))
         if "through" in fn and forward is None:
             say(here + ("through",), f"'{fn['through']}' is not a graded function",
                 "name the forward this backward is graded through")
@@ -282,8 +283,10 @@ def _build(path: Path, data: dict, raw: bytes) -> Course:
     default_tol = float(grading["tolerance"])
     call_seconds = float(limits["call_seconds"])
     functions = {}
-    for name, fn in data["functions"].items():
+    raw_functions = data["functions"]
+    for name, fn in raw_functions.items():
         tolerances = fn.get("tolerance", {})
+        forward_dims = raw_functions[fn["through"]].get("dims", {}) if "through" in fn else {}
         items = tuple(
             Item(id=f"{name}.{out}", function=name, output=out, points=float(points),
                  tolerance=float(tolerances.get(out, default_tol)))
@@ -297,7 +300,7 @@ def _build(path: Path, data: dict, raw: bytes) -> Course:
             items=items,
             through=fn.get("through"),
             cases=int(fn.get("cases", grading["cases"])),
-            dims={**_dims(grading["dims"]), **_dims(fn.get("dims", {}))},
+            dims={**_dims(grading["dims"]), **_dims(forward_dims), **_dims(fn.get("dims", {}))},
             distinct=tuple(tuple(group) for group in fn.get("distinct", grading.get("distinct", []))),
             call_seconds=float(fn.get("call_seconds", call_seconds)),
             description=fn.get("description", ""),

@@ -136,6 +136,68 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ko": "[미구현] {function}: 아직 구현되지 않았습니다 (not implemented yet)",
     },
     "check.error": {"en": "[ERROR] {function}: {detail}", "ko": "[오류] {function}: {detail}"},
+    "check.hint-label": {"en": "hint", "ko": "힌트"},
+    "check.hint.shape": {
+        "en": "check the axis order (N, T, D/H/V) and which matrices are transposed "
+              "(row vectors: x @ Wx, not Wx @ x).",
+        "ko": "축(axis) 순서 (N, T, D/H/V)와 전치(transpose)한 행렬을 확인하세요 "
+              "(행 벡터 규약: x @ Wx, Wx @ x가 아님).",
+    },
+    "check.hint.value": {
+        "en": "check the formula against the markdown above, term by term, on a tiny input "
+              "you can follow by hand.",
+        "ko": "위 설명의 수식과 한 항씩 비교해 보세요. 손으로 따라갈 수 있는 아주 작은 입력으로 확인하면 좋습니다.",
+    },
+    "check.hint.value-backward": {
+        "en": "check every gradient path: a variable used in several places receives the sum of "
+              "their gradients (+=), and the local derivative uses the forward's own values.",
+        "ko": "모든 기울기 경로(gradient path)를 확인하세요: 여러 곳에서 쓰인 변수는 각 경로의 기울기를 "
+              "모두 더해야 하며(+=), 국소 미분(local derivative)은 순전파(forward)의 값을 사용합니다.",
+    },
+    "check.hint.dtype": {
+        "en": "return float64 arrays (an integer array silently truncates what you add to it).",
+        "ko": "float64 배열을 반환하세요 (정수 배열에 실수를 더하면 소수점 이하가 잘립니다).",
+    },
+    "check.hint.nonfinite": {
+        "en": "NaN/inf usually comes from exp overflow or log(0): subtract the maximum before exp "
+              "(numerically stable softmax/sigmoid).",
+        "ko": "NaN/inf는 대개 exp 오버플로나 log(0)에서 생깁니다: exp 전에 최댓값을 빼세요 "
+              "(수치적으로 안정한 softmax/sigmoid).",
+    },
+    "check.hint.type": {
+        "en": "return exactly what the docstring's Returns lists, in that order.",
+        "ko": "docstring의 Returns에 적힌 값을 그 순서대로 정확히 반환하세요.",
+    },
+    "check.hint.keys": {
+        "en": "return a new dict with exactly the keys of the input dict.",
+        "ko": "입력 딕셔너리와 정확히 같은 키를 가진 새 딕셔너리를 반환하세요.",
+    },
+    "check.hint.length": {
+        "en": "check how many entries your list has (one per layer / time step?).",
+        "ko": "반환한 리스트의 항목 개수를 확인하세요 (층마다 / 시점마다 하나?).",
+    },
+    "check.missing": {
+        "en": "[MISSING] {function}: not defined; run its solution cell first (and keep its name)",
+        "ko": "[없음] {function}: 정의되지 않았습니다. 함수 셀을 먼저 실행하세요 (함수 이름은 바꾸지 마세요)",
+    },
+    "check.no-fixtures": {
+        "en": "[ERROR] {function}: public cases not found at {path}; open the notebook from its "
+              "own folder (next to {fixture})",
+        "ko": "[오류] {function}: 공개 케이스 파일을 찾을 수 없습니다 ({path}). 노트북을 {fixture}이(가) "
+              "있는 폴더에서 여세요",
+    },
+    "check.unknown-function": {
+        "en": "[ERROR] {function}: no public cases for this function in {path}",
+        "ko": "[오류] {function}: {path}에 이 함수의 공개 케이스가 없습니다",
+    },
+    "check.total": {
+        "en": "{notebook}: {passed}/{total} functions pass their public cases",
+        "ko": "{notebook}: 함수 {total}개 중 {passed}개가 공개 케이스를 통과했습니다",
+    },
+    "check.through": {
+        "en": "{function} is checked through your {forward}: implement that one first",
+        "ko": "{function}은(는) 여러분의 {forward}를 거쳐 확인됩니다: 그 함수를 먼저 구현하세요",
+    },
     "check.summary": {
         "en": "{function}: {passed}/{total} outputs pass the public cases (hidden cases decide the grade)",
         "ko": "{function}: 공개 케이스에서 {passed}/{total}개 출력 통과 (점수는 비공개 케이스로 결정됩니다)",

@@ -1,0 +1,201 @@
+"""Shared helpers of the notebook tests: discovery, nbgrader markup, execution, leak detection.
+
+The tests are parametrised over whatever ``solutions/<assignment>/*.ipynb`` exist, so every
+new notebook is covered without touching the tests (docs/NOTEBOOKS.md).
+"""
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import sys
+import time
+from functools import lru_cache
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[2]
+SETUP_TAG = "grader-setup"
+CHECK_RESULT = re.compile(r"CheckResult\(function='(?P<function>\w+)', status='(?P<status>[\w-]+)', "
+                          r"passed=(?P<passed>\d+), total=(?P<total>\d+)\)")
+SOLUTION_REGION = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION[^\n]*\n(?P<body>.*?)^[ \t]*### END SOLUTION",
+                             re.M | re.S)
+# Lines too generic to count as a leaked solution line.
+TRIVIAL_LINES = {"", "pass", "return", "else:", "try:", "]", ")", "}"}
+MIN_LEAK_LENGTH = 12
+
+
+def solution_notebooks() -> list[Path]:
+    return sorted(p for p in ROOT.glob("solutions/*/*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+
+
+def notebook_id(path: Path) -> str:
+    return f"{path.parent.name}/{path.name}"
+
+
+def exercise_of(solution: Path) -> Path:
+    return ROOT / "exercises" / solution.parent.name / solution.name
+
+
+@lru_cache(maxsize=None)
+def course():
+    from autograder.course import load_course
+
+    return load_course(ROOT / "course.yaml")
+
+
+def read(path: Path) -> nbformat.NotebookNode:
+    return nbformat.read(str(path), as_version=4)
+
+
+# --------------------------------------------------------------------------- markup
+
+
+def meta(cell) -> dict:
+    value = cell.get("metadata", {}).get("nbgrader", {})
+    return value if isinstance(value, dict) else {}
+
+
+def is_setup(cell) -> bool:
+    return cell.cell_type == "code" and SETUP_TAG in cell.get("metadata", {}).get("tags", [])
+
+
+def is_solution(cell) -> bool:
+    return cell.cell_type == "code" and bool(meta(cell).get("solution"))
+
+
+def is_grade(cell) -> bool:
+    return cell.cell_type == "code" and bool(meta(cell).get("grade"))
+
+
+def is_locked(cell) -> bool:
+    return bool(meta(cell).get("locked"))
+
+
+def code_of(source: str) -> str:
+    """Cell source as plain Python (IPython magics and shell lines commented out)."""
+    return "\n".join("pass  # " + line if re.match(r"^\s*[%!]", line) else line for line in source.splitlines())
+
+
+def imported_modules(source: str) -> set[str]:
+    """Top-level package names imported anywhere in the code."""
+    names = set()
+    for node in ast.walk(ast.parse(code_of(source))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            names.add("." if node.level else (node.module or "").split(".")[0])
+    return names
+
+
+def imported_names(source: str) -> set[str]:
+    """Full dotted module names imported anywhere in the code."""
+    names = set()
+    for node in ast.walk(ast.parse(code_of(source))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def stdlib_or_numpy(module: str) -> bool:
+    return module == "numpy" or module in sys.stdlib_module_names
+
+
+# --------------------------------------------------------------------------- leaks
+
+
+def solution_lines(notebook) -> list[str]:
+    """Non-trivial lines between ### BEGIN SOLUTION and ### END SOLUTION."""
+    lines = []
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        for match in SOLUTION_REGION.finditer(cell.source):
+            for line in match.group("body").splitlines():
+                text = line.strip()
+                if text not in TRIVIAL_LINES and len(text) >= MIN_LEAK_LENGTH:
+                    lines.append(text)
+    return lines
+
+
+def leaked_lines(solution, exercise) -> list[str]:
+    """Solution lines that appear in the exercise notebook (any cell)."""
+    present = {line.strip() for cell in exercise.cells for line in cell.source.splitlines()}
+    return [line for line in solution_lines(solution) if line in present]
+
+
+# --------------------------------------------------------------------------- execution
+
+
+def kernel_env(lang: str = "en") -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env["RNNLAB_LANG"] = lang
+    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    return env
+
+
+def execute(path: Path, allow_errors: bool, timeout: int = 120) -> tuple[nbformat.NotebookNode, float]:
+    """Run a notebook top to bottom with its folder as cwd; return it with outputs and the wall time."""
+    from nbclient import NotebookClient
+
+    notebook = read(path)
+    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
+                            resources={"metadata": {"path": str(path.parent)}})
+    start = time.monotonic()
+    client.execute(env=kernel_env())
+    return notebook, time.monotonic() - start
+
+
+def output_text(cell) -> str:
+    parts = []
+    for out in cell.get("outputs", []):
+        if out.output_type == "stream":
+            parts.append(out.text)
+        elif out.output_type in ("execute_result", "display_data"):
+            parts.append(out.get("data", {}).get("text/plain", ""))
+        elif out.output_type == "error":
+            parts.append(f"{out.ename}: {out.evalue}")
+    return "".join(parts)
+
+
+def errors(cell) -> list[tuple[str, str]]:
+    return [(o.ename, o.evalue) for o in cell.get("outputs", []) if o.output_type == "error"]
+
+
+def check_results(notebook) -> dict[str, dict]:
+    """Function → {status, passed, total, text} parsed from the outputs of the grade cells."""
+    results = {}
+    for cell in notebook.cells:
+        if is_grade(cell):
+            text = output_text(cell)
+            match = CHECK_RESULT.search(text)
+            name = meta(cell).get("grade_id", "")[len("check_"):]
+            results[name] = ({**match.groupdict(), "text": text} if match
+                             else {"function": name, "status": "no-output", "passed": "0", "total": "?", "text": text})
+    return results
+
+
+# --------------------------------------------------------------------------- comparing releases
+
+
+def notebook_json(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def differing_cells(a: dict, b: dict) -> list[str]:
+    """Ids (or indexes) of cells that differ between two notebook JSON documents."""
+    diff = []
+    if a.get("metadata") != b.get("metadata"):
+        diff.append("notebook metadata")
+    cells_a, cells_b = a.get("cells", []), b.get("cells", [])
+    if len(cells_a) != len(cells_b):
+        diff.append(f"number of cells {len(cells_a)} != {len(cells_b)}")
+    for i, (x, y) in enumerate(zip(cells_a, cells_b)):
+        if x != y:
+            diff.append(str(x.get("id", i)))
+    return diff

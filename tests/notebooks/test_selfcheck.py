@@ -1,0 +1,295 @@
+"""`check(...)` in a notebook and the `autograder check` verb: verdicts, hints, languages, robustness,
+and the promise that the student-side code imports no reference code."""
+from __future__ import annotations
+
+import argparse
+import ast
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder import check as check_verb
+from autograder import release, selfcheck
+from autograder.messages import MESSAGES
+from autograder.pipeline import reference_namespace
+from autograder.protocol import save_npz
+from autograder.selfcheck import FIXTURE_NAME, check
+
+from .nbtools import (ROOT, SOLUTION_REGION, course, exercise_of, imported_names, kernel_env, notebook_id,
+                      solution_notebooks)
+
+SOLUTIONS = solution_notebooks()
+STUDENT_SIDE = ["autograder/selfcheck.py", "autograder/check.py"]
+
+
+@pytest.fixture(scope="module")
+def fixture_file(tmp_path_factory):
+    """Public cases of the rnn assignment, built fresh (independent of the committed file)."""
+    path = tmp_path_factory.mktemp("fixture") / FIXTURE_NAME
+    save_npz(path, release.build_fixture(course(), "rnn"))
+    return path
+
+
+@pytest.fixture(scope="module")
+def reference_ns():
+    return reference_namespace(course())
+
+
+def _with(reference_ns, **functions):
+    return {**reference_ns, **functions}
+
+
+def test_correct_functions_pass(fixture_file, reference_ns, capsys):
+    for spec in course().functions_of("rnn"):
+        result = check(spec.name, fixture_file, namespace=reference_ns, lang="en")
+        assert result and result.status == "passed" and result.passed == result.total == len(spec.items)
+    out = capsys.readouterr().out
+    assert "[PASS] rnn_backward.dWh: relative error" in out and "[FAIL]" not in out
+
+
+def test_wrong_shape_fails_with_axis_hint(fixture_file, reference_ns, capsys):
+    def rnn_step_backward(dnext_h, cache):
+        dx, dprev_h, dWx, dWh, db = reference_ns["rnn_step_backward"](dnext_h, cache)
+        return dx[:, :-1], dprev_h, dWx, dWh, db
+
+    result = check("rnn_step_backward", fixture_file, namespace=_with(reference_ns, rnn_step_backward=rnn_step_backward),
+                   lang="en")
+    assert result.status == "failed" and (result.passed, result.total) == (4, 5)
+    assert result.verdicts["dx"].code == "shape" and result.verdicts["dWh"].ok
+    out = capsys.readouterr().out
+    assert "[FAIL] rnn_step_backward.dx: wrong shape" in out and "axis order" in out
+
+
+def test_wrong_gradient_fails_with_relative_error_and_gradient_path_hint(fixture_file, reference_ns, capsys):
+    def rnn_backward(dh, cache):
+        dx, dh0, dWx, dWh, db = reference_ns["rnn_backward"](dh, cache)
+        return dx, dh0, dWx, dWh * 0.5, db
+
+    result = check("rnn_backward", fixture_file, namespace=_with(reference_ns, rnn_backward=rnn_backward), lang="en")
+    assert result.status == "failed" and not result.verdicts["dWh"].ok
+    assert result.verdicts["dWh"].error == pytest.approx(1 / 3)
+    out = capsys.readouterr().out
+    assert re.search(r"\[FAIL\] rnn_backward\.dWh: relative error 0\.33 on case 1", out)
+    assert "gradient path" in out
+
+
+def test_forward_value_hint_points_at_the_formula(fixture_file, reference_ns, capsys):
+    ns = _with(reference_ns, rnn_step_forward=lambda x, prev_h, Wx, Wh, b: (np.tanh(x @ Wx + prev_h @ Wh), None))
+    assert check("rnn_step_forward", fixture_file, namespace=ns, lang="ko").status == "failed"
+    out = capsys.readouterr().out
+    assert "[실패] rnn_step_forward.next_h" in out and "수식" in out
+
+
+def test_stub_reports_not_implemented_and_never_raises(fixture_file, reference_ns, capsys):
+    def stub(*args):
+        raise NotImplementedError()
+
+    for name in ("rnn_forward", "rnn_backward"):
+        result = check(name, fixture_file, namespace=_with(reference_ns, rnn_forward=stub), lang="en")
+        assert result.status == "not-implemented" and not result and result.passed == 0
+    out = capsys.readouterr().out
+    assert out.count("[TODO] rnn_forward: not implemented yet") == 2
+    assert "rnn_backward is checked through your rnn_forward" in out
+
+
+@pytest.mark.parametrize("bad, status, words", [
+    (lambda *a: (_ for _ in ()).throw(ValueError("boom")), "error", "ValueError: boom"),
+    (lambda *a: np.zeros(3), "error", "expected a tuple of 2 values"),
+    ("not a function", "missing", "[MISSING] rnn_forward"),
+])
+def test_errors_are_reported_not_raised(fixture_file, reference_ns, capsys, bad, status, words):
+    result = check("rnn_forward", fixture_file, namespace=_with(reference_ns, rnn_forward=bad), lang="en")
+    assert result.status == status
+    assert words in capsys.readouterr().out
+
+
+def test_undefined_function_and_missing_fixture(fixture_file, tmp_path, capsys):
+    assert check("rnn_forward", fixture_file, namespace={}, lang="en").status == "missing"
+    assert check("no_such_function", fixture_file, namespace={}, lang="en").status == "error"
+    assert check("rnn_forward", tmp_path / "none.npz", namespace={}, lang="en").status == "error"
+    out = capsys.readouterr().out
+    assert "no public cases for this function" in out and "public cases not found" in out
+
+
+def test_in_place_change_of_an_input_is_noted(fixture_file, reference_ns, capsys):
+    def temporal_affine_forward(x, w, b):
+        out, cache = reference_ns["temporal_affine_forward"](x, w, b)
+        w[...] = 0.0
+        return out, cache
+
+    ns = _with(reference_ns, temporal_affine_forward=temporal_affine_forward)
+    assert check("temporal_affine_forward", fixture_file, namespace=ns, lang="en").status == "passed"
+    assert "in place" in capsys.readouterr().out
+
+
+def test_finds_the_function_in_the_callers_globals(fixture_file, reference_ns):
+    notebook_globals = {"check": check, "path": fixture_file, "rnn_step_forward": reference_ns["rnn_step_forward"]}
+    exec("result = check('rnn_step_forward', path, lang='en', quiet=True)", notebook_globals)
+    assert notebook_globals["result"].status == "passed"
+
+
+def test_default_fixture_is_in_the_current_folder(fixture_file, reference_ns, monkeypatch):
+    monkeypatch.chdir(fixture_file.parent)
+    assert check("rnn_step_forward", namespace=reference_ns, quiet=True).status == "passed"
+
+
+def test_language_comes_from_the_environment(fixture_file, reference_ns, monkeypatch, capsys):
+    monkeypatch.delenv(selfcheck.LANG_ENV, raising=False)
+    check("rnn_step_forward", fixture_file, namespace=reference_ns)
+    monkeypatch.setenv(selfcheck.LANG_ENV, "en")
+    check("rnn_step_forward", fixture_file, namespace=reference_ns)
+    monkeypatch.setenv(selfcheck.LANG_ENV, "xx")
+    check("rnn_step_forward", fixture_file, namespace=reference_ns)
+    out = capsys.readouterr().out
+    assert out.count("[통과]") == 2 and out.count("[PASS]") == 1
+
+
+def test_result_repr_is_short_and_parseable(fixture_file, reference_ns):
+    result = check("rnn_forward", fixture_file, namespace=reference_ns, quiet=True)
+    assert repr(result) == "CheckResult(function='rnn_forward', status='passed', passed=1, total=1)"
+
+
+def test_every_message_the_selfcheck_uses_exists():
+    for code in ("check.pass", "check.fail", "check.not-implemented", "check.error", "check.summary",
+                 "check.hint-label", "check.missing", "check.no-fixtures", "check.through",
+                 *(f"check.hint.{k}" for k in ("shape", "value", "value-backward", "dtype", "nonfinite",
+                                               "type", "keys", "length"))):
+        assert code in MESSAGES, code
+
+
+# --------------------------------------------------------------------------- no reference code
+
+
+def _autograder_imports(relative: str) -> set[str]:
+    """Modules a file of autograder/ imports, following its own relative imports (transitively)."""
+    seen, todo = set(), [relative]
+    while todo:
+        path = ROOT / todo.pop()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                if node.level:
+                    targets = [node.module] if node.module else [a.name for a in node.names]
+                    for target in targets:
+                        name = "autograder." + target
+                        if name not in seen and (ROOT / "autograder" / f"{target}.py").is_file():
+                            seen.add(name)
+                            todo.append(f"autograder/{target}.py")
+                else:
+                    seen.add(node.module)
+            elif isinstance(node, ast.Import):
+                seen.update(alias.name for alias in node.names)
+    return seen
+
+
+@pytest.mark.parametrize("relative", STUDENT_SIDE)
+def test_student_side_code_imports_no_reference_and_no_course(relative):
+    modules = _autograder_imports(relative)
+    banned = {m for m in modules if m.split(".")[0] == "reference"
+              or m in ("autograder.course", "autograder.pipeline", "autograder.release", "autograder.cases")}
+    assert not banned, f"{relative} imports {sorted(banned)}"
+
+
+def test_student_side_code_imports_without_reference_installed():
+    code = ("import sys; sys.modules['reference'] = None\n"
+            "import autograder.selfcheck, autograder.check\n"
+            "bad = [m for m, mod in sys.modules.items() if mod is not None and (m.split('.')[0] in"
+            " ('reference', 'yaml') or m in ('autograder.course', 'autograder.pipeline'))]\n"
+            "assert not bad, bad\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=kernel_env(), capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=notebook_id)
+def test_exercise_imports_no_reference_code(path):
+    import nbformat
+
+    exercise = exercise_of(path)
+    notebook = nbformat.read(str(exercise), as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            modules = imported_names(cell.source)
+            assert not {m for m in modules if m.split(".")[0] == "reference"}, cell.get("id")
+            autograder = {m for m in modules if m.split(".")[0] == "autograder"}
+            assert autograder <= {"autograder.selfcheck"}, f"{cell.get('id')}: {autograder}"
+
+
+# --------------------------------------------------------------------------- the verb
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "autograder", "check", *map(str, args), "--lang", "en"],
+                          cwd=ROOT, env=kernel_env(), capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=notebook_id)
+def test_cli_check_passes_on_the_solution(path):
+    proc = _cli(path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for spec in course().functions_of(path.parent.name):
+        assert f"{spec.name}: {len(spec.items)}/{len(spec.items)} outputs pass" in proc.stdout
+    assert "[FAIL]" not in proc.stdout
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=notebook_id)
+def test_cli_check_reports_not_implemented_on_the_exercise(path):
+    proc = _cli(exercise_of(path))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "running the notebook's code failed" not in proc.stdout, proc.stdout
+    assert "not implemented yet" in proc.stdout
+    assert f"0/{len(course().functions_of(path.parent.name))} functions pass" in proc.stdout
+
+
+def _broken_copy(path: Path, tmp_path: Path, replacement: str) -> Path:
+    """A copy of a solutions notebook whose first solution region is replaced."""
+    import nbformat
+
+    notebook = nbformat.read(str(path), as_version=4)
+    cell = next(c for c in notebook.cells if SOLUTION_REGION.search(c.source))
+    cell.source = SOLUTION_REGION.sub(lambda m: m.group("indent") + replacement + "\n", cell.source, count=1)
+    target = tmp_path / path.name
+    nbformat.write(notebook, str(target))
+    shutil.copy2(path.parent / FIXTURE_NAME, tmp_path / FIXTURE_NAME)
+    return target
+
+
+def _run_verb(notebook: Path, *extra: str) -> int:
+    parser = argparse.ArgumentParser()
+    check_verb.add_arguments(parser)
+    return check_verb.run(parser.parse_args([str(notebook), "--lang", "en", *extra]), None)
+
+
+def test_verb_fails_when_a_solution_is_broken(tmp_path, capsys):
+    path = SOLUTIONS[0]
+    assert _run_verb(_broken_copy(path, tmp_path, "raise ValueError('broken on purpose')")) == 1
+    assert "broken on purpose" in capsys.readouterr().out
+
+
+def test_verb_reports_a_notebook_that_does_not_load(tmp_path, capsys):
+    notebook = _broken_copy(SOLUTIONS[0], tmp_path, "pass\nthis is not python")
+    assert _run_verb(notebook) == 1
+    assert "running the notebook's code failed" in capsys.readouterr().out
+
+
+def test_verb_checks_only_the_named_function(capsys):
+    path = SOLUTIONS[0]
+    name = course().functions_of(path.parent.name)[0].name
+    assert _run_verb(path, "--function", name) == 0
+    assert "1/1 functions pass" in capsys.readouterr().out
+
+
+def test_verb_usage_errors(tmp_path):
+    from autograder.errors import UsageError
+
+    with pytest.raises(UsageError):
+        _run_verb(tmp_path / "missing.ipynb")
+    with pytest.raises(UsageError):
+        _run_verb(SOLUTIONS[0], "--function", "no_such_function")
+    lonely = tmp_path / SOLUTIONS[0].name
+    shutil.copy2(SOLUTIONS[0], lonely)
+    with pytest.raises(UsageError):
+        _run_verb(lonely)
