@@ -44,22 +44,31 @@ class Program:
 
     @property
     def code(self) -> str:
-        return "".join(c.source if c.source.endswith("\n") else c.source + "\n" for c in self.chunks)
+        """Python source that runs every chunk on its own, each under its cell's name.
 
-    def locate(self, line: int) -> str:
-        """Cell label and line inside it for a line number of :attr:`code`."""
-        start = 1
-        for chunk in self.chunks:
-            n = chunk.source.count("\n") + (0 if chunk.source.endswith("\n") else 1)
-            if line < start + n:
-                return f"{chunk.label}, line {line - start + 1}"
-            start += n
-        return f"line {line}"
+        One broken cell (a syntax error, a top-level exception) must not hide the functions
+        of the others, and a traceback should point at "rnn.ipynb, cell 7 (rnn_forward),
+        line 3" rather than at a line of one concatenated file.  The first error is raised
+        at the end, so it is still reported.
+        """
+        cells = [(f"{self.filename}, {c.label}", c.source) for c in self.chunks]
+        return _LOADER.format(cells=repr(cells))
 
-    def explain(self, message: str) -> str:
-        """Rewrite 'line N' of tracebacks into notebook cells."""
-        pattern = re.compile(re.escape(self.filename) + r"\"?, line (\d+)")
-        return pattern.sub(lambda m: f"{self.filename}, {self.locate(int(m.group(1)))}", message)
+
+_LOADER = """\
+def __rnnlab_load(cells, namespace):
+    failed = None
+    for name, source in cells:
+        try:
+            exec(compile(source, name, "exec"), namespace)
+        except Exception as exc:
+            failed = failed or exc
+    return failed
+__rnnlab_failed = __rnnlab_load({cells}, globals())
+del __rnnlab_load
+if __rnnlab_failed is not None:
+    raise __rnnlab_failed
+"""
 
 
 def read_notebook(path: Path) -> nbformat.NotebookNode:

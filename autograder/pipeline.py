@@ -20,8 +20,8 @@ from typing import Any, Callable
 from . import protocol
 from . import diagnose
 from .cases import Case, build_cases, graded_outputs
-from .course import CACHE_OUTPUT, Course, FunctionSpec
-from .extract import NotebookError, Program, Template, extract
+from .course import Course, FunctionSpec
+from .extract import NotebookError, Template, extract
 from .feedback import render_feedback
 from .messages import render
 from .program import run_program
@@ -67,6 +67,14 @@ def _source_digest(package_file: str) -> str:
     return digest.hexdigest()
 
 
+def reference_forward(namespace: dict[str, Callable]) -> Callable[[FunctionSpec, list], list]:
+    """``forward_shapes`` for build_cases: every output of the reference forward on ``args``."""
+    def forward(spec: FunctionSpec, args: list) -> list:
+        step = {"fn": spec.name, "args": args, "nret": len(spec.returns), "send": list(range(len(spec.returns)))}
+        return run_program(namespace, {"steps": [step]})["outputs"][0]
+    return forward
+
+
 @dataclass
 class Expected:
     cases: list[Case]
@@ -83,7 +91,7 @@ class GradingPlan:
         self.expected: dict[str, Expected] = {}
         for aid in assignments:
             for spec in course.functions_of(aid):
-                cases = build_cases(course, spec, secret, forward_shapes=self._reference_forward)
+                cases = build_cases(course, spec, secret, forward_shapes=reference_forward(self.namespace))
                 outputs = [graded_outputs(run_program(self.namespace, case.program), spec) for case in cases]
                 self.expected[spec.name] = Expected(cases, outputs)
         self.templates = {aid: Template(course.root / "solutions" / aid / course.assignments[aid].notebook)
@@ -95,12 +103,6 @@ class GradingPlan:
             ENGINE_VERSION, course.digest, _source_digest(reference.__file__), _source_digest(__file__),
             hashlib.sha256(secret).hexdigest(),
         ]).encode()).hexdigest()
-
-    def _reference_forward(self, forward: FunctionSpec, args: list) -> list:
-        result = run_program(self.namespace, {"steps": [{"fn": forward.name, "args": args,
-                                                         "nret": len(forward.returns),
-                                                         "send": list(range(len(forward.returns)))}]})
-        return result["outputs"][0]
 
     def fingerprint(self, assignment: str, notebook: Path) -> str:
         """Changes when the submission, the rubric, the reference or the secret changes."""
@@ -122,7 +124,7 @@ def _is_bad(value: Any) -> str | None:
     return None
 
 
-def _case_run(spec: FunctionSpec, case: Case, reply: dict, program: Program) -> CaseRun:
+def _case_run(spec: FunctionSpec, case: Case, reply: dict) -> CaseRun:
     """Adapt the worker's reply for one case into what score.py reads."""
     steps = case.program["steps"]
     if "error" in reply:
@@ -130,7 +132,7 @@ def _case_run(spec: FunctionSpec, case: Case, reply: dict, program: Program) -> 
         step = error.get("step", len(steps) - 1)
         function = steps[step]["fn"] if 0 <= step < len(steps) else spec.name
         return CaseRun(error_kind=error.get("kind", "exception"),
-                       error_detail=program.explain(str(error.get("message", "")))[:600],
+                       error_detail=str(error.get("message", ""))[:600],
                        failed_function=function)
     outputs = graded_outputs(reply, spec)
     bad = next(filter(None, map(_is_bad, outputs.values())), None)
@@ -141,13 +143,19 @@ def _case_run(spec: FunctionSpec, case: Case, reply: dict, program: Program) -> 
     return CaseRun(outputs=outputs, mutated=tuple(spec.args[i] for i in mutated if i < len(spec.args)))
 
 
-def _load_failure(reply: dict, program: Program, limit: float) -> FunctionFailure:
+def _load_failure(reply: dict, limit: float) -> FunctionFailure | None:
+    """A notebook that could not load at all; None when only some cells failed.
+
+    An exception in one cell leaves the other cells' functions defined (extract.Program),
+    so those are still graded and the error is reported once for the notebook.
+    """
     kind = reply.get("kind", "exception")
-    detail = program.explain(str(reply.get("message", "")))[:600]
+    detail = str(reply.get("message", ""))[:600]
     if kind == "timeout":
         return FunctionFailure("timeout", "notebook.load-timeout", {"seconds": limit})
-    return FunctionFailure("error", "notebook.load-crash" if kind == "crash" else "notebook.load-error",
-                           {"detail": detail})
+    if kind == "exception":
+        return None
+    return FunctionFailure("error", "notebook.load-crash", {"detail": detail})
 
 
 class StudentGrader:
@@ -187,19 +195,21 @@ class StudentGrader:
                         sandbox = self.sandbox_factory()
                     reply = sandbox.load(aid, program.code, program.filename)
                     if not reply.get("ok"):
-                        failure = _load_failure(reply, program, self.course.limits.load_seconds)
+                        failure = _load_failure(reply, self.course.limits.load_seconds)
+                        if failure is None:
+                            errors.append(render("notebook.load-error", self.course.language,
+                                                 detail=str(reply.get("message", ""))[:600]))
                 if failure:
                     errors.append(render(failure.code, self.course.language, **failure.params))
                 for spec in self.course.functions_of(aid):
-                    items += self._grade_function(spec, aid, sandbox, program if not failure else None,
-                                                  failure, deadline)
+                    items += self._grade_function(spec, aid, sandbox, failure, deadline)
                 results.append(self._write(student, aid, fingerprint, items, errors))
         finally:
             if sandbox is not None:
                 sandbox.close()
         return results
 
-    def _grade_function(self, spec: FunctionSpec, aid: str, sandbox, program: Program | None,
+    def _grade_function(self, spec: FunctionSpec, aid: str, sandbox,
                         failure: FunctionFailure | None, deadline: float) -> list[ItemResult]:
         expected = self.plan.expected[spec.name]
         if failure is None and time.monotonic() > deadline:
@@ -208,7 +218,7 @@ class StudentGrader:
         if failure is None:
             reply = sandbox.run(aid, [case.program for case in expected.cases], timeout=spec.call_seconds)
             if reply.get("ok"):
-                runs = [_case_run(spec, case, r, program) for case, r in zip(expected.cases, reply["results"])]
+                runs = [_case_run(spec, case, r) for case, r in zip(expected.cases, reply["results"])]
                 items = score_function(self.course, spec, expected.cases, expected.outputs, runs)
                 for item_id, found in self.plan.diagnoser.diagnose(spec, runs, items).items():
                     next(i for i in items if i.item.id == item_id).diagnosis_params = found.params or None

@@ -79,11 +79,28 @@ def test_magics_and_shell_lines_are_neutralised(tmp_path):
     assert "pass  # %matplotlib" in code
 
 
-def test_traceback_lines_map_back_to_cells(tmp_path):
+def test_errors_name_the_cell_and_one_broken_cell_hides_nothing_else(tmp_path):
     template, nb = _template(tmp_path)
+    nb.cells[3].source = "def f(x):\n    return x +* 2"   # a syntax error in f's cell
     program = ex.extract(template, _submit(tmp_path, nb))
-    line = program.code.splitlines().index("    return x * SCALE") + 1
-    assert program.explain(f'File "t.ipynb", line {line}') == 'File "t.ipynb, cell 4 (f), line 3'
+    namespace = {}
+    with pytest.raises(SyntaxError) as info:
+        exec(compile(program.code, program.filename, "exec"), namespace)
+    assert info.value.filename == "t.ipynb, cell 4 (f)" and info.value.lineno == 2
+    assert "g" in namespace and namespace["SCALE"] == 2  # the other cells still ran
+
+
+def test_runtime_error_points_at_the_students_cell_and_line(tmp_path):
+    import traceback
+    template, nb = _template(tmp_path)
+    nb.cells[6].source = "def g(x):\n    return x\n\ng(undefined_name)"
+    program = ex.extract(template, _submit(tmp_path, nb))
+    namespace = {}
+    with pytest.raises(NameError) as info:
+        exec(compile(program.code, program.filename, "exec"), namespace)
+    last = traceback.extract_tb(info.value.__traceback__)[-1]
+    assert (last.filename, last.lineno) == ("t.ipynb, cell 7 (g)", 4)
+    assert namespace["f"](1) == 2
 
 
 @pytest.mark.parametrize("content, expected", [
