@@ -25,10 +25,11 @@ def relative_error(student: np.ndarray, reference: np.ndarray) -> float:
     """‖s − r‖ / (‖s‖ + ‖r‖); 0 when both are zero.  Bounded by 1 for any s ≠ −r·c."""
     s = np.asarray(student, dtype=np.float64).ravel()
     r = np.asarray(reference, dtype=np.float64).ravel()
-    denom = np.linalg.norm(s) + np.linalg.norm(r)
-    if denom == 0.0:
+    scale = max(np.max(np.abs(s), initial=0.0), np.max(np.abs(r), initial=0.0))
+    if scale == 0.0:
         return 0.0
-    return float(np.linalg.norm(s - r) / denom)
+    s, r = s / scale, r / scale  # squares of tiny (or huge) values would underflow (overflow)
+    return float(np.linalg.norm(s - r) / (np.linalg.norm(s) + np.linalg.norm(r)))
 
 
 def _kind(value: Any) -> str:

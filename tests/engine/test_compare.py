@@ -24,6 +24,13 @@ def test_identical_arrays_pass_and_negation_fails(a):
         assert not verdict.ok and verdict.code == "value" and verdict.error == pytest.approx(1.0)
 
 
+def test_relative_error_survives_tiny_and_huge_values():
+    for magnitude in (1e-310, 1e-200, 1e200):
+        a = np.array([3.0, -4.0]) * magnitude
+        assert relative_error(-a, a) == pytest.approx(1.0)
+        assert relative_error(a, a) == 0.0
+
+
 def test_shape_dtype_nan_are_named():
     r = np.ones((2, 3))
     assert compare(np.ones((3, 2)), r, 1e-6).code == "shape"
