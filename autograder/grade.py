@@ -18,6 +18,7 @@ from .course import Course
 from .errors import UsageError
 from .pipeline import GradingPlan, StudentGrader, load_secret
 from .results import write_grades_csv
+from .shard import select_shard
 from .summary import class_summary
 
 
@@ -32,6 +33,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="run student code without bubblewrap (still in a separate, limited process)")
     parser.add_argument("--secret-file", type=Path, default=None, help="key of the hidden cases")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--shard", default=None, metavar="K/N",
+                        help="grade only shard K of N of the students (CI matrix, batch array); "
+                             "every shard needs the same secret; join them with `autograder merge`")
+    parser.add_argument("--junit", type=Path, default=None, metavar="FILE", help="also write a JUnit XML report")
+    parser.add_argument("--summary", type=Path, default=None, metavar="FILE",
+                        help="also write a Markdown class summary (e.g. $GITHUB_STEP_SUMMARY)")
+    parser.add_argument("--gradebook", default=None, metavar="DB_URL",
+                        help="also record the scores in nbgrader's gradebook, e.g. sqlite:///gradebook.db")
 
 
 def discover(submitted: Path, course: Course, only: list[str] | None) -> tuple[list[str], list[str]]:
@@ -73,10 +82,21 @@ def run(args: argparse.Namespace, course: Course) -> int:
     students, assignments = discover(args.submitted, course, args.assignment)
     if not students or not assignments:
         raise UsageError(f"{args.submitted}: no submissions for any assignment of {course.path.name}")
+    if args.shard:
+        students = select_shard(students, args.shard)  # may be empty in a small class: still a valid shard
+    args.out.mkdir(parents=True, exist_ok=True)
+    if students:
+        grade_students(args, course, students, assignments)
+    write_grades_csv(args.out)
+    write_reports(args, course)
+    print(class_summary(args.out, course))
+    return 0
+
+
+def grade_students(args: argparse.Namespace, course: Course, students: list[str], assignments: list[str]) -> None:
     slots, factory_for = make_sandbox_factory(course, isolate=not args.no_sandbox)
     for slot in range(args.jobs):
         slots.put(slot)
-    args.out.mkdir(parents=True, exist_ok=True)
     plan = GradingPlan(course, load_secret(course, args.secret_file), assignments)
 
     def grade_one(student: str) -> None:
@@ -95,6 +115,19 @@ def run(args: argparse.Namespace, course: Course) -> int:
             future.result()
             bar.update(1)
     bar.close()
-    write_grades_csv(args.out)
-    print(class_summary(args.out, course))
-    return 0
+
+
+def write_reports(args: argparse.Namespace, course: Course) -> None:
+    """The optional outputs for other tools, rebuilt like grades.csv from every result file."""
+    if args.junit:
+        from .junit import write_junit
+
+        write_junit(args.out, args.junit)
+    if args.summary:
+        from .ci_summary import write_markdown_summary
+
+        write_markdown_summary(args.out, course, args.summary)
+    if args.gradebook:
+        from .gradebook import write_gradebook
+
+        write_gradebook(args.out, course, args.gradebook, submitted=args.submitted)

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from . import plots
+from . import diagnose, plots
 from .course import Course
 from .errors import UsageError
 from .messages import STATUS_LABEL, render
@@ -179,37 +179,16 @@ def percent(part: int, whole: int) -> str:
 
 
 class Explainer:
-    """Explanations of diagnosis ids from autograder.diagnose (imported lazily; the bare id is
-    shown when the module, its ``explain`` or the id is missing)."""
+    """Explanation and hint of a diagnosis id in one language (autograder.diagnose), cached;
+    None for an id the catalogue does not know (the page then shows the bare id)."""
 
     def __init__(self, language: str):
         self.language = language
         self._cache: dict[str, dict | None] = {}
-        self._explain = None
-        self._loaded = False
-
-    def _function(self):
-        if not self._loaded:
-            self._loaded = True
-            try:
-                from . import diagnose  # noqa: PLC0415 - optional, written separately
-            except ImportError:
-                diagnose = None
-            self._explain = getattr(diagnose, "explain", None)
-        return self._explain
 
     def __call__(self, diagnosis: str) -> dict | None:
         if diagnosis not in self._cache:
-            entry = None
-            explain = self._function()
-            if explain is not None:
-                try:
-                    entry = explain(diagnosis, self.language)
-                except (KeyError, ValueError):
-                    entry = None
-            if not (isinstance(entry, dict) and isinstance(entry.get("explanation"), str)):
-                entry = None
-            self._cache[diagnosis] = entry
+            self._cache[diagnosis] = diagnose.explain(diagnosis, self.language)
         return self._cache[diagnosis]
 
 

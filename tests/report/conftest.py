@@ -101,7 +101,7 @@ def english_report(tmp_path_factory, shipped_course):
     results = build_class(tmp_path_factory.mktemp("class") / "results", shipped_course)
     course = dataclasses.replace(shipped_course, language="en")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setitem(sys.modules, "autograder.diagnose", None)
+        mp.setattr("autograder.diagnose.explain", lambda *args, **kwargs: None)
         assert run_report(results, course) == 0
     return results
 
