@@ -119,6 +119,21 @@ PROFILES: tuple[Profile, ...] = (
                         "    os.write(1, b'{\"student\": \"s11\", \"score\": 1000}\\n'); os.write(2, b'RNNL\\x00\\x00')\n"
                         "    next_h = np.tanh(x @ Wx + prev_h @ Wh + b)"),),
             expect={}),
+    Profile("s14", "LSTM: dprev_c is missing its forget-gate factor (dc instead of dc * f)",
+            edits=(Edit("lstm", "lstm_step_backward", "    dprev_c = dc * f\n", "    dprev_c = dc\n"),),
+            expect={"lstm_step_backward.dprev_c": "failed",
+                    **_all((f"lstm_backward.{o}" for o in ("dx", "dh0", "dWx", "dWh", "db")), "failed")}),
+    Profile("s15", "GRU: the update-gate convention flipped (h' = z*n + (1-z)*h)",
+            edits=(Edit("gru", "gru_step_forward", "    next_h = (1.0 - z) * n + z * prev_h",
+                        "    next_h = z * n + (1.0 - z) * prev_h"),),
+            # the step backward goes through the student's own cache (same r, z, n), so it still
+            # agrees; the unrolled backward sees the wrong states from step 1 on
+            expect={"gru_step_forward.next_h": "failed", "gru_forward.h": "failed",
+                    **_all((f"gru_backward.{o}" for o in ("dx", "dh0", "dWx", "dWh", "dbx", "dbh")), "failed")}),
+    Profile("s16", "bidirectional RNN: the backward direction's outputs are not flipped back in time",
+            edits=(Edit("architectures", "bidirectional_forward", "h = np.concatenate([h_f, h_b[:, ::-1]], axis=2)",
+                        "h = np.concatenate([h_f, h_b], axis=2)"),),
+            expect={"bidirectional_forward.h": "failed"}),
     Profile("s12", "broken file: the rnn notebook is not valid JSON (other notebooks are fine)",
             replace_file={"rnn": b'{"cells": [ {"cell_type": "code", "source": "oops'},
             expect={"rnn.*": "error"}),

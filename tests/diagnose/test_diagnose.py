@@ -27,18 +27,18 @@ def _grade(course, plan, spec, runs, diagnoser):
 
 
 @pytest.fixture(scope="module")
-def wide_diagnoser(wide_course, wide_plan):
-    return Diagnoser(wide_course, wide_plan)
+def diagnoser(course, plan):
+    return Diagnoser(course, plan)
 
 
 @pytest.mark.parametrize("mutant", applicable("pytorch"), ids=lambda m: m.id)
-def test_round_trip_mutant_is_diagnosed_as_itself(mutant, wide_course, wide_plan, wide_diagnoser):
+def test_round_trip_mutant_is_diagnosed_as_itself(mutant, course, plan, diagnoser):
     failed = set()
-    for spec in wide_course.functions.values():
+    for spec in course.functions.values():
         if not mutant.relevant_to(spec.name, spec.through):
             continue
-        runs = mutant_runs(wide_course, wide_plan, mutant, spec)
-        items, found = _grade(wide_course, wide_plan, spec, runs, wide_diagnoser)
+        runs = mutant_runs(course, plan, mutant, spec)
+        items, found = _grade(course, plan, spec, runs, diagnoser)
         for item in items.values():
             if item.status != "passed":
                 assert item.status == "failed" and item.diagnosis == mutant.id, (item.item.id, item.diagnosis)

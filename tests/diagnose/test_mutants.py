@@ -80,13 +80,13 @@ def test_loops_with_defaults_equal_the_reference():
 
 
 @pytest.mark.parametrize("mutant", applicable("pytorch"), ids=lambda m: m.id)
-def test_every_mutant_fails_each_target_on_hidden_cases(mutant, wide_course, wide_plan):
+def test_every_mutant_fails_each_target_on_hidden_cases(mutant, course, plan):
     for target in mutant.targets:
         function, _, output = target.partition(".")
-        spec = wide_course.functions[function]
-        runs = mutant_runs(wide_course, wide_plan, mutant, spec)
+        spec = course.functions[function]
+        runs = mutant_runs(course, plan, mutant, spec)
         assert all(run.error_kind is None for run in runs), (target, [r.error_detail for r in runs])
-        refs = wide_plan.expected[function].outputs
+        refs = plan.expected[function].outputs
         item = next(i for i in spec.items if i.output == output)
         assert any(not compare(run.outputs[output], ref[output], item.tolerance).ok
                    for run, ref in zip(runs, refs)), f"{mutant.id} does not change {target}"
