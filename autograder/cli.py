@@ -11,6 +11,7 @@ from .errors import UsageError
 VERBS = {
     "grade": ("autograder.grade", "grade a class of nbgrader submissions"),
     "check": ("autograder.check", "run a notebook's public self-check from the shell"),
+    "validate": ("autograder.validate", "prove the course: solutions full, stubs zero, mutants caught, release in sync"),
     "report": ("autograder.report", "HTML class report: pass rates, common mistakes, per-student pages"),
     "release": ("autograder.release", "make the student release: public self-check fixtures + nbgrader"),
     "merge": ("autograder.merge", "join the results folders of a sharded run (--shard K/N)"),

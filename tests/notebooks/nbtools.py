@@ -6,7 +6,6 @@ new notebook is covered without touching the tests (docs/NOTEBOOKS.md).
 from __future__ import annotations
 
 import ast
-import json
 import os
 import re
 import sys
@@ -16,15 +15,12 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.audit import SOLUTION_REGION, leaked_lines, solution_lines  # noqa: F401 (re-exported)
+
 ROOT = Path(__file__).resolve().parents[2]
 SETUP_TAG = "grader-setup"
 CHECK_RESULT = re.compile(r"CheckResult\(function='(?P<function>\w+)', status='(?P<status>[\w-]+)', "
                           r"passed=(?P<passed>\d+), total=(?P<total>\d+)\)")
-SOLUTION_REGION = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION[^\n]*\n(?P<body>.*?)^[ \t]*### END SOLUTION",
-                             re.M | re.S)
-# Lines too generic to count as a leaked solution line.
-TRIVIAL_LINES = {"", "pass", "return", "else:", "try:", "]", ")", "}"}
-MIN_LEAK_LENGTH = 12
 
 
 def solution_notebooks() -> list[Path]:
@@ -105,29 +101,6 @@ def stdlib_or_numpy(module: str) -> bool:
     return module == "numpy" or module in sys.stdlib_module_names
 
 
-# --------------------------------------------------------------------------- leaks
-
-
-def solution_lines(notebook) -> list[str]:
-    """Non-trivial lines between ### BEGIN SOLUTION and ### END SOLUTION."""
-    lines = []
-    for cell in notebook.cells:
-        if cell.cell_type != "code":
-            continue
-        for match in SOLUTION_REGION.finditer(cell.source):
-            for line in match.group("body").splitlines():
-                text = line.strip()
-                if text not in TRIVIAL_LINES and len(text) >= MIN_LEAK_LENGTH:
-                    lines.append(text)
-    return lines
-
-
-def leaked_lines(solution, exercise) -> list[str]:
-    """Solution lines that appear in the exercise notebook (any cell)."""
-    present = {line.strip() for cell in exercise.cells for line in cell.source.splitlines()}
-    return [line for line in solution_lines(solution) if line in present]
-
-
 # --------------------------------------------------------------------------- execution
 
 
@@ -178,24 +151,3 @@ def check_results(notebook) -> dict[str, dict]:
             results[name] = ({**match.groupdict(), "text": text} if match
                              else {"function": name, "status": "no-output", "passed": "0", "total": "?", "text": text})
     return results
-
-
-# --------------------------------------------------------------------------- comparing releases
-
-
-def notebook_json(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def differing_cells(a: dict, b: dict) -> list[str]:
-    """Ids (or indexes) of cells that differ between two notebook JSON documents."""
-    diff = []
-    if a.get("metadata") != b.get("metadata"):
-        diff.append("notebook metadata")
-    cells_a, cells_b = a.get("cells", []), b.get("cells", [])
-    if len(cells_a) != len(cells_b):
-        diff.append(f"number of cells {len(cells_a)} != {len(cells_b)}")
-    for i, (x, y) in enumerate(zip(cells_a, cells_b)):
-        if x != y:
-            diff.append(str(x.get("id", i)))
-    return diff
