@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .course import CACHE_OUTPUT, Course, FunctionSpec
+from .course import CACHE_OUTPUT, Course, FunctionSpec, spec_dims
 
 _SHAPE_ENTRY = re.compile(r"^(?:(\d+)\*)?([A-Z]\w*)$")
 
@@ -101,6 +101,12 @@ def _returned(spec: FunctionSpec) -> list[int]:
     return [i for i, name in enumerate(spec.returns) if name != CACHE_OUTPUT]
 
 
+def _used(dims: dict[str, int], *specs: FunctionSpec) -> dict[str, int]:
+    """Only the sizes the function's inputs mention: messages stay readable."""
+    names = {name for spec in specs for name in spec_dims(spec)}
+    return {k: v for k, v in dims.items() if k in names}
+
+
 def build_case(course: Course, spec: FunctionSpec, index: int, seed: int,
                forward_shapes: Callable[[FunctionSpec, list], list] | None = None) -> Case:
     """The call program of case ``index``.
@@ -113,7 +119,7 @@ def build_case(course: Course, spec: FunctionSpec, index: int, seed: int,
     if spec.through is None:
         args = [draw_value(s, dims, rng, index) for s in spec.inputs.values()]
         step = {"fn": spec.name, "args": args, "nret": len(spec.returns), "send": _returned(spec)}
-        return Case(spec.name, index, dims, {"steps": [step]})
+        return Case(spec.name, index, _used(dims, spec), {"steps": [step]})
 
     forward = course.functions[spec.through]
     fwd_args = [draw_value(s, dims, rng, index) for s in forward.inputs.values()]
@@ -131,7 +137,7 @@ def build_case(course: Course, spec: FunctionSpec, index: int, seed: int,
         {"fn": forward.name, "args": fwd_args, "nret": len(forward.returns), "send": _returned(forward)},
         {"fn": spec.name, "args": args, "nret": len(spec.returns), "send": _returned(spec)},
     ]
-    return Case(spec.name, index, dims, {"steps": steps})
+    return Case(spec.name, index, _used(dims, forward, spec), {"steps": steps})
 
 
 def build_cases(course: Course, spec: FunctionSpec, secret: bytes,

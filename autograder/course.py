@@ -221,6 +221,11 @@ def _spec_refs(spec: dict, where: tuple):
             yield from _spec_refs(spec[key], where + (key,))
 
 
+def spec_dims(spec: "FunctionSpec") -> set[str]:
+    """The size names a function's input specs mention."""
+    return {ref for arg, s in spec.inputs.items() for kind, ref, _ in _spec_refs(s, (arg,)) if kind == "dim"}
+
+
 def _semantic_problems(path: Path, data: dict, lines: dict) -> list[str]:
     problems = []
 

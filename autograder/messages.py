@@ -78,6 +78,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "graded through your `{forward}`, which failed: {detail}",
         "ko": "이 함수는 여러분의 `{forward}`를 거쳐 채점되는데, 그 함수가 실패했습니다: {detail}",
     },
+    "status.self-consistent": {
+        "en": "but it is the exact gradient of your own `{forward}`: {share:g}% of the points",
+        "ko": "하지만 여러분이 작성한 `{forward}`의 정확한 기울기입니다: 배점의 {share:g}% 인정",
+    },
     "status.mutated": {
         "en": "note: changes its input(s) {args} in place",
         "ko": "참고: 입력 {args}을(를) 제자리(in-place)에서 변경합니다",

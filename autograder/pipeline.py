@@ -11,6 +11,7 @@ import datetime as _dt
 import hashlib
 import os
 import secrets
+import threading
 import time
 from dataclasses import dataclass
 from functools import partial
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import protocol
-from . import diagnose
+from . import consistency, diagnose
 from .cases import Case, build_cases, graded_outputs
 from .course import Course, FunctionSpec
 from .extract import NotebookError, Template, extract
@@ -75,6 +76,25 @@ def reference_forward(namespace: dict[str, Callable]) -> Callable[[FunctionSpec,
     return forward
 
 
+def rubric_digest(course: Course, secret: bytes) -> str:
+    """What every grade depends on besides the notebook: engine, course, reference, secret.
+
+    Cheap (no hidden case is drawn), so a cached grade can be found without a GradingPlan.
+    """
+    import reference
+
+    return hashlib.sha256("|".join([
+        ENGINE_VERSION, course.digest, _source_digest(reference.__file__), _source_digest(__file__),
+        hashlib.sha256(secret).hexdigest(),
+    ]).encode()).hexdigest()
+
+
+def submission_fingerprint(rubric: str, assignment: str, notebook: Path) -> str:
+    """The resume/cache key of one submitted notebook under ``rubric``."""
+    content = notebook.read_bytes() if notebook.is_file() else b"<missing>"
+    return hashlib.sha256(rubric.encode() + assignment.encode() + content).hexdigest()
+
+
 @dataclass
 class Expected:
     cases: list[Case]
@@ -97,17 +117,22 @@ class GradingPlan:
         self.templates = {aid: Template(course.root / "solutions" / aid / course.assignments[aid].notebook)
                           for aid in assignments}
         self.diagnoser = diagnose.Diagnoser(course, self)
-        import reference
+        self._probes: dict[str, list] = {}
+        self._probes_lock = threading.Lock()
+        self.rubric = rubric_digest(course, secret)
 
-        self.rubric = hashlib.sha256("|".join([
-            ENGINE_VERSION, course.digest, _source_digest(reference.__file__), _source_digest(__file__),
-            hashlib.sha256(secret).hexdigest(),
-        ]).encode()).hexdigest()
+    def probes(self, spec: FunctionSpec) -> list[tuple[dict, list]]:
+        """Self-consistency probe programs of a backward's cases (built once, shared by threads)."""
+        with self._probes_lock:
+            if spec.name not in self._probes:
+                forward = self.course.functions[spec.through]
+                self._probes[spec.name] = [consistency.probes(spec, forward, case)
+                                           for case in self.expected[spec.name].cases]
+            return self._probes[spec.name]
 
     def fingerprint(self, assignment: str, notebook: Path) -> str:
         """Changes when the submission, the rubric, the reference or the secret changes."""
-        content = notebook.read_bytes() if notebook.is_file() else b"<missing>"
-        return hashlib.sha256(self.rubric.encode() + assignment.encode() + content).hexdigest()
+        return submission_fingerprint(self.rubric, assignment, notebook)
 
 
 # ------------------------------------------------------------- one student's run
@@ -222,6 +247,8 @@ class StudentGrader:
                 items = score_function(self.course, spec, expected.cases, expected.outputs, runs)
                 for item_id, found in self.plan.diagnoser.diagnose(spec, runs, items).items():
                     next(i for i in items if i.item.id == item_id).diagnosis_params = found.params or None
+                if self.course.self_consistency_credit and spec.through and any(i.status == "failed" for i in items):
+                    self._self_consistency(spec, aid, sandbox, runs, items)
                 return items
             if reply.get("kind") == "timeout":
                 failure = FunctionFailure("timeout", "status.timeout",
@@ -230,6 +257,29 @@ class StudentGrader:
                 failure = FunctionFailure("error", "status.crash",
                                           {"function": spec.name, "detail": str(reply.get("message", ""))[:300]})
         return score_function(self.course, spec, expected.cases, expected.outputs, failure)
+
+    def _self_consistency(self, spec: FunctionSpec, aid: str, sandbox, runs: list[CaseRun],
+                          items: list[ItemResult]) -> None:
+        """Credit failed gradients that are exact for the student's own forward (consistency.py)."""
+        probes = self.plan.probes(spec)
+        if not all(directions for _, directions in probes):
+            return
+        reply = sandbox.run(aid, [program for program, _ in probes], timeout=spec.call_seconds)
+        if not reply.get("ok"):
+            return
+        forward = self.course.functions[spec.through]
+        consistent = None
+        for case, run, (_, directions), result in zip(self.plan.expected[spec.name].cases, runs, probes,
+                                                       reply["results"]):
+            if "error" in result:
+                return
+            found = consistency.consistent_outputs(spec, forward, case, run.outputs, result, directions)
+            consistent = found if consistent is None else consistent & found
+        share = self.course.self_consistency_credit
+        for item in items:
+            if item.status == "failed" and item.item.output in (consistent or ()):
+                item.score = item.item.points * share
+                item.notes.append(("status.self-consistent", {"forward": spec.through, "share": share * 100}))
 
     def _write(self, student: str, aid: str, fingerprint: str, items: list[ItemResult], errors: list[str]) -> dict:
         language = self.course.language

@@ -49,6 +49,8 @@ class Profile:
     stubs: bool = False  # start from the student release instead of the solutions
     replace_file: dict[str, bytes] = field(default_factory=dict)  # assignment -> raw file content
     hostile: bool = False
+    # item id -> share of its points a failed item still earns (self-consistency credit)
+    partial: dict[str, float] = field(default_factory=dict)
 
 
 RNN_BACKWARD = ("rnn_backward.dx", "rnn_backward.dh0", "rnn_backward.dWx", "rnn_backward.dWh", "rnn_backward.db")
@@ -134,6 +136,14 @@ PROFILES: tuple[Profile, ...] = (
             edits=(Edit("architectures", "bidirectional_forward", "h = np.concatenate([h_f, h_b[:, ::-1]], axis=2)",
                         "h = np.concatenate([h_f, h_b], axis=2)"),),
             expect={"bidirectional_forward.h": "failed"}),
+    Profile("s17", "RNN without the tanh: a wrong forward, but a backward that is exact for it",
+            edits=(Edit("rnn", "rnn_step_forward", "    next_h = np.tanh(x @ Wx + prev_h @ Wh + b)",
+                        "    next_h = x @ Wx + prev_h @ Wh + b"),
+                   Edit("rnn", "rnn_step_backward", "    da = dnext_h * (1.0 - next_h ** 2)", "    da = dnext_h")),
+            expect={"rnn_step_forward.next_h": "failed", "rnn_forward.h": "failed",
+                    **_all(RNN_STEP_BACKWARD, "failed"), **_all(RNN_BACKWARD, "failed")},
+            # course.yaml: self_consistency_credit 0.5 for gradients exact for the student's own forward
+            partial={**_all(RNN_STEP_BACKWARD, 0.5), **_all(RNN_BACKWARD, 0.5)}),
     Profile("s12", "broken file: the rnn notebook is not valid JSON (other notebooks are fine)",
             replace_file={"rnn": b'{"cells": [ {"cell_type": "code", "source": "oops'},
             expect={"rnn.*": "error"}),
@@ -197,6 +207,13 @@ def build(out: Path, students: int | None = None, benign_only: bool = False) -> 
             write_student(course, out, name, profiles[i % len(profiles)], assignments)
             names.append(name)
     return names
+
+
+def expected_score(profile: Profile, item_id: str, assignment: str, points: float) -> float:
+    """The points the grader must give ``item_id`` for this student."""
+    if expected_status(profile, item_id, assignment) == "passed":
+        return points
+    return points * profile.partial.get(item_id, 0.0)
 
 
 def expected_status(profile: Profile, item_id: str, assignment: str) -> str:
