@@ -31,6 +31,7 @@ sandbox-tools:
 
 demo: $(VENV)/.run sandbox-tools
 	$(BIN)/autograder grade examples/submitted --out examples/results
+	$(BIN)/autograder report examples/results
 
 # One BLAS thread per test process: with -n 2 on two cores, threaded BLAS in both
 # processes fights for the cores and numpy-heavy tests run ~10x slower.
