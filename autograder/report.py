@@ -43,83 +43,8 @@ ITEMS_CSV_COLUMNS = ["assignment_id", "item_id", "max_points", "students", "pass
                      "timeout", "missing", "pass_rate_percent", "top_diagnosis"]
 TOP_DIAGNOSES = 10
 
-# Report wording, both languages (candidates for messages.py).
-TEXT: dict[str, dict[str, str]] = {
-    "report.title": {"en": "{course}: class report", "ko": "{course}: 학급 채점 보고서"},
-    "report.overview": {"en": "{students} student(s), {files} result file(s).",
-                        "ko": "학생 {students}명, 결과 파일 {files}개."},
-    "report.csv-link": {"en": "Pass rate of every item as CSV", "ko": "항목별 통과율 (CSV)"},
-    "report.assignments": {"en": "Assignments", "ko": "과제"},
-    "report.assignment-stats": {
-        "en": "{students} student(s) · mean {mean:.2f} / {max_score:g} · min {low:g} · max {high:g} · "
-              "full marks {full}",
-        "ko": "학생 {students}명 · 평균 {mean:.2f} / {max_score:g}점 · 최저 {low:g} · 최고 {high:g} · "
-              "만점 {full}명",
-    },
-    "report.histogram-alt": {"en": "Score distribution of {assignment}", "ko": "{assignment} 점수 분포"},
-    "report.items-alt": {"en": "Result of every item of {assignment}", "ko": "{assignment} 항목별 결과"},
-    "report.items-caption": {
-        "en": "Share of students per result for each item; the pass rate is written at the end of each bar.",
-        "ko": "항목마다 결과별 학생 비율입니다. 막대 끝의 숫자가 통과율입니다.",
-    },
-    "report.histogram-caption": {
-        "en": "Number of students per score; the dashed line is the mean.",
-        "ko": "점수별 학생 수입니다. 점선은 평균입니다.",
-    },
-    "report.col-item": {"en": "item", "ko": "항목"},
-    "report.col-points": {"en": "points", "ko": "배점"},
-    "report.col-students": {"en": "students", "ko": "학생 수"},
-    "report.col-pass-rate": {"en": "pass rate", "ko": "통과율"},
-    "report.col-top-diagnosis": {"en": "most common mistake", "ko": "가장 흔한 실수"},
-    "report.col-rank": {"en": "#", "ko": "순위"},
-    "report.col-mistake": {"en": "mistake", "ko": "실수"},
-    "report.col-explanation": {"en": "explanation", "ko": "설명"},
-    "report.col-count": {"en": "occurrences", "ko": "발생 횟수"},
-    "report.col-items": {"en": "items", "ko": "항목"},
-    "report.col-student": {"en": "student", "ko": "학생"},
-    "report.col-total": {"en": "total", "ko": "합계"},
-    "report.top-diagnoses": {"en": "Most common mistakes", "ko": "가장 흔한 실수"},
-    "report.top-diagnoses-of": {"en": "Most common mistakes in {assignment}", "ko": "{assignment}에서 가장 흔한 실수"},
-    "report.no-diagnoses": {"en": "No recognised mistakes.", "ko": "알려진 실수 유형이 발견되지 않았습니다."},
-    "report.no-explanation": {"en": "(no explanation in the catalogue)", "ko": "(설명이 등록되지 않은 실수 유형)"},
-    "report.students": {"en": "Students", "ko": "학생별 피드백"},
-    "report.not-submitted": {"en": "–", "ko": "–"},
-    "report.back": {"en": "Class report", "ko": "학급 보고서로"},
-    "report.student-title": {"en": "Feedback for {student}", "ko": "{student} 학생 피드백"},
-    "report.score": {"en": "{score:g} / {max_score:g} points", "ko": "{score:g} / {max_score:g}점"},
-    "report.col-result": {"en": "result", "ko": "결과"},
-    "report.col-message": {"en": "details", "ko": "상세"},
-    "report.errors": {"en": "Problems with the submission", "ko": "제출물의 문제"},
-    "report.what-went-wrong": {"en": "What went wrong", "ko": "무엇이 틀렸나"},
-    "report.hint": {"en": "Hint", "ko": "힌트"},
-    "report.profile-alt": {"en": "{item} per time step: your norms against the reference's",
-                           "ko": "{item}의 시간 단계별 크기: 여러분의 값과 참조 구현 비교"},
-    "report.profile-caption": {
-        "en": "Top: the norm of your output at each time step t (orange, dashed; “yours”) against the "
-              "reference’s (blue), on a log scale. Bottom: the relative error at each step. Steps where "
-              "the two curves part show where in time the computation goes wrong — e.g. correct only at "
-              "the last steps means the gradient is not carried back through time.",
-        "ko": "위: 각 시간 단계 t에서 여러분 출력의 크기(주황 점선, “yours”)와 참조 구현의 크기(파랑, "
-              "“reference”)를 로그 스케일로 비교합니다. 아래: 각 단계의 상대 오차입니다. 두 곡선이 "
-              "갈라지는 단계가 계산이 틀리기 시작하는 시점입니다. 예를 들어 마지막 몇 단계에서만 맞는다면 "
-              "기울기가 시간을 거슬러 전달되지 않고 있다는 뜻입니다.",
-    },
-    "report.all-passed": {"en": "Every output and every gradient matches the reference. Well done!",
-                          "ko": "모든 출력과 기울기가 참조 구현과 일치합니다. 잘했습니다!"},
-    "report.status-other": {"en": "other", "ko": "기타"},
-    "report.written": {"en": "report: {path} ({students} students, {files} result files)",
-                       "ko": "보고서: {path} (학생 {students}명, 결과 파일 {files}개)"},
-    "report.no-results": {
-        "en": "{results}: no result files (expected RESULTS/<student>/<assignment>.json from `autograder grade`)",
-        "ko": "{results}: 결과 파일이 없습니다 (`autograder grade`가 만든 RESULTS/<학생>/<과제>.json 필요)",
-    },
-    "report.not-a-folder": {"en": "{results}: no such folder", "ko": "{results}: 폴더가 없습니다"},
-}
-
-
 def text(code: str, language: str, **params) -> str:
-    templates = TEXT[code]
-    return (templates.get(language) or templates["en"]).format(**params)
+    return render(code, language, **params)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
