@@ -8,8 +8,11 @@ every other cell (plots, training, self-checks) never runs while grading.
 """
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +20,13 @@ import nbformat
 
 SETUP_TAG = "grader-setup"
 MAX_NOTEBOOK_BYTES = 100 * 1024 * 1024
+# Parsed JSON costs up to ~100 bytes per value: bound the values, not only the bytes, so a
+# small file of millions of empty objects cannot take gigabytes of the grader's memory.
+# Strings and the separators outside them ({ [ , :) are counted; a real notebook has a few
+# thousand, and a million lines of printed output about two million.
+MAX_JSON_TOKENS = 3_000_000
+MAX_LEGACY_JSON_TOKENS = 300_000  # nbformat's converters copy everything several times
+_JSON_TOKENS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[{,:]')
 _SHELL_OR_MAGIC = re.compile(r"^\s*[%!]")
 
 
@@ -61,7 +71,7 @@ def __rnnlab_load(cells, namespace):
     for name, source in cells:
         try:
             exec(compile(source, name, "exec"), namespace)
-        except Exception as exc:
+        except BaseException as exc:  # sys.exit() or Ctrl-C in one cell: Jupyter runs the next one too
             failed = failed or exc
     return failed
 __rnnlab_failed = __rnnlab_load({cells}, globals())
@@ -71,36 +81,72 @@ if __rnnlab_failed is not None:
 """
 
 
-def read_notebook(path: Path) -> nbformat.NotebookNode:
-    """Parse a notebook of any nbformat version into v4, or raise NotebookError."""
+def read_submitted_bytes(path: Path) -> bytes:
+    """The bytes of a submitted notebook: a regular file of at most MAX_NOTEBOOK_BYTES, or NotebookError.
+
+    The file is the student's: it may be a symbolic link (to the course's solutions, to
+    /dev/zero), a FIFO, a directory or a sparse 10 GB file.  It is opened without following
+    a final symlink and without blocking, checked to be a regular file, and read bounded.
+    """
     try:
-        size = path.stat().st_size
-    except OSError:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
         raise NotebookError("notebook.missing") from None
-    if size > MAX_NOTEBOOK_BYTES:
-        raise NotebookError("notebook.unreadable", f"{size / 2**20:.0f} MB is over the 100 MB limit")
-    raw = path.read_bytes()
+    except OSError as exc:
+        if os.path.islink(path):
+            raise NotebookError("notebook.unreadable", "it is a symbolic link, not the notebook file") from None
+        raise NotebookError("notebook.unreadable", f"cannot open it ({exc.strerror})") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_NOTEBOOK_BYTES:
+        os.close(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a directory" if stat.S_ISDIR(info.st_mode) else "a device, pipe or socket"
+            raise NotebookError("notebook.unreadable", f"not a regular file ({kind})")
+        raise NotebookError("notebook.unreadable", f"{info.st_size / 2**20:.0f} MB is over the 100 MB limit")
+    with os.fdopen(fd, "rb") as handle:
+        raw = handle.read(MAX_NOTEBOOK_BYTES + 1)
+    if len(raw) > MAX_NOTEBOOK_BYTES:  # it grew while being read
+        raise NotebookError("notebook.unreadable", "over the 100 MB limit")
+    return raw
+
+
+def read_notebook(path: Path) -> nbformat.NotebookNode | dict:
+    """Parse a notebook of any nbformat version into v4 (cells as dicts), or raise NotebookError."""
+    raw = read_submitted_bytes(path)
+    # counted one match at a time and only up to the limit: constant memory, at most ~0.4 s
+    tokens = sum(1 for _ in itertools.islice(_JSON_TOKENS.finditer(raw), MAX_JSON_TOKENS + 1))
+    if tokens > MAX_JSON_TOKENS:
+        raise NotebookError("notebook.unreadable", f"too many JSON values (over {MAX_JSON_TOKENS:,}): "
+                            "clear the outputs and submit again")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise NotebookError("notebook.unreadable", f"not UTF-8 text (byte {exc.start})") from None
+    del raw
     if not text.strip():
         raise NotebookError("notebook.unreadable", "the file is empty")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise NotebookError("notebook.unreadable", f"invalid JSON at line {exc.lineno}: {exc.msg}") from None
+    except RecursionError:
+        raise NotebookError("notebook.unreadable", "JSON nested too deeply") from None
     if not isinstance(data, dict) or "cells" not in data and "worksheets" not in data:
         raise NotebookError("notebook.unreadable", "not a Jupyter notebook (no cells)")
     if data.get("nbformat") == 4 and isinstance(data.get("cells"), list):
-        # Current format: use the parsed JSON as is.  Full schema validation costs more than
-        # the rest of a student's extraction, and every field we read is checked below.
-        notebook = nbformat.from_dict(data)
+        # Current format: use the parsed JSON as is (plain dicts: nbformat.from_dict would copy
+        # every value into a NotebookNode, several times the memory).  Full schema validation
+        # costs more than the rest of a student's extraction, and every field we read is checked below.
+        notebook = data
+    elif tokens > MAX_LEGACY_JSON_TOKENS:
+        raise NotebookError("notebook.unreadable", f"an old notebook format with too many JSON values "
+                            f"({tokens:,}): open it in Jupyter, clear the outputs and save it again")
     else:
         try:  # older formats are upgraded by nbformat's own converters
             notebook = nbformat.reads(text, as_version=4)
         except Exception as exc:  # nbformat raises several unrelated types for malformed files
             raise NotebookError("notebook.unreadable", f"nbformat cannot read it: {str(exc)[:200]}") from None
+    del text
     cells = [c for c in notebook.get("cells", []) if isinstance(c, dict)]
     if not cells:
         raise NotebookError("notebook.unreadable", "the notebook has no cells")

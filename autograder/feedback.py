@@ -10,8 +10,14 @@ from typing import Callable
 from .messages import STATUS_LABEL, render
 
 
+# Every character CommonMark or a browser reads as a line break.  Messages carry text the
+# student's code chose (exception messages): kept on one line and without raw HTML, they
+# cannot end the table, add a fake heading ("# rnn: 30 / 30") or inject markup.
+_LINE_BREAKS = str.maketrans({c: " " for c in "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"})
+
+
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return text.translate(_LINE_BREAKS).replace("|", "\\|").replace("&", "&amp;").replace("<", "&lt;")
 
 
 def render_feedback(result: dict, language: str, title: str,

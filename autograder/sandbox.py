@@ -7,6 +7,7 @@ docs/ARCHITECTURE.md, "Sandbox", for the mount layout, the limits and the failur
 """
 from __future__ import annotations
 
+import fcntl
 import functools
 import importlib.util
 import json
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass
 from glob import glob
@@ -30,7 +32,9 @@ from . import protocol
 
 __all__ = ["Limits", "Sandbox", "SandboxUnavailable", "bwrap_available", "bwrap_command", "UID_BASE"]
 
-UID_BASE = 60000  # slot k runs as uid/gid UID_BASE + k
+UID_BASE = 60000  # slot k runs as uid/gid UID_BASE + k ...
+UID_SPARE = UID_BASE + 5000  # ... unless another process on this host uses it: then a spare uid 65000-69999
+UID_LOCK_DIRS = ("/run/rnnlab", os.path.join(tempfile.gettempdir(), f"rnnlab-uids-{os.geteuid()}"))
 INSIDE = "/opt/rnnlab"  # where worker.py, protocol.py, program.py and site/numpy appear
 WORKER_FILES = ("worker.py", "protocol.py", "program.py")
 HERE = Path(__file__).resolve().parent
@@ -198,13 +202,13 @@ def _mkdirs(path: str, made: set[str]) -> list[str]:
     return args
 
 
-def bwrap_command(slot: int, limits: Limits) -> tuple[list[str], list[str]]:
+def bwrap_command(slot: int, limits: Limits, uid: int | None = None) -> tuple[list[str], list[str]]:
     """``(bwrap options, command inside)`` of the sandbox of ``slot`` (bwrap itself not included)."""
     setpriv = _setpriv()
     if setpriv is None:
         raise SandboxUnavailable("setpriv (util-linux) is not installed")
     exe, roots = _python_roots()
-    uid = UID_BASE + int(slot)
+    uid = UID_BASE + int(slot) if uid is None else int(uid)
     opts = ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--hostname", "rnnlab",
             "--die-with-parent", "--new-session", "--clearenv"]
     for key, value in ENV.items():
@@ -227,6 +231,52 @@ def bwrap_command(slot: int, limits: Limits) -> tuple[list[str], list[str]]:
               "--bounding-set=-all", exe, "-I", "-S", "-B", f"{INSIDE}/worker.py",
               json.dumps(limits.for_worker(True), separators=(",", ":"))]
     return opts, inside
+
+
+# ------------------------------------------------------------------------------ uids
+
+# RLIMIT_NPROC counts every process of a uid on the host, in every pid namespace: two sandboxes
+# sharing a uid share one process budget, so a fork storm in one grader would stop another
+# grader's (innocent) student from starting.  Each live sandbox on the host therefore holds an
+# exclusive lock on its uid (flock: released by the kernel if the grader dies).
+_held_uids: dict[int, int] = {}  # uid -> fd of its lock file, held by this process
+_held_guard = threading.Lock()
+
+
+def _uid_lock_dir() -> str:
+    for directory in UID_LOCK_DIRS:
+        try:
+            os.makedirs(directory, mode=0o700, exist_ok=True)
+            if os.access(directory, os.W_OK):
+                return directory
+        except OSError:
+            continue
+    raise SandboxUnavailable("no writable folder for the sandbox uid locks (" + ", ".join(UID_LOCK_DIRS) + ")")
+
+
+def claim_uid(slot: int) -> int:
+    """A uid no other live sandbox on this host uses: ``UID_BASE + slot`` if free, else a spare one."""
+    directory = _uid_lock_dir()
+    with _held_guard:
+        for uid in (UID_BASE + int(slot), *range(UID_SPARE, UID_SPARE + 5000)):
+            if uid in _held_uids:
+                continue
+            fd = os.open(os.path.join(directory, f"uid-{uid}.lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                continue
+            _held_uids[uid] = fd
+            return uid
+    raise SandboxUnavailable("every sandbox uid is in use")
+
+
+def release_uid(uid: int) -> None:
+    with _held_guard:
+        fd = _held_uids.pop(uid, None)
+    if fd is not None:
+        os.close(fd)
 
 
 # ------------------------------------------------------------------------------ processes
@@ -312,7 +362,8 @@ class Sandbox:
 
     Not thread-safe: use one Sandbox per thread, from a thread that outlives it (bwrap's
     --die-with-parent follows the thread that started it).  ``slot`` must be unique among
-    the sandboxes alive at the same time: it picks the private uid ``60000 + slot``.
+    the sandboxes alive at the same time: it picks the private uid ``60000 + slot``, or a
+    spare uid (65000-69999) while another process on the host holds that one (``claim_uid``).
     """
 
     def __init__(self, limits: Limits | None = None, slot: int = 0, isolate: bool = True):
@@ -469,7 +520,8 @@ class Sandbox:
         to_close: list[int] = []
         info_r = None
         if self.isolate:
-            opts, inside = bwrap_command(self.slot, self.limits)
+            self.uid = claim_uid(self.slot)
+            opts, inside = bwrap_command(self.slot, self.limits, self.uid)
             args_r, args_w = os.pipe()
             info_r, info_w = os.pipe()
             data = b"".join(a.encode() + b"\0" for a in [*opts, "--info-fd", str(info_w)])
@@ -579,6 +631,8 @@ class Sandbox:
                 end = time.monotonic() + 2
                 while _slot_processes(self.uid, self._pidns) and time.monotonic() < end:
                     time.sleep(0.01)
+        if self.isolate and self.uid in _held_uids and not _slot_processes(self.uid):
+            release_uid(self.uid)  # (a uid with processes left stays claimed: they still count)
         if self._init_pidfd is not None:
             os.close(self._init_pidfd)
         self._init_pidfd = self._init_pid = self._pidns = None
