@@ -18,6 +18,7 @@ VERBS = {
     "export": ("autograder.export", "grades as a CSV for nbgrader (its export columns) or an LMS"),
     "gradebook": ("autograder.gradebook", "record the results in nbgrader's gradebook (formgrader)"),
     "gradescope": ("autograder.gradescope", "build the Gradescope autograder zip, or grade inside Gradescope"),
+    "grade-notebook": ("autograder.grade_notebook", "grade one notebook file (what nbgrader autograde's grade cells call)"),
 }
 
 

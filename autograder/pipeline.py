@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import protocol
-from . import consistency, diagnose
+from . import consistency, diagnose, prewarm
 from .cases import Case, build_cases, graded_outputs
 from .course import Course, FunctionSpec
-from .extract import NotebookError, Template, extract
+from .extract import NotebookError, Template, extract, read_submitted_bytes
 from .feedback import render_feedback
 from .messages import render
 from .program import run_program
@@ -91,7 +91,10 @@ def rubric_digest(course: Course, secret: bytes) -> str:
 
 def submission_fingerprint(rubric: str, assignment: str, notebook: Path) -> str:
     """The resume/cache key of one submitted notebook under ``rubric``."""
-    content = notebook.read_bytes() if notebook.is_file() else b"<missing>"
+    try:  # bounded, never through a symlink: the file is the student's
+        content = read_submitted_bytes(notebook)
+    except NotebookError as exc:
+        content = f"<{exc.code}: {exc.detail}>".encode()
     return hashlib.sha256(rubric.encode() + assignment.encode() + content).hexdigest()
 
 
@@ -186,11 +189,19 @@ def _load_failure(reply: dict, limit: float) -> FunctionFailure | None:
 class StudentGrader:
     """Grades one student's assignments in one sandbox and writes each result."""
 
-    def __init__(self, plan: GradingPlan, out: Path, sandbox_factory: Callable[[], Any]):
+    def __init__(self, plan: GradingPlan, out: Path, sandbox_factory: Callable[[], Any],
+                 prewarm_next: bool | None = None):
         self.plan = plan
         self.course = plan.course
         self.out = out
         self.sandbox_factory = sandbox_factory
+        # start the next student's sandbox while this one is graded (prewarm.py); off for one-offs
+        self.prewarm = prewarm.enabled() if prewarm_next is None else prewarm_next
+
+    def _new_sandbox(self) -> Any:
+        sandbox = self.sandbox_factory()
+        spare = prewarm.SPARES.take(sandbox) if self.prewarm else None
+        return sandbox if spare is None else spare
 
     def pending(self, student: str, submitted: Path, force: bool) -> list[tuple[str, Path, str]]:
         todo = []
@@ -216,9 +227,12 @@ class StudentGrader:
                     status = "missing" if exc.code == "notebook.missing" else "error"
                     failure = FunctionFailure(status, exc.code, {"notebook": notebook.name, "detail": exc.detail})
                 else:
-                    if sandbox is None:
-                        sandbox = self.sandbox_factory()
+                    first = sandbox is None
+                    if first:
+                        sandbox = self._new_sandbox()
                     reply = sandbox.load(aid, program.code, program.filename)
+                    if first and self.prewarm:  # the next student's, started while this one is graded
+                        prewarm.SPARES.prepare(self.sandbox_factory)
                     if not reply.get("ok"):
                         failure = _load_failure(reply, self.course.limits.load_seconds)
                         if failure is None:

@@ -8,7 +8,9 @@ hint on a failure), in Korean (default) or English (``RNNLAB_LANG=en``).
 This module ships to students.  It reads only the self-contained fixture written by
 ``autograder release`` and imports only compare, messages, program and protocol: no
 course.yaml, no reference code, nothing that can reveal a hidden case.  It never raises
-for a problem of the student's code: every failure is printed and returned.
+for a problem of the student's code: every failure is printed and returned.  Under ``nbgrader
+autograde`` a grade cell's ``check`` defers to nbgrader_cell.py (standard library only),
+which asks the instructor's grader in a subprocess.
 """
 from __future__ import annotations
 
@@ -214,7 +216,17 @@ def check(function_name: str, fixtures: str | os.PathLike | None = None, *,
     - quiet: do not print (the lines are in the result)
 
     Returns a CheckResult (status, passed/total outputs, per-output verdicts, the lines).
+
+    Under ``nbgrader autograde`` (nbgrader_cell.autograde_mode) a grade cell's call -- no
+    ``fixtures`` and no ``namespace`` given -- instead returns the function's points on the
+    hidden cases, from the sandboxed grader, as a plain float: the partial credit nbgrader
+    records for the cell (docs/ECOSYSTEM.md, "nbgrader autograde").
     """
+    if fixtures is None and namespace is None:
+        from .nbgrader_cell import autograde_mode, hidden_score
+
+        if autograde_mode():
+            return hidden_score(function_name)  # type: ignore[return-value]
     lang = language(lang)
     if namespace is None:
         namespace = _caller_namespace()

@@ -1,0 +1,164 @@
+"""`autograder grade-notebook NOTEBOOK [--assignment A] [--json]`: grade one notebook file.
+
+Owns the one-notebook entry point that nbgrader's grade cells use (docs/ECOSYSTEM.md,
+"nbgrader autograde"): when ``nbgrader autograde`` executes a student notebook, each
+``check("fn")`` grade cell asks this verb, in a subprocess, for the score of its function,
+so nbgrader records the same per-cell partial credit as ``autograder grade``.
+
+It is the shared pipeline on one file: the same hidden cases, sandbox, comparison and
+scoring as ``autograder grade`` (GradingPlan + StudentGrader).  The grade is cached on
+disk under the submission's fingerprint (the notebook's bytes + rubric: engine, course,
+reference, secret), so the nine grade cells of a notebook, or a rerun of nbgrader, grade
+it once.  Concurrent calls for the same notebook wait for each other instead of grading
+twice.  NOTEBOOK may be the notebook or the folder that holds it (the folder's name is the
+assignment, nbgrader's ``<student>/<assignment>/`` layout).
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import json
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+from .course import Course
+from .errors import UsageError
+from .results import write_atomic
+
+CACHE_DIR = Path(".rnnlab-cache") / "autograde"
+DEFAULT_STUDENT = "notebook"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("notebook", type=Path,
+                        help="the notebook, or its folder (named after the assignment, as in nbgrader's layout)")
+    parser.add_argument("--assignment", default=None, metavar="ID",
+                        help="assignment id (default: from the notebook's file name or its folder's name)")
+    parser.add_argument("--student", default=None, metavar="ID",
+                        help="student id in the result (default: from <student>/<assignment>/<notebook>)")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object: score, max_score, per-function and per-item scores")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="run student code without bubblewrap (still in a separate, limited process)")
+    parser.add_argument("--secret-file", type=Path, default=None, help="key of the hidden cases")
+    parser.add_argument("--cache", type=Path, default=None, metavar="DIR",
+                        help=f"grade cache (default: <course folder>/{CACHE_DIR})")
+    parser.add_argument("--no-cache", action="store_true", help="grade even if a cached grade exists; store none")
+    parser.add_argument("--slot", type=int, default=0, help="sandbox slot (uid 60000 + slot; default 0)")
+
+
+def resolve(course: Course, path: Path, assignment: str | None) -> tuple[str, Path]:
+    """(assignment id, notebook path) from a notebook or its folder."""
+    if assignment is not None and assignment not in course.assignments:
+        raise UsageError(f"unknown assignment {assignment}; course.yaml has {', '.join(course.assignments)}")
+    if path.is_dir():
+        aid = assignment or path.resolve().name
+        if aid not in course.assignments:
+            raise UsageError(f"{path}: the folder is not named after an assignment; pass --assignment")
+        return aid, path / course.assignments[aid].notebook
+    if assignment is not None:
+        return assignment, path
+    by_name = [aid for aid, a in course.assignments.items() if a.notebook == path.name]
+    if len(by_name) == 1:
+        return by_name[0], path
+    folder = path.resolve().parent.name
+    if folder in course.assignments:
+        return folder, path
+    raise UsageError(f"{path}: cannot tell which assignment this notebook is; pass --assignment")
+
+
+def student_of(notebook: Path, assignment: str) -> str:
+    """``<student>`` of nbgrader's ``.../<student>/<assignment>/<notebook>`` layout, if it is one."""
+    parent = notebook.resolve().parent
+    return parent.parent.name if parent.name == assignment and parent.parent.name else DEFAULT_STUDENT
+
+
+def summarise(result: dict, notebook: Path, cached: bool, student: str | None = None) -> dict:
+    """What a grade cell needs: per-function scores (= per grade cell) beside the items."""
+    functions: dict[str, dict] = defaultdict(lambda: {"score": 0.0, "max_score": 0.0})
+    for item in result["items"]:
+        entry = functions[item["function"]]
+        entry["score"] += float(item["score"])
+        entry["max_score"] += float(item["max_score"])
+    return {
+        "notebook": str(notebook),
+        "student": student or result["student"],
+        "assignment": result["assignment"],
+        "score": result["score"],
+        "max_score": result["max_score"],
+        "functions": {name: {"score": round(v["score"], 6), "max_score": round(v["max_score"], 6)}
+                      for name, v in functions.items()},
+        "items": [{k: item.get(k) for k in ("id", "function", "score", "max_score", "status")}
+                  for item in result["items"]],
+        "errors": result.get("errors", []),
+        "fingerprint": result.get("fingerprint"),
+        "cached": cached,
+    }
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    """An exclusive lock on ``path`` (one grader per notebook at a time, across processes)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _cached(path: Path, fingerprint: str) -> dict | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("fingerprint") == fingerprint else None
+
+
+def grade_notebook(course: Course, notebook: Path, assignment: str, *, student: str | None = None,
+                   secret_file: Path | None = None, isolate: bool = True, cache: Path | None = None,
+                   use_cache: bool = True, slot: int = 0) -> dict:
+    """Grade one notebook with the shared pipeline; return its summary (see :func:`summarise`)."""
+    from .grade import make_sandbox_factory
+    from .pipeline import GradingPlan, StudentGrader, load_secret, rubric_digest, submission_fingerprint
+
+    secret = load_secret(course, secret_file)
+    fingerprint = submission_fingerprint(rubric_digest(course, secret), assignment, notebook)
+    student = student or student_of(notebook, assignment)
+    cache = (course.root / CACHE_DIR) if cache is None else cache
+    entry = cache / f"{fingerprint}.json"
+    with (_locked(cache / f"{fingerprint}.lock") if use_cache else contextlib.nullcontext()):
+        if use_cache:
+            result = _cached(entry, fingerprint)
+            if result is not None:
+                return summarise(result, notebook, cached=True, student=student)
+        _, factory_for = make_sandbox_factory(course, isolate=isolate)
+        plan = GradingPlan(course, secret, [assignment])
+        with tempfile.TemporaryDirectory(prefix="rnnlab-grade-notebook-") as tmp:
+            grader = StudentGrader(plan, Path(tmp), factory_for(slot), prewarm_next=False)
+            result = grader.grade(student, [(assignment, notebook, fingerprint)])[0]
+        if use_cache:
+            write_atomic(entry, json.dumps(result, ensure_ascii=False) + "\n")
+    if use_cache:
+        (cache / f"{fingerprint}.lock").unlink(missing_ok=True)
+    return summarise(result, notebook, cached=False)
+
+
+def run(args: argparse.Namespace, course: Course) -> int:
+    aid, notebook = resolve(course, args.notebook, args.assignment)
+    summary = grade_notebook(course, notebook, aid, student=args.student, secret_file=args.secret_file,
+                             isolate=not args.no_sandbox, cache=args.cache, use_cache=not args.no_cache,
+                             slot=args.slot)
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False))
+        return 0
+    for name, entry in summary["functions"].items():
+        print(f"{name}: {entry['score']:g}/{entry['max_score']:g}")
+    for error in summary["errors"]:
+        print(f"  {error}")
+    print(f"{summary['student']}/{aid}: {summary['score']:g}/{summary['max_score']:g}"
+          + ("  (cached)" if summary["cached"] else ""))
+    return 0

@@ -1,0 +1,93 @@
+"""Sandboxes started one student ahead, so no student waits for a sandbox to start.
+
+Starting a sandbox (bwrap, the interpreter, ``import numpy`` in the worker: about 80 ms) is the
+largest single cost of grading one student (benchmarks/README.md).  Once a student's own
+sandbox is up, the pipeline (StudentGrader) asks for a spare, which starts in the background
+while that student is graded; the next student takes it ready-made.
+
+A spare is a fresh sandbox nobody has used: every student still gets their own, never one in
+which another student's code ran.  Spares are started by one thread that lives as long as the
+process (bwrap's ``--die-with-parent`` follows the thread that started it), each takes its own
+uid like any other live sandbox (sandbox.claim_uid), and those left over are closed at exit.
+``RNNLAB_PREWARM=0`` turns it off (to measure the difference).
+"""
+from __future__ import annotations
+
+import atexit
+import os
+import queue
+import threading
+from concurrent.futures import Future
+from typing import Any, Callable
+
+PREWARM_ENV = "RNNLAB_PREWARM"
+
+
+def enabled() -> bool:
+    return os.environ.get(PREWARM_ENV, "1").strip() != "0"
+
+
+class Spares:
+    """A pool of started sandboxes, filled by :meth:`prepare`, emptied by :meth:`take`."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._ready: list[tuple[Any, Future]] = []
+        self._requests: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        atexit.register(self.close)
+
+    def _start_loop(self) -> None:
+        while True:
+            sandbox, future = self._requests.get()
+            try:
+                sandbox.start()
+            except BaseException as exc:  # noqa: B036 - reported to whoever takes it
+                future.set_exception(exc)
+            else:
+                future.set_result(sandbox)
+
+    def prepare(self, factory: Callable[[], Any]) -> None:
+        """Start one sandbox made by ``factory`` in the background."""
+        sandbox = factory()
+        if not callable(getattr(sandbox, "start", None)):
+            return
+        future: Future = Future()
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._start_loop, name="rnnlab-spare-sandboxes", daemon=True)
+                self._thread.start()
+            self._ready.append((sandbox, future))
+        self._requests.put((sandbox, future))
+
+    def take(self, like: Any) -> Any | None:
+        """A started spare with the limits and isolation of ``like`` (a new, unstarted sandbox), or None."""
+        key = (getattr(like, "limits", None), getattr(like, "isolate", None))
+        if key[0] is None:
+            return None
+        with self._lock:
+            for index, (sandbox, future) in enumerate(self._ready):
+                if (getattr(sandbox, "limits", None), getattr(sandbox, "isolate", None)) == key:
+                    del self._ready[index]
+                    break
+            else:
+                return None
+        try:
+            return future.result()
+        except Exception:  # it could not start: the student's own sandbox will say why
+            sandbox.close()
+            return None
+
+    def close(self) -> None:
+        """Close every spare nobody took (waiting for those still starting)."""
+        with self._lock:
+            ready, self._ready = self._ready, []
+        for sandbox, future in ready:
+            try:
+                future.result(timeout=60)
+            except Exception:
+                pass
+            sandbox.close()
+
+
+SPARES = Spares()

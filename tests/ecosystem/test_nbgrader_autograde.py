@@ -1,0 +1,180 @@
+"""`nbgrader autograde` agrees with `autograder grade`, grade cell by grade cell.
+
+The slow test runs the real nbgrader (generate_assignment, then autograde) on a copy of the
+course with part of the example class — a correct student, the untouched stubs and two
+buggy students — and compares the partial credit nbgrader recorded for every grade cell
+with the sum of that function's item scores from `autograder grade` on the same
+submissions and the same secret.  The fast tests pin down how check() tells autograding
+from a student's session and what it shows nbgrader.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder import nbgrader_cell, selfcheck
+from autograder.course import load_course
+
+ROOT = Path(__file__).resolve().parents[2]
+ASSIGNMENT = "rnn"
+STUDENTS = ("s01", "s02", "s03", "s05")  # correct, stubs, BPTT '=' for '+=', softmax mask missing in dx
+SECRET = "nbgrader-autograde-test"
+
+
+def _env() -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in (nbgrader_cell.AUTOGRADE_ENV, nbgrader_cell.NBGRADER_ENV)}
+    bin_dir = str(Path(sys.executable).parent)  # nbgrader runs `alembic` when it creates the gradebook
+    env.update(RNNLAB_SECRET=SECRET, PATH=os.pathsep.join([bin_dir, env.get("PATH", "")]),
+               OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    return env
+
+
+def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    proc = subprocess.run([sys.executable, *args], cwd=cwd, env=_env(), capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, f"{args} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    return proc
+
+
+@pytest.fixture(scope="module")
+def autograded(tmp_path_factory):
+    from autograder import sandbox
+
+    if not sandbox.bwrap_available():
+        pytest.skip("needs the bubblewrap sandbox (run as root with bwrap installed)")
+    course_dir = tmp_path_factory.mktemp("nbgrader-course")
+    for name in ("course.yaml", "nbgrader_config.py"):
+        shutil.copy(ROOT / name, course_dir / name)
+    shutil.copytree(ROOT / "solutions" / ASSIGNMENT, course_dir / "solutions" / ASSIGNMENT)
+    for student in STUDENTS:
+        shutil.copytree(ROOT / "examples" / "submitted" / student / ASSIGNMENT,
+                        course_dir / "submitted" / student / ASSIGNMENT)
+    _run(["-m", "nbgrader", "generate_assignment", ASSIGNMENT, "--force", "--log-level=WARN"], course_dir)
+    _run(["-m", "nbgrader", "autograde", ASSIGNMENT, "--log-level=WARN"], course_dir)
+    _run(["-m", "autograder", "--course", str(course_dir / "course.yaml"), "grade", str(course_dir / "submitted"),
+          "--out", str(course_dir / "results"), "--assignment", ASSIGNMENT, "--quiet"], course_dir)
+    return course_dir
+
+
+def _nbgrader_scores(course_dir: Path) -> dict[str, dict[str, tuple[float, float]]]:
+    from nbgrader.api import Gradebook
+
+    scores = {}
+    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gb:
+        for student in STUDENTS:
+            notebook = gb.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, student)
+            scores[student] = {g.name: (g.auto_score, g.max_score) for g in notebook.grades}
+    return scores
+
+
+@pytest.mark.slow
+@pytest.mark.sandbox
+def test_nbgrader_records_the_graders_partial_credit_per_grade_cell(autograded):
+    course = load_course(ROOT / "course.yaml")
+    recorded = _nbgrader_scores(autograded)
+    mismatches = []
+    for student in STUDENTS:
+        result = json.loads((autograded / "results" / student / f"{ASSIGNMENT}.json").read_text())
+        expected = {}
+        for item in result["items"]:
+            expected[item["function"]] = expected.get(item["function"], 0.0) + item["score"]
+        assert set(recorded[student]) == {f"check_{spec.name}" for spec in course.functions_of(ASSIGNMENT)}
+        for spec in course.functions_of(ASSIGNMENT):
+            got, max_score = recorded[student][f"check_{spec.name}"]
+            assert max_score == spec.max_score
+            if got is None or abs(got - expected[spec.name]) > 1e-9:
+                mismatches.append(f"{student} check_{spec.name}: nbgrader {got}, autograder {expected[spec.name]}")
+    assert not mismatches, "\n".join(mismatches)
+    totals = {s: sum(v[0] for v in recorded[s].values()) for s in STUDENTS}
+    full = course.max_score(ASSIGNMENT)
+    assert totals["s01"] == full and totals["s02"] == 0  # correct / stubs
+    assert 0 < totals["s03"] < full and 0 < totals["s05"] < full  # partial credit, not all-or-nothing
+
+
+@pytest.mark.slow
+@pytest.mark.sandbox
+def test_grade_cells_show_a_plain_float_and_nothing_on_stderr(autograded):
+    for student in STUDENTS:
+        notebook = json.loads((autograded / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text())
+        cells = [c for c in notebook["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade")]
+        assert cells
+        for cell in cells:
+            outputs = cell["outputs"]
+            assert not [o for o in outputs if o["output_type"] == "error"
+                        or o["output_type"] == "stream" and o["name"] == "stderr"], (student, outputs)
+            results = [o for o in outputs if o["output_type"] == "execute_result"]
+            assert len(results) == 1 and outputs[-1] is results[0]
+            text = "".join(results[0]["data"]["text/plain"])
+            float(text)  # what nbgrader's get_partial_grade does; np.float64(...) would not parse
+            assert not text.startswith("np.")
+
+
+# ----------------------------------------------------------------- fast: no nbgrader, no sandbox
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    for name in (nbgrader_cell.AUTOGRADE_ENV, nbgrader_cell.NBGRADER_ENV):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_autograde_mode_follows_nbgrader_and_the_explicit_switch(clean_env, tmp_path):
+    assert not nbgrader_cell.autograde_mode(tmp_path)
+    clean_env.setenv(nbgrader_cell.NBGRADER_ENV, "validate")  # a student's "Validate" button
+    assert not nbgrader_cell.autograde_mode(tmp_path)
+    clean_env.setenv(nbgrader_cell.NBGRADER_ENV, "autograde")
+    assert nbgrader_cell.autograde_mode(tmp_path)
+    clean_env.setenv(nbgrader_cell.AUTOGRADE_ENV, "0")  # the explicit switch wins
+    assert not nbgrader_cell.autograde_mode(tmp_path)
+    clean_env.delenv(nbgrader_cell.NBGRADER_ENV)
+    clean_env.setenv(nbgrader_cell.AUTOGRADE_ENV, "1")
+    assert nbgrader_cell.autograde_mode(tmp_path)
+
+
+def test_autograde_mode_recognises_the_autograded_layout(clean_env, tmp_path):
+    folder = tmp_path / "autograded" / "s01" / "rnn"
+    folder.mkdir(parents=True)
+    assert not nbgrader_cell.autograde_mode(folder)  # no course here
+    (tmp_path / "course.yaml").write_text("course: {}\n")
+    assert nbgrader_cell.autograde_mode(folder)
+    assert not nbgrader_cell.autograde_mode(tmp_path / "autograded")
+
+
+def test_a_students_check_is_unchanged(clean_env, tmp_path):
+    clean_env.chdir(tmp_path)
+    result = selfcheck.check("rnn_step_forward", quiet=True)  # a notebook's call, outside nbgrader
+    assert isinstance(result, selfcheck.CheckResult) and result.status == "error"  # no fixture here
+
+
+def test_under_autograde_check_returns_the_graders_points_as_a_float(clean_env, tmp_path, monkeypatch, capsys):
+    (tmp_path / "course.yaml").write_text("course: {}\n")
+    notebook = tmp_path / "rnn.ipynb"
+    notebook.write_text("{}")
+    calls = []
+
+    def fake_grader(target, root):
+        calls.append(target)
+        return {"notebook": str(notebook), "assignment": "rnn",
+                "functions": {"rnn_forward": {"score": 1.5, "max_score": 2.0},
+                              "rnn_backward": {"score": 0.0, "max_score": 10.0}}}
+
+    monkeypatch.setattr(nbgrader_cell, "_run_grader", fake_grader)
+    monkeypatch.setattr(nbgrader_cell, "_GRADES", {})
+    monkeypatch.chdir(tmp_path)
+    clean_env.setenv(nbgrader_cell.NBGRADER_ENV, "autograde")
+    first, second = selfcheck.check("rnn_forward"), selfcheck.check("rnn_backward")
+    assert (first, second) == (1.5, 0.0) and type(first) is float and type(second) is float
+    assert len(calls) == 1  # one grading per notebook content, not one per grade cell
+    notebook.write_text('{"changed": true}')
+    selfcheck.check("rnn_forward")
+    assert len(calls) == 2
+    captured = capsys.readouterr()
+    assert captured.err == "" and "rnn_forward: 1.5/2" in captured.out
+    with pytest.raises(nbgrader_cell.GraderUnavailable):  # a cell that cannot be graded earns 0, not full points
+        selfcheck.check("not_graded_here")
