@@ -16,6 +16,11 @@ from typing import Any, Mapping
 
 import numpy as np
 
+try:  # in the grader these files form a package; inside the sandbox they are imported flat
+    from .protocol import type_name
+except ImportError:
+    from protocol import type_name
+
 __all__ = ["ProgramError", "run_program", "describe_exception", "KINDS"]
 
 KINDS = ("missing", "not-implemented", "exception", "arity")
@@ -50,14 +55,6 @@ def _safe_str(obj: Any, limit: int = MAX_MESSAGE) -> str:
     return text[:limit]
 
 
-def _type_name(obj: Any) -> str:
-    try:
-        name = type.__dict__["__name__"].__get__(type(obj), type)
-        return name if type(name) is str else "Exception"
-    except Exception:  # pragma: no cover - defensive
-        return "Exception"
-
-
 def _is_library(filename: str) -> bool:
     if not filename or filename.startswith("<frozen"):
         return True
@@ -67,7 +64,7 @@ def _is_library(filename: str) -> bool:
 
 def describe_exception(exc: BaseException) -> str:
     """``Type: message (file, line N, in func)`` with the innermost non-library frame, ≤ 500 chars."""
-    name = _type_name(exc)
+    name = type_name(exc, default="Exception")
     if isinstance(exc, SyntaxError):
         msg = _safe_str(getattr(exc, "msg", "") or "", 300)
         where = f" ({_safe_str(exc.filename, 120)}, line {exc.lineno})" if getattr(exc, "lineno", None) else ""
@@ -176,7 +173,7 @@ def _split(result: Any, nret: int, fn: str, step: int) -> list:
             return [result[0]]
         return [result]
     if not isinstance(result, tuple):
-        got = "None" if result is None else f"a {_type_name(result)}"
+        got = "None" if result is None else f"a {type_name(result)}"
         raise ProgramError("arity", f"{fn} returned {got}; expected a tuple of {nret} values", step)
     try:
         values = list(tuple.__iter__(result))

@@ -76,13 +76,13 @@ class Bad:
 # ------------------------------------------------------------------------------ values
 
 
-def _type_name(obj: Any) -> str:
+def type_name(obj: Any, default: str = "object") -> str:
     """The type's name, read through type's own slot (a metaclass cannot run code here)."""
     try:
         name = type.__dict__["__name__"].__get__(type(obj), type)
-        return name if type(name) is str else "object"
+        return name if type(name) is str else default
     except Exception:  # pragma: no cover - defensive
-        return "object"
+        return default
 
 
 def _as_array(value: Any) -> np.ndarray:
@@ -117,7 +117,7 @@ class _Packer:
     def fail(self, value: Any, why: str) -> Any:
         if self.strict:
             raise TypeError(why)
-        return {"$bad": _type_name(value)}
+        return {"$bad": type_name(value)}
 
     def add_array(self, arr: np.ndarray) -> dict:
         if len(self.arrays) >= MAX_ARRAYS:
@@ -158,19 +158,19 @@ class _Packer:
                 out: dict[str, Any] = {}
                 for k, v in dict.items(value):
                     if not issubclass(type(k), str):
-                        return self.fail(value, f"dict key of type {_type_name(k)} (keys must be str)")
+                        return self.fail(value, f"dict key of type {type_name(k)} (keys must be str)")
                     key = str.__str__(k)
                     if key in out:
                         return self.fail(value, f"duplicate dict key {key!r}")
                     out[key] = self.pack(v, depth + 1)
                 return {"$d": out}
         except (TypeError, ValueError, OverflowError) as exc:
-            return self.fail(value, f"cannot pack {_type_name(value)}: {exc}")
+            return self.fail(value, f"cannot pack {type_name(value)}: {exc}")
         except Exception:  # a student's object misbehaving while being converted
             if self.strict:
                 raise
-            return {"$bad": _type_name(value)}
-        return self.fail(value, f"cannot pack an object of type {_type_name(value)}")
+            return {"$bad": type_name(value)}
+        return self.fail(value, f"cannot pack an object of type {type_name(value)}")
 
 
 def pack(value: Any, strict: bool = True) -> tuple[Any, list[np.ndarray]]:
@@ -182,7 +182,7 @@ def pack(value: Any, strict: bool = True) -> tuple[Any, list[np.ndarray]]:
 
 def _check_array(arr: Any) -> np.ndarray:
     if type(arr) is not np.ndarray:
-        raise ProtocolError(f"expected an ndarray, got {_type_name(arr)}")
+        raise ProtocolError(f"expected an ndarray, got {type_name(arr)}")
     if arr.dtype.str not in ALLOWED_DTYPES or arr.ndim > MAX_NDIM:
         raise ProtocolError(f"ndarray dtype {arr.dtype} / ndim {arr.ndim} not allowed")
     return arr
