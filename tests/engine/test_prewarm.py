@@ -1,0 +1,75 @@
+"""prewarm.Spares: the next student's sandbox is started ahead of time, never shared, never leaked.
+
+Fakes stand in for sandbox.Sandbox (start/close/limits/isolate); the real sandbox is covered by
+tests/examples and tests/hostile, which grade with prewarming on (the default).
+"""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from autograder import prewarm
+
+
+class FakeSandbox:
+    made: list["FakeSandbox"] = []
+
+    def __init__(self, limits="L", isolate=True, fail=False):
+        self.limits, self.isolate, self.fail = limits, isolate, fail
+        self.started_in = None
+        self.closed = False
+        FakeSandbox.made.append(self)
+
+    def start(self):
+        if self.fail:
+            raise RuntimeError("cannot start")
+        self.started_in = threading.current_thread().name
+        return 0.0
+
+    def close(self):
+        self.closed = True
+
+
+@pytest.fixture
+def spares():
+    FakeSandbox.made = []
+    pool = prewarm.Spares()
+    yield pool
+    pool.close()
+
+
+def test_a_prepared_sandbox_is_started_in_the_long_lived_thread_and_taken_once(spares):
+    spares.prepare(FakeSandbox)
+    spare = spares.take(FakeSandbox())
+    assert spare is FakeSandbox.made[0] and spare.started_in == "rnnlab-spare-sandboxes"
+    assert spares.take(FakeSandbox()) is None  # each spare goes to one student only
+
+
+def test_only_a_spare_with_the_same_limits_and_isolation_is_taken(spares):
+    spares.prepare(lambda: FakeSandbox(limits="small"))
+    assert spares.take(FakeSandbox(limits="big")) is None
+    assert spares.take(FakeSandbox(limits="small", isolate=False)) is None
+    assert spares.take(FakeSandbox(limits="small")) is not None
+
+
+def test_a_spare_that_failed_to_start_is_closed_and_not_handed_out(spares):
+    spares.prepare(lambda: FakeSandbox(fail=True))
+    assert spares.take(FakeSandbox()) is None
+    assert FakeSandbox.made[0].closed
+
+
+def test_spares_nobody_took_are_closed(spares):
+    spares.prepare(FakeSandbox)
+    spares.prepare(FakeSandbox)
+    spares.close()
+    assert [s.closed for s in FakeSandbox.made] == [True, True]
+
+
+def test_the_switch(monkeypatch):
+    monkeypatch.setenv(prewarm.PREWARM_ENV, "0")
+    assert not prewarm.enabled()
+    monkeypatch.setenv(prewarm.PREWARM_ENV, "1")
+    assert prewarm.enabled()
+    monkeypatch.delenv(prewarm.PREWARM_ENV)
+    assert prewarm.enabled()
