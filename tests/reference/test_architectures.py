@@ -380,80 +380,56 @@ def test_bidirectional_halves_see_past_and_future():
     assert not np.allclose(base[:, :3, H:], moved[:, :3, H:])
 
 
-# --------------------------------------------------------------------------- many-to-one
+# ------------------------------------------------------------ many-to-one and many-to-many
+#
+# The two classifiers share the recurrent part and differ only in the head: the last state
+# (N, C) or every state (N, T, C) through W_out, b_out.  For a (N, T, C) output each
+# difference quotient sums more rounding, hence its looser finite-difference tolerance;
+# the exact proof is the torch comparison (1e-9).
 
-def _m2o_case(cell, rng):
+HEADS = {
+    "many_to_one": (many_to_one_forward, many_to_one_backward, lambda h: h[:, -1], (N, C), FD_TOL),
+    "many_to_many": (many_to_many_forward, many_to_many_backward, lambda h: h, (N, T, C), 1e-5),
+}
+
+
+def _head_case(head, cell, rng):
     x, h0 = rng.standard_normal((N, T, D)), rng.standard_normal((N, H))
     p = cell_params(cell, D, H, rng)
     p.update(W_out=rng.standard_normal((H, C)), b_out=rng.standard_normal(C))
-    return x, h0, p, rng.standard_normal((N, C))
+    return x, h0, p, rng.standard_normal(HEADS[head][3])
 
 
+@pytest.mark.parametrize("head", HEADS)
 @pytest.mark.parametrize("cell,form", VARIANTS, ids=VARIANT_IDS)
-def test_many_to_one_matches_torch(cell, form):
+def test_classifier_heads_match_torch(head, cell, form):
+    forward, backward, read_states, shape, _ = HEADS[head]
     rng = np.random.default_rng(11)
-    x, h0, p, dscores = _m2o_case(cell, rng)
-    scores, cache = call_unmutated(many_to_one_forward, x, h0, p, cell, form)
-    dx, dh0, dp = call_unmutated(many_to_one_backward, dscores, cache)
+    x, h0, p, dscores = _head_case(head, cell, rng)
+    scores, cache = call_unmutated(forward, x, h0, p, cell, form)
+    dx, dh0, dp = call_unmutated(backward, dscores, cache)
 
     xt, h0t, pt = to_t(x, True), to_t(h0, True), leaves(p)
     h = t_layer(cell, form, xt, h0t, sub(pt, "", cell))
-    out = h[:, -1] @ pt["W_out"] + pt["b_out"]
+    out = read_states(h) @ pt["W_out"] + pt["b_out"]
     (out * to_t(dscores)).sum().backward()
-    assert scores.shape == (N, C)
+    assert scores.shape == shape
     assert_close(scores, to_np(out), TORCH_TOL, "scores")
     assert_close(dx, to_np(xt.grad), TORCH_TOL, "dx")
     assert_close(dh0, to_np(h0t.grad), TORCH_TOL, "dh0")
     assert_close(dp, grads(pt), TORCH_TOL, "dparams")
 
 
+@pytest.mark.parametrize("head", HEADS)
 @pytest.mark.parametrize("cell,form", VARIANTS, ids=VARIANT_IDS)
-def test_many_to_one_backward_matches_finite_differences(cell, form):
+def test_classifier_heads_backward_match_finite_differences(head, cell, form):
+    forward, backward, _, _, tol = HEADS[head]
     rng = np.random.default_rng(12)
-    x, h0, p, dscores = _m2o_case(cell, rng)
-    _, cache = many_to_one_forward(x, h0, p, cell, form)
-    dx, dh0, dp = many_to_one_backward(dscores, cache)
-    f = lambda: many_to_one_forward(x, h0, p, cell, form)[0]  # noqa: E731
-    check_fd(f, dscores, [("dx", x, dx), ("dh0", h0, dh0)] + [(k, p[k], dp[k]) for k in p])
-
-
-# --------------------------------------------------------------------------- many-to-many
-
-def _m2m_case(cell, rng):
-    x, h0 = rng.standard_normal((N, T, D)), rng.standard_normal((N, H))
-    p = cell_params(cell, D, H, rng)
-    p.update(W_out=rng.standard_normal((H, C)), b_out=rng.standard_normal(C))
-    return x, h0, p, rng.standard_normal((N, T, C))
-
-
-@pytest.mark.parametrize("cell,form", VARIANTS, ids=VARIANT_IDS)
-def test_many_to_many_matches_torch(cell, form):
-    rng = np.random.default_rng(14)
-    x, h0, p, dscores = _m2m_case(cell, rng)
-    scores, cache = call_unmutated(many_to_many_forward, x, h0, p, cell, form)
-    dx, dh0, dp = call_unmutated(many_to_many_backward, dscores, cache)
-
-    xt, h0t, pt = to_t(x, True), to_t(h0, True), leaves(p)
-    h = t_layer(cell, form, xt, h0t, sub(pt, "", cell))
-    out = h @ pt["W_out"] + pt["b_out"]
-    (out * to_t(dscores)).sum().backward()
-    assert scores.shape == (N, T, C)
-    assert_close(scores, to_np(out), TORCH_TOL, "scores")
-    assert_close(dx, to_np(xt.grad), TORCH_TOL, "dx")
-    assert_close(dh0, to_np(h0t.grad), TORCH_TOL, "dh0")
-    assert_close(dp, grads(pt), TORCH_TOL, "dparams")
-
-
-@pytest.mark.parametrize("cell,form", VARIANTS, ids=VARIANT_IDS)
-def test_many_to_many_backward_matches_finite_differences(cell, form):
-    rng = np.random.default_rng(15)
-    x, h0, p, dscores = _m2m_case(cell, rng)
-    _, cache = many_to_many_forward(x, h0, p, cell, form)
-    dx, dh0, dp = many_to_many_backward(dscores, cache)
-    f = lambda: many_to_many_forward(x, h0, p, cell, form)[0]  # noqa: E731
-    # A T x C output sums more rounding into each difference quotient than the others do;
-    # the exact proof is the torch comparison above (1e-9), this is the independent sanity check.
-    check_fd(f, dscores, [("dx", x, dx), ("dh0", h0, dh0)] + [(k, p[k], dp[k]) for k in p], tol=1e-5)
+    x, h0, p, dscores = _head_case(head, cell, rng)
+    _, cache = forward(x, h0, p, cell, form)
+    dx, dh0, dp = backward(dscores, cache)
+    f = lambda: forward(x, h0, p, cell, form)[0]  # noqa: E731
+    check_fd(f, dscores, [("dx", x, dx), ("dh0", h0, dh0)] + [(k, p[k], dp[k]) for k in p], tol=tol)
 
 
 def test_softmax_loss_matches_torch_cross_entropy():
@@ -473,7 +449,7 @@ def test_softmax_loss_matches_torch_cross_entropy():
 def test_many_to_one_classifier_end_to_end_gradient():
     """softmax_loss on many_to_one scores: the whole chain against torch."""
     rng = np.random.default_rng(14)
-    x, h0, p, _ = _m2o_case("lstm", rng)
+    x, h0, p, _ = _head_case("many_to_one", "lstm", rng)
     y = rng.integers(0, C, size=N)
     scores, cache = many_to_one_forward(x, h0, p, "lstm")
     loss, dscores = softmax_loss(scores, y)
