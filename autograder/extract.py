@@ -111,8 +111,12 @@ def read_submitted_bytes(path: Path) -> bytes:
 
 
 def read_notebook(path: Path) -> nbformat.NotebookNode | dict:
+    """Read and parse a submitted notebook (see :func:`read_submitted_bytes`, :func:`parse_notebook`)."""
+    return parse_notebook(read_submitted_bytes(path))
+
+
+def parse_notebook(raw: bytes) -> nbformat.NotebookNode | dict:
     """Parse a notebook of any nbformat version into v4 (cells as dicts), or raise NotebookError."""
-    raw = read_submitted_bytes(path)
     # counted one match at a time and only up to the limit: constant memory, at most ~0.4 s
     tokens = sum(1 for _ in itertools.islice(_JSON_TOKENS.finditer(raw), MAX_JSON_TOKENS + 1))
     if tokens > MAX_JSON_TOKENS:
@@ -216,8 +220,3 @@ class Template:
             else:
                 program.missing_cells.append(value)
         return program
-
-
-def extract(template: Template, path: Path) -> Program:
-    """The program of one submitted notebook (raises NotebookError)."""
-    return template.program(read_notebook(path))

@@ -58,6 +58,7 @@ def discover(submitted: Path, course: Course, only: list[str] | None) -> tuple[l
 
 
 def make_sandbox_factory(course: Course, isolate: bool):
+    """``factory_for(slot)``: a callable making that slot's sandbox with the course's limits."""
     if isolate and not sandbox_mod.bwrap_available():
         raise UsageError(str(sandbox_mod.SandboxUnavailable()))
     limits = sandbox_mod.Limits(
@@ -68,12 +69,11 @@ def make_sandbox_factory(course: Course, isolate: bool):
         load_seconds=course.limits.load_seconds,
         call_seconds=course.limits.call_seconds,
     )
-    slots: queue.Queue[int] = queue.Queue()
 
     def factory_for(slot: int):
         return lambda: sandbox_mod.Sandbox(limits, slot=slot, isolate=isolate)
 
-    return slots, factory_for
+    return factory_for
 
 
 def run(args: argparse.Namespace, course: Course) -> int:
@@ -94,7 +94,8 @@ def run(args: argparse.Namespace, course: Course) -> int:
 
 
 def grade_students(args: argparse.Namespace, course: Course, students: list[str], assignments: list[str]) -> None:
-    slots, factory_for = make_sandbox_factory(course, isolate=not args.no_sandbox)
+    factory_for = make_sandbox_factory(course, isolate=not args.no_sandbox)
+    slots: queue.Queue[int] = queue.Queue()
     for slot in range(args.jobs):
         slots.put(slot)
     plan = GradingPlan(course, load_secret(course, args.secret_file), assignments)

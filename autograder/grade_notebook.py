@@ -100,7 +100,10 @@ def summarise(result: dict, notebook: Path, cached: bool, student: str | None = 
 
 @contextlib.contextmanager
 def _locked(path: Path):
-    """An exclusive lock on ``path`` (one grader per notebook at a time, across processes)."""
+    """An exclusive lock on ``path`` (one grader per notebook at a time, across processes).
+
+    The lock file is never deleted: a process waiting on it and a newcomer would otherwise
+    lock two different files and grade the same notebook twice."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -123,10 +126,11 @@ def grade_notebook(course: Course, notebook: Path, assignment: str, *, student: 
                    use_cache: bool = True, slot: int = 0) -> dict:
     """Grade one notebook with the shared pipeline; return its summary (see :func:`summarise`)."""
     from .grade import make_sandbox_factory
-    from .pipeline import GradingPlan, StudentGrader, load_secret, rubric_digest, submission_fingerprint
+    from .pipeline import GradingPlan, StudentGrader, load_secret, read_submission, rubric_digest
 
     secret = load_secret(course, secret_file)
-    fingerprint = submission_fingerprint(rubric_digest(course, secret), assignment, notebook)
+    submission = read_submission(rubric_digest(course, secret), assignment, notebook)
+    fingerprint = submission.fingerprint
     student = student or student_of(notebook, assignment)
     cache = (course.root / CACHE_DIR) if cache is None else cache
     entry = cache / f"{fingerprint}.json"
@@ -135,15 +139,13 @@ def grade_notebook(course: Course, notebook: Path, assignment: str, *, student: 
             result = _cached(entry, fingerprint)
             if result is not None:
                 return summarise(result, notebook, cached=True, student=student)
-        _, factory_for = make_sandbox_factory(course, isolate=isolate)
+        factory_for = make_sandbox_factory(course, isolate=isolate)
         plan = GradingPlan(course, secret, [assignment])
         with tempfile.TemporaryDirectory(prefix="rnnlab-grade-notebook-") as tmp:
             grader = StudentGrader(plan, Path(tmp), factory_for(slot), prewarm_next=False)
-            result = grader.grade(student, [(assignment, notebook, fingerprint)])[0]
+            result = grader.grade(student, [submission])[0]
         if use_cache:
             write_atomic(entry, json.dumps(result, ensure_ascii=False) + "\n")
-    if use_cache:
-        (cache / f"{fingerprint}.lock").unlink(missing_ok=True)
     return summarise(result, notebook, cached=False)
 
 

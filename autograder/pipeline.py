@@ -22,7 +22,7 @@ from . import protocol
 from . import consistency, diagnose, prewarm
 from .cases import Case, build_cases, graded_outputs
 from .course import Course, FunctionSpec
-from .extract import NotebookError, Template, extract, read_submitted_bytes
+from .extract import NotebookError, Template, parse_notebook, read_submitted_bytes
 from .feedback import render_feedback
 from .messages import render
 from .program import run_program
@@ -89,13 +89,27 @@ def rubric_digest(course: Course, secret: bytes) -> str:
     ]).encode()).hexdigest()
 
 
-def submission_fingerprint(rubric: str, assignment: str, notebook: Path) -> str:
-    """The resume/cache key of one submitted notebook under ``rubric``."""
-    try:  # bounded, never through a symlink: the file is the student's
-        content = read_submitted_bytes(notebook)
+@dataclass(frozen=True)
+class Submission:
+    """One submitted notebook, read once: its bytes (or why it can't be read) and its fingerprint."""
+
+    assignment: str
+    notebook: Path
+    fingerprint: str  # the resume/cache key under a rubric
+    raw: bytes | None
+    error: NotebookError | None
+
+
+def read_submission(rubric: str, assignment: str, notebook: Path) -> Submission:
+    """Read the notebook once (bounded, never through a symlink: the file is the student's)."""
+    try:
+        raw, error = read_submitted_bytes(notebook), None
+        content = raw
     except NotebookError as exc:
+        raw, error = None, exc
         content = f"<{exc.code}: {exc.detail}>".encode()
-    return hashlib.sha256(rubric.encode() + assignment.encode() + content).hexdigest()
+    fingerprint = hashlib.sha256(rubric.encode() + assignment.encode() + content).hexdigest()
+    return Submission(assignment, notebook, fingerprint, raw, error)
 
 
 @dataclass
@@ -133,9 +147,6 @@ class GradingPlan:
                                            for case in self.expected[spec.name].cases]
             return self._probes[spec.name]
 
-    def fingerprint(self, assignment: str, notebook: Path) -> str:
-        """Changes when the submission, the rubric, the reference or the secret changes."""
-        return submission_fingerprint(self.rubric, assignment, notebook)
 
 
 # ------------------------------------------------------------- one student's run
@@ -203,26 +214,30 @@ class StudentGrader:
         spare = prewarm.SPARES.take(sandbox) if self.prewarm else None
         return sandbox if spare is None else spare
 
-    def pending(self, student: str, submitted: Path, force: bool) -> list[tuple[str, Path, str]]:
+    def pending(self, student: str, submitted: Path, force: bool) -> list[Submission]:
+        """The student's submissions whose result is missing or was made under another rubric."""
         todo = []
         for aid in self.plan.assignments:
             notebook = submitted / student / aid / self.course.assignments[aid].notebook
-            fingerprint = self.plan.fingerprint(aid, notebook)
-            if force or not is_current(self.out, student, aid, fingerprint):
-                todo.append((aid, notebook, fingerprint))
+            submission = read_submission(self.plan.rubric, aid, notebook)
+            if force or not is_current(self.out, student, aid, submission.fingerprint):
+                todo.append(submission)
         return todo
 
-    def grade(self, student: str, todo: list[tuple[str, Path, str]]) -> list[dict]:
+    def grade(self, student: str, todo: list[Submission]) -> list[dict]:
         """Grade the pending assignments; return their results (already written to disk)."""
         deadline = time.monotonic() + self.course.limits.submission_seconds
         results = []
         sandbox = None
         try:
-            for aid, notebook, fingerprint in todo:
+            for submission in todo:
+                aid, notebook, fingerprint = submission.assignment, submission.notebook, submission.fingerprint
                 items, errors = [], []
                 failure = None
                 try:
-                    program = extract(self.plan.templates[aid], notebook)
+                    if submission.error:
+                        raise submission.error
+                    program = self.plan.templates[aid].program(parse_notebook(submission.raw))
                 except NotebookError as exc:
                     status = "missing" if exc.code == "notebook.missing" else "error"
                     failure = FunctionFailure(status, exc.code, {"notebook": notebook.name, "detail": exc.detail})

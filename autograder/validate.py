@@ -48,7 +48,7 @@ def _grade_reference_students(course: Course, plan: GradingPlan, assignments: li
             source = course.root / folder / aid / notebook
             if source.is_file():
                 shutil.copy2(source, target)
-    slots, factory_for = make_sandbox_factory(course, isolate)
+    factory_for = make_sandbox_factory(course, isolate)
     results = {}
     for slot, student in enumerate((SOLUTIONS, STUBS)):
         grader = StudentGrader(plan, out, factory_for(slot))

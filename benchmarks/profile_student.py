@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         plan = pipeline.GradingPlan(course, b"benchmark-profile", list(course.assignments))
         print(f"GradingPlan (once per run, all assignments): {time.perf_counter() - start:.3f} s")
-        _, factory_for = make_sandbox_factory(course, isolate=True)
+        factory_for = make_sandbox_factory(course, isolate=True)
         _timing(sandbox.Sandbox, "_spawn", "sandbox start (bwrap + python + import numpy)"
                 + ("; with prewarm, in the spare thread, off the student's path" if prewarm.enabled() else ""))
         _timing(sandbox.Sandbox, "load", "load notebooks (incl. sandbox start)")

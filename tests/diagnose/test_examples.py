@@ -8,7 +8,7 @@ import pytest
 
 from autograder.cases import graded_outputs
 from autograder.diagnose import Diagnoser
-from autograder.extract import Template, extract
+from autograder.extract import Template, read_notebook
 from autograder.program import ProgramError, run_program
 from autograder.score import CaseRun, score_function
 
@@ -39,7 +39,8 @@ def test_example_students_are_diagnosed(student, course, example_plan):
     failed = []
     for aid in example_plan.assignments:
         notebook = course.assignments[aid].notebook
-        program = extract(Template(ROOT / "solutions" / aid / notebook), ROOT / "examples" / "submitted" / student / aid / notebook)
+        program = Template(ROOT / "solutions" / aid / notebook).program(
+            read_notebook(ROOT / "examples" / "submitted" / student / aid / notebook))
         namespace = {"__name__": "__main__"}
         exec(compile(program.code, program.filename, "exec"), namespace)
         for spec in course.functions_of(aid):

@@ -18,6 +18,10 @@ def _cell(source, grade_id=None, solution=False, locked=False, tags=()):
     return cell
 
 
+def _extract(template, path):
+    return template.program(ex.read_notebook(path))
+
+
 def _template(tmp_path):
     nb = new_notebook(cells=[
         new_markdown_cell("# intro"),
@@ -41,7 +45,7 @@ def _submit(tmp_path, nb, name="s.ipynb"):
 
 def test_only_setup_and_solution_cells_in_order(tmp_path):
     template, nb = _template(tmp_path)
-    program = ex.extract(template, _submit(tmp_path, nb))
+    program = _extract(template, _submit(tmp_path, nb))
     code = program.code
     assert code.index("SCALE = 2") < code.index("def f") < code.index("def g")
     assert "check(" not in code and "matplotlib" not in code and "plot_everything" not in code
@@ -54,27 +58,27 @@ def test_tampered_setup_cell_is_replaced_by_the_course_copy(tmp_path):
     template, nb = _template(tmp_path)
     nb.cells[1].source = "import numpy as np\nSCALE = 100\nnp.allclose = lambda *a, **k: True"
     nb.cells[1].metadata["nbgrader"]["locked"] = False
-    code = ex.extract(template, _submit(tmp_path, nb)).code
+    code = _extract(template, _submit(tmp_path, nb)).code
     assert "SCALE = 2" in code and "SCALE = 100" not in code and "allclose" not in code
 
 
 def test_extra_student_cells_do_not_run(tmp_path):
     template, nb = _template(tmp_path)
     nb.cells.insert(4, new_code_cell("import os; os._exit(1)"))
-    assert "_exit" not in ex.extract(template, _submit(tmp_path, nb)).code
+    assert "_exit" not in _extract(template, _submit(tmp_path, nb)).code
 
 
 def test_deleted_or_renamed_solution_cell_is_reported_missing(tmp_path):
     template, nb = _template(tmp_path)
     nb.cells[3].metadata["nbgrader"]["grade_id"] = "renamed"
-    program = ex.extract(template, _submit(tmp_path, nb))
+    program = _extract(template, _submit(tmp_path, nb))
     assert program.missing_cells == ["f"] and "def f" not in program.code
 
 
 def test_magics_and_shell_lines_are_neutralised(tmp_path):
     template, nb = _template(tmp_path)
     nb.cells[3].source = "%matplotlib inline\n!pip install torch\ndef f(x):\n    return 2 * x"
-    code = ex.extract(template, _submit(tmp_path, nb)).code
+    code = _extract(template, _submit(tmp_path, nb)).code
     compile(code, "x", "exec")
     assert "pass  # %matplotlib" in code
 
@@ -82,7 +86,7 @@ def test_magics_and_shell_lines_are_neutralised(tmp_path):
 def test_errors_name_the_cell_and_one_broken_cell_hides_nothing_else(tmp_path):
     template, nb = _template(tmp_path)
     nb.cells[3].source = "def f(x):\n    return x +* 2"   # a syntax error in f's cell
-    program = ex.extract(template, _submit(tmp_path, nb))
+    program = _extract(template, _submit(tmp_path, nb))
     namespace = {}
     with pytest.raises(SyntaxError) as info:
         exec(compile(program.code, program.filename, "exec"), namespace)
@@ -94,7 +98,7 @@ def test_runtime_error_points_at_the_students_cell_and_line(tmp_path):
     import traceback
     template, nb = _template(tmp_path)
     nb.cells[6].source = "def g(x):\n    return x\n\ng(undefined_name)"
-    program = ex.extract(template, _submit(tmp_path, nb))
+    program = _extract(template, _submit(tmp_path, nb))
     namespace = {}
     with pytest.raises(NameError) as info:
         exec(compile(program.code, program.filename, "exec"), namespace)
@@ -115,14 +119,14 @@ def test_broken_files_raise_notebook_error(tmp_path, content, expected):
     path = tmp_path / "bad.ipynb"
     path.write_bytes(content)
     with pytest.raises(ex.NotebookError) as info:
-        ex.extract(template, path)
+        _extract(template, path)
     assert info.value.code == "notebook.unreadable" and expected in info.value.detail
 
 
 def test_missing_file(tmp_path):
     template, _ = _template(tmp_path)
     with pytest.raises(ex.NotebookError) as info:
-        ex.extract(template, tmp_path / "nope.ipynb")
+        _extract(template, tmp_path / "nope.ipynb")
     assert info.value.code == "notebook.missing"
 
 
@@ -130,7 +134,7 @@ def test_oversized_notebook_is_refused(tmp_path, monkeypatch):
     template, nb = _template(tmp_path)
     monkeypatch.setattr(ex, "MAX_NOTEBOOK_BYTES", 100)
     with pytest.raises(ex.NotebookError) as info:
-        ex.extract(template, _submit(tmp_path, nb))
+        _extract(template, _submit(tmp_path, nb))
     assert "limit" in info.value.detail
 
 
@@ -140,5 +144,5 @@ def test_old_nbformat_v3_is_upgraded(tmp_path):
     path = tmp_path / "old.ipynb"
     path.write_text(nbformat.writes(v3, version=3))
     assert json.loads(path.read_text())["nbformat"] == 3
-    program = ex.extract(template, path)
+    program = _extract(template, path)
     assert "def f" in program.code

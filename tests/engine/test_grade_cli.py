@@ -1,8 +1,6 @@
 """`autograder grade` refuses bad arguments with one clear line and exit status 2."""
 from pathlib import Path
 
-import pytest
-
 from autograder import sandbox
 from autograder.cli import main
 
