@@ -93,7 +93,7 @@ def stale_release(course: Course, assignment: str) -> list[str]:
                                        json.loads((committed / name).read_text(encoding="utf-8")))
                 same = not diff
             elif name.endswith(".npz"):
-                same = release.same_value(load_npz(fresh / name), load_npz(committed / name))
+                same = release.same_fixture(load_npz(fresh / name), load_npz(committed / name))
             else:
                 same = (fresh / name).read_bytes() == (committed / name).read_bytes()
             if not same:

@@ -44,6 +44,20 @@ ENV = {  # the sandbox's whole environment
     "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
     "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0",
 }
+# OpenBLAS's kernel choice, passed on when the host sets it: some machines need it because
+# their default kernels crash or compute wrong results, and student code must run the same
+# kernels as the reference it is compared with.  Values are short words or numbers.
+BLAS_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def sandbox_env() -> dict[str, str]:
+    """The sandbox's whole environment: ENV plus the host's BLAS kernel settings, if plain."""
+    env = dict(ENV)
+    for key in BLAS_ENV:
+        value = os.environ.get(key, "")
+        if value and len(value) <= 32 and value.isalnum():
+            env[key] = value
+    return env
 ERROR_KINDS = frozenset({"missing", "not-implemented", "exception", "arity", "error"})
 FAILURE_KINDS = frozenset({"exception", "crash", "timeout", "error"})
 _NEVER_BIND = ("/", "/root", "/home", "/etc", "/work", "/tmp", "/var", "/opt", "/srv", "/mnt", "/media")
@@ -211,7 +225,7 @@ def bwrap_command(slot: int, limits: Limits, uid: int | None = None) -> tuple[li
     uid = UID_BASE + int(slot) if uid is None else int(uid)
     opts = ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--hostname", "rnnlab",
             "--die-with-parent", "--new-session", "--clearenv"]
-    for key, value in ENV.items():
+    for key, value in sandbox_env().items():
         opts += ["--setenv", key, value]
     opts += ["--ro-bind", "/usr", "/usr", *_system_links(),
              "--proc", "/proc", "--dev", "/dev",
@@ -542,7 +556,7 @@ class Sandbox:
                 os.symlink(directory, os.path.join(opt, "site", os.path.basename(directory)))
             cwd = os.path.join(self._tmp, "work")
             os.mkdir(cwd)
-            env = dict(ENV, HOME=cwd, TMPDIR=cwd)
+            env = dict(sandbox_env(), HOME=cwd, TMPDIR=cwd)
             argv = [os.path.realpath(sys.executable), "-I", "-S", "-B", os.path.join(opt, "worker.py"),
                     json.dumps(self.limits.for_worker(False), separators=(",", ":"))]
         try:

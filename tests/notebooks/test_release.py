@@ -54,7 +54,7 @@ def test_leak_detector_finds_leaks():
 def test_fixture_is_current_and_self_contained(path):
     aid = path.parent.name
     stored = load_npz(path.parent / FIXTURE_NAME)
-    assert release.same_value(stored, release._normalised(release.build_fixture(course(), aid))), \
+    assert release.same_fixture(stored, release._normalised(release.build_fixture(course(), aid))), \
         f"solutions/{aid}/{FIXTURE_NAME} is stale: run `autograder release {aid}`"
     functions = stored["functions"]
     assert list(functions) == [spec.name for spec in course().functions_of(aid)]
