@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from .compare import Verdict, compare
-from .messages import LANGUAGES, MESSAGES, render
-from .program import ProgramError, run_program
-from .protocol import load_npz
+from autograder.engine.compare import Verdict, compare
+from autograder.engine.messages import LANGUAGES, MESSAGES, render
+from autograder.sandbox.inside.program import ProgramError, run_program
+from autograder.sandbox.inside.protocol import load_npz
 
 __all__ = ["check", "CheckResult", "OutputCheck", "FIXTURE_NAME", "LANG_ENV", "load_fixtures", "language"]
 
@@ -223,7 +223,7 @@ def check(function_name: str, fixtures: str | os.PathLike | None = None, *,
     records for the cell (docs/ECOSYSTEM.md, "nbgrader autograde").
     """
     if fixtures is None and namespace is None:
-        from .nbgrader_cell import autograde_mode, hidden_score
+        from autograder.nbgrader_cell import autograde_mode, hidden_score
 
         if autograde_mode():
             return hidden_score(function_name)  # type: ignore[return-value]

@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import ROOT, bench_env, describe, timed  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
-from autograder.course import load_course  # noqa: E402
+from autograder.engine.course import load_course  # noqa: E402
 
 PY = sys.executable
 SECRET = "benchmark-grade-vs-nbgrader"

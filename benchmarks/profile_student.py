@@ -8,7 +8,7 @@ Builds a benign class (examples/make_class.py; not timed), makes the GradingPlan
 `--jobs 1` worker thread would, under pyinstrument (the grader's side; the sandboxed worker is
 another process, so its time shows as waiting for replies).  Prints the per-stage wall time per
 student (sandbox start, notebook loads, run requests, scoring and diagnosis, result files) and
-the profile.  RNNLAB_PREWARM=0 measures without the spare sandboxes (autograder/prewarm.py);
+the profile.  RNNLAB_PREWARM=0 measures without the spare sandboxes (autograder/sandbox/prewarm.py);
 with them, each repeat after the first takes a sandbox started during the previous one.
 """
 from __future__ import annotations
@@ -30,8 +30,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from autograder import pipeline, prewarm, sandbox  # noqa: E402
-from autograder.course import load_course  # noqa: E402
-from autograder.grade import make_sandbox_factory  # noqa: E402
+from autograder.engine.course import load_course  # noqa: E402
+from autograder.engine.classrun import make_sandbox_factory  # noqa: E402
 
 STAGES = collections.defaultdict(float)
 

@@ -6,7 +6,7 @@ changes — built on the reference's own code (calling it with transformed argum
 wrapping its cell-level helpers) rather than on copies.  The grader runs a failed item's
 case programs through :func:`namespace_with` (the reference namespace with the mutant's
 overrides) and, when the student's outputs match a mutant's on every case, reports the
-mutant's id and its explanation (``autograder/diagnose.py``).
+mutant's id and its explanation (``autograder/engine/diagnose.py``).
 
 A mistake that lives in a forward comes as a forward + backward pair that is consistent
 with itself (the student's backward is graded through the student's own forward): for

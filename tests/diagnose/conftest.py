@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from autograder.cases import build_cases, graded_outputs
-from autograder.course import load_course
-from autograder.pipeline import Expected, GradingPlan, reference_forward, reference_namespace
-from autograder.program import run_program
+from autograder.engine.cases import build_cases, graded_outputs
+from autograder.engine.course import load_course
+from autograder.engine.pipeline import Expected, GradingPlan, reference_forward, reference_namespace
+from autograder.sandbox.inside.program import run_program
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = b"rnnlab-diagnose-tests"

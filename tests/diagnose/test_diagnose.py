@@ -1,11 +1,11 @@
-"""autograder/diagnose.py: mutants recognised as themselves, generic patterns, explanations."""
+"""autograder/engine/diagnose.py: mutants recognised as themselves, generic patterns, explanations."""
 import numpy as np
 import pytest
 
-from autograder import diagnose as dg
-from autograder.diagnose import (GENERIC, Diagnoser, explain, explanations, generic_diagnosis,
+from autograder.engine import diagnose as dg
+from autograder.engine.diagnose import (GENERIC, Diagnoser, explain, explanations, generic_diagnosis,
                                  mutant_runs)
-from autograder.score import CaseRun, FunctionFailure, score_function
+from autograder.engine.score import CaseRun, FunctionFailure, score_function
 from reference.mutants import CATALOGUE, applicable
 
 
@@ -205,7 +205,7 @@ def test_autograder_diagnose_works_without_the_reference():
     import subprocess
     import sys
     code = ("import sys; sys.modules['reference'] = None\n"
-            "import autograder.diagnose as d\n"
+            "import autograder.engine.diagnose as d\n"
             "assert d.explain('wrong-sign', 'ko')['hint']\n"
             "assert d.explain('bptt-overwrite-accumulator', 'ko') is None\n"
             "assert set(d.explanations('en')) == set(d.GENERIC)\n")

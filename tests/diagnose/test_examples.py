@@ -6,11 +6,11 @@ real extraction, so a mutant that drifts from how students actually write the mi
 """
 import pytest
 
-from autograder.cases import graded_outputs
-from autograder.diagnose import Diagnoser
-from autograder.extract import Template, read_notebook
-from autograder.program import ProgramError, run_program
-from autograder.score import CaseRun, score_function
+from autograder.engine.cases import graded_outputs
+from autograder.engine.diagnose import Diagnoser
+from autograder.engine.extract import Template, read_notebook
+from autograder.sandbox.inside.program import ProgramError, run_program
+from autograder.engine.score import CaseRun, score_function
 
 from .conftest import ROOT, SECRET, ReferencePlan
 

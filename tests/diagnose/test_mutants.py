@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import reference
-from autograder.compare import compare
-from autograder.diagnose import mutant_runs
+from autograder.engine.compare import compare
+from autograder.engine.diagnose import mutant_runs
 from reference import mutants
 from reference.mutants import CATALOGUE, applicable, by_id, namespace_with
 from tests.reference.numgrad import eval_numerical_gradient_array, rel_error

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.course import load_course
-from autograder.results import write_grades_csv, write_result
+from autograder.engine.course import load_course
+from autograder.engine.results import write_grades_csv, write_result
 
 ROOT = Path(__file__).resolve().parents[2]
 COURSE = ROOT / "course.yaml"
@@ -88,7 +88,7 @@ def small_class(tmp_path, course):
 @pytest.fixture(scope="session")
 def empty_gradebook(tmp_path_factory, course):
     """An empty nbgrader database, made once: nbgrader stamps a new one by running `alembic` (seconds)."""
-    from autograder.gradebook import write_gradebook
+    from autograder.integrations.nbgrader_gradebook import write_gradebook
 
     folder = tmp_path_factory.mktemp("gradebook")
     (folder / "no-results").mkdir()

@@ -2,7 +2,7 @@
 import re
 from collections import Counter
 
-from autograder.ci_summary import write_markdown_summary
+from autograder.integrations.ci_summary import write_markdown_summary
 
 
 def table_rows(text, first_cell):

@@ -6,9 +6,9 @@ import pytest
 from nbgrader.api import Gradebook
 from nbgrader.plugins.export import CsvExportPlugin
 
-from autograder import export
-from autograder.errors import UsageError
-from autograder.gradebook import write_gradebook
+from autograder.cli import export
+from autograder.engine.errors import UsageError
+from autograder.integrations.nbgrader_gradebook import write_gradebook
 
 
 def run_export(course, *argv):

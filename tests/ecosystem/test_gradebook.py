@@ -4,8 +4,8 @@ import dataclasses
 import pytest
 from nbgrader.api import Grade, Gradebook, Student, SubmittedAssignment
 
-from autograder.gradebook import write_gradebook
-from autograder.results import write_result
+from autograder.integrations.nbgrader_gradebook import write_gradebook
+from autograder.engine.results import write_result
 
 from .conftest import make_result
 

@@ -11,11 +11,11 @@ import zipfile
 import jsonschema
 import pytest
 
-from autograder import sandbox
-from autograder.course import load_course
-from autograder.errors import UsageError
-from autograder.gradescope import build_zip, gradescope_results, layout_submission, run_gradescope
-from autograder.results import write_result
+from autograder.sandbox import box as sandbox
+from autograder.engine.course import load_course
+from autograder.engine.errors import UsageError
+from autograder.integrations.gradescope import build_zip, gradescope_results, layout_submission, run_gradescope
+from autograder.engine.results import write_result
 
 from .conftest import ROOT, make_result
 
@@ -191,7 +191,7 @@ def test_zip_holds_the_scripts_the_course_and_pinned_requirements(tmp_path):
         setup, run = archive.read("setup.sh").decode(), archive.read("run_autograder").decode()
         secret = archive.read(".grading-secret").decode().strip()
     for needed in ("course.yaml", "pyproject.toml", "README.md", "requirements/constraints.txt",
-                   "requirements/run.in", "autograder/cli.py", "autograder/course.schema.json",
+                   "requirements/run.in", "autograder/cli/__init__.py", "autograder/engine/course.schema.json",
                    "reference/__init__.py", "solutions/rnn/rnn.ipynb", "solutions/rnn/public_cases.npz"):
         assert needed in names
     assert not [n for n in names if "__pycache__" in n or "checkpoint" in n or n.startswith("solutions/lstm")]

@@ -1,8 +1,8 @@
 """JUnit XML: one testcase per item, failure/error by status, valid XML whatever the messages hold."""
 import xml.etree.ElementTree as ET
 
-from autograder.junit import write_junit
-from autograder.results import write_result
+from autograder.integrations.junit import write_junit
+from autograder.engine.results import write_result
 
 from .conftest import make_result
 

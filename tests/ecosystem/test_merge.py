@@ -5,9 +5,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from autograder import merge
-from autograder.errors import UsageError
-from autograder.shard import select_shard
+from autograder.cli import merge
+from autograder.engine.errors import UsageError
+from autograder.engine.shard import select_shard
 
 from .conftest import STUDENTS, write_class
 

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import nbgrader_cell, selfcheck
-from autograder.course import load_course
+from autograder import nbgrader_cell
+from autograder import selfcheck
+from autograder.engine.course import load_course
 
 ROOT = Path(__file__).resolve().parents[2]
 ASSIGNMENT = "rnn"
@@ -43,7 +44,7 @@ def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def autograded(tmp_path_factory):
-    from autograder import sandbox
+    from autograder.sandbox import box as sandbox
 
     if not sandbox.bwrap_available():
         pytest.skip("needs the bubblewrap sandbox (run as root with bwrap installed)")

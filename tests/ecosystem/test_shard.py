@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.errors import UsageError
-from autograder.shard import select_shard
+from autograder.engine.errors import UsageError
+from autograder.engine.shard import select_shard
 
 ROOT = Path(__file__).resolve().parents[2]
 CLASS = [f"2024{i:05d}" for i in range(1, 301)] + ["kim.minji", "이서연", "s-01"]
@@ -36,7 +36,7 @@ def test_shards_are_roughly_even():
 
 
 def test_same_assignment_in_another_process_whatever_the_hash_seed():
-    code = "from autograder.shard import select_shard; import sys; print(select_shard(sys.argv[1:], '2/3'))"
+    code = "from autograder.engine.shard import select_shard; import sys; print(select_shard(sys.argv[1:], '2/3'))"
     outputs = {subprocess.run([sys.executable, "-c", code, *CLASS[:40]], cwd=ROOT, capture_output=True, text=True,
                               env={**os.environ, "PYTHONHASHSEED": seed}, check=True).stdout
                for seed in ("1", "2")}

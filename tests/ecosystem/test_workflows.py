@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from autograder import grade, merge
+from autograder.cli import grade, merge
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"

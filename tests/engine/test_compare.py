@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from hypothesis.extra.numpy import arrays
 
-from autograder.compare import compare, relative_error
+from autograder.engine.compare import compare, relative_error
 
 
 def test_relative_error_definition():

@@ -4,11 +4,11 @@ from pathlib import Path
 import pytest
 
 import reference
-from autograder import consistency
-from autograder.cases import build_cases, graded_outputs
-from autograder.course import load_course
-from autograder.pipeline import reference_forward, reference_namespace
-from autograder.program import run_program
+from autograder.engine import consistency
+from autograder.engine.cases import build_cases, graded_outputs
+from autograder.engine.course import load_course
+from autograder.engine.pipeline import reference_forward, reference_namespace
+from autograder.sandbox.inside.program import run_program
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from autograder.course import CourseError, load_course
+from autograder.engine.course import CourseError, load_course
 
 ROOT = Path(__file__).resolve().parents[2]
 COURSE = ROOT / "course.yaml"

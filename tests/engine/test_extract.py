@@ -5,7 +5,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from autograder import extract as ex
+from autograder.engine import extract as ex
 
 
 def _cell(source, grade_id=None, solution=False, locked=False, tags=()):

@@ -1,7 +1,7 @@
 """`autograder grade` refuses bad arguments with one clear line and exit status 2."""
 from pathlib import Path
 
-from autograder import sandbox
+from autograder.sandbox import box as sandbox
 from autograder.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]

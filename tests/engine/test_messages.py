@@ -1,7 +1,7 @@
 """Every student-facing message exists in Korean and English with the same placeholders."""
 import string
 
-from autograder.messages import LANGUAGES, MESSAGES
+from autograder.engine.messages import LANGUAGES, MESSAGES
 
 
 def _fields(template):

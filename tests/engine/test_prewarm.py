@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from autograder import prewarm
+from autograder.sandbox import prewarm
 
 
 class FakeSandbox:

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import textwrap
 
-from autograder.results import is_current, read_result, result_path, write_atomic, write_grades_csv, write_result
+from autograder.engine.results import is_current, read_result, result_path, write_atomic, write_grades_csv, write_result
 
 
 def _result(student, assignment, score, fp="f1"):
@@ -44,7 +44,7 @@ def test_kill_during_write_leaves_old_file_intact(tmp_path):
     code = textwrap.dedent(f"""
         import os, sys
         sys.path.insert(0, {os.getcwd()!r})
-        from autograder import results
+        from autograder.engine import results
         real_replace = os.replace
         def stop(*a):
             os.kill(os.getpid(), 9)

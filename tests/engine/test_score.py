@@ -4,9 +4,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.cases import build_cases
-from autograder.course import load_course
-from autograder.score import CaseRun, FunctionFailure, score_function
+from autograder.engine.cases import build_cases
+from autograder.engine.course import load_course
+from autograder.engine.score import CaseRun, FunctionFailure, score_function
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,8 +7,8 @@ import pytest
 import yaml
 
 from autograder.cli import main
-from autograder.course import load_course
-from autograder.validate import validate
+from autograder.engine.course import load_course
+from autograder.engine.validation import validate
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.sandbox

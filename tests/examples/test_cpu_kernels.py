@@ -18,9 +18,9 @@ KERNELS = ("Prescott", "Haswell")
 
 FIXTURES_CURRENT = """
 import sys
-from autograder import release
-from autograder.course import load_course
-from autograder.protocol import load_npz
+from autograder.engine import release
+from autograder.engine.course import load_course
+from autograder.sandbox.inside.protocol import load_npz
 course = load_course(sys.argv[1])
 stale = [aid for aid in release.releasable(course)
          if not release.same_fixture(load_npz(release.fixture_path(course, aid)),

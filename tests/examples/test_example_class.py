@@ -15,7 +15,7 @@ sys.path.insert(0, str(ROOT / "examples"))
 
 import make_class  # noqa: E402
 
-from autograder.course import load_course  # noqa: E402
+from autograder.engine.course import load_course  # noqa: E402
 
 pytestmark = pytest.mark.sandbox
 

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import sandbox as sandbox_mod
-from autograder.course import load_course
+from autograder.sandbox import box as sandbox_mod
+from autograder.engine.course import load_course
 
 from . import cases as C
 

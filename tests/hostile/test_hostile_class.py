@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import sandbox as sandbox_mod
+from autograder.sandbox import box as sandbox_mod
 
 from . import cases as C
 from .conftest import CANARIES, DECOY_SECRET_FILE, grade, requires_bwrap
@@ -201,7 +201,7 @@ def test_sandbox_uids_are_exclusive_across_processes(tmp_path):
     import sys
 
     slot = 4000 + os.getpid() % 900  # a slot no other test uses
-    code = f"from autograder import sandbox as s; print(s.claim_uid({slot}))"
+    code = f"from autograder.sandbox import box as s; print(s.claim_uid({slot}))"
     first = sandbox_mod.claim_uid(slot)
     claimed = [first]
     try:

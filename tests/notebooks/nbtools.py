@@ -15,7 +15,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.audit import SOLUTION_REGION, leaked_lines, solution_lines  # noqa: F401 (re-exported)
+from autograder.engine.audit import SOLUTION_REGION, leaked_lines, solution_lines  # noqa: F401 (re-exported)
 
 ROOT = Path(__file__).resolve().parents[2]
 SETUP_TAG = "grader-setup"
@@ -37,7 +37,7 @@ def exercise_of(solution: Path) -> Path:
 
 @lru_cache(maxsize=None)
 def course():
-    from autograder.course import load_course
+    from autograder.engine.course import load_course
 
     return load_course(ROOT / "course.yaml")
 

@@ -8,10 +8,12 @@ import shutil
 import numpy as np
 import pytest
 
-from autograder import audit, release
-from autograder.cases import build_cases
-from autograder.pipeline import reference_namespace
-from autograder.protocol import load_npz
+from autograder.engine import audit
+from autograder.engine import release
+from autograder.cli import release as release_verb
+from autograder.engine.cases import build_cases
+from autograder.engine.pipeline import reference_namespace
+from autograder.sandbox.inside.protocol import load_npz
 from autograder.selfcheck import FIXTURE_NAME, run_check
 
 from .nbtools import ROOT, course, exercise_of, leaked_lines, notebook_id, read, solution_lines, solution_notebooks
@@ -21,7 +23,7 @@ SOLUTIONS = solution_notebooks()
 
 def _course_copy(tmp_path):
     """course.yaml, nbgrader_config.py and solutions/ in a temporary folder (the repo stays untouched)."""
-    from autograder.course import load_course
+    from autograder.engine.course import load_course
 
     for name in audit.COURSE_FILES:
         shutil.copy2(ROOT / name, tmp_path / name)
@@ -101,15 +103,15 @@ def test_release_verb_fixtures_only(tmp_path, capsys):
     aid = SOLUTIONS[0].parent.name
     (tmp_path / "solutions" / aid / FIXTURE_NAME).unlink()
     parser = argparse.ArgumentParser()
-    release.add_arguments(parser)
-    assert release.run(parser.parse_args([aid, "--fixtures-only"]), copy) == 0
+    release_verb.add_arguments(parser)
+    assert release_verb.run(parser.parse_args([aid, "--fixtures-only"]), copy) == 0
     assert (tmp_path / "solutions" / aid / FIXTURE_NAME).is_file()
     assert not (tmp_path / "exercises").exists()
     assert "written" in capsys.readouterr().out
 
 
 def test_release_rejects_unknown_assignment(tmp_path):
-    from autograder.errors import UsageError
+    from autograder.engine.errors import UsageError
 
     with pytest.raises(UsageError):
         release.release(_course_copy(tmp_path), ["no-such-assignment"], log=lambda line: None)

@@ -13,18 +13,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder import check as check_verb
-from autograder import release, selfcheck
-from autograder.messages import MESSAGES
-from autograder.pipeline import reference_namespace
-from autograder.protocol import save_npz
+from autograder.cli import check as check_verb
+from autograder.engine import release
+from autograder import selfcheck
+from autograder.engine.messages import MESSAGES
+from autograder.engine.pipeline import reference_namespace
+from autograder.sandbox.inside.protocol import save_npz
 from autograder.selfcheck import FIXTURE_NAME, check
 
 from .nbtools import (ROOT, SOLUTION_REGION, course, exercise_of, imported_names, kernel_env, notebook_id,
                       solution_notebooks)
 
 SOLUTIONS = solution_notebooks()
-STUDENT_SIDE = ["autograder/selfcheck.py", "autograder/check.py"]
+STUDENT_SIDE = ["autograder/selfcheck.py", "autograder/cli/check.py"]
 
 
 @pytest.fixture(scope="module")
@@ -190,15 +191,15 @@ def _autograder_imports(relative: str) -> set[str]:
 def test_student_side_code_imports_no_reference_and_no_course(relative):
     modules = _autograder_imports(relative)
     banned = {m for m in modules if m.split(".")[0] == "reference"
-              or m in ("autograder.course", "autograder.pipeline", "autograder.release", "autograder.cases")}
+              or m in ("autograder.engine.course", "autograder.engine.pipeline", "autograder.engine.release", "autograder.engine.cases")}
     assert not banned, f"{relative} imports {sorted(banned)}"
 
 
 def test_student_side_code_imports_without_reference_installed():
     code = ("import sys; sys.modules['reference'] = None\n"
-            "import autograder.selfcheck, autograder.check\n"
+            "import autograder.selfcheck, autograder.cli.check\n"
             "bad = [m for m, mod in sys.modules.items() if mod is not None and (m.split('.')[0] in"
-            " ('reference', 'yaml') or m in ('autograder.course', 'autograder.pipeline'))]\n"
+            " ('reference', 'yaml') or m in ('autograder.engine.course', 'autograder.engine.pipeline'))]\n"
             "assert not bad, bad\n")
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=kernel_env(), capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
@@ -283,7 +284,7 @@ def test_verb_checks_only_the_named_function(capsys):
 
 
 def test_verb_usage_errors(tmp_path):
-    from autograder.errors import UsageError
+    from autograder.engine.errors import UsageError
 
     with pytest.raises(UsageError):
         _run_verb(tmp_path / "missing.ipynb")

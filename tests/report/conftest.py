@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder import report
-from autograder.compare import time_profile
-from autograder.course import load_course
-from autograder.results import write_result
+from autograder.cli import report
+from autograder.engine.compare import time_profile
+from autograder.engine.course import load_course
+from autograder.engine.results import write_result
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = "<script>alert('x')</script>"
@@ -101,7 +101,7 @@ def english_report(tmp_path_factory, shipped_course):
     results = build_class(tmp_path_factory.mktemp("class") / "results", shipped_course)
     course = dataclasses.replace(shipped_course, language="en")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("autograder.diagnose.explain", lambda *args, **kwargs: None)
+        mp.setattr("autograder.engine.diagnose.explain", lambda *args, **kwargs: None)
         assert run_report(results, course) == 0
     return results
 

@@ -8,8 +8,10 @@ import pytest
 from matplotlib.image import imread
 from PIL import Image
 
-from autograder import cli, plots, report
-from autograder.errors import UsageError
+from autograder import cli
+from autograder.report import plots
+from autograder.report import html as report
+from autograder.engine.errors import UsageError
 
 from .conftest import EVIL_STUDENT, SCRIPT, run_report
 
@@ -36,7 +38,7 @@ def html_files(folder):
 @pytest.fixture
 def fake_diagnose(monkeypatch):
     """A catalogue that knows one id (with HTML in its text, to test escaping)."""
-    from autograder import diagnose
+    from autograder.engine import diagnose
 
     def explain(diagnosis, language, params=None):
         if diagnosis != "bptt-no-carry":
@@ -165,7 +167,7 @@ def test_output_is_deterministic_and_the_report_is_not_read_as_results(graded_cl
 
 
 def _cli(monkeypatch, course_path, *argv):
-    monkeypatch.setattr(cli, "VERBS", {"report": ("autograder.report", "class report")})  # only this verb
+    monkeypatch.setattr(cli, "VERBS", {"report": ("autograder.cli.report", "class report")})  # only this verb
     return cli.main(["--course", str(course_path), "report", *map(str, argv)])
 
 

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from autograder import sandbox as sandbox_mod
+from autograder.sandbox import box as sandbox_mod
 
 
 def _worker_index() -> int:

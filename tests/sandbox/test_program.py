@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder import protocol
-from autograder.program import ProgramError, run_program
+from autograder.sandbox.inside import protocol
+from autograder.sandbox.inside.program import ProgramError, run_program
 
 STUDENT = '''\
 import numpy as np

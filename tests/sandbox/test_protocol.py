@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from autograder import protocol
-from autograder.protocol import Bad, ProtocolError, pack, unpack
+from autograder.sandbox.inside import protocol
+from autograder.sandbox.inside.protocol import Bad, ProtocolError, pack, unpack
 
 DTYPES = ["<f8", "<f4", "<i8", "<i4", "<i2", "|i1", "|u1", "|b1"]
 

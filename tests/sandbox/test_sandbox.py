@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder import protocol, sandbox as sandbox_mod
-from autograder.program import run_program
+from autograder.sandbox.inside import protocol
+from autograder.sandbox import box as sandbox_mod
+from autograder.sandbox.inside.program import run_program
 
 from .conftest import requires_bwrap
 

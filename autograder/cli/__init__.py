@@ -1,0 +1,62 @@
+"""The `autograder` command: one sub-command per verb, each a thin module over the pipeline."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+
+from autograder.engine.errors import UsageError
+
+VERBS = {
+    "grade": ("autograder.cli.grade", "grade a class of nbgrader submissions"),
+    "check": ("autograder.cli.check", "run a notebook's public self-check from the shell"),
+    "validate": ("autograder.cli.validate", "prove the course: solutions full, stubs zero, mutants caught, release in sync"),
+    "report": ("autograder.cli.report", "HTML class report: pass rates, common mistakes, per-student pages"),
+    "release": ("autograder.cli.release", "make the student release: public self-check fixtures + nbgrader"),
+    "merge": ("autograder.cli.merge", "join the results folders of a sharded run (--shard K/N)"),
+    "export": ("autograder.cli.export", "grades as a CSV for nbgrader (its export columns) or an LMS"),
+    "gradebook": ("autograder.cli.gradebook", "record the results in nbgrader's gradebook (formgrader)"),
+    "gradescope": ("autograder.cli.gradescope", "build the Gradescope autograder zip, or grade inside Gradescope"),
+    "grade-notebook": ("autograder.cli.grade_notebook", "grade one notebook file (what nbgrader autograde's grade cells call)"),
+}
+
+
+def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only ``verb``'s module is imported (students' `check` stays light)."""
+    parser = argparse.ArgumentParser(prog="autograder", description="RNN Lab autograder")
+    parser.add_argument("--course", type=Path, default=None, help="course.yaml (default: the nearest one)")
+    sub = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+    for name, (module_name, help_text) in VERBS.items():
+        verb_parser = sub.add_parser(name, help=help_text)
+        if name == verb:
+            module = importlib.import_module(module_name)
+            verb_parser.description = module.__doc__
+            module.add_arguments(verb_parser)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    verb = next((a for a in argv if a in VERBS), None)
+    args = build_parser(verb).parse_args(argv)
+    module = importlib.import_module(VERBS[args.verb][0])
+    try:
+        course = None
+        if getattr(module, "NEEDS_COURSE", True):
+            # Imported here: `autograder check` (students) needs neither yaml nor jsonschema.
+            from autograder.engine.course import CourseError, find_course, load_course
+
+            try:
+                course = load_course(args.course or find_course())
+            except CourseError as exc:
+                print(f"autograder: invalid course file\n{exc}", file=sys.stderr)
+                return 2
+        return module.run(args, course)
+    except UsageError as exc:
+        print(f"autograder {args.verb}: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""autograder gradescope: build the Gradescope autograder zip, or grade inside Gradescope.
+
+Example:  autograder gradescope --out autograder.zip --assignment rnn
+          (run_autograder inside the zip calls: autograder gradescope --run /autograder)
+"""
+from __future__ import annotations
+
+from pathlib import Path
+import argparse
+
+from autograder.engine.course import Course
+from autograder.integrations.gradescope import DEFAULT_ROOT, build_zip, run_gradescope
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--out", type=Path, help="build the Gradescope autograder zip here")
+    mode.add_argument("--run", metavar="ROOT", nargs="?", const=DEFAULT_ROOT, default=None,
+                      help=f"grade inside Gradescope: ROOT/submission → ROOT/results/results.json "
+                           f"(default ROOT {DEFAULT_ROOT}; this is what run_autograder calls)")
+    parser.add_argument("--assignment", action="append", default=None, metavar="ID",
+                        help="the assignment(s) this Gradescope assignment grades (repeatable; default: "
+                             "every assignment whose notebook is submitted)")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="grade without bubblewrap (student code could then read the course: "
+                             "see docs/ECOSYSTEM.md before using it)")
+    parser.add_argument("--secret-file", type=Path, default=None,
+                        help="--out: ship this grading secret instead of a fresh one")
+
+
+def run(args: argparse.Namespace, course: Course) -> int:
+    if args.run is not None:
+        payload = run_gradescope(args.run, course, args.assignment, args.no_sandbox)
+        print(f"results.json: {payload['score']:g} points, {len(payload['tests'])} tests")
+        return 0
+    names = build_zip(course, args.out, args.assignment, args.no_sandbox, args.secret_file)
+    print(f"{args.out}: {len(names)} files; upload it as the autograder of a Gradescope programming assignment "
+          "(Ubuntu 24.04 base image), then use 'Test Autograder' with a solution notebook")
+    return 0

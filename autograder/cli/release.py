@@ -1,0 +1,49 @@
+"""autograder release [ASSIGNMENT ...]: make the student release.
+
+Writes each assignment's public self-check cases (solutions/<asg>/public_cases.npz) and runs
+nbgrader generate_assignment, which writes exercises/<asg>/ without the solutions.
+
+Example:  autograder release rnn
+"""
+from __future__ import annotations
+
+from pathlib import Path
+import argparse
+import sys
+
+from autograder.engine.course import Course
+from autograder.engine.errors import UsageError
+from autograder.engine.release import release
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
+                        help="assignment ids (default: every assignment with a solutions notebook)")
+    parser.add_argument("--fixtures-only", action="store_true",
+                        help="write solutions/<asg>/public_cases.npz but do not run nbgrader")
+    parser.add_argument("--release-dir", type=Path, default=None,
+                        help="write the release here instead of exercises/ (e.g. to compare)")
+
+
+def run(args: argparse.Namespace, course: Course) -> int:
+    release(course, args.assignments or None, release_dir=args.release_dir, generate=not args.fixtures_only)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m autograder.engine.release`` (the same as ``autograder release``)."""
+    from autograder.engine.course import CourseError, find_course, load_course
+
+    parser = argparse.ArgumentParser(prog="python -m autograder.engine.release", description=__doc__)
+    parser.add_argument("--course", type=Path, default=None, help="course.yaml (default: the nearest one)")
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        return run(args, load_course(args.course or find_course()))
+    except (CourseError, UsageError) as exc:
+        print(f"autograder release: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

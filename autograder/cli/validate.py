@@ -1,0 +1,35 @@
+"""autograder validate: prove the course before students see it.
+
+Grades the filled-in solutions (must score full) and the student release (must score zero),
+checks that every catalogued mistake loses points, that exercises/ is what
+`autograder release` makes of solutions/, and that no solution line leaks.  Exit 1 names
+every problem.
+
+Example:  autograder validate --assignment rnn
+"""
+from __future__ import annotations
+
+import argparse
+
+from autograder.engine.course import Course
+from autograder.engine.errors import UsageError
+from autograder.engine.validation import validate
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--assignment", action="append", default=None, metavar="ID",
+                        help="validate only this assignment (repeatable)")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="grade the solutions and stubs without bubblewrap (development only)")
+
+
+def run(args: argparse.Namespace, course: Course) -> int:
+    assignments = args.assignment or list(course.assignments)
+    unknown = [a for a in assignments if a not in course.assignments]
+    if unknown:
+        raise UsageError(f"unknown assignment {', '.join(unknown)}; course.yaml has {', '.join(course.assignments)}")
+    print(f"ok   {course.path.name} is valid ({len(course.assignments)} assignments, "
+          f"{sum(len(f.items) for f in course.functions.values())} rubric items)")
+    problems = validate(course, assignments, isolate=not args.no_sandbox)
+    print(f"{len(problems)} problem(s)" if problems else "the course is valid")
+    return 1 if problems else 0

@@ -1,0 +1,75 @@
+"""`autograder merge SHARD1 SHARD2 ... --out RESULTS`: join the result folders of a sharded run.
+
+Owns the join: every ``<student>/<assignment>.json`` and ``.md`` of every shard is copied
+byte for byte into RESULTS; the same student and assignment in two shards must be the same
+bytes, otherwise nothing is written and the command says which files disagree.
+``grades.csv`` is then rebuilt from the result files (results.py), exactly as
+`autograder grade` does, so merging the shards of a class gives the folder an unsharded run
+would have written.  Optionally also the JUnit XML and the Markdown summary of the merged class.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from autograder.engine.errors import UsageError
+from autograder.engine.results import read_result, write_atomic, write_grades_csv
+
+SUFFIXES = (".md", ".json")  # feedback first, JSON last: as results.write_result, the JSON marks completion
+
+
+def _result_files(shard: Path) -> list[tuple[str, Path]]:
+    """(``<student>/<file>``, path) of every result and feedback file of one shard folder."""
+    files = []
+    for student_dir in sorted(p for p in shard.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        for path in sorted(student_dir.iterdir()):
+            if path.is_file() and path.suffix in SUFFIXES and not path.name.startswith("."):
+                files.append((f"{student_dir.name}/{path.name}", path))
+    return files
+
+
+def _check_result(rel: str, path: Path) -> None:
+    data = read_result(path)
+    student, name = rel.split("/", 1)
+    if data is None:
+        raise UsageError(f"{path}: not a readable result file; regrade that shard (or remove the file)")
+    if (data.get("student"), data.get("assignment")) != (student, name[: -len(".json")]):
+        raise UsageError(f"{path}: holds the result of {data.get('student')}/{data.get('assignment')}, "
+                         f"not of {rel[: -len('.json')]}; the folder was edited by hand")
+
+
+def plan_merge(shards: list[Path]) -> dict[str, tuple[Path, str]]:
+    """``<student>/<file>`` → (first source, text); raises :class:`UsageError` on any conflict."""
+    plan: dict[str, tuple[Path, str]] = {}
+    conflicts = []
+    for shard in shards:
+        if not shard.is_dir():
+            raise UsageError(f"{shard}: no such results folder")
+        for rel, path in _result_files(shard):
+            if path.suffix == ".json":
+                _check_result(rel, path)
+            try:
+                content = path.read_bytes().decode("utf-8")
+            except UnicodeDecodeError:
+                raise UsageError(f"{path}: not UTF-8; result files are written by `autograder grade`") from None
+            if rel not in plan:
+                plan[rel] = (path, content)
+            elif plan[rel][1] != content:
+                conflicts.append(f"  {rel}: {plan[rel][0]} and {path} differ")
+    if conflicts:
+        raise UsageError("the same student and assignment was graded differently in two shards; nothing was "
+                         "merged. Regrade with one --shard spec and one secret for all shards, or remove the "
+                         "stale folder:\n" + "\n".join(conflicts))
+    return plan
+
+
+def merge(shards: list[Path], out: Path) -> int:
+    """Copy every shard's result files into ``out`` and rebuild grades.csv; return the number of rows."""
+    plan = plan_merge(shards)
+    for suffix in SUFFIXES:
+        for rel, (_, content) in sorted(plan.items()):
+            if rel.endswith(suffix):
+                target = out / rel
+                if not (target.is_file() and target.read_bytes() == content.encode("utf-8")):
+                    write_atomic(target, content)
+    out.mkdir(parents=True, exist_ok=True)
+    return write_grades_csv(out)

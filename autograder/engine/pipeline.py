@@ -1,0 +1,331 @@
+"""The grading pipeline shared by every verb: extract → run in sandbox → compare → score → write.
+
+Owns the order of the stages and what flows between them: the :class:`GradingPlan`
+(hidden cases and reference outputs, computed once per run in the trusted process), and
+:func:`grade_student`, which drives one student's sandbox through every assignment and
+writes each result as soon as it exists.  The stages themselves live in their own modules.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import os
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any, Callable
+
+from autograder.sandbox.inside import protocol
+from autograder.engine import consistency
+from autograder.engine import diagnose
+from autograder.sandbox import prewarm
+from autograder.engine.cases import Case, build_cases, graded_outputs
+from autograder.engine.course import Course, FunctionSpec
+from autograder.engine.extract import NotebookError, Template, parse_notebook, read_submitted_bytes
+from autograder.engine.feedback import render_feedback
+from autograder.engine.messages import render
+from autograder.sandbox.inside.program import run_program
+from autograder.engine.results import is_current, write_result
+from autograder.engine.score import CaseRun, FunctionFailure, ItemResult, score_function
+
+ENGINE_VERSION = "1"
+SECRET_ENV = "RNNLAB_SECRET"
+SECRET_FILE = ".grading-secret"
+
+
+# ----------------------------------------------------------------------- the plan
+
+
+def load_secret(course: Course, secret_file: Path | None = None) -> bytes:
+    """The key of the hidden cases: $RNNLAB_SECRET, --secret-file, or .grading-secret (made once)."""
+    if os.environ.get(SECRET_ENV):
+        return os.environ[SECRET_ENV].encode()
+    path = secret_file or course.root / SECRET_FILE
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32) + "\n")
+    return path.read_text().strip().encode()
+
+
+def reference_namespace(course: Course) -> dict[str, Callable]:
+    """The trusted implementations the student's functions are compared with."""
+    import reference  # imported here: the student release ships autograder/ without reference/
+
+    namespace = {name: getattr(reference, name) for name in reference.__all__}
+    if course.gru_form != "pytorch":  # the course's GRU form, decided once, in course.yaml
+        for name in ("gru_step_forward", "gru_forward"):
+            namespace[name] = partial(namespace[name], form=course.gru_form)
+    return namespace
+
+
+def _source_digest(package_file: str) -> str:
+    """Hash of a package's Python sources: a changed engine or reference regrades everyone."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(package_file).parent.rglob("*.py")):
+        digest.update(path.relative_to(Path(package_file).parent).as_posix().encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def reference_forward(namespace: dict[str, Callable]) -> Callable[[FunctionSpec, list], list]:
+    """``forward_shapes`` for build_cases: every output of the reference forward on ``args``."""
+    def forward(spec: FunctionSpec, args: list) -> list:
+        step = {"fn": spec.name, "args": args, "nret": len(spec.returns), "send": list(range(len(spec.returns)))}
+        return run_program(namespace, {"steps": [step]})["outputs"][0]
+    return forward
+
+
+def rubric_digest(course: Course, secret: bytes) -> str:
+    """What every grade depends on besides the notebook: engine, course, reference, secret.
+
+    Cheap (no hidden case is drawn), so a cached grade can be found without a GradingPlan.
+    """
+    import reference
+
+    return hashlib.sha256("|".join([
+        ENGINE_VERSION, course.digest, _source_digest(reference.__file__), _source_digest(str(Path(__file__).resolve().parents[1] / "__init__.py")),
+        hashlib.sha256(secret).hexdigest(),
+    ]).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One submitted notebook, read once: its bytes (or why it can't be read) and its fingerprint."""
+
+    assignment: str
+    notebook: Path
+    fingerprint: str  # the resume/cache key under a rubric
+    raw: bytes | None
+    error: NotebookError | None
+
+
+def read_submission(rubric: str, assignment: str, notebook: Path) -> Submission:
+    """Read the notebook once (bounded, never through a symlink: the file is the student's)."""
+    try:
+        raw, error = read_submitted_bytes(notebook), None
+        content = raw
+    except NotebookError as exc:
+        raw, error = None, exc
+        content = f"<{exc.code}: {exc.detail}>".encode()
+    fingerprint = hashlib.sha256(rubric.encode() + assignment.encode() + content).hexdigest()
+    return Submission(assignment, notebook, fingerprint, raw, error)
+
+
+@dataclass
+class Expected:
+    cases: list[Case]
+    outputs: list[dict[str, Any]]  # graded outputs of the reference, per case
+
+
+class GradingPlan:
+    """Hidden cases and reference outputs: computed once per run, shared by every student."""
+
+    def __init__(self, course: Course, secret: bytes, assignments: list[str]):
+        self.course = course
+        self.assignments = assignments
+        self.namespace = reference_namespace(course)
+        self.expected: dict[str, Expected] = {}
+        for aid in assignments:
+            for spec in course.functions_of(aid):
+                cases = build_cases(course, spec, secret, forward_shapes=reference_forward(self.namespace))
+                outputs = [graded_outputs(run_program(self.namespace, case.program), spec) for case in cases]
+                self.expected[spec.name] = Expected(cases, outputs)
+        self.templates = {aid: Template(course.root / "solutions" / aid / course.assignments[aid].notebook)
+                          for aid in assignments}
+        self.diagnoser = diagnose.Diagnoser(course, self)
+        self._probes: dict[str, list] = {}
+        self._probes_lock = threading.Lock()
+        self.rubric = rubric_digest(course, secret)
+
+    def probes(self, spec: FunctionSpec) -> list[tuple[dict, list]]:
+        """Self-consistency probe programs of a backward's cases (built once, shared by threads)."""
+        with self._probes_lock:
+            if spec.name not in self._probes:
+                forward = self.course.functions[spec.through]
+                self._probes[spec.name] = [consistency.probes(spec, forward, case)
+                                           for case in self.expected[spec.name].cases]
+            return self._probes[spec.name]
+
+
+
+# ------------------------------------------------------------- one student's run
+
+
+def _is_bad(value: Any) -> str | None:
+    """Name of the first non-numeric object the worker could not send, if any."""
+    if isinstance(value, protocol.Bad):
+        return value.type_name
+    if isinstance(value, dict):
+        return next(filter(None, map(_is_bad, value.values())), None)
+    if isinstance(value, list):
+        return next(filter(None, map(_is_bad, value)), None)
+    return None
+
+
+def _case_run(spec: FunctionSpec, case: Case, reply: dict) -> CaseRun:
+    """Adapt the worker's reply for one case into what score.py reads."""
+    steps = case.program["steps"]
+    if "error" in reply:
+        error = reply["error"]
+        step = error.get("step", len(steps) - 1)
+        function = steps[step]["fn"] if 0 <= step < len(steps) else spec.name
+        return CaseRun(error_kind=error.get("kind", "exception"),
+                       error_detail=str(error.get("message", ""))[:600],
+                       failed_function=function)
+    outputs = graded_outputs(reply, spec)
+    bad = next(filter(None, map(_is_bad, outputs.values())), None)
+    if bad:
+        return CaseRun(error_kind="invalid-output", error_detail=f"an object of type {bad}",
+                       failed_function=spec.name)
+    mutated = reply.get("mutated", [[]] * len(steps))[-1]
+    return CaseRun(outputs=outputs, mutated=tuple(spec.args[i] for i in mutated if i < len(spec.args)))
+
+
+def _load_failure(reply: dict, limit: float) -> FunctionFailure | None:
+    """A notebook that could not load at all; None when only some cells failed.
+
+    An exception in one cell leaves the other cells' functions defined (extract.Program),
+    so those are still graded and the error is reported once for the notebook.
+    """
+    kind = reply.get("kind", "exception")
+    detail = str(reply.get("message", ""))[:600]
+    if kind == "timeout":
+        return FunctionFailure("timeout", "notebook.load-timeout", {"seconds": limit})
+    if kind == "exception":
+        return None
+    return FunctionFailure("error", "notebook.load-crash", {"detail": detail})
+
+
+class StudentGrader:
+    """Grades one student's assignments in one sandbox and writes each result."""
+
+    def __init__(self, plan: GradingPlan, out: Path, sandbox_factory: Callable[[], Any],
+                 prewarm_next: bool | None = None):
+        self.plan = plan
+        self.course = plan.course
+        self.out = out
+        self.sandbox_factory = sandbox_factory
+        # start the next student's sandbox while this one is graded (prewarm.py); off for one-offs
+        self.prewarm = prewarm.enabled() if prewarm_next is None else prewarm_next
+
+    def _new_sandbox(self) -> Any:
+        sandbox = self.sandbox_factory()
+        spare = prewarm.SPARES.take(sandbox) if self.prewarm else None
+        return sandbox if spare is None else spare
+
+    def pending(self, student: str, submitted: Path, force: bool) -> list[Submission]:
+        """The student's submissions whose result is missing or was made under another rubric."""
+        todo = []
+        for aid in self.plan.assignments:
+            notebook = submitted / student / aid / self.course.assignments[aid].notebook
+            submission = read_submission(self.plan.rubric, aid, notebook)
+            if force or not is_current(self.out, student, aid, submission.fingerprint):
+                todo.append(submission)
+        return todo
+
+    def grade(self, student: str, todo: list[Submission]) -> list[dict]:
+        """Grade the pending assignments; return their results (already written to disk)."""
+        deadline = time.monotonic() + self.course.limits.submission_seconds
+        results = []
+        sandbox = None
+        try:
+            for submission in todo:
+                aid, notebook, fingerprint = submission.assignment, submission.notebook, submission.fingerprint
+                items, errors = [], []
+                failure = None
+                try:
+                    if submission.error:
+                        raise submission.error
+                    program = self.plan.templates[aid].program(parse_notebook(submission.raw))
+                except NotebookError as exc:
+                    status = "missing" if exc.code == "notebook.missing" else "error"
+                    failure = FunctionFailure(status, exc.code, {"notebook": notebook.name, "detail": exc.detail})
+                else:
+                    first = sandbox is None
+                    if first:
+                        sandbox = self._new_sandbox()
+                    reply = sandbox.load(aid, program.code, program.filename)
+                    if first and self.prewarm:  # the next student's, started while this one is graded
+                        prewarm.SPARES.prepare(self.sandbox_factory)
+                    if not reply.get("ok"):
+                        failure = _load_failure(reply, self.course.limits.load_seconds)
+                        if failure is None:
+                            errors.append(render("notebook.load-error", self.course.language,
+                                                 detail=str(reply.get("message", ""))[:600]))
+                if failure:
+                    errors.append(render(failure.code, self.course.language, **failure.params))
+                for spec in self.course.functions_of(aid):
+                    items += self._grade_function(spec, aid, sandbox, failure, deadline)
+                results.append(self._write(student, aid, fingerprint, items, errors))
+        finally:
+            if sandbox is not None:
+                sandbox.close()
+        return results
+
+    def _grade_function(self, spec: FunctionSpec, aid: str, sandbox,
+                        failure: FunctionFailure | None, deadline: float) -> list[ItemResult]:
+        expected = self.plan.expected[spec.name]
+        if failure is None and time.monotonic() > deadline:
+            failure = FunctionFailure("timeout", "status.submission-timeout",
+                                      {"seconds": self.course.limits.submission_seconds})
+        if failure is None:
+            reply = sandbox.run(aid, [case.program for case in expected.cases], timeout=spec.call_seconds)
+            if reply.get("ok"):
+                runs = [_case_run(spec, case, r) for case, r in zip(expected.cases, reply["results"])]
+                items = score_function(self.course, spec, expected.cases, expected.outputs, runs)
+                for item_id, found in self.plan.diagnoser.diagnose(spec, runs, items).items():
+                    next(i for i in items if i.item.id == item_id).diagnosis_params = found.params or None
+                if self.course.self_consistency_credit and spec.through and any(i.status == "failed" for i in items):
+                    self._self_consistency(spec, aid, sandbox, runs, items)
+                return items
+            if reply.get("kind") == "timeout":
+                failure = FunctionFailure("timeout", "status.timeout",
+                                          {"function": spec.name, "seconds": spec.call_seconds})
+            else:
+                failure = FunctionFailure("error", "status.crash",
+                                          {"function": spec.name, "detail": str(reply.get("message", ""))[:300]})
+        return score_function(self.course, spec, expected.cases, expected.outputs, failure)
+
+    def _self_consistency(self, spec: FunctionSpec, aid: str, sandbox, runs: list[CaseRun],
+                          items: list[ItemResult]) -> None:
+        """Credit failed gradients that are exact for the student's own forward (consistency.py)."""
+        probes = self.plan.probes(spec)
+        if not all(directions for _, directions in probes):
+            return
+        reply = sandbox.run(aid, [program for program, _ in probes], timeout=spec.call_seconds)
+        if not reply.get("ok"):
+            return
+        forward = self.course.functions[spec.through]
+        consistent = None
+        for case, run, (_, directions), result in zip(self.plan.expected[spec.name].cases, runs, probes,
+                                                       reply["results"]):
+            if "error" in result:
+                return
+            found = consistency.consistent_outputs(spec, forward, case, run.outputs, result, directions)
+            consistent = found if consistent is None else consistent & found
+        share = self.course.self_consistency_credit
+        for item in items:
+            if item.status == "failed" and item.item.output in (consistent or ()):
+                item.score = item.item.points * share
+                item.notes.append(("status.self-consistent", {"forward": spec.through, "share": share * 100}))
+
+    def _write(self, student: str, aid: str, fingerprint: str, items: list[ItemResult], errors: list[str]) -> dict:
+        language = self.course.language
+        result = {
+            "student": student,
+            "assignment": aid,
+            "score": round(sum(i.score for i in items), 6),
+            "max_score": self.course.max_score(aid),
+            "items": [i.to_json(language) for i in items],
+            "errors": errors,
+            "fingerprint": fingerprint,
+            "graded_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        }
+        assignment = self.course.assignments[aid]
+        title = assignment.title_ko if language == "ko" else assignment.title
+        explain = lambda diagnosis, params: diagnose.explain(diagnosis, language, params)  # noqa: E731
+        write_result(self.out, result, render_feedback(result, language, title, explain))
+        return result

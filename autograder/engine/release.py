@@ -1,0 +1,197 @@
+"""`autograder release [ASSIGNMENT ...]`: make the student release of the course's assignments.
+
+Owns the instructor's release step: (a) the public self-check fixtures
+``solutions/<asg>/public_cases.npz`` — public input cases drawn from a fixed, public seed
+with the reference's outputs, self-contained because the student release has neither
+course.yaml nor the reference — and (b) the real ``nbgrader generate_assignment`` that
+turns ``solutions/<asg>/`` into ``exercises/<asg>/`` (notebook without solutions + the
+fixture).  Running it twice gives identical files: a fixture whose content has not
+changed is not rewritten, and nbgrader's output depends only on its input.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from autograder.engine.cases import build_cases, graded_outputs
+from autograder.engine.course import Course
+from autograder.engine.errors import UsageError
+from autograder.engine.pipeline import reference_forward, reference_namespace
+from autograder.sandbox.inside.program import run_program
+from autograder.sandbox.inside.protocol import load_npz, save_npz
+from autograder.selfcheck import FIXTURE_NAME
+
+PUBLIC_CASES = 2
+PUBLIC_SECRET_PREFIX = b"public-selfcheck:"
+NBGRADER_TIMEOUT = 300
+
+
+def public_secret(assignment_id: str) -> bytes:
+    """The (public) seed of an assignment's self-check cases; hidden cases use the grading secret."""
+    return PUBLIC_SECRET_PREFIX + assignment_id.encode()
+
+
+def build_fixture(course: Course, assignment_id: str, namespace: dict[str, Callable] | None = None) -> dict:
+    """The self-check fixture of one assignment (a protocol value, see selfcheck.py)."""
+    namespace = reference_namespace(course) if namespace is None else namespace
+    functions = {}
+    for spec in course.functions_of(assignment_id):
+        cases = build_cases(course, spec, secret=public_secret(assignment_id),
+                            forward_shapes=reference_forward(namespace), count=PUBLIC_CASES)
+        entries = []
+        for case in cases:
+            outputs = graded_outputs(run_program(namespace, case.program), spec)
+            entries.append({"program": case.program,
+                            "expected": {item.output: outputs[item.output] for item in spec.items},
+                            "dims": case.describe()})
+        functions[spec.name] = {
+            "args": list(spec.args),
+            "returns": list(spec.returns),
+            "through": spec.through,
+            "cases": entries,
+            "tolerance": {item.output: item.tolerance for item in spec.items},
+        }
+    return {"functions": functions}
+
+
+# Expected outputs are computed with BLAS, whose last bits depend on the CPU's kernels
+# (OpenBLAS picks SkylakeX, Haswell, Zen, ... at run time): they are compared with this
+# relative tolerance, far below any grading tolerance.  Inputs are drawn without BLAS and
+# must match bit for bit.
+OUTPUT_RTOL = 1e-12
+
+
+def same_value(a: Any, b: Any, rtol: float = 0.0) -> bool:
+    """Equality of two protocol values, with dtype and shape.
+
+    ``rtol == 0``: arrays (and numpy scalars) bitwise.  ``rtol > 0``: floating arrays may
+    differ by ``rtol`` times the larger of the two arrays' largest magnitudes (NaN and inf
+    in the same places); everything else still exactly.
+    """
+    if isinstance(a, (np.ndarray, np.generic)) or isinstance(b, (np.ndarray, np.generic)):
+        a, b = np.asarray(a), np.asarray(b)
+        if a.dtype != b.dtype or a.shape != b.shape:
+            return False
+        if rtol and a.dtype.kind in "fc":
+            return _close(a, b, rtol)
+        return a.tobytes() == b.tobytes()
+    if isinstance(a, dict) and isinstance(b, dict):
+        return list(a) == list(b) and all(same_value(a[k], b[k], rtol) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(same_value(x, y, rtol) for x, y in zip(a, b))
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return type(a) is type(b) and same_value(np.asarray(a), np.asarray(b), rtol)
+    return type(a) is type(b) and a == b
+
+
+def _close(a: np.ndarray, b: np.ndarray, rtol: float) -> bool:
+    finite_a, finite_b = np.isfinite(a), np.isfinite(b)
+    if not np.array_equal(finite_a, finite_b) or not np.array_equal(a[~finite_a], b[~finite_b], equal_nan=True):
+        return False
+    x, y = a[finite_a], b[finite_b]
+    if x.size == 0:
+        return True
+    scale = max(np.max(np.abs(x)), np.max(np.abs(y)))
+    return bool(np.all(np.abs(x - y) <= rtol * scale))
+
+
+def same_fixture(a: Any, b: Any) -> bool:
+    """Two self-check fixtures agree: inputs bit for bit, expected outputs within OUTPUT_RTOL."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return list(a) == list(b) and all(
+            same_value(a[k], b[k], OUTPUT_RTOL) if k == "expected" else same_fixture(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_fixture(x, y) for x, y in zip(a, b))
+    return same_value(a, b)
+
+
+def _normalised(value: Any) -> Any:
+    """The value as it reads back from a fixture file (scalars become numpy scalars, tuples lists)."""
+    from autograder.sandbox.inside.protocol import pack, unpack
+    return unpack(*pack(value))
+
+
+def fixture_path(course: Course, assignment_id: str) -> Path:
+    return course.root / "solutions" / assignment_id / FIXTURE_NAME
+
+
+def write_fixture(course: Course, assignment_id: str, path: Path | None = None,
+                  namespace: dict[str, Callable] | None = None) -> tuple[Path, bool]:
+    """Write the fixture unless the file already holds it (up to BLAS rounding); return (path, written)."""
+    path = fixture_path(course, assignment_id) if path is None else path
+    value = build_fixture(course, assignment_id, namespace)
+    if path.is_file():
+        try:
+            if same_fixture(load_npz(path), _normalised(value)):
+                return path, False
+        except Exception:  # unreadable or foreign file: rewrite it
+            pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    save_npz(tmp, value)
+    tmp.replace(path)
+    return path, True
+
+
+def nbgrader_command(assignment_id: str, release_dir: Path | None = None, root: Path | None = None) -> list[str]:
+    """The real ``nbgrader generate_assignment`` (no gradebook, no log file, fresh output)."""
+    command = [sys.executable, "-m", "nbgrader", "generate_assignment", assignment_id,
+               "--force", "--no-db", "--log-level=WARN", "--NbGrader.logfile="]
+    if root is not None:
+        command.append(f"--CourseDirectory.root={root}")
+    if release_dir is not None:
+        command.append(f"--CourseDirectory.release_directory={Path(release_dir).resolve()}")
+    return command
+
+
+def generate_assignment(course_root: Path, assignment_id: str, release_dir: Path | None = None) -> Path:
+    """Run nbgrader from the course root (where nbgrader_config.py lives); return the release folder."""
+    course_root = Path(course_root).resolve()
+    proc = subprocess.run(nbgrader_command(assignment_id, release_dir, root=course_root), cwd=course_root,
+                          capture_output=True, text=True, timeout=NBGRADER_TIMEOUT)
+    if proc.returncode != 0:
+        raise UsageError(f"nbgrader generate_assignment {assignment_id} failed:\n"
+                         + (proc.stderr or proc.stdout).strip()[-3000:])
+    out = (Path(release_dir).resolve() if release_dir is not None else course_root / "exercises") / assignment_id
+    if not out.is_dir():
+        raise UsageError(f"nbgrader generate_assignment {assignment_id} produced no {out}")
+    return out
+
+
+def releasable(course: Course) -> list[str]:
+    """Assignments whose solutions notebook exists."""
+    return [aid for aid, a in course.assignments.items()
+            if (course.root / "solutions" / aid / a.notebook).is_file()]
+
+
+def release(course: Course, assignments: list[str] | None = None, release_dir: Path | None = None,
+            generate: bool = True, log: Callable[[str], None] = print) -> list[Path]:
+    """Fixtures + nbgrader for each assignment; return the folders written."""
+    if assignments:
+        unknown = [a for a in assignments if a not in course.assignments]
+        if unknown:
+            raise UsageError(f"unknown assignment {', '.join(unknown)}; course.yaml has {', '.join(course.assignments)}")
+        missing = [a for a in assignments if a not in releasable(course)]
+        if missing:
+            raise UsageError(", ".join(f"solutions/{a}/{course.assignments[a].notebook}" for a in missing)
+                             + ": no such notebook")
+    else:
+        assignments = releasable(course)
+        if not assignments:
+            raise UsageError(f"{course.root / 'solutions'}: no solutions notebook of any assignment")
+    namespace = reference_namespace(course)
+    folders = []
+    for aid in assignments:
+        path, written = write_fixture(course, aid, namespace=namespace)
+        log(f"{path.relative_to(course.root)}: {'written' if written else 'unchanged'}")
+        if generate:
+            out = generate_assignment(course.root, aid, release_dir)
+            log(f"{aid}: released to {out}")
+            folders.append(out)
+        else:
+            folders.append(path.parent)
+    return folders

@@ -1,0 +1,133 @@
+"""Turn what a student's function did on each case into rubric items: the grading policy.
+
+Owns: the statuses (passed, failed, error, timeout, missing), the rule that an item passes
+only if every case passes, the points from course.yaml, the mutation penalty, and which
+message code explains each item.  No I/O, no process handling, no wording.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from autograder.engine.cases import Case
+from autograder.engine.compare import Verdict, compare, time_profile
+from autograder.engine.course import Course, FunctionSpec, Item
+from autograder.engine.messages import Nested, render
+
+STATUSES = ("passed", "failed", "error", "timeout", "missing")
+
+
+@dataclass
+class CaseRun:
+    """What the student's program did on one case (adapted from the worker's reply)."""
+
+    outputs: dict[str, Any] | None = None  # graded output name -> value
+    forward_outputs: dict[str, Any] | None = None  # the forward's outputs, for a backward
+    mutated: tuple[str, ...] = ()  # argument names changed in place
+    error_kind: str | None = None  # missing | not-implemented | exception | arity | invalid-output
+    error_detail: str = ""
+    failed_function: str | None = None
+
+
+@dataclass
+class FunctionFailure:
+    """The function produced nothing gradable at all (time-out, crash, notebook failure)."""
+
+    status: str  # error | timeout | missing
+    code: str  # message code
+    params: dict = field(default_factory=dict)
+
+
+@dataclass
+class ItemResult:
+    item: Item
+    status: str
+    score: float
+    code: str
+    params: dict
+    error: float | None = None  # the worst relative error over the cases, when comparable
+    case: int | None = None  # index of the case that decided a failure
+    diagnosis: str | None = None
+    diagnosis_params: dict | None = None  # e.g. the factor of "constant-factor"
+    notes: list[tuple[str, dict]] = field(default_factory=list)
+    profile: dict | None = None  # per-time-step norms/errors of the deciding case (compare.time_profile)
+
+    def message(self, language: str) -> str:
+        text = render(self.code, language, **self.params)
+        for code, params in self.notes:
+            text += "; " + render(code, language, **params)
+        return text
+
+    def to_json(self, language: str) -> dict:
+        return {
+            "id": self.item.id,
+            "function": self.item.function,
+            "output": self.item.output,
+            "score": round(self.score, 6),
+            "max_score": self.item.points,
+            "status": self.status,
+            "message": self.message(language),
+            "diagnosis": self.diagnosis,
+            "diagnosis_params": self.diagnosis_params or None,
+            "error": None if self.error is None else float(f"{self.error:.3e}"),
+            "case": self.case,
+            "profile": self.profile,
+        }
+
+
+def _fail_all(spec: FunctionSpec, status: str, code: str, params: dict) -> list[ItemResult]:
+    return [ItemResult(item, status, 0.0, code, dict(params)) for item in spec.items]
+
+
+def _verdict_params(verdict: Verdict, case: Case) -> dict:
+    params = dict(verdict.params)
+    path = params.get("path")
+    params["path"] = f" ({path})" if path else ""
+    params.update(case=case.index + 1, dims=case.describe(), error=verdict.error or 0.0)
+    params.setdefault("tolerance", 0.0)
+    return params
+
+
+def _run_error(spec: FunctionSpec, run: CaseRun, case: Case) -> list[ItemResult]:
+    base = {"function": spec.name, "case": case.index + 1, "dims": case.describe(),
+            "detail": run.error_detail, "expected": ", ".join(spec.returns)}
+    if run.failed_function and run.failed_function != spec.name:
+        inner = "status." + ("exception" if run.error_kind in ("arity", "invalid-output") else run.error_kind)
+        detail = Nested(inner, **{**base, "function": run.failed_function})
+        status = "missing" if run.error_kind == "missing" else "error"
+        return _fail_all(spec, status, "status.through-forward",
+                         {"forward": run.failed_function, "detail": detail})
+    status = "missing" if run.error_kind == "missing" else "error"
+    return _fail_all(spec, status, f"status.{run.error_kind}", base)
+
+
+def score_function(course: Course, spec: FunctionSpec, cases: list[Case], references: list[dict],
+                   runs: list[CaseRun] | FunctionFailure) -> list[ItemResult]:
+    """Items of one function; ``references[i]`` holds the reference's graded outputs of case i."""
+    if isinstance(runs, FunctionFailure):
+        return _fail_all(spec, runs.status, runs.code, runs.params)
+    for run, case in zip(runs, cases):
+        if run.error_kind:
+            return _run_error(spec, run, case)
+    mutated = sorted({name for run in runs for name in run.mutated})
+    results = []
+    for item in spec.items:
+        worst, failure = 0.0, None
+        for case, run, ref in zip(cases, runs, references):
+            verdict = compare(run.outputs[item.output], ref[item.output], item.tolerance)
+            if not verdict.ok:
+                failure = (case, verdict, time_profile(run.outputs[item.output], ref[item.output]))
+                break
+            worst = max(worst, verdict.error or 0.0)
+        if failure:
+            case, verdict, profile = failure
+            result = ItemResult(item, "failed", 0.0, f"verdict.{verdict.code}", _verdict_params(verdict, case),
+                                error=verdict.error, case=case.index + 1, profile=profile)
+        else:
+            result = ItemResult(item, "passed", item.points, "verdict.ok",
+                                {"cases": len(cases), "error": worst}, error=worst)
+        if mutated:
+            result.notes.append(("status.mutated", {"args": ", ".join(mutated)}))
+            result.score *= 1.0 - course.mutation_penalty
+        results.append(result)
+    return results

@@ -1,0 +1,87 @@
+"""`autograder validate`: prove the course before students see it (CI runs it on every push).
+
+It checks, and exits 1 naming every failure:
+
+1. course.yaml is valid (the command loads it before anything else);
+2. each assignment's filled solutions notebook scores full marks, graded for real;
+3. its student release (every function a stub) scores zero;
+4. every catalogued mistake (reference/mutants.py) loses points on each item it targets;
+5. exercises/ and the public fixtures are what `autograder release` makes of solutions/;
+6. no solution line leaks into exercises/.
+
+The hidden cases come from a fresh random secret each run, so a rubric that only works
+for one lucky secret is caught over time.
+"""
+from __future__ import annotations
+
+import secrets
+import shutil
+import tempfile
+from pathlib import Path
+
+from autograder.engine import audit
+from autograder.engine import diagnose
+from autograder.engine.course import Course
+from autograder.engine.classrun import make_sandbox_factory
+from autograder.engine.pipeline import GradingPlan, StudentGrader
+
+SOLUTIONS, STUBS = "solutions", "stubs"
+
+
+def _grade_reference_students(course: Course, plan: GradingPlan, assignments: list[str], isolate: bool,
+                              work: Path) -> dict[str, list[dict]]:
+    """Grade the solutions and the stubs as two students; return their results."""
+    submitted, out = work / "submitted", work / "results"
+    for student, folder in ((SOLUTIONS, "solutions"), (STUBS, "exercises")):
+        for aid in assignments:
+            notebook = course.assignments[aid].notebook
+            target = submitted / student / aid / notebook
+            target.parent.mkdir(parents=True)
+            source = course.root / folder / aid / notebook
+            if source.is_file():
+                shutil.copy2(source, target)
+    factory_for = make_sandbox_factory(course, isolate)
+    results = {}
+    for slot, student in enumerate((SOLUTIONS, STUBS)):
+        grader = StudentGrader(plan, out, factory_for(slot))
+        results[student] = grader.grade(student, grader.pending(student, submitted, force=True))
+    return results
+
+
+def _score_problems(results: dict[str, list[dict]]) -> list[str]:
+    problems = []
+    for result in results[SOLUTIONS]:
+        for item in result["items"]:
+            if item["status"] != "passed":
+                problems.append(f"solutions/{result['assignment']}: {item['id']} {item['status']}: {item['message']}")
+    for result in results[STUBS]:
+        for item in result["items"]:
+            if item["score"] != 0:
+                problems.append(f"exercises/{result['assignment']}: the stub earns {item['score']:g} on {item['id']}")
+    return problems
+
+
+def validate(course: Course, assignments: list[str], isolate: bool, say=print) -> list[str]:
+    """Every problem found (empty when the course is sound), reported as it goes."""
+    problems: list[str] = []
+
+    def step(title: str, found: list[str]) -> None:
+        problems.extend(found)
+        say(f"{'ok  ' if not found else 'FAIL'} {title}" + "".join(f"\n     - {p}" for p in found))
+
+    plan = GradingPlan(course, secrets.token_bytes(32), assignments)
+    with tempfile.TemporaryDirectory(prefix="rnnlab-validate-") as tmp:
+        results = _grade_reference_students(course, plan, assignments, isolate, Path(tmp))
+    scores = _score_problems(results)
+    step("solutions score full marks: " + ", ".join(
+        f"{r['assignment']} {r['score']:g}/{r['max_score']:g}" for r in results[SOLUTIONS]),
+        [p for p in scores if p.startswith("solutions/")])
+    step("stubs score zero", [p for p in scores if p.startswith("exercises/")])
+    coverage = diagnose.rubric_coverage(course, plan)
+    step("every catalogued mistake loses points on the items it targets",
+         [f"mistake '{m}' still passes {i}: make its hidden cases or tolerance stricter"
+          for m, i in coverage.escapes])
+    step("exercises/ and fixtures match a fresh release",
+         [p for aid in assignments for p in audit.stale_release(course, aid)])
+    step("no solution line leaks into exercises/", [p for aid in assignments for p in audit.leaks(course, aid)])
+    return problems

@@ -1,0 +1,260 @@
+"""`autograder gradescope`: grade on Gradescope with the same engine and the same sandbox.
+
+Two modes of one verb:
+
+- ``autograder gradescope --out autograder.zip [--assignment ID ...]`` (instructor) builds
+  the zip Gradescope asks for: ``setup.sh`` and ``run_autograder`` at its root, plus the
+  course (course.yaml, reference/, the solutions/ notebooks the grader reads its trusted
+  cells from, autograder/, pyproject.toml and the pinned requirements) and a fresh
+  grading secret.
+- ``autograder gradescope --run /autograder`` (what ``run_autograder`` calls for every
+  submission) lays the submitted notebook(s) out as a one-student nbgrader
+  ``submitted/`` tree in a temporary folder, grades it with the shared pipeline
+  (`autograder grade`), and writes ``/autograder/results/results.json`` in Gradescope's
+  format: one test per rubric item.
+
+Owns the zip's layout and scripts, the mapping of result items to Gradescope tests and
+the search for the submitted notebooks.  If the sandbox cannot run, the run stops with an
+error (Gradescope then reports that the autograder failed) instead of giving a grade.
+"""
+from __future__ import annotations
+
+import json
+import secrets
+import shutil
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+from typing import Callable, Iterable
+
+from autograder.engine.course import Course, load_course
+from autograder.engine.errors import UsageError
+from autograder.engine.messages import render
+from autograder.engine.pipeline import SECRET_FILE  # the grader finds the secret in the course folder, /autograder/source
+from autograder.engine.results import iter_results, write_atomic
+
+DEFAULT_ROOT = "/autograder"
+VENV = "/opt/rnnlab-venv"  # outside the course folder, so the sandbox may bind its numpy
+STUDENT = "student"  # the one student of a Gradescope run (Gradescope knows who it is)
+REQUIREMENTS = ("requirements/constraints.txt", "requirements/run.in")
+PROJECT_FILES = ("course.yaml", "pyproject.toml", "README.md", *REQUIREMENTS)
+PACKAGES = ("autograder", "reference")
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same course gives the same zip entries
+
+SETUP_SH = """#!/usr/bin/env bash
+# Gradescope runs this once, as root, while it builds the autograder image.
+# RNN Lab needs Python >= 3.11: choose an Ubuntu 24.04 (or newer) base image.
+set -euo pipefail
+SOURCE=/autograder/source
+VENV={venv}
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# bubblewrap + setpriv (util-linux) build the sandbox that student code runs in.
+apt-get install -y -q python3 python3-venv python3-pip bubblewrap util-linux
+python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else
+    "RNN Lab needs Python >= 3.11 (this image has %d.%d): choose an Ubuntu 24.04 base image" % sys.version_info[:2])'
+python3 -m venv "$VENV"
+PIP="$VENV/bin/pip install --disable-pip-version-check -q"
+$PIP -c "$SOURCE/requirements/constraints.txt" -r "$SOURCE/requirements/run.in"
+# Editable install: reference/ stays in $SOURCE, which the sandbox never binds.
+$PIP --no-deps -e "$SOURCE"
+"$VENV/bin/python" -c "import autograder.engine.pipeline, reference"
+"""
+
+RUN_AUTOGRADER = """#!/usr/bin/env bash
+# Gradescope runs this for every submission (docs/ECOSYSTEM.md): it grades the notebook(s)
+# in $ROOT/submission and writes $ROOT/results/results.json.
+set -euo pipefail
+ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
+VENV="${{RNNLAB_VENV:-{venv}}}"
+cd "$ROOT/source"
+exec "$VENV/bin/autograder" --course "$ROOT/source/course.yaml" gradescope --run "$ROOT"{flags}
+"""
+
+
+# --------------------------------------------------------------------------- the zip
+
+
+def _tree(folder: Path) -> Iterable[Path]:
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).parts
+        if path.is_file() and not path.is_symlink() and not any(
+                p.startswith(".") or p == "__pycache__" for p in rel) and path.suffix != ".pyc":
+            yield path
+
+
+def _check_assignments(course: Course, assignments: list[str] | None) -> list[str]:
+    unknown = [a for a in assignments or [] if a not in course.assignments]
+    if unknown:
+        raise UsageError(f"unknown assignment {', '.join(unknown)}; course.yaml has {', '.join(course.assignments)}")
+    return list(assignments) if assignments else list(course.assignments)
+
+
+def zip_files(course: Course, assignments: list[str] | None = None) -> dict[str, Path]:
+    """Name in the zip → file on disk, for everything the grader needs besides the two scripts."""
+    root = course.root
+    files: dict[str, Path] = {}
+    for name in PROJECT_FILES:
+        if not (root / name).is_file():
+            raise UsageError(f"{root / name}: missing; the Gradescope image installs the course from it")
+        files[name] = root / name
+    for package in PACKAGES:
+        for path in _tree(root / package):
+            files[path.relative_to(root).as_posix()] = path
+    for aid in _check_assignments(course, assignments):
+        template = root / "solutions" / aid / course.assignments[aid].notebook
+        if not template.is_file():
+            raise UsageError(f"{template}: missing; the grader takes an assignment's trusted cells from it")
+        for path in _tree(template.parent):
+            files[path.relative_to(root).as_posix()] = path
+    return files
+
+
+def build_zip(course: Course, out: Path, assignments: list[str] | None = None, no_sandbox: bool = False,
+              secret_file: Path | None = None) -> list[str]:
+    """Write Gradescope's autograder zip to ``out``; return the names it holds."""
+    files = zip_files(course, assignments)
+    if secret_file is not None:
+        try:
+            secret = secret_file.read_text().strip()
+        except OSError as exc:
+            raise UsageError(f"{secret_file}: cannot read the grading secret ({exc.strerror})") from None
+    else:
+        secret = secrets.token_hex(32)
+    flags = "".join(f" --assignment {a}" for a in assignments or []) + (" --no-sandbox" if no_sandbox else "")
+    generated = {
+        "setup.sh": (SETUP_SH.format(venv=VENV), 0o755),
+        "run_autograder": (RUN_AUTOGRADER.format(venv=VENV, flags=flags), 0o755),
+        SECRET_FILE: (secret + "\n", 0o600),
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    entries = [(name, text.encode(), mode) for name, (text, mode) in generated.items()]
+    entries += [(name, path.read_bytes(), 0o644) for name, path in files.items()]
+    tmp = out.with_name(f".{out.name}.tmp")
+    try:
+        with zipfile.ZipFile(tmp, "w") as archive:
+            for name, data, mode in sorted(entries):
+                info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+                info.external_attr = (0o100000 | mode) << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, data)
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return sorted(name for name, _, _ in entries)
+
+
+# ------------------------------------------------------------------- results.json
+
+
+def gradescope_results(result_dicts: Iterable[dict], course: Course, execution_time: float) -> dict:
+    """Gradescope's results.json for one submission: one test per rubric item, scores as graded."""
+    from autograder.report.html import Explainer  # explanations of recognised mistakes, as on the feedback page
+
+    explain = Explainer(course.language)
+    results = list(result_dicts)
+    several = len({r["assignment"] for r in results}) > 1
+    tests, summary, extra = [], [], {}
+    for a_index, result in enumerate(results, 1):
+        aid = result["assignment"]
+        assignment = course.assignments.get(aid)
+        title = aid if assignment is None else (assignment.title_ko if course.language == "ko" else assignment.title)
+        summary.append(render("feedback.title", course.language, assignment=title, score=result["score"],
+                              max_score=result["max_score"]).removeprefix("# "))
+        summary += [f"- {error}" for error in result.get("errors", [])]
+        extra[aid] = {"score": result["score"], "max_score": result["max_score"]}
+        for i_index, item in enumerate(result["items"], 1):
+            output = item.get("message") or ""
+            entry = explain(item["diagnosis"]) if item.get("diagnosis") else None
+            if entry:
+                output += f"\n\n{entry['explanation']}"
+                if entry.get("hint"):
+                    output += f"\n{render('feedback.hint', course.language)}: {entry['hint']}"
+            tests.append({
+                "name": f"{aid}: {item['id']}" if several else item["id"],
+                "number": f"{a_index}.{i_index}",
+                "score": float(item["score"]),
+                "max_score": float(item["max_score"]),
+                "status": "passed" if item["status"] == "passed" else "failed",
+                "output": output,
+                "tags": [item["function"], item["status"]],
+                "visibility": "visible",
+            })
+    return {
+        "score": round(sum(float(r["score"]) for r in results), 6),
+        "execution_time": max(0, round(execution_time)),
+        "output": "\n".join(summary),
+        "visibility": "visible",
+        "stdout_visibility": "hidden",  # the grader's own log, for the instructor
+        "tests": tests,
+        "extra_data": {"course": course.id, "assignments": extra},
+    }
+
+
+# --------------------------------------------------------------- inside Gradescope
+
+
+def find_notebooks(submission: Path) -> list[Path]:
+    """Submitted notebooks, shallowest first; checkpoints, hidden files and symlinks are ignored."""
+    if not submission.is_dir():
+        return []
+    found = [p for p in submission.rglob("*.ipynb")
+             if p.is_file() and not p.is_symlink()
+             and not any(part.startswith(".") for part in p.relative_to(submission).parts)]
+    return sorted(found, key=lambda p: (len(p.relative_to(submission).parts), p.as_posix()))
+
+
+def layout_submission(submission: Path, course: Course, assignments: list[str] | None, student_dir: Path) -> list[str]:
+    """Copy the submitted notebooks into ``student_dir/<assignment>/<notebook>``; return the assignments to grade.
+
+    A notebook is matched by the file name course.yaml gives it.  A Gradescope assignment that
+    grades a single course assignment also accepts one notebook under any name (Gradescope and
+    students rename files).  Assignments asked for but not submitted are still graded: every
+    item is then ``missing`` with a message, as in `autograder grade`."""
+    scope = _check_assignments(course, assignments)
+    notebooks = find_notebooks(submission)
+    chosen: dict[str, Path] = {}
+    for aid in scope:
+        match = next((p for p in notebooks if p.name == course.assignments[aid].notebook), None)
+        if match is not None:
+            chosen[aid] = match
+    if len(scope) == 1 and not chosen and len(notebooks) == 1:
+        chosen[scope[0]] = notebooks[0]
+    graded = scope if assignments or not chosen else [a for a in scope if a in chosen]
+    for aid in graded:
+        folder = student_dir / aid
+        folder.mkdir(parents=True, exist_ok=True)
+        if aid in chosen:
+            shutil.copyfile(chosen[aid], folder / course.assignments[aid].notebook)
+    return graded
+
+
+def grade_with_pipeline(course: Course, submitted: Path, out: Path, assignments: list[str], no_sandbox: bool) -> None:
+    """The class run of `autograder grade SUBMITTED --out OUT --force --assignment ...`."""
+    from autograder.engine.classrun import ClassRun, grade_class
+
+    grade_class(course, ClassRun(submitted, out, assignments, force=True, isolate=not no_sandbox))
+
+
+GradeFunction = Callable[[Course, Path, Path, list, bool], None]
+
+
+def run_gradescope(root: str | Path = DEFAULT_ROOT, course: Course | None = None,
+                   assignments: list[str] | None = None, no_sandbox: bool = False,
+                   grade: GradeFunction = grade_with_pipeline) -> dict:
+    """Grade ``ROOT/submission`` and write ``ROOT/results/results.json``; return what was written."""
+    started = time.monotonic()
+    root = Path(root)
+    course = course or load_course(root / "source" / "course.yaml")
+    with tempfile.TemporaryDirectory(prefix="rnnlab-gradescope-") as tmp:
+        submitted, out = Path(tmp) / "submitted", Path(tmp) / "results"
+        graded = layout_submission(root / "submission", course, assignments, submitted / STUDENT)
+        grade(course, submitted, out, graded, no_sandbox)
+        results = list(iter_results(out)) if out.is_dir() else []
+    missing = sorted(set(graded) - {r["assignment"] for r in results})
+    if missing:
+        raise UsageError(f"the grader wrote no result for {', '.join(missing)}; see the log above")
+    payload = gradescope_results(results, course, time.monotonic() - started)
+    write_atomic(root / "results" / "results.json", json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
+    return payload

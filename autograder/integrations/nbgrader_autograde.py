@@ -1,0 +1,130 @@
+"""`autograder grade-notebook NOTEBOOK [--assignment A] [--json]`: grade one notebook file.
+
+Owns the one-notebook entry point that nbgrader's grade cells use (docs/ECOSYSTEM.md,
+"nbgrader autograde"): when ``nbgrader autograde`` executes a student notebook, each
+``check("fn")`` grade cell asks this verb, in a subprocess, for the score of its function,
+so nbgrader records the same per-cell partial credit as ``autograder grade``.
+
+It is the shared pipeline on one file: the same hidden cases, sandbox, comparison and
+scoring as ``autograder grade`` (GradingPlan + StudentGrader).  The grade is cached on
+disk under the submission's fingerprint (the notebook's bytes + rubric: engine, course,
+reference, secret), so the nine grade cells of a notebook, or a rerun of nbgrader, grade
+it once.  Concurrent calls for the same notebook wait for each other instead of grading
+twice.  NOTEBOOK may be the notebook or the folder that holds it (the folder's name is the
+assignment, nbgrader's ``<student>/<assignment>/`` layout).
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+from autograder.engine.course import Course
+from autograder.engine.errors import UsageError
+from autograder.engine.results import write_atomic
+
+CACHE_DIR = Path(".rnnlab-cache") / "autograde"
+DEFAULT_STUDENT = "notebook"
+
+
+def resolve(course: Course, path: Path, assignment: str | None) -> tuple[str, Path]:
+    """(assignment id, notebook path) from a notebook or its folder."""
+    if assignment is not None and assignment not in course.assignments:
+        raise UsageError(f"unknown assignment {assignment}; course.yaml has {', '.join(course.assignments)}")
+    if path.is_dir():
+        aid = assignment or path.resolve().name
+        if aid not in course.assignments:
+            raise UsageError(f"{path}: the folder is not named after an assignment; pass --assignment")
+        return aid, path / course.assignments[aid].notebook
+    if assignment is not None:
+        return assignment, path
+    by_name = [aid for aid, a in course.assignments.items() if a.notebook == path.name]
+    if len(by_name) == 1:
+        return by_name[0], path
+    folder = path.resolve().parent.name
+    if folder in course.assignments:
+        return folder, path
+    raise UsageError(f"{path}: cannot tell which assignment this notebook is; pass --assignment")
+
+
+def student_of(notebook: Path, assignment: str) -> str:
+    """``<student>`` of nbgrader's ``.../<student>/<assignment>/<notebook>`` layout, if it is one."""
+    parent = notebook.resolve().parent
+    return parent.parent.name if parent.name == assignment and parent.parent.name else DEFAULT_STUDENT
+
+
+def summarise(result: dict, notebook: Path, cached: bool, student: str | None = None) -> dict:
+    """What a grade cell needs: per-function scores (= per grade cell) beside the items."""
+    functions: dict[str, dict] = defaultdict(lambda: {"score": 0.0, "max_score": 0.0})
+    for item in result["items"]:
+        entry = functions[item["function"]]
+        entry["score"] += float(item["score"])
+        entry["max_score"] += float(item["max_score"])
+    return {
+        "notebook": str(notebook),
+        "student": student or result["student"],
+        "assignment": result["assignment"],
+        "score": result["score"],
+        "max_score": result["max_score"],
+        "functions": {name: {"score": round(v["score"], 6), "max_score": round(v["max_score"], 6)}
+                      for name, v in functions.items()},
+        "items": [{k: item.get(k) for k in ("id", "function", "score", "max_score", "status")}
+                  for item in result["items"]],
+        "errors": result.get("errors", []),
+        "fingerprint": result.get("fingerprint"),
+        "cached": cached,
+    }
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    """An exclusive lock on ``path`` (one grader per notebook at a time, across processes).
+
+    The lock file is never deleted: a process waiting on it and a newcomer would otherwise
+    lock two different files and grade the same notebook twice."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _cached(path: Path, fingerprint: str) -> dict | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("fingerprint") == fingerprint else None
+
+
+def grade_notebook(course: Course, notebook: Path, assignment: str, *, student: str | None = None,
+                   secret_file: Path | None = None, isolate: bool = True, cache: Path | None = None,
+                   use_cache: bool = True, slot: int = 0) -> dict:
+    """Grade one notebook with the shared pipeline; return its summary (see :func:`summarise`)."""
+    from autograder.engine.classrun import make_sandbox_factory
+    from autograder.engine.pipeline import GradingPlan, StudentGrader, load_secret, read_submission, rubric_digest
+
+    secret = load_secret(course, secret_file)
+    submission = read_submission(rubric_digest(course, secret), assignment, notebook)
+    fingerprint = submission.fingerprint
+    student = student or student_of(notebook, assignment)
+    cache = (course.root / CACHE_DIR) if cache is None else cache
+    entry = cache / f"{fingerprint}.json"
+    with (_locked(cache / f"{fingerprint}.lock") if use_cache else contextlib.nullcontext()):
+        if use_cache:
+            result = _cached(entry, fingerprint)
+            if result is not None:
+                return summarise(result, notebook, cached=True, student=student)
+        factory_for = make_sandbox_factory(course, isolate=isolate)
+        plan = GradingPlan(course, secret, [assignment])
+        with tempfile.TemporaryDirectory(prefix="rnnlab-grade-notebook-") as tmp:
+            grader = StudentGrader(plan, Path(tmp), factory_for(slot), prewarm_next=False)
+            result = grader.grade(student, [submission])[0]
+        if use_cache:
+            write_atomic(entry, json.dumps(result, ensure_ascii=False) + "\n")
+    return summarise(result, notebook, cached=False)

@@ -1,0 +1,152 @@
+"""`autograder gradebook RESULTS [--db URL]`: put the results into nbgrader's gradebook.
+
+Owns the mapping of result files onto nbgrader's database (``nbgrader.api.Gradebook``), so
+that formgrader's gradebook pages and ``nbgrader export`` show RNN Lab's scores:
+
+- one nbgrader assignment per course assignment, one notebook (the notebook's file stem);
+- one autograded code grade cell per graded function, named ``check_<function>`` — the
+  ``grade_id`` of the function's grade cell in the notebooks — whose ``max_score`` is the
+  sum of the function's points in course.yaml;
+- one student and one submission per result file; each grade cell's ``auto_score`` is the
+  sum of that function's item scores.
+
+Rerunning gives the same database: existing rows are updated, never duplicated.  A score a
+human grader set in formgrader (``manual_score``) is kept, and the cell stays flagged for
+review, as nbgrader's own autograder does.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sys
+import warnings
+from collections import defaultdict
+from pathlib import Path
+
+from autograder.engine.course import Course
+from autograder.engine.errors import UsageError
+from autograder.integrations.lms import submission_time
+from autograder.engine.results import iter_results
+
+NBGRADER_COURSE_ID = ""  # nbgrader's CourseDirectory.course_id default; nbgrader_config.py does not set it
+
+
+def grade_cell_name(function: str) -> str:
+    """The nbgrader grade_id of a graded function's grade cell (docs/NOTEBOOKS.md)."""
+    return f"check_{function}"
+
+
+def notebook_name(course: Course, assignment: str) -> str:
+    """nbgrader names a notebook by its file name without ``.ipynb``."""
+    return Path(course.assignments[assignment].notebook).stem
+
+
+@contextlib.contextmanager
+def _alembic_on_path():
+    """nbgrader runs the ``alembic`` command to stamp a new database; in an unactivated venv
+    (``.venv/bin/autograder``) it is not on PATH, so add the interpreter's own bin folder."""
+    saved = os.environ.get("PATH")
+    if shutil.which("alembic") is None:
+        os.environ["PATH"] = os.pathsep.join(filter(None, [str(Path(sys.executable).parent), saved]))
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("PATH", None)
+        else:
+            os.environ["PATH"] = saved
+
+
+def _ensure_assignment(gb, course: Course, aid: str) -> dict:
+    """Assignment, notebook and grade cells of ``aid``; returns grade cell name → GradeCell.
+
+    Rows that already hold the right values are left alone (nbgrader commits every update)."""
+    from nbgrader.api import MissingEntry
+
+    notebook = notebook_name(course, aid)
+    try:
+        gb.find_notebook(notebook, aid)
+    except MissingEntry:
+        gb.update_or_create_assignment(aid)
+        gb.add_notebook(notebook, aid)
+    cells = {}
+    for spec in course.functions_of(aid):
+        name = grade_cell_name(spec.name)
+        try:
+            cell = gb.find_grade_cell(name, notebook, aid)
+        except MissingEntry:
+            cell = None
+        if cell is None or cell.max_score != spec.max_score or cell.cell_type != "code":
+            cell = gb.update_or_create_grade_cell(name, notebook, aid, max_score=spec.max_score, cell_type="code")
+        cells[name] = cell
+    return cells
+
+
+def _submitted_notebook(gb, submission, notebook: str, aid: str):
+    """The submission's copy of ``notebook``, created if the notebook was added to the assignment later."""
+    from nbgrader.api import SubmittedNotebook
+
+    for nb in submission.notebooks:
+        if nb.name == notebook:
+            return nb
+    nb = SubmittedNotebook(notebook=gb.find_notebook(notebook, aid), assignment=submission)
+    gb.db.add(nb)
+    return nb
+
+
+def _record(gb, course: Course, cells: dict, result: dict, when) -> int:
+    from nbgrader.api import Grade, MissingEntry
+
+    student, aid = result["student"], result["assignment"]
+    try:
+        gb.find_student(student)
+    except MissingEntry:
+        gb.add_student(student)
+    try:
+        submission = gb.find_submission(aid, student)
+    except MissingEntry:
+        submission = gb.add_submission(aid, student)
+    if when is not None:
+        submission.timestamp = when
+    nb = _submitted_notebook(gb, submission, notebook_name(course, aid), aid)
+    grades = {grade.cell.name: grade for grade in nb.grades if grade.cell is not None}
+    scores: dict[str, float] = defaultdict(float)
+    for item in result["items"]:
+        scores[grade_cell_name(item["function"])] += float(item["score"])
+    for name, cell in cells.items():
+        grade = grades.get(name)
+        if grade is None:  # the cell was added after this submission was first recorded
+            grade = Grade(cell=cell, notebook=nb)
+            gb.db.add(grade)
+        grade.auto_score = round(scores.get(name, 0.0), 6)
+        grade.needs_manual_grade = grade.manual_score is not None
+    return len(cells)
+
+
+def write_gradebook(results_dir: Path, course: Course, db_url: str, submitted: Path | None = None,
+                    course_id: str = NBGRADER_COURSE_ID) -> dict:
+    """Create or update students, assignments, notebooks, grade cells, submissions and grades
+    in the nbgrader database at ``db_url`` from every result file; return what was written."""
+    from nbgrader.api import Gradebook
+
+    results_dir = Path(results_dir)
+    if not results_dir.is_dir():
+        raise UsageError(f"{results_dir}: no such results folder")
+    counts = {"submissions": 0, "grades": 0, "skipped": []}
+    cells_of: dict[str, dict] = {}
+    with _alembic_on_path(), Gradebook(db_url, course_id) as gb, warnings.catch_warnings():
+        # nbgrader's own add_submission triggers this SQLAlchemy autoflush notice; the rows are right.
+        warnings.filterwarnings("ignore", message=".*not in session, add operation along", category=Warning)
+        for result in iter_results(results_dir):
+            aid = result["assignment"]
+            if aid not in course.assignments:
+                counts["skipped"].append(f"{result['student']}/{aid}")
+                continue
+            if aid not in cells_of:
+                cells_of[aid] = _ensure_assignment(gb, course, aid)
+            when = submission_time(submitted, result["student"], aid)
+            counts["grades"] += _record(gb, course, cells_of[aid], result, when)
+            counts["submissions"] += 1
+        gb.db.commit()  # one transaction for the scores (nbgrader commits each new row itself)
+    return counts

@@ -1,0 +1,466 @@
+"""`autograder report RESULTS [--out DIR]`: a static HTML report of a graded class.
+
+Reads every ``RESULTS/<student>/<assignment>.json`` (streamed: one student's results in
+memory at a time, everything else is counters) and writes into DIR (default
+``RESULTS/report``):
+
+- ``index.html``: per assignment the score histogram, the result of every item (table and
+  bar chart), the most common diagnosed mistakes, and a link to every student's page;
+- ``items.csv``: the pass rate of every item;
+- ``figures/*.png``: the class figures;
+- ``students/<student>.html``: a student's items with status, points, message and the
+  explanation of any recognised mistake, plus — for a wrong per-time-step output that
+  carries a ``profile`` — the student's norms through time against the reference's
+  (``students/<student>/*.png``).
+
+Pages are static and self-contained (inline CSS, no script, relative links); every string
+read from a result file is HTML-escaped.  Figures are English-only (see plots.py); the
+text around them is in the course language.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import io
+import os
+import re
+import tempfile
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+from autograder.engine import diagnose
+from autograder.report import plots
+from autograder.engine.course import Course
+from autograder.engine.errors import UsageError
+from autograder.engine.messages import STATUS_LABEL, render
+from autograder.engine.results import iter_results, write_atomic
+
+STATUSES = ("passed", "failed", "error", "timeout", "missing")
+ITEMS_CSV_COLUMNS = ["assignment_id", "item_id", "max_points", "students", "passed", "failed", "error",
+                     "timeout", "missing", "pass_rate_percent", "top_diagnosis"]
+TOP_DIAGNOSES = 10
+
+def text(code: str, language: str, **params) -> str:
+    return render(code, language, **params)
+
+
+# ----------------------------------------------------------------------- helpers
+
+
+def esc(value) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def esc_code(value) -> str:
+    """Escaped text in which `backticked` spans become <code> (safe: the span is escaped first)."""
+    return re.sub(r"`([^`\n]+)`", r"<code>\1</code>", esc(value))
+
+
+def safe_name(name: str) -> str:
+    """A file name for a student or assignment id: the id itself when harmless, else a cleaned,
+    hash-suffixed version (so that two different ids never share a page)."""
+    name = str(name)
+    if re.fullmatch(r"[\w-][\w.-]{0,99}", name) and name not in ("figures", "students"):
+        return name
+    cleaned = re.sub(r"[^\w.-]+", "_", name).lstrip(".")[:60] or "_"
+    return f"{cleaned}-{hashlib.sha256(name.encode('utf-8', 'surrogatepass')).hexdigest()[:10]}"
+
+
+def href(*parts: str) -> str:
+    return "/".join(quote(p, safe="") for p in parts)
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def status_label(status: str, language: str) -> str:
+    code = STATUS_LABEL.get(status)
+    return render(code, language) if code else text("report.status-other", language)
+
+
+def status_class(status: str) -> str:
+    return status if status in STATUSES else "other"
+
+
+def percent(part: int, whole: int) -> str:
+    return f"{100.0 * part / whole:.1f}%" if whole else "–"
+
+
+class Explainer:
+    """Explanation and hint of a diagnosis id in one language (autograder.engine.diagnose), cached;
+    None for an id the catalogue does not know (the page then shows the bare id)."""
+
+    def __init__(self, language: str):
+        self.language = language
+        self._cache: dict[str, dict | None] = {}
+
+    def __call__(self, diagnosis: str) -> dict | None:
+        if diagnosis not in self._cache:
+            self._cache[diagnosis] = diagnose.explain(diagnosis, self.language)
+        return self._cache[diagnosis]
+
+
+# ------------------------------------------------------------------- aggregation
+
+
+@dataclass
+class AssignmentStats:
+    max_score: float = 0.0
+    scores: Counter = field(default_factory=Counter)  # score -> students
+    items: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))  # item -> status counts
+    item_points: dict[str, float] = field(default_factory=dict)
+    diagnoses: Counter = field(default_factory=Counter)  # diagnosis -> items diagnosed
+    diagnosis_students: Counter = field(default_factory=Counter)  # diagnosis -> students
+    diagnosis_items: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    item_diagnoses: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+
+    @property
+    def students(self) -> int:
+        return sum(self.scores.values())
+
+    def add(self, result: dict) -> None:
+        self.max_score = max(self.max_score, float(result.get("max_score") or 0.0))
+        self.scores[float(result.get("score") or 0.0)] += 1
+        seen = set()
+        for item in result.get("items", []):
+            item_id = str(item.get("id"))
+            self.items[item_id][str(item.get("status"))] += 1
+            self.item_points.setdefault(item_id, float(item.get("max_score") or 0.0))
+            diagnosis = item.get("diagnosis")
+            if diagnosis:
+                diagnosis = str(diagnosis)
+                self.diagnoses[diagnosis] += 1
+                self.diagnosis_items[diagnosis][item_id] += 1
+                self.item_diagnoses[item_id][diagnosis] += 1
+                seen.add(diagnosis)
+        self.diagnosis_students.update(seen)
+
+
+def ranked(diagnoses: Counter) -> list[tuple[str, int]]:
+    """Most frequent first; ties by id, so the order is stable."""
+    return sorted(diagnoses.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_DIAGNOSES]
+
+
+@dataclass
+class StudentRow:
+    student: str
+    page: str
+    scores: dict[str, tuple[float, float]]
+
+
+class Report:
+    def __init__(self, results: Path, out: Path, course: Course):
+        self.results, self.out, self.course = results, out, course
+        self.language = course.language if course.language in ("ko", "en") else "en"
+        self.explain = Explainer(self.language)
+        self.stats: dict[str, AssignmentStats] = defaultdict(AssignmentStats)
+        self.students: list[StudentRow] = []
+        self.files = 0
+        self.diag_total: Counter = Counter()
+        self.diag_students: Counter = Counter()
+        self.diag_items: dict[str, Counter] = defaultdict(Counter)
+
+    def t(self, code: str, **params) -> str:
+        return text(code, self.language, **params)
+
+    def title_of(self, assignment: str) -> str:
+        a = self.course.assignments.get(assignment)
+        if a is None:
+            return assignment
+        return a.title_ko if self.language == "ko" else a.title
+
+    def assignment_order(self) -> list[str]:
+        known = [a for a in self.course.assignments if a in self.stats]
+        return known + sorted(a for a in self.stats if a not in self.course.assignments)
+
+    def item_order(self, assignment: str) -> list[str]:
+        stats = self.stats[assignment]
+        known = []
+        if assignment in self.course.assignments:
+            known = [item.id for spec in self.course.functions_of(assignment) for item in spec.items]
+        return known + sorted(i for i in stats.items if i not in known)
+
+    def points_of(self, assignment: str, item_id: str) -> float:
+        if assignment in self.course.assignments:
+            for spec in self.course.functions_of(assignment):
+                for item in spec.items:
+                    if item.id == item_id:
+                        return item.points
+        return self.stats[assignment].item_points.get(item_id, 0.0)
+
+    # ------------------------------------------------------------------ build
+
+    def build(self) -> None:
+        current: list[dict] = []
+        for result in iter_results(self.results):
+            if current and result.get("student") != current[0].get("student"):
+                self.finish_student(current)
+                current = []
+            current.append(result)
+            self.files += 1
+            self.stats[str(result.get("assignment"))].add(result)
+        if not current:
+            raise UsageError(self.t("report.no-results", results=self.results))
+        self.finish_student(current)
+        self.write_class_pages()
+
+    def finish_student(self, results: list[dict]) -> None:
+        student = str(results[0].get("student"))
+        order = {a: i for i, a in enumerate(self.course.assignments)}
+        results.sort(key=lambda r: (order.get(r.get("assignment"), len(order)), str(r.get("assignment"))))
+        seen = set()
+        for result in results:
+            for item in result.get("items", []):
+                if item.get("diagnosis"):
+                    d = str(item["diagnosis"])
+                    self.diag_total[d] += 1
+                    self.diag_items[d][str(item.get("id"))] += 1
+                    seen.add(d)
+        self.diag_students.update(seen)
+        page = safe_name(student)
+        self.students.append(StudentRow(student, page, {
+            str(r.get("assignment")): (float(r.get("score") or 0.0), float(r.get("max_score") or 0.0))
+            for r in results}))
+        self.write_student_page(student, page, results)
+
+    # ----------------------------------------------------------- student pages
+
+    def write_student_page(self, student: str, page: str, results: list[dict]) -> None:
+        figure_dir = self.out / "students" / page
+        if figure_dir.is_dir():  # figures of an earlier report of this student
+            for old in figure_dir.glob("*.png"):
+                old.unlink()
+        body = [f'<p class="nav"><a href="../index.html">← {esc(self.t("report.back"))}</a></p>',
+                f"<h1>{esc(self.t('report.student-title', student=student))}</h1>"]
+        for result in results:
+            assignment = str(result.get("assignment"))
+            body.append(f'<section><h2>{esc(self.title_of(assignment))} '
+                        f'<span class="id">({esc(assignment)})</span> — '
+                        f'{esc(self.t("report.score", score=float(result.get("score") or 0), max_score=float(result.get("max_score") or 0)))}'
+                        f"</h2>")
+            errors = result.get("errors") or []
+            if errors:
+                body.append(f"<h3>{esc(self.t('report.errors'))}</h3><ul>")
+                body += [f"<li>{esc_code(e)}</li>" for e in errors]
+                body.append("</ul>")
+            body.append(self.student_items_table(result.get("items", [])))
+            details = [self.item_detail(student, page, assignment, item) for item in result.get("items", [])]
+            details = [d for d in details if d]
+            if details:
+                body.append(f"<h3>{esc(self.t('report.what-went-wrong'))}</h3>")
+                body += details
+            items = result.get("items", [])
+            if items and all(item.get("status") == "passed" for item in items):
+                body.append(f'<p class="ok">{esc(self.t("report.all-passed"))}</p>')
+            body.append("</section>")
+        title = self.t("report.student-title", student=student)
+        write_atomic(self.out / "students" / f"{page}.html", page_html(self.language, title, body))
+
+    def student_items_table(self, items: list[dict]) -> str:
+        rows = [f"<table><thead><tr><th>{esc(self.t('report.col-item'))}</th>"
+                f"<th class=num>{esc(self.t('report.col-points'))}</th>"
+                f"<th>{esc(self.t('report.col-result'))}</th><th>{esc(self.t('report.col-message'))}</th>"
+                f"</tr></thead><tbody>"]
+        for item in items:
+            status = str(item.get("status"))
+            rows.append(f'<tr class="{status_class(status)}"><td><code>{esc(item.get("id"))}</code></td>'
+                        f'<td class=num>{float(item.get("score") or 0):g} / {float(item.get("max_score") or 0):g}</td>'
+                        f'<td><span class="badge {status_class(status)}">{esc(status_label(status, self.language))}'
+                        f'</span></td><td>{esc_code(item.get("message", ""))}</td></tr>')
+        rows.append("</tbody></table>")
+        return "".join(rows)
+
+    def item_detail(self, student: str, page: str, assignment: str, item: dict) -> str:
+        diagnosis = item.get("diagnosis")
+        profile = item.get("profile")
+        has_plot = item.get("status") != "passed" and plots.valid_profile(profile)
+        if not diagnosis and not has_plot:
+            return ""
+        item_id = str(item.get("id"))
+        parts = [f'<div class="detail"><h4><code>{esc(item_id)}</code></h4>']
+        if diagnosis:
+            parts.append(self.diagnosis_html(str(diagnosis)))
+        if has_plot:
+            name = f"{safe_name(assignment)}--{safe_name(item_id)}.png"
+            write_bytes_atomic(self.out / "students" / page / name, plots.gradient_profile(item_id, profile))
+            alt = self.t("report.profile-alt", item=item_id)
+            parts.append(f'<figure class="profile"><img src="{esc(href(page, name))}" alt="{esc(alt)}">'
+                         f"<figcaption>{esc(self.t('report.profile-caption'))}</figcaption></figure>")
+        parts.append("</div>")
+        return "".join(parts)
+
+    def diagnosis_html(self, diagnosis: str) -> str:
+        entry = self.explain(diagnosis)
+        if entry is None:
+            return (f'<p class="diagnosis"><code>{esc(diagnosis)}</code> '
+                    f'<span class="muted">{esc(self.t("report.no-explanation"))}</span></p>')
+        out = [f'<p class="diagnosis">{esc_code(entry["explanation"])} '
+               f'<span class="muted">(<code>{esc(diagnosis)}</code>)</span></p>']
+        if entry.get("hint"):
+            out.append(f'<p class="hint"><strong>{esc(self.t("report.hint"))}:</strong> {esc_code(entry["hint"])}</p>')
+        return "".join(out)
+
+    # ------------------------------------------------------------- class pages
+
+    def write_class_pages(self) -> None:
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.write_items_csv()
+        course_title = self.course.title
+        body = [f"<h1>{esc(self.t('report.title', course=course_title))}</h1>",
+                f"<p>{esc(self.t('report.overview', students=len(self.students), files=self.files))} "
+                f'<a href="items.csv">{esc(self.t("report.csv-link"))}</a></p>',
+                f"<nav><h2>{esc(self.t('report.assignments'))}</h2><ul>"]
+        for assignment in self.assignment_order():
+            body.append(f'<li><a href="#a-{esc(safe_name(assignment))}">{esc(self.title_of(assignment))}</a>'
+                        f' <span class="id">({esc(assignment)})</span></li>')
+        body.append(f'<li><a href="#students">{esc(self.t("report.students"))}</a></li></ul></nav>')
+        body.append(f"<section><h2>{esc(self.t('report.top-diagnoses'))}</h2>")
+        body.append(self.diagnoses_table(self.diag_total, self.diag_students, self.diag_items))
+        body.append("</section>")
+        for assignment in self.assignment_order():
+            body.append(self.assignment_section(assignment))
+        body.append(self.students_table())
+        write_atomic(self.out / "index.html",
+                     page_html(self.language, self.t("report.title", course=course_title), body))
+
+    def assignment_section(self, assignment: str) -> str:
+        stats = self.stats[assignment]
+        max_score = max(stats.max_score, self.course.max_score(assignment) if assignment in self.course.assignments else 0.0)
+        title = self.title_of(assignment)
+        students = stats.students
+        mean = sum(s * n for s, n in stats.scores.items()) / students
+        full = sum(n for s, n in stats.scores.items() if s >= max_score)
+        key = safe_name(assignment)
+        items = self.item_order(assignment)
+        hist_name, bars_name = f"{key}.scores.png", f"{key}.items.png"
+        write_bytes_atomic(self.out / "figures" / hist_name, plots.score_histogram(assignment, stats.scores, max_score))
+        write_bytes_atomic(self.out / "figures" / bars_name,
+                           plots.item_status_bars(assignment, [(i, stats.items.get(i, Counter())) for i in items]))
+        parts = [f'<section id="a-{esc(key)}"><h2>{esc(title)} <span class="id">({esc(assignment)})</span></h2>',
+                 f"<p>{esc(self.t('report.assignment-stats', students=students, mean=mean, max_score=max_score, low=min(stats.scores), high=max(stats.scores), full=full))}</p>",
+                 '<div class="figures">',
+                 f'<figure><img src="{esc(href("figures", hist_name))}" alt="{esc(self.t("report.histogram-alt", assignment=title))}">'
+                 f"<figcaption>{esc(self.t('report.histogram-caption'))}</figcaption></figure>",
+                 f'<figure><img src="{esc(href("figures", bars_name))}" alt="{esc(self.t("report.items-alt", assignment=title))}">'
+                 f"<figcaption>{esc(self.t('report.items-caption'))}</figcaption></figure>",
+                 "</div>"]
+        head = "".join(f"<th class=num>{esc(status_label(s, self.language))}</th>" for s in STATUSES)
+        parts.append(f"<table><thead><tr><th>{esc(self.t('report.col-item'))}</th>"
+                     f"<th class=num>{esc(self.t('report.col-points'))}</th>"
+                     f"<th class=num>{esc(self.t('report.col-students'))}</th>{head}"
+                     f"<th class=num>{esc(self.t('report.col-pass-rate'))}</th>"
+                     f"<th>{esc(self.t('report.col-top-diagnosis'))}</th></tr></thead><tbody>")
+        for item_id in items:
+            counts = stats.items.get(item_id, Counter())
+            total = sum(counts.values())
+            cells = "".join(f"<td class=num>{counts.get(s, 0)}</td>" for s in STATUSES)
+            top = ranked(stats.item_diagnoses.get(item_id, Counter()))
+            top_html = f"<code>{esc(top[0][0])}</code> ×{top[0][1]}" if top else ""
+            parts.append(f"<tr><td><code>{esc(item_id)}</code></td><td class=num>{self.points_of(assignment, item_id):g}</td>"
+                         f"<td class=num>{total}</td>{cells}<td class=num>{percent(counts.get('passed', 0), total)}</td>"
+                         f"<td>{top_html}</td></tr>")
+        parts.append("</tbody></table>")
+        parts.append(f"<h3>{esc(self.t('report.top-diagnoses-of', assignment=title))}</h3>")
+        parts.append(self.diagnoses_table(stats.diagnoses, stats.diagnosis_students, stats.diagnosis_items))
+        parts.append("</section>")
+        return "".join(parts)
+
+    def diagnoses_table(self, totals: Counter, students: Counter, items: dict[str, Counter]) -> str:
+        top = ranked(totals)
+        if not top:
+            return f'<p class="muted">{esc(self.t("report.no-diagnoses"))}</p>'
+        rows = [f'<table class="diagnoses"><thead><tr><th class=num>{esc(self.t("report.col-rank"))}</th>'
+                f"<th>{esc(self.t('report.col-mistake'))}</th><th>{esc(self.t('report.col-explanation'))}</th>"
+                f"<th class=num>{esc(self.t('report.col-count'))}</th>"
+                f"<th class=num>{esc(self.t('report.col-students'))}</th>"
+                f"<th>{esc(self.t('report.col-items'))}</th></tr></thead><tbody>"]
+        for rank, (diagnosis, count) in enumerate(top, 1):
+            entry = self.explain(diagnosis)
+            if entry is None:
+                explanation = f'<span class="muted">{esc(self.t("report.no-explanation"))}</span>'
+            else:
+                explanation = esc_code(entry["explanation"])
+                if entry.get("hint"):
+                    explanation += f'<br><span class="hint"><strong>{esc(self.t("report.hint"))}:</strong> {esc_code(entry["hint"])}</span>'
+            where = ", ".join(f"<code>{esc(i)}</code> ×{n}" for i, n in ranked(items.get(diagnosis, Counter())))
+            rows.append(f'<tr><td class=num>{rank}</td><td><code class="diagnosis-id">{esc(diagnosis)}</code></td>'
+                        f"<td>{explanation}</td><td class=num>{count}</td><td class=num>{students.get(diagnosis, 0)}</td>"
+                        f"<td>{where}</td></tr>")
+        rows.append("</tbody></table>")
+        return "".join(rows)
+
+    def students_table(self) -> str:
+        assignments = self.assignment_order()
+        head = "".join(f"<th class=num>{esc(self.title_of(a))}</th>" for a in assignments)
+        rows = [f'<section id="students"><h2>{esc(self.t("report.students"))}</h2>',
+                f"<table><thead><tr><th>{esc(self.t('report.col-student'))}</th>{head}"
+                f"<th class=num>{esc(self.t('report.col-total'))}</th></tr></thead><tbody>"]
+        for row in self.students:
+            cells = []
+            for a in assignments:
+                if a in row.scores:
+                    score, top = row.scores[a]
+                    cells.append(f"<td class=num>{score:g} / {top:g}</td>")
+                else:
+                    cells.append(f"<td class=num>{esc(self.t('report.not-submitted'))}</td>")
+            total = sum(s for s, _ in row.scores.values())
+            top_total = sum(m for _, m in row.scores.values())
+            rows.append(f'<tr><td><a href="{esc(href("students", row.page + ".html"))}">{esc(row.student)}</a></td>'
+                        f"{''.join(cells)}<td class=num>{total:g} / {top_total:g}</td></tr>")
+        rows.append("</tbody></table></section>")
+        return "".join(rows)
+
+    def write_items_csv(self) -> None:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(ITEMS_CSV_COLUMNS)
+        for assignment in self.assignment_order():
+            stats = self.stats[assignment]
+            for item_id in self.item_order(assignment):
+                counts = stats.items.get(item_id, Counter())
+                total = sum(counts.values())
+                top = ranked(stats.item_diagnoses.get(item_id, Counter()))
+                writer.writerow([assignment, item_id, f"{self.points_of(assignment, item_id):g}", total,
+                                 *(counts.get(s, 0) for s in STATUSES),
+                                 f"{100.0 * counts.get('passed', 0) / total:.1f}" if total else "",
+                                 top[0][0] if top else ""])
+        write_atomic(self.out / "items.csv", buffer.getvalue())
+
+
+STYLE = """
+body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans KR","Apple SD Gothic Neo","Malgun Gothic",sans-serif;
+max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
+h1{font-size:1.6em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}
+table{border-collapse:collapse;margin:.8em 0;font-size:.92em}
+th,td{border:1px solid #ddd;padding:.3em .55em;vertical-align:top;text-align:left}
+th{background:#f4f4f4}td.num,th.num{text-align:right;white-space:nowrap}
+code{font-family:ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:.95em}
+.id,.muted{color:#777;font-weight:normal}
+.figures{display:flex;flex-wrap:wrap;gap:1em;align-items:flex-start}
+figure{margin:0}figure img{max-width:100%;height:auto;border:1px solid #eee}
+figcaption{font-size:.85em;color:#555;max-width:640px}
+.badge{padding:0 .4em;border-radius:3px;color:#fff;white-space:nowrap}
+.badge.passed{background:#00795a}.badge.failed{background:#b36b00}.badge.error{background:#b34700}
+.badge.timeout{background:#a0527f}.badge.missing,.badge.other{background:#777}
+.detail{border-left:3px solid #E69F00;padding:.1em 1em;margin:1em 0}
+.hint{color:#333}.ok{color:#00795a;font-weight:bold}.nav{font-size:.9em}
+"""
+
+
+def page_html(language: str, title: str, body: list[str]) -> str:
+    return (f'<!DOCTYPE html>\n<html lang="{esc(language)}">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{esc(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+            + "\n".join(body) + "\n</body>\n</html>\n")

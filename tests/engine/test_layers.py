@@ -1,0 +1,86 @@
+"""The package's structure is a promise: each folder a role, and imports only go downwards.
+
+    cli/            one thin module per verb (argparse + a call); imports anything below, never another verb
+    integrations/   nbgrader, Gradescope, JUnit, LMS exports, CI summary
+    report/         class statistics, HTML report, figures
+    engine/         course, cases, extraction, pipeline, comparison, scoring, diagnosis, results
+    sandbox/        the sandbox's lifecycle; sandbox/inside/ is exactly what is bound into it
+
+A verb importing another verb, or the engine importing a report or a verb, is how the old
+flat package grew eight levels deep; this test keeps it from coming back.
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[2] / "autograder"
+# what each layer may import from autograder (besides itself)
+ALLOWED = {
+    "cli": {"integrations", "report", "engine", "sandbox", "student"},
+    "integrations": {"report", "engine", "sandbox"},
+    "report": {"engine"},
+    "engine": {"sandbox", "student"},  # release writes the student's self-check module
+    "sandbox": set(),
+    "student": {"engine", "sandbox"},  # the comparison and wording the grader uses too
+}
+
+
+def layer_of(path: Path) -> str:
+    parts = path.relative_to(PACKAGE).parts
+    return parts[0] if len(parts) > 1 else "student"  # top-level modules: what ships to students
+
+
+def autograder_imports(path: Path) -> list[tuple[int, str]]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [f"{node.module}.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        else:
+            continue
+        found += [(node.lineno, name) for name in names if name.split(".")[0] == "autograder"]
+    return found
+
+
+MODULES = sorted(p for p in PACKAGE.rglob("*.py") if p.name != "__main__.py")
+
+
+def test_every_module_lives_in_a_role_folder():
+    flat = sorted(p.name for p in PACKAGE.glob("*.py") if p.name not in ("__init__.py", "__main__.py"))
+    assert set(flat) <= {"selfcheck.py", "nbgrader_cell.py"}, f"modules outside a role folder: {flat}"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.relative_to(PACKAGE).as_posix())
+def test_imports_go_downwards(path):
+    layer = layer_of(path)
+    bad = []
+    for line, name in autograder_imports(path):
+        parts = name.split(".")
+        target = parts[1] if len(parts) > 1 else ""
+        target = target if (PACKAGE / target).is_dir() else "student"
+        if target == layer:
+            if layer == "cli" and path.name != "__init__.py" and (PACKAGE / "cli" / f"{parts[2]}.py").is_file():
+                bad.append(f"line {line}: {name} (a verb imports another verb)")
+            continue
+        if target not in ALLOWED[layer]:
+            bad.append(f"line {line}: {name} ({layer} may not import {target})")
+    assert not bad, f"{path.relative_to(PACKAGE)}:\n" + "\n".join(bad)
+
+
+def test_inside_imports_nothing_of_the_grader():
+    """sandbox/inside/ runs in the sandbox, where only it, the stdlib and numpy exist."""
+    for path in (PACKAGE / "sandbox" / "inside").glob("*.py"):
+        assert autograder_imports(path) == [], path.name
+
+
+def test_the_checker_sees_a_violation(tmp_path):
+    """The rule is not vacuous: a verb importing a verb is found."""
+    fake = PACKAGE / "cli" / "grade.py"
+    assert any(name.startswith("autograder.engine") for _, name in autograder_imports(fake))
+    bad = tmp_path / "x.py"
+    bad.write_text("from autograder.cli import merge\nimport autograder.report.html\n")
+    assert [n for _, n in autograder_imports(bad)] == ["autograder.cli.merge", "autograder.report.html"]
