@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -350,7 +351,9 @@ def load_course(path: str | Path) -> Course:
         problems = _semantic_problems(path, data, lines)
     if problems:
         raise CourseError(problems)
-    return _build(path, data, raw)
+    course = _build(path, data, raw)
+    make_reference_importable(course)
+    return course
 
 
 def find_course(start: str | Path = ".") -> Path:
@@ -362,6 +365,13 @@ def find_course(start: str | Path = ".") -> Path:
     raise CourseError([f"{here}: no course.yaml here or in a parent folder; fix: pass --course PATH"])
 
 
-def points_of(course: Course, function: str) -> dict[str, Any]:
-    """Output → points of one function (what a notebook's grade cell must show)."""
-    return {item.output: item.points for item in course.functions[function].items}
+def make_reference_importable(course: Course) -> None:
+    """Let ``import reference`` find the course's own reference/ folder, beside course.yaml.
+
+    The reference is the course's, not the package's: ``rnnlab`` is installed without it, so
+    nothing a student installs carries the solutions.  Appended, not prepended, so the
+    course folder never shadows an installed package.
+    """
+    root = str(course.root)
+    if (course.root / "reference").is_dir() and root not in sys.path:
+        sys.path.append(root)

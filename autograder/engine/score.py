@@ -22,7 +22,6 @@ class CaseRun:
     """What the student's program did on one case (adapted from the worker's reply)."""
 
     outputs: dict[str, Any] | None = None  # graded output name -> value
-    forward_outputs: dict[str, Any] | None = None  # the forward's outputs, for a backward
     mutated: tuple[str, ...] = ()  # argument names changed in place
     error_kind: str | None = None  # missing | not-implemented | exception | arity | invalid-output
     error_detail: str = ""
