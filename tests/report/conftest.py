@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +10,6 @@ import pytest
 
 from autograder.cli import report
 from autograder.engine.compare import time_profile
-from autograder.engine.course import load_course
 from autograder.engine.results import write_result
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,8 +18,8 @@ EVIL_STUDENT = "s9<img src=x onerror=alert(1)>&'\""  # a folder name may hold an
 
 
 @pytest.fixture(scope="session")
-def shipped_course():
-    return load_course(ROOT / "course.yaml")
+def shipped_course(course):
+    return course  # tests/conftest.py
 
 
 @pytest.fixture
