@@ -119,13 +119,14 @@ def _sig(reference_fn):
 
 
 def _rnn_bptt(dh, cache, *, step_backward=_rnn.rnn_step_backward, carry=True, accumulate=True,
-              wrap_h0=False):
+              wrap_h0=False, forward_in_time=False):
     x, h0, Wx, Wh, h = cache
     N, T, _ = x.shape
     dx = np.zeros(x.shape)
     dWx, dWh, db = np.zeros(Wx.shape), np.zeros(Wh.shape), np.zeros(Wh.shape[0])
     dprev_h = np.zeros(h0.shape)
-    for t in range(T - 1, -1, -1):
+    # mistake forward_in_time: the loop runs t = 0, 1, ..., T-1, so what it carries comes from step t-1
+    for t in (range(T) if forward_in_time else range(T - 1, -1, -1)):
         # mistake wrap_h0: h[:, t-1] read at t = 0 is h[:, -1] = h_{T-1}, not h0
         prev_h = h[:, t - 1] if (t > 0 or wrap_h0) else h0
         upstream = dh[:, t] + dprev_h if carry else dh[:, t]
@@ -145,6 +146,23 @@ def _rnn_backward_overwrite(dh, cache):
 @_sig(_rnn.rnn_backward)
 def _rnn_backward_no_carry(dh, cache):
     return _rnn_bptt(dh, cache, carry=False)
+
+
+@_sig(_rnn.rnn_backward)
+def _rnn_backward_forward_in_time(dh, cache):
+    return _rnn_bptt(dh, cache, forward_in_time=True)
+
+
+@_sig(_rnn.rnn_step_backward)
+def _rnn_step_backward_not_squared(dnext_h, cache):
+    x, prev_h, Wx, Wh, next_h = cache
+    da = dnext_h * (1.0 - next_h)  # tanh' written as 1 - h instead of 1 - h**2
+    return da @ Wx.T, da @ Wh.T, x.T @ da, prev_h.T @ da, da.sum(axis=0)
+
+
+@_sig(_rnn.rnn_backward)
+def _rnn_backward_not_squared(dh, cache):
+    return _rnn_bptt(dh, cache, step_backward=_rnn_step_backward_not_squared)
 
 
 @_sig(_rnn.rnn_backward)
@@ -433,6 +451,18 @@ def _gru_backward_with(cell_backward, carry_h=True):
     return gru_backward
 
 
+@_sig(_gru.gru_step_backward)
+def _gru_step_backward_dbh_no_reset(dnext_h, cache):
+    dx, dprev_h, dWx, dWh, dbx, _ = _gru.gru_step_backward(dnext_h, cache)
+    return dx, dprev_h, dWx, dWh, dbx, dbx.copy()  # bh_n's gradient without the factor r: equal to dbx
+
+
+@_sig(_gru.gru_backward)
+def _gru_backward_dbh_no_reset(dh, cache):
+    dx, dh0, dWx, dWh, dbx, _ = _gru.gru_backward(dh, cache)
+    return dx, dh0, dWx, dWh, dbx, dbx.copy()
+
+
 def _gru_cell_no_direct_path(dnext_h, c, Wh, textbook):
     dxp, dprev_h, dhp = _gru._gru_cell_backward(dnext_h, c, Wh, textbook)
     u = (1.0 - c["z"]) if textbook else c["z"]
@@ -446,6 +476,13 @@ def _gru_cell_no_direct_path(dnext_h, c, Wh, textbook):
 def _loss_mask_not_on_dx(x, y, mask):
     loss, _ = _layers.temporal_softmax_loss(x, y, mask)
     _, dx = _layers.temporal_softmax_loss(x, y, np.ones(np.shape(mask), dtype=bool))
+    return loss, dx
+
+
+@_sig(_layers.temporal_softmax_loss)
+def _loss_mask_not_on_loss(x, y, mask):
+    loss, _ = _layers.temporal_softmax_loss(x, y, np.ones(np.shape(mask), dtype=bool))
+    _, dx = _layers.temporal_softmax_loss(x, y, mask)
     return loss, dx
 
 
@@ -594,6 +631,17 @@ def _stacked_backward_overwrite(dh, cache):
     return d, np.stack(dh0), dparams
 
 
+@_sig(_arch.stacked_backward)
+def _stacked_backward_top_everywhere(dh, cache):
+    L = len(cache)
+    dh0, dparams = [None] * L, [None] * L
+    d = dh
+    for l in range(L - 1, -1, -1):
+        # every layer is given the top layer's dh instead of the gradient from the layer above
+        d, dh0[l], dparams[l] = _arch.sequence_backward(dh, cache[l])
+    return d, np.stack(dh0), dparams
+
+
 # ============================================================================ catalogue
 
 _RNN_BWD = tuple(f"rnn_backward.{o}" for o in ("dx", "dh0", "dWx", "dWh", "db"))
@@ -626,6 +674,12 @@ CATALOGUE: tuple[Mutant, ...] = (
     _m("rnn-forward-h0-every-step",
        {"rnn_forward": _rnn_forward_h0_every_step},
        ("rnn_forward.h",) + _RNN_BWD),
+    _m("bptt-loop-forward-in-time",
+       {"rnn_backward": _rnn_backward_forward_in_time},
+       _RNN_BWD),
+    _m("rnn-tanh-derivative-not-squared",
+       {"rnn_step_backward": _rnn_step_backward_not_squared, "rnn_backward": _rnn_backward_not_squared},
+       _RNN_STEP_BWD + _RNN_BWD),
     _m("rnn-dprev-h-not-transposed",
        {"rnn_step_backward": _rnn_step_backward_wh_not_t, "rnn_backward": _rnn_backward_wh_not_t},
        ("rnn_step_backward.dprev_h",) + _RNN_BWD),
@@ -691,6 +745,10 @@ CATALOGUE: tuple[Mutant, ...] = (
        {"gru_step_backward": _gru_step_backward_with(_gru_cell_no_direct_path),
         "gru_backward": _gru_backward_with(_gru_cell_no_direct_path)},
        ("gru_step_backward.dprev_h",) + _GRU_BWD),
+    _m("gru-dbh-missing-reset",
+       {"gru_step_backward": _gru_step_backward_dbh_no_reset, "gru_backward": _gru_backward_dbh_no_reset},
+       ("gru_step_backward.dbh", "gru_backward.dbh"),
+       gru_forms=("pytorch",)),
     _m("gru-missing-carried-gradient",
        {"gru_backward": _gru_backward_with(_gru._gru_cell_backward, carry_h=False)},
        _GRU_BWD),
@@ -698,6 +756,9 @@ CATALOGUE: tuple[Mutant, ...] = (
     _m("loss-mask-not-applied-to-dx",
        {"temporal_softmax_loss": _loss_mask_not_on_dx},
        ("temporal_softmax_loss.dx",)),
+    _m("loss-mask-not-applied-to-loss",
+       {"temporal_softmax_loss": _loss_mask_not_on_loss},
+       ("temporal_softmax_loss.loss",)),
     _m("loss-averaged-over-nt",
        {"temporal_softmax_loss": _loss_mean_over_nt},
        ("temporal_softmax_loss.loss", "temporal_softmax_loss.dx")),
@@ -746,6 +807,9 @@ CATALOGUE: tuple[Mutant, ...] = (
        {"bidirectional_forward": _birnn_forward_not_flipped, "bidirectional_backward": _birnn_backward_not_flipped},
        ("bidirectional_forward.h", "bidirectional_backward.dx", "bidirectional_backward.dh0",
         "bidirectional_backward.dparams")),
+    _m("stacked-lower-layers-get-top-gradient",
+       {"stacked_backward": _stacked_backward_top_everywhere},
+       ("stacked_backward.dx", "stacked_backward.dh0", "stacked_backward.dparams")),
     _m("stacked-interlayer-gradient-overwritten",
        {"stacked_backward": _stacked_backward_overwrite},
        ("stacked_backward.dx", "stacked_backward.dh0", "stacked_backward.dparams")),
