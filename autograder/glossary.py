@@ -83,12 +83,16 @@ EN_TERMS = frozenset(t.en for t in TERMS)
 
 def forbidden_uses(text: str, language: str) -> list[tuple[str, str]]:
     """(variant found, the glossary term to use instead) for every avoided variant in ``text``."""
-    found = []
+    found, covered = [], set()
     for term in TERMS:
         for pattern in (term.avoid_ko if language == "ko" else term.avoid_en):
             for match in re.finditer(pattern, text):
-                found.append((match.group(0), term.ko if language == "ko" else term.en))
-    return found
+                span = set(range(match.start(), match.end()))
+                if span & covered:  # "시간 스텝" is one variant, not also "스텝"
+                    continue
+                covered |= span
+                found.append((match.start(), match.group(0), term.ko if language == "ko" else term.en))
+    return [(variant, term) for _, variant, term in sorted(found)]
 
 
 # ------------------------------------------------------------------ Korean particles

@@ -117,9 +117,9 @@ MUTANT_TEXTS: dict[str, dict] = {
         "`dprev_h = da @ Wh.T`입니다.",
         "`dprev_h = da @ Wh.T`."),
     "rnn-h0-wraparound": _t(
-        "첫 시점(t = 0)의 dWh에 h0가 아닌 다른 상태가 쓰였습니다 (파이썬 음수 인덱스).",
-        "At the first time step (t = 0) dWh uses another state instead of h0 (Python's negative index).",
-        "rnn_backward에서 t = 0일 때 이전 상태로 무엇을 읽는지 보세요.",
+        "첫 시점의 dWh에 h0가 아닌 다른 상태가 쓰였습니다 (파이썬 음수 인덱스).",
+        "At the first time step, dWh uses another state instead of h0 (Python's negative index).",
+        "rnn_backward에서 t가 0일 때 이전 상태로 무엇을 읽는지 보세요.",
         "Look at what rnn_backward reads as the previous state when t is 0.",
         "h[:, t-1]은 t가 0일 때 h[:, -1], 즉 마지막 상태 h_{T-1}입니다.",
         "At t = 0, h[:, t-1] is h[:, -1], the last state h_{T-1}.",
@@ -508,7 +508,7 @@ GENERIC_TEXTS: dict[str, dict] = {
             "suffix": {"ko": "(t ≥ {k}인 마지막 시점들에서만 맞고 그 앞은 틀림: 기울기가 시간을 거슬러 전달되지 않습니다)",
                        "en": "(right only for the last steps t ≥ {k}, wrong before: the gradient is not carried back through time)"},
             "prefix": {"ko": "(t ≤ {k}까지만 맞고 그 뒤는 틀림: 다음 시점으로 넘기는 값이 잘못되었습니다)",
-                       "en": "(right only up to t = {k}, wrong after: what is passed on to the next step is wrong)"},
+                       "en": "(right only for t ≤ {k}, wrong after: what is passed on to the next step is wrong)"},
         }),
     "shape-mismatch": _t(
         "결과의 shape이 기대한 shape과 다릅니다.",
