@@ -381,7 +381,7 @@ def catalogue_markdown() -> str:
 
     def parts(i):
         entry = mistakes.MUTANT_TEXTS.get(i) or GENERIC[i]
-        return {p: entry[p] for p in mistakes.PARTS}
+        return {p: {lang: mistakes._parts(entry, lang, None)[p] for lang in ("ko", "en")} for p in mistakes.PARTS}
 
     lines = [
         "# Recognised mistakes",
