@@ -37,7 +37,10 @@ def render_feedback(result: dict, language: str, title: str,
     lines.append("")
     diagnosed: dict[str, tuple[dict, list[str]]] = {}  # explanation text -> (entry, item ids)
     for item in result["items"]:
-        entry = explain(item["diagnosis"], item.get("diagnosis_params")) if explain and item.get("diagnosis") else None
+        if item.get("explanation"):  # rendered at grading time, at the course's level (DESIGN §5)
+            entry = {"explanation": item["explanation"], "hint": item.get("hint")}
+        else:
+            entry = explain(item["diagnosis"], item.get("diagnosis_params")) if explain and item.get("diagnosis") else None
         if entry:
             diagnosed.setdefault(entry["explanation"], (entry, []))[1].append(item["id"])
     if diagnosed:

@@ -22,6 +22,7 @@ from autograder.sandbox.inside import protocol
 from autograder.engine import consistency
 from autograder.engine import diagnose
 from autograder.sandbox import prewarm
+from autograder.engine import rootcause
 from autograder.engine.cases import Case, build_cases, graded_outputs
 from autograder.engine.course import Course, FunctionSpec
 from autograder.engine.extract import NotebookError, Template, parse_notebook, read_submitted_bytes
@@ -259,6 +260,8 @@ class StudentGrader:
                     errors.append(render(failure.code, self.course.language, **failure.params))
                 for spec in self.course.functions_of(aid):
                     items += self._grade_function(spec, aid, sandbox, failure, deadline)
+                for step in (rootcause.RootCauses(self.course), diagnose.Explanations(self.course)):
+                    items = step.apply(items)  # post-scoring steps over the assignment's items
                 results.append(self._write(student, aid, fingerprint, items, errors))
         finally:
             if sandbox is not None:
@@ -326,6 +329,7 @@ class StudentGrader:
         }
         assignment = self.course.assignments[aid]
         title = assignment.title_ko if language == "ko" else assignment.title
-        explain = lambda diagnosis, params: diagnose.explain(diagnosis, language, params)  # noqa: E731
+        explain = lambda diagnosis, params: diagnose.explain(diagnosis, language, params,  # noqa: E731
+                                                             self.course.feedback)
         write_result(self.out, result, render_feedback(result, language, title, explain))
         return result

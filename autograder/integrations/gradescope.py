@@ -166,7 +166,10 @@ def gradescope_results(result_dicts: Iterable[dict], course: Course, execution_t
         extra[aid] = {"score": result["score"], "max_score": result["max_score"]}
         for i_index, item in enumerate(result["items"], 1):
             output = item.get("message") or ""
-            entry = explain(item["diagnosis"]) if item.get("diagnosis") else None
+            if item.get("explanation"):  # rendered at grading time, at the course's level
+                entry = {"explanation": item["explanation"], "hint": item.get("hint")}
+            else:
+                entry = explain(item["diagnosis"]) if item.get("diagnosis") else None
             if entry:
                 output += f"\n\n{entry['explanation']}"
                 if entry.get("hint"):

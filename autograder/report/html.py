@@ -291,7 +291,7 @@ class Report:
         item_id = str(item.get("id"))
         parts = [f'<div class="detail"><h4><code>{esc(item_id)}</code></h4>']
         if diagnosis:
-            parts.append(self.diagnosis_html(str(diagnosis)))
+            parts.append(self.diagnosis_html(str(diagnosis), item))
         if has_plot:
             name = f"{safe_name(assignment)}--{safe_name(item_id)}.png"
             write_bytes_atomic(self.out / "students" / page / name, plots.gradient_profile(item_id, profile))
@@ -301,8 +301,12 @@ class Report:
         parts.append("</div>")
         return "".join(parts)
 
-    def diagnosis_html(self, diagnosis: str) -> str:
-        entry = self.explain(diagnosis)
+    def diagnosis_html(self, diagnosis: str, item: dict | None = None) -> str:
+        # a graded item carries its text, rendered at the course's level (DESIGN §5): print it as is
+        if item and item.get("explanation"):
+            entry = {"explanation": str(item["explanation"]), "hint": str(item.get("hint") or "")}
+        else:
+            entry = self.explain(diagnosis)
         if entry is None:
             return (f'<p class="diagnosis"><code>{esc(diagnosis)}</code> '
                     f'<span class="muted">{esc(self.t("report.no-explanation"))}</span></p>')
