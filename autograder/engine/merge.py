@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from autograder.engine.errors import UsageError
-from autograder.engine.results import read_result, write_atomic, write_grades_csv
+from autograder.engine.results import GradesCsv, Output, feed_results, read_result, write_atomic
 
 SUFFIXES = (".md", ".json")  # feedback first, JSON last: as results.write_result, the JSON marks completion
 
@@ -62,8 +62,9 @@ def plan_merge(shards: list[Path]) -> dict[str, tuple[Path, str]]:
     return plan
 
 
-def merge(shards: list[Path], out: Path) -> int:
-    """Copy every shard's result files into ``out`` and rebuild grades.csv; return the number of rows."""
+def merge(shards: list[Path], out: Path, outputs: list[Output] = ()) -> int:
+    """Copy every shard's result files into ``out``, then rebuild grades.csv and ``outputs`` in one
+    pass over the merged folder; return the number of rows."""
     plan = plan_merge(shards)
     for suffix in SUFFIXES:
         for rel, (_, content) in sorted(plan.items()):
@@ -72,4 +73,6 @@ def merge(shards: list[Path], out: Path) -> int:
                 if not (target.is_file() and target.read_bytes() == content.encode("utf-8")):
                     write_atomic(target, content)
     out.mkdir(parents=True, exist_ok=True)
-    return write_grades_csv(out)
+    grades = GradesCsv(out)
+    feed_results(out, [grades, *outputs])
+    return grades.rows

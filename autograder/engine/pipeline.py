@@ -199,6 +199,19 @@ def _load_failure(reply: dict, limit: float) -> FunctionFailure | None:
     return FunctionFailure("error", "notebook.load-crash", {"detail": detail})
 
 
+def explained(item: dict, language: str) -> dict:
+    """The item with its diagnosis' ``explanation`` and ``hint``, rendered now, at grading time.
+
+    The result JSON is the one source of these texts (DESIGN §5): the feedback page, the HTML
+    report, Gradescope, JUnit and the summaries print them as written here and never re-derive
+    them.  An id the catalogue does not know gets neither field."""
+    if item.get("diagnosis") and "explanation" not in item:
+        entry = diagnose.explain(item["diagnosis"], language, item.get("diagnosis_params"))
+        if entry:
+            item["explanation"], item["hint"] = entry["explanation"], entry.get("hint") or ""
+    return item
+
+
 class StudentGrader:
     """Grades one student's assignments in one sandbox and writes each result."""
 
@@ -319,13 +332,12 @@ class StudentGrader:
             "assignment": aid,
             "score": round(sum(i.score for i in items), 6),
             "max_score": self.course.max_score(aid),
-            "items": [i.to_json(language) for i in items],
+            "items": [explained(i.to_json(language), language) for i in items],
             "errors": errors,
             "fingerprint": fingerprint,
             "graded_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         }
         assignment = self.course.assignments[aid]
         title = assignment.title_ko if language == "ko" else assignment.title
-        explain = lambda diagnosis, params: diagnose.explain(diagnosis, language, params)  # noqa: E731
-        write_result(self.out, result, render_feedback(result, language, title, explain))
+        write_result(self.out, result, render_feedback(result, language, title))
         return result
