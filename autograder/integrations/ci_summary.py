@@ -82,7 +82,7 @@ def summary_markdown(class_stats: ClassStats, course: Course) -> str:
         for neg_lost, _, aid, item_id, missed, total in sorted(worst)[:WORST_ITEMS]:
             lines.append(f"| `{_cell(aid)}` | `{_cell(item_id)}` | {missed} / {total} | {-neg_lost:g} |")
         lines.append("")
-    diagnoses = [(aid, d, n) for aid in order for d, n in ranked(stats[aid].diagnoses)]
+    diagnoses = [(aid, d, n) for aid in order for d, n in ranked(stats[aid].diagnosed.items)]
     if diagnoses:
         lines += ["### Most common recognised mistakes", "", "| assignment | mistake | items diagnosed | explanation |",
                   "|---|---|---:|---|"]

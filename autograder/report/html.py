@@ -268,7 +268,7 @@ class Report:
         title = self.title_of(assignment)
         students = stats.students
         mean = sum(s * n for s, n in stats.scores.items()) / students
-        full = sum(n for s, n in stats.scores.items() if s >= max_score)
+        full = stats.full_marks(max_score)
         key = safe_name(assignment)
         items = self.item_order(assignment)
         hist_name, bars_name = f"{key}.scores.png", f"{key}.items.png"

@@ -68,19 +68,6 @@ class AssignmentStats:
     def students(self) -> int:
         return sum(self.scores.values())
 
-    # the names html.py and ci_summary.py read
-    @property
-    def diagnoses(self) -> Counter:
-        return self.diagnosed.items
-
-    @property
-    def diagnosis_students(self) -> Counter:
-        return self.diagnosed.students
-
-    @property
-    def diagnosis_items(self) -> dict[str, Counter]:
-        return self.diagnosed.where
-
     def scores_sorted(self) -> list[float]:
         return sorted(score for score, n in self.scores.items() for _ in range(n))
 
@@ -88,8 +75,8 @@ class AssignmentStats:
         top = self.max_score if max_score is None else max_score
         return sum(n for s, n in self.scores.items() if s >= top)
 
-    def add(self, result: dict) -> set[str]:
-        """Count one result file; return the diagnoses it holds."""
+    def add(self, result: dict) -> None:
+        """Count one result file."""
         self.max_score = max(self.max_score, float(result.get("max_score") or 0.0))
         self.scores[float(result.get("score") or 0.0)] += 1
         self.problems += bool(result.get("errors"))
@@ -105,7 +92,6 @@ class AssignmentStats:
                 self.item_diagnoses[item_id][diagnosis] += 1
                 seen.add(diagnosis)
         self.diagnosed.students.update(seen)
-        return seen
 
 
 class ClassStats:
