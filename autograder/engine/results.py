@@ -74,8 +74,16 @@ def feedback_path(out: Path, student: str, assignment: str) -> Path:
 def read_result(path: Path) -> dict | None:
     """A previously written result, or None if absent or unreadable (it is then regraded)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return parse_result(path.read_text(encoding="utf-8"))
+    except OSError:
+        return None
+
+
+def parse_result(text: str) -> dict | None:
+    """The result a result file's text holds, or None if it is not one."""
+    try:
+        data = json.loads(text)
+    except ValueError:
         return None
     return data if isinstance(data, dict) and "fingerprint" in data else None
 

@@ -101,7 +101,7 @@ class JunitWriter:
                 self._open = io.StringIO()
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._open = tempfile.TemporaryFile("w+", encoding="utf-8", dir=self.path.parent)
+                self._open = tempfile.TemporaryFile("w+", encoding="utf-8", newline="", dir=self.path.parent)
         return self._open
 
     def add(self, result: dict) -> None:

@@ -117,7 +117,7 @@ def test_every_view_prints_the_json_text(graded, tmp_path):
     [case] = [c for c in root.iter("testcase") if c.get("classname") == "s1.rnn" and c.get("name") == item["id"]]
     assert explanation in case.find("failure").text and hint in case.find("failure").text
 
-    assert explanation in (tmp / "summary.md").read_text(encoding="utf-8")
+    assert explanation in (tmp / "summary.md").read_bytes().decode()
 
 
 def test_old_results_without_the_texts_show_nothing_extra(graded, tmp_path):
@@ -153,8 +153,8 @@ def test_the_end_of_a_grade_run_reads_the_results_once(graded):
     assert reads == {f: 1 for f in files}  # ... and no other read of any result file
     # and that pass fed grades.csv, the JUnit report and the summary with every result
     assert (out / "grades.csv").read_text(encoding="utf-8").count("\n") == 3
-    assert junit_xml(out)[0] == (tmp / "junit.xml").read_text(encoding="utf-8")
-    assert markdown_summary(out, load_course(COURSE)) == (tmp / "summary.md").read_text(encoding="utf-8")
+    assert junit_xml(out)[0] == (tmp / "junit.xml").read_bytes().decode()
+    assert markdown_summary(out, load_course(COURSE)) == (tmp / "summary.md").read_bytes().decode()
 
 
 def test_texts_are_rendered_in_the_course_language_at_grading_time():
@@ -166,3 +166,32 @@ def test_texts_are_rendered_in_the_course_language_at_grading_time():
     assert en["explanation"] != ko["explanation"] and f"{FACTOR:g}" in en["explanation"]
     assert "explanation" not in explained({"id": "x.db", "diagnosis": None}, "en")
     assert "explanation" not in explained({"id": "x.db", "diagnosis": "no-such-mistake"}, "en")
+
+
+def test_merge_reads_the_merged_folder_once(tmp_path, course, monkeypatch):
+    from autograder.engine.shard import select_shard
+
+    from .conftest import STUDENTS, write_class
+    from .test_merge import run_merge
+
+    shards = []
+    for k in (1, 2):
+        shards.append(tmp_path / f"shard-{k}")
+        write_class(shards[-1], course, select_shard(STUDENTS, f"{k}/2"))
+    out = tmp_path / "merged"
+    reads, passes = {}, []
+    read_result, iter_results = results_mod.read_result, results_mod.iter_results
+
+    def counted_read(path):
+        data = read_result(path)
+        if data is not None and Path(path).is_relative_to(out):
+            reads[str(path)] = reads.get(str(path), 0) + 1
+        return data
+
+    monkeypatch.setattr(results_mod, "read_result", counted_read)
+    monkeypatch.setattr(results_mod, "iter_results", lambda folder: passes.append(folder) or iter_results(folder))
+    assert run_merge(course, *shards, "--out", out, "--junit", out / "junit.xml", "--summary", tmp_path / "s.md") == 0
+    files = sorted(str(p) for p in out.glob("*/*.json"))
+    assert passes == [out] and reads == {f: 1 for f in files}
+    assert junit_xml(out)[0] == (out / "junit.xml").read_bytes().decode()
+    assert markdown_summary(out, course) == (tmp_path / "s.md").read_bytes().decode()
