@@ -67,3 +67,29 @@ def test_a_failing_output_does_not_stop_the_others(tmp_path):
         feed_results(tmp_path, [stats, failing, grades])
     assert failing.closed and stats.files == 2
     assert (tmp_path / "grades.csv").read_text().splitlines()[1:] == ["a,rnn,2,2", "b,rnn,0,2"]
+
+
+def test_the_pass_outputs_keep_memory_flat_as_the_class_grows(tmp_path):
+    """Ten times the students must not need ten times the memory: the outputs hold counters and
+    temporary files, never the results."""
+    import tracemalloc
+
+    from autograder.integrations.junit import JunitWriter
+
+    def peak(students: int) -> int:
+        outputs = [ClassStats(), GradesCsv(tmp_path / f"g{students}"), JunitWriter(tmp_path / f"j{students}.xml")]
+        tracemalloc.start()
+        for k in range(students):
+            items = [_item(f"f.o{i}", "failed" if (k + i) % 3 else "passed",
+                           "constant-factor" if (k + i) % 3 == 1 else None,
+                           explanation=f"scaled by {k % 7}", hint="check N") for i in range(12)]
+            for output in outputs:
+                output.add(_result(f"s{k:05d}", "rnn", items, errors=["x" * 200]))
+        for output in outputs:
+            output.finish()
+        _, top = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return top
+
+    small, large = peak(60), peak(600)
+    assert large < 2 * small, (small, large)
