@@ -297,14 +297,12 @@ class StudentGrader:
             "assignment": aid,
             "score": round(sum(i.score for i in items), 6),
             "max_score": self.course.max_score(aid),
-            "items": [i.to_json(language) for i in items],
+            "items": [i.to_json(language) for i in items],  # explanation/hint: steps.Explanations
             "errors": errors,
             "fingerprint": fingerprint,
             "graded_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         }
         assignment = self.course.assignments[aid]
         title = assignment.title_ko if language == "ko" else assignment.title
-        explain = lambda diagnosis, params: diagnose.explain(diagnosis, language, params,  # noqa: E731
-                                                             self.course.feedback)
-        write_result(self.out, result, render_feedback(result, language, title, explain))
+        write_result(self.out, result, render_feedback(result, language, title))
         return result
