@@ -17,7 +17,7 @@ from . import sandbox as sandbox_mod
 from .course import Course
 from .errors import UsageError
 from .pipeline import GradingPlan, StudentGrader, load_secret
-from .results import write_grades_csv
+from .results import student_id_problem, write_grades_csv
 from .shard import select_shard
 from .summary import class_summary
 
@@ -43,18 +43,52 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also record the scores in nbgrader's gradebook, e.g. sqlite:///gradebook.db")
 
 
-def discover(submitted: Path, course: Course, only: list[str] | None) -> tuple[list[str], list[str]]:
-    """Students (sub-folders) and the assignments at least one of them submitted."""
+def discover(submitted: Path, course: Course, only: list[str] | None,
+             outputs: tuple[str, ...] = ()) -> tuple[list[str], list[str], dict[str, str]]:
+    """Students (sub-folders), the assignments at least one of them submitted, and the refused folders.
+
+    A folder whose name cannot be a student id (results.student_id_problem; ``outputs``: other
+    files this run writes into the results folder) is refused, with the reason, before anything
+    is graded.  Hidden folders without any assignment folder (``.ipynb_checkpoints``, ``.git``)
+    are not students and are skipped silently.
+    """
     if not submitted.is_dir():
         raise UsageError(f"{submitted}: no such folder (expected SUBMITTED/<student>/<assignment>/<notebook>.ipynb)")
     if only:
         unknown = [a for a in only if a not in course.assignments]
         if unknown:
             raise UsageError(f"unknown assignment {', '.join(unknown)}; course.yaml has {', '.join(course.assignments)}")
-    students = sorted(p.name for p in submitted.iterdir() if p.is_dir() and not p.name.startswith("."))
+    students, refused = [], {}
+    for folder in sorted(p for p in submitted.iterdir() if p.is_dir()):
+        problem = student_id_problem(folder.name, outputs)
+        if problem is None:
+            students.append(folder.name)
+        elif not folder.name.startswith(".") or any((folder / a).is_dir() for a in course.assignments):
+            refused[folder.name] = problem
     assignments = [a for a in course.assignments if (only is None or a in only)
                    and any((submitted / s / a).is_dir() for s in students)]
-    return students, assignments
+    return students, assignments, refused
+
+
+def _outputs_in(out: Path, *paths: Path | None) -> tuple[str, ...]:
+    """Names of the given files that this run writes directly into the results folder ``out``."""
+    names = []
+    for path in paths:
+        try:
+            if path is not None and path.resolve().parent == out.resolve():
+                names.append(path.name)
+        except OSError:
+            continue
+    return tuple(names)
+
+
+def _gradebook_file(url: str | None) -> Path | None:
+    return Path(url[len("sqlite:///"):]) if url and url.startswith("sqlite:///") else None
+
+
+def _printable(name: str) -> str:
+    """A refused folder's name as one safe line for the terminal (it may hold control characters)."""
+    return ascii(name)[1:-1][:120]
 
 
 def make_sandbox_factory(course: Course, isolate: bool):
@@ -79,7 +113,11 @@ def make_sandbox_factory(course: Course, isolate: bool):
 def run(args: argparse.Namespace, course: Course) -> int:
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
-    students, assignments = discover(args.submitted, course, args.assignment)
+    outputs = _outputs_in(args.out, args.junit, args.summary, _gradebook_file(args.gradebook))
+    students, assignments, refused = discover(args.submitted, course, args.assignment, outputs)
+    for name, problem in refused.items():
+        print(f"autograder grade: refusing the student folder '{_printable(name)}' in {args.submitted}: {problem}; "
+              "rename the folder to the student's id", file=sys.stderr)
     if not students or not assignments:
         raise UsageError(f"{args.submitted}: no submissions for any assignment of {course.path.name}")
     if args.shard:
@@ -90,6 +128,10 @@ def run(args: argparse.Namespace, course: Course) -> int:
     write_grades_csv(args.out)
     write_reports(args, course)
     print(class_summary(args.out, course))
+    if refused:
+        print(f"autograder grade: {len(refused)} student folder(s) were refused and not graded (see above)",
+              file=sys.stderr)
+        return 1
     return 0
 
 
