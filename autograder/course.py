@@ -36,6 +36,7 @@ class Limits:
     memory_mb: int
     processes: int
     file_mb: int
+    source_kb: int = 512  # solution code per notebook; more is refused at extraction
 
 
 @dataclass(frozen=True)
@@ -334,6 +335,7 @@ def _build(path: Path, data: dict, raw: bytes) -> Course:
             memory_mb=int(limits["memory_mb"]),
             processes=int(limits.get("processes", 64)),
             file_mb=int(limits.get("file_mb", 16)),
+            source_kb=int(limits.get("source_kb", 512)),
         ),
         assignments=assignments,
         functions=functions,

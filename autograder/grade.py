@@ -16,7 +16,7 @@ from tqdm import tqdm
 from . import sandbox as sandbox_mod
 from .course import Course
 from .errors import UsageError
-from .pipeline import GradingPlan, StudentGrader, load_secret
+from .pipeline import RETRY_PREFIX, GradingPlan, StudentGrader, load_secret
 from .results import student_id_problem, write_grades_csv
 from .shard import select_shard
 from .summary import class_summary
@@ -123,32 +123,45 @@ def run(args: argparse.Namespace, course: Course) -> int:
     if args.shard:
         students = select_shard(students, args.shard)  # may be empty in a small class: still a valid shard
     args.out.mkdir(parents=True, exist_ok=True)
-    if students:
-        grade_students(args, course, students, assignments)
+    trouble = grade_students(args, course, students, assignments) if students else []
     write_grades_csv(args.out)
     write_reports(args, course)
     print(class_summary(args.out, course))
+    for line in trouble:
+        print(f"autograder grade: {line}", file=sys.stderr)
     if refused:
         print(f"autograder grade: {len(refused)} student folder(s) were refused and not graded (see above)",
               file=sys.stderr)
-        return 1
-    return 0
+    return 1 if refused or trouble else 0
 
 
-def grade_students(args: argparse.Namespace, course: Course, students: list[str], assignments: list[str]) -> None:
+def grade_students(args: argparse.Namespace, course: Course, students: list[str],
+                   assignments: list[str]) -> list[str]:
+    """Grade every student; return what went wrong on the grader's side (one line each, usually none).
+
+    A failure while running one student's code is already that student's items' ``error``
+    (pipeline.StudentGrader); should anything still escape for one student, it is reported
+    here and the class run goes on, so grades.csv and the reports are always written.
+    """
     factory_for = make_sandbox_factory(course, isolate=not args.no_sandbox)
     slots: queue.Queue[int] = queue.Queue()
     for slot in range(args.jobs):
         slots.put(slot)
     plan = GradingPlan(course, load_secret(course, args.secret_file), assignments)
+    trouble: list[str] = []
 
     def grade_one(student: str) -> None:
         slot = slots.get()
         try:
             grader = StudentGrader(plan, args.out, factory_for(slot))
             todo = grader.pending(student, args.submitted, args.force)
-            if todo:
-                grader.grade(student, todo)
+            results = grader.grade(student, todo) if todo else []
+            retry = [r["assignment"] for r in results if str(r.get("fingerprint", "")).startswith(RETRY_PREFIX)]
+            if retry:
+                trouble.append(f"{student}: the sandbox failed on {', '.join(retry)}; "
+                               "those items are `error` until a rerun grades them again")
+        except Exception as exc:  # noqa: BLE001 - one student never ends the class run
+            trouble.append(f"{student}: not graded ({type(exc).__name__}: {str(exc)[:300]}); rerun to try again")
         finally:
             slots.put(slot)
 
@@ -158,6 +171,7 @@ def grade_students(args: argparse.Namespace, course: Course, students: list[str]
             future.result()
             bar.update(1)
     bar.close()
+    return trouble
 
 
 def write_reports(args: argparse.Namespace, course: Course) -> None:

@@ -107,6 +107,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "the process running the notebook died: {detail}",
         "ko": "노트북을 실행하던 프로세스가 종료되었습니다: {detail}",
     },
+    "notebook.source-too-large": {
+        "en": "notebook `{notebook}` is not graded: its solution cells hold {size_kb:,} KB of code, "
+              "over the course's limit of {limit_kb:,} KB (a huge literal or pasted data?)",
+        "ko": "노트북 `{notebook}`은(는) 채점되지 않았습니다: 답안 셀의 코드가 {size_kb:,} KB로 "
+              "과목의 제한 {limit_kb:,} KB를 넘습니다 (아주 큰 리터럴이나 붙여 넣은 데이터?)",
+    },
+    "notebook.sandbox-failed": {
+        "en": "the notebook's code could not be run: {detail}",
+        "ko": "노트북 코드를 실행할 수 없었습니다: {detail}",
+    },
+    "status.sandbox-failed": {
+        "en": "`{function}` could not be run: {detail}",
+        "ko": "`{function}`을(를) 실행할 수 없었습니다: {detail}",
+    },
+    "status.retry": {
+        "en": "the next `autograder grade` run grades it again",
+        "ko": "다음 `autograder grade` 실행 때 다시 채점됩니다",
+    },
     # ---- feedback page
     "feedback.title": {
         "en": "# {assignment}: {score:g} / {max_score:g} points",

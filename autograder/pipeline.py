@@ -197,6 +197,25 @@ def _load_failure(reply: dict, limit: float) -> FunctionFailure | None:
     return FunctionFailure("error", "notebook.load-crash", {"detail": detail})
 
 
+RETRY_PREFIX = "retry:"  # a result's fingerprint with this prefix is regraded by the next run
+
+
+def _sandbox_failure(code: str, exc: BaseException, language: str, **params) -> tuple[FunctionFailure, bool]:
+    """A failure while loading or calling one student's code, as that student's items' error.
+
+    Whatever the grader side raises here — a ``ProtocolError`` or ``ValueError`` for a request
+    the frame limits refuse, ``OSError``, ``SandboxUnavailable`` when a sandbox will not start —
+    costs only these items; the class run goes on.  A ``ValueError`` (ProtocolError included)
+    comes from what the student submitted and is final; anything else may be the host's
+    trouble, so the result is marked to be graded again by the next run.
+    """
+    retry = not isinstance(exc, ValueError)
+    detail = f"{type(exc).__name__}: {str(exc)[:300]}"
+    if retry:
+        detail += "; " + render("status.retry", language)
+    return FunctionFailure("error", code, {**params, "detail": detail}), retry
+
+
 class StudentGrader:
     """Grades one student's assignments in one sandbox and writes each result."""
 
@@ -208,6 +227,7 @@ class StudentGrader:
         self.sandbox_factory = sandbox_factory
         # start the next student's sandbox while this one is graded (prewarm.py); off for one-offs
         self.prewarm = prewarm.enabled() if prewarm_next is None else prewarm_next
+        self._retry = False  # the assignment being graded met a failure that may be the host's
 
     def _new_sandbox(self) -> Any:
         sandbox = self.sandbox_factory()
@@ -234,29 +254,38 @@ class StudentGrader:
                 aid, notebook, fingerprint = submission.assignment, submission.notebook, submission.fingerprint
                 items, errors = [], []
                 failure = None
+                self._retry = False
                 try:
                     if submission.error:
                         raise submission.error
-                    program = self.plan.templates[aid].program(parse_notebook(submission.raw))
+                    program = self.plan.templates[aid].program(parse_notebook(submission.raw),
+                                                               self.course.limits.source_kb * 1024)
                 except NotebookError as exc:
                     status = "missing" if exc.code == "notebook.missing" else "error"
-                    failure = FunctionFailure(status, exc.code, {"notebook": notebook.name, "detail": exc.detail})
+                    failure = FunctionFailure(status, exc.code,
+                                              {"notebook": notebook.name, "detail": exc.detail, **exc.params})
                 else:
-                    first = sandbox is None
-                    if first:
-                        sandbox = self._new_sandbox()
-                    reply = sandbox.load(aid, program.code, program.filename)
-                    if first and self.prewarm:  # the next student's, started while this one is graded
-                        prewarm.SPARES.prepare(self.sandbox_factory)
-                    if not reply.get("ok"):
-                        failure = _load_failure(reply, self.course.limits.load_seconds)
-                        if failure is None:
-                            errors.append(render("notebook.load-error", self.course.language,
-                                                 detail=str(reply.get("message", ""))[:600]))
+                    try:
+                        first = sandbox is None
+                        if first:
+                            sandbox = self._new_sandbox()
+                        reply = sandbox.load(aid, program.code, program.filename)
+                        if first and self.prewarm:  # the next student's, started while this one is graded
+                            prewarm.SPARES.prepare(self.sandbox_factory)
+                    except Exception as exc:  # noqa: BLE001 - see _sandbox_failure
+                        failure, self._retry = _sandbox_failure("notebook.sandbox-failed", exc, self.course.language)
+                    else:
+                        if not reply.get("ok"):
+                            failure = _load_failure(reply, self.course.limits.load_seconds)
+                            if failure is None:
+                                errors.append(render("notebook.load-error", self.course.language,
+                                                     detail=str(reply.get("message", ""))[:600]))
                 if failure:
                     errors.append(render(failure.code, self.course.language, **failure.params))
                 for spec in self.course.functions_of(aid):
                     items += self._grade_function(spec, aid, sandbox, failure, deadline)
+                if self._retry:
+                    fingerprint = RETRY_PREFIX + fingerprint
                 results.append(self._write(student, aid, fingerprint, items, errors))
         finally:
             if sandbox is not None:
@@ -270,7 +299,13 @@ class StudentGrader:
             failure = FunctionFailure("timeout", "status.submission-timeout",
                                       {"seconds": self.course.limits.submission_seconds})
         if failure is None:
-            reply = sandbox.run(aid, [case.program for case in expected.cases], timeout=spec.call_seconds)
+            try:
+                reply = sandbox.run(aid, [case.program for case in expected.cases], timeout=spec.call_seconds)
+            except Exception as exc:  # noqa: BLE001 - see _sandbox_failure
+                failure, retry = _sandbox_failure("status.sandbox-failed", exc, self.course.language,
+                                                  function=spec.name)
+                self._retry = self._retry or retry
+                return score_function(self.course, spec, expected.cases, expected.outputs, failure)
             if reply.get("ok"):
                 runs = [_case_run(spec, case, r) for case, r in zip(expected.cases, reply["results"])]
                 items = score_function(self.course, spec, expected.cases, expected.outputs, runs)
@@ -293,7 +328,10 @@ class StudentGrader:
         probes = self.plan.probes(spec)
         if not all(directions for _, directions in probes):
             return
-        reply = sandbox.run(aid, [program for program, _ in probes], timeout=spec.call_seconds)
+        try:
+            reply = sandbox.run(aid, [program for program, _ in probes], timeout=spec.call_seconds)
+        except Exception:  # noqa: BLE001 - no credit, nothing else lost
+            return
         if not reply.get("ok"):
             return
         forward = self.course.functions[spec.through]
