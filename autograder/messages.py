@@ -5,7 +5,34 @@ checks that every code has both languages and the same placeholders in each.
 """
 from __future__ import annotations
 
+import numbers
+
 LANGUAGES = ("ko", "en")
+
+# Parameters may be text the student's code chose (exception messages, dictionary keys, type
+# names): every rendered message is bounded whatever they hold (DESIGN.md §5).
+MAX_PARAM = 600  # characters of one text parameter (an exception message is at most 500)
+MAX_LIST = 8  # entries of a list parameter shown; the rest are counted ("and N more")
+MAX_LIST_ENTRY = 80  # characters of each entry shown
+MAX_TEXT = 2000  # characters of one rendered message
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def bounded(value):
+    """``value`` as a message parameter of bounded size: long text is cut, long lists are
+    shown as their first :data:`MAX_LIST` entries and a count of the rest."""
+    if isinstance(value, (numbers.Number, Nested)) or value is None:
+        return value
+    if isinstance(value, (list, tuple, set, frozenset)):
+        entries = list(value) if not isinstance(value, (set, frozenset)) else sorted(value, key=str)
+        shown = [e if isinstance(e, numbers.Number) else _clip(str(e), MAX_LIST_ENTRY) for e in entries[:MAX_LIST]]
+        if len(entries) <= MAX_LIST:
+            return shown
+        return f"{shown!r}"[:-1] + f", … and {len(entries) - MAX_LIST:,} more]"
+    return _clip(value if isinstance(value, str) else str(value), MAX_PARAM)
 
 MESSAGES: dict[str, dict[str, str]] = {
     # ---- verdicts on one output (compare.py codes, prefixed "verdict.")
@@ -308,8 +335,9 @@ class Nested:
 
 
 def render(code: str, language: str, **params) -> str:
-    """The message ``code`` in ``language`` with ``params`` filled in."""
+    """The message ``code`` in ``language`` with ``params`` filled in (bounded: :func:`bounded`, :data:`MAX_TEXT`)."""
     templates = MESSAGES[code]
     template = templates.get(language) or templates["en"]
-    params = {k: render(v.code, language, **v.params) if isinstance(v, Nested) else v for k, v in params.items()}
-    return template.format(**params)
+    params = {k: render(v.code, language, **v.params) if isinstance(v, Nested) else bounded(v)
+              for k, v in params.items()}
+    return _clip(template.format(**params), MAX_TEXT)

@@ -12,7 +12,7 @@ from typing import Any
 from .cases import Case
 from .compare import Verdict, compare, time_profile
 from .course import Course, FunctionSpec, Item
-from .messages import Nested, render
+from .messages import MAX_TEXT, Nested, render
 
 STATUSES = ("passed", "failed", "error", "timeout", "missing")
 
@@ -56,7 +56,7 @@ class ItemResult:
         text = render(self.code, language, **self.params)
         for code, params in self.notes:
             text += "; " + render(code, language, **params)
-        return text
+        return text if len(text) <= MAX_TEXT else text[:MAX_TEXT - 1] + "…"
 
     def to_json(self, language: str) -> dict:
         return {
