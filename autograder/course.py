@@ -40,6 +40,25 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class NumericalGradient:
+    """The check that a backward backpropagates (course.yaml ``grading.numerical_gradient``).
+
+    While a backward runs, the grader counts the calls of the assignment's forward functions
+    (those a backward is graded through, step functions included); more than
+    ``per_step × steps + extra`` on a case — ``steps`` the sum of the case's sizes named in
+    ``steps`` (its sequence lengths), 1 if it has none — fails the backward's items.
+    """
+
+    check: bool = True
+    steps: tuple[str, ...] = ("T", "S")
+    per_step: int = 1
+    extra: int = 1
+
+    def allowed(self, dims: dict[str, int]) -> int:
+        return self.per_step * (sum(dims.get(d, 0) for d in self.steps) or 1) + self.extra
+
+
+@dataclass(frozen=True)
 class Item:
     """One rubric item: an output of a graded function."""
 
@@ -96,6 +115,7 @@ class Course:
     assignments: dict[str, Assignment]
     functions: dict[str, FunctionSpec]
     digest: str = field(repr=False)  # sha256 of the file: part of every resume fingerprint
+    numerical_gradient: NumericalGradient = field(default_factory=NumericalGradient)
 
     @property
     def root(self) -> Path:
@@ -340,6 +360,8 @@ def _build(path: Path, data: dict, raw: bytes) -> Course:
         assignments=assignments,
         functions=functions,
         digest=hashlib.sha256(raw).hexdigest(),
+        numerical_gradient=NumericalGradient(**{
+            k: tuple(v) if k == "steps" else v for k, v in grading.get("numerical_gradient", {}).items()}),
     )
 
 

@@ -32,6 +32,10 @@ __all__ = [
     "explain", "explanations", "generic_diagnosis", "mutant_runs", "rubric_coverage", "rubric_escapes",
 ]
 
+#: Set by the pipeline (not found by comparing values): a backward that calls its forward once
+#: per perturbed number is a finite-difference gradient (course.yaml ``numerical_gradient``).
+NUMERICAL_GRADIENT = "numerical-gradient"
+
 #: A student matches a mutant (or a generic pattern) within max(item tolerance, 1e-6) · 10.
 MATCH_FACTOR = 10.0
 MIN_TOLERANCE = 1e-6
@@ -98,6 +102,20 @@ GENERIC: dict[str, dict[str, Any]] = {
                        "en": "(right only for the last steps t ≥ {k}, wrong before: the gradient is not carried back through time)"},
             "prefix": {"ko": "(t ≤ {k}까지만 맞고 그 뒤는 틀림: 다음 스텝으로 넘기는 값이 잘못되었습니다)",
                        "en": "(right only up to t = {k}, wrong after: what is passed on to the next step is wrong)"},
+        },
+    },
+    NUMERICAL_GRADIENT: {
+        "explanation": {
+            "ko": "수치 미분(numerical gradient)이지 역전파가 아닙니다: 역전파 함수가 실행되는 동안 순전파 함수를 "
+                  "입력 원소마다 다시 호출했습니다. 값은 맞더라도 이 과제는 연쇄 법칙으로 기울기를 계산하는 것입니다.",
+            "en": "A numerical gradient, not backpropagation: while the backward ran it called the forward again for "
+                  "every perturbed number. Even if the values are right, the exercise is to compute the gradient by the chain rule.",
+        },
+        "hint": {
+            "ko": "순전파의 cache에 저장한 중간값으로 국소 미분을 곱해 가며 기울기를 거꾸로 전달하세요. "
+                  "수치 미분은 답을 확인하는 데만 쓰세요 (check 셀이 이미 해 줍니다).",
+            "en": "Propagate the gradient backwards by multiplying local derivatives, using the values saved in the "
+                  "forward's cache. Keep finite differences for checking your answer (the check cell already does).",
         },
     },
     "shape-mismatch": {

@@ -148,6 +148,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "`{function}` could not be run: {detail}",
         "ko": "`{function}`을(를) 실행할 수 없었습니다: {detail}",
     },
+    "status.numerical-gradient": {
+        "en": "`{function}` called your forward functions ({forwards}) {calls:,} times on case {case} ({dims}), "
+              "where backpropagation needs at most {allowed}: a numerical gradient, not backpropagation",
+        "ko": "`{function}`이(가) 케이스 {case} ({dims})에서 순전파 함수({forwards})를 {calls:,}번 호출했습니다. "
+              "역전파에는 많아야 {allowed}번이면 됩니다: 역전파가 아니라 수치 미분(numerical gradient)입니다",
+    },
     "status.retry": {
         "en": "the next `autograder grade` run grades it again",
         "ko": "다음 `autograder grade` 실행 때 다시 채점됩니다",

@@ -131,12 +131,26 @@ class GradingPlan:
                 cases = build_cases(course, spec, secret, forward_shapes=reference_forward(self.namespace))
                 outputs = [graded_outputs(run_program(self.namespace, case.program), spec) for case in cases]
                 self.expected[spec.name] = Expected(cases, outputs)
+        self.programs = {name: [self._counted(course, spec, case.program) for case in expected.cases]
+                         for name, expected in self.expected.items() for spec in [course.functions[name]]}
         self.templates = {aid: Template(course.root / "solutions" / aid / course.assignments[aid].notebook)
                           for aid in assignments}
         self.diagnoser = diagnose.Diagnoser(course, self)
         self._probes: dict[str, list] = {}
         self._probes_lock = threading.Lock()
         self.rubric = rubric_digest(course, secret)
+
+    @staticmethod
+    def forwards_of(course: Course, spec: FunctionSpec) -> list[str]:
+        """The assignment's forward functions (those a backward is graded through, step functions too)."""
+        return sorted({f.through for f in course.functions_of(spec.assignment) if f.through})
+
+    def _counted(self, course: Course, spec: FunctionSpec, program: dict) -> dict:
+        """The program the student's sandbox runs: a backward's step counts the calls of the forwards."""
+        if not (spec.through and course.numerical_gradient.check):
+            return program
+        *before, last = program["steps"]
+        return {**program, "steps": [*before, {**last, "count": self.forwards_of(course, spec)}]}
 
     def probes(self, spec: FunctionSpec) -> list[tuple[dict, list]]:
         """Self-consistency probe programs of a backward's cases (built once, shared by threads)."""
@@ -179,7 +193,9 @@ def _case_run(spec: FunctionSpec, case: Case, reply: dict) -> CaseRun:
         return CaseRun(error_kind="invalid-output", error_detail=f"an object of type {bad}",
                        failed_function=spec.name)
     mutated = reply.get("mutated", [[]] * len(steps))[-1]
-    return CaseRun(outputs=outputs, mutated=tuple(spec.args[i] for i in mutated if i < len(spec.args)))
+    calls = (reply.get("calls") or [None])[-1]
+    return CaseRun(outputs=outputs, mutated=tuple(spec.args[i] for i in mutated if i < len(spec.args)),
+                   forward_calls=calls)
 
 
 def _load_failure(reply: dict, limit: float) -> FunctionFailure | None:
@@ -300,7 +316,7 @@ class StudentGrader:
                                       {"seconds": self.course.limits.submission_seconds})
         if failure is None:
             try:
-                reply = sandbox.run(aid, [case.program for case in expected.cases], timeout=spec.call_seconds)
+                reply = sandbox.run(aid, self.plan.programs[spec.name], timeout=spec.call_seconds)
             except Exception as exc:  # noqa: BLE001 - see _sandbox_failure
                 failure, retry = _sandbox_failure("status.sandbox-failed", exc, self.course.language,
                                                   function=spec.name)
@@ -308,6 +324,9 @@ class StudentGrader:
                 return score_function(self.course, spec, expected.cases, expected.outputs, failure)
             if reply.get("ok"):
                 runs = [_case_run(spec, case, r) for case, r in zip(expected.cases, reply["results"])]
+                numerical = self._numerical_gradient(spec, expected.cases, runs)
+                if numerical is not None:
+                    return numerical
                 items = score_function(self.course, spec, expected.cases, expected.outputs, runs)
                 for item_id, found in self.plan.diagnoser.diagnose(spec, runs, items).items():
                     next(i for i in items if i.item.id == item_id).diagnosis_params = found.params or None
@@ -321,6 +340,27 @@ class StudentGrader:
                 failure = FunctionFailure("error", "status.crash",
                                           {"function": spec.name, "detail": str(reply.get("message", ""))[:300]})
         return score_function(self.course, spec, expected.cases, expected.outputs, failure)
+
+    def _numerical_gradient(self, spec: FunctionSpec, cases: list[Case], runs: list[CaseRun]) -> list[ItemResult] | None:
+        """Every item failed if the backward called the student's forwards more often than a
+        backpropagation needs (course.yaml ``numerical_gradient``); None otherwise.
+
+        The count is the only thing taken from the sandbox here: a number about the student's
+        own functions, so forging it can only change this student's own items.
+        """
+        check = self.course.numerical_gradient
+        if not (spec.through and check.check) or any(run.error_kind for run in runs):
+            return None
+        for case, run in zip(cases, runs):
+            allowed = check.allowed(case.dims)
+            if run.forward_calls is not None and run.forward_calls > allowed:
+                params = {"function": spec.name, "forwards": ", ".join(self.plan.forwards_of(self.course, spec)),
+                          "calls": int(run.forward_calls), "allowed": allowed, "case": case.index + 1,
+                          "dims": case.describe()}
+                items = [ItemResult(item, "failed", 0.0, "status.numerical-gradient", dict(params), case=case.index + 1,
+                                    diagnosis=diagnose.NUMERICAL_GRADIENT) for item in spec.items]
+                return items
+        return None
 
     def _self_consistency(self, spec: FunctionSpec, aid: str, sandbox, runs: list[CaseRun],
                           items: list[ItemResult]) -> None:

@@ -27,6 +27,7 @@ class CaseRun:
     error_kind: str | None = None  # missing | not-implemented | exception | arity | invalid-output
     error_detail: str = ""
     failed_function: str | None = None
+    forward_calls: int | None = None  # calls of the student's forward functions while a backward ran
 
 
 @dataclass
