@@ -67,3 +67,28 @@ def test_student_folders_named_like_the_graders_outputs_are_refused_before_gradi
     assert (out / "junit.xml").is_file() and (out / "Summary.md").is_file()
     assert sorted(p.name for p in out.iterdir()) == ["Summary.md", "grades.csv", "junit.xml", "s1"]
     assert "2 student folder" not in err and f"{len(bad) + 1} student folder(s) were refused" in err
+
+
+def test_whatever_escapes_for_one_student_the_class_run_goes_on(tmp_path, capsys, monkeypatch):
+    """Defence in depth: should grading one student still raise, the run reports it, grades the
+    others and writes grades.csv and every report (before: the exception ended the run)."""
+    from autograder import pipeline
+
+    sub, out = tmp_path / "sub", tmp_path / "out"
+    for name in ("s1", "s2", "s3"):
+        (sub / name / "rnn").mkdir(parents=True)  # the notebook is missing: nothing runs
+    original = pipeline.StudentGrader.grade
+
+    def grade(self, student, todo):
+        if student == "s2":
+            raise OSError(28, "No space left on device")
+        return original(self, student, todo)
+
+    monkeypatch.setattr(pipeline.StudentGrader, "grade", grade)
+    secret = tmp_path / "secret"
+    secret.write_text("test-secret\n")
+    code, err = _run(capsys, "grade", str(sub), "--out", str(out), "--quiet", "--secret-file", str(secret),
+                     "--junit", str(tmp_path / "junit.xml"))
+    assert code == 1 and "s2: not graded (OSError" in err and "No space left on device" in err
+    assert (out / "grades.csv").read_text().splitlines()[1:] == ["s1,rnn,0,30", "s3,rnn,0,30"]
+    assert (tmp_path / "junit.xml").is_file()
