@@ -9,6 +9,7 @@ Example:  autograder grade submitted --out results --jobs 2 --junit results/juni
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from autograder.engine.classrun import ClassRun, grade_class
@@ -42,8 +43,38 @@ def run(args: argparse.Namespace, course: Course) -> int:
     # grades.csv, the class figures and the optional outputs come from one pass over the results
     stats, outputs = class_outputs(course, junit=args.junit, summary=args.summary,
                                    gradebook=args.gradebook, submitted=args.submitted)
-    grade_class(course, ClassRun(args.submitted, args.out, args.assignment, args.jobs, args.force,
-                                 isolate=not args.no_sandbox, secret_file=args.secret_file,
-                                 shard=args.shard, quiet=args.quiet), outputs)
+    outcome = grade_class(course, ClassRun(args.submitted, args.out, args.assignment, args.jobs, args.force,
+                                           isolate=not args.no_sandbox, secret_file=args.secret_file,
+                                           shard=args.shard, quiet=args.quiet), outputs,
+                          output_names=_outputs_in(args.out, args.junit, args.summary, _gradebook_file(args.gradebook)))
+    for name, problem in outcome.refused.items():
+        print(f"autograder grade: refusing the student folder '{_printable(name)}' in {args.submitted}: {problem}; "
+              "rename the folder to the student's id", file=sys.stderr)
     print(class_summary(stats, course, args.out))
-    return 0
+    for line in outcome.trouble:
+        print(f"autograder grade: {line}", file=sys.stderr)
+    if outcome.refused:
+        print(f"autograder grade: {len(outcome.refused)} student folder(s) were refused and not graded (see above)",
+              file=sys.stderr)
+    return 0 if outcome.clean else 1
+
+
+def _outputs_in(out: Path, *paths: Path | None) -> tuple[str, ...]:
+    """Names of the given files that this run writes directly into the results folder ``out``."""
+    names = []
+    for path in paths:
+        try:
+            if path is not None and path.resolve().parent == out.resolve():
+                names.append(path.name)
+        except OSError:
+            continue
+    return tuple(names)
+
+
+def _gradebook_file(url: str | None) -> Path | None:
+    return Path(url[len("sqlite:///"):]) if url and url.startswith("sqlite:///") else None
+
+
+def _printable(name: str) -> str:
+    """A refused folder's name as one safe line for the terminal (it may hold control characters)."""
+    return ascii(name)[1:-1][:120]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import queue
 import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tqdm import tqdm
@@ -18,23 +18,36 @@ from tqdm import tqdm
 from autograder.sandbox import box as sandbox_mod
 from autograder.engine.course import Course
 from autograder.engine.errors import UsageError
-from autograder.engine.pipeline import GradingPlan, StudentGrader, load_secret
-from autograder.engine.results import GradesCsv, Output, feed_results
+from autograder.engine.pipeline import RETRY_PREFIX, GradingPlan, StudentGrader, load_secret
+from autograder.engine.results import GradesCsv, Output, feed_results, student_id_problem
 from autograder.engine.shard import select_shard
 
 
-def discover(submitted: Path, course: Course, only: list[str] | None) -> tuple[list[str], list[str]]:
-    """Students (sub-folders) and the assignments at least one of them submitted."""
+def discover(submitted: Path, course: Course, only: list[str] | None,
+             outputs: tuple[str, ...] = ()) -> tuple[list[str], list[str], dict[str, str]]:
+    """Students (sub-folders), the assignments at least one of them submitted, and the refused folders.
+
+    A folder whose name cannot be a student id (results.student_id_problem; ``outputs``: other
+    files this run writes into the results folder) is refused, with the reason, before anything
+    is graded.  Hidden folders without any assignment folder (``.ipynb_checkpoints``, ``.git``)
+    are not students and are skipped silently.
+    """
     if not submitted.is_dir():
         raise UsageError(f"{submitted}: no such folder (expected SUBMITTED/<student>/<assignment>/<notebook>.ipynb)")
     if only:
         unknown = [a for a in only if a not in course.assignments]
         if unknown:
             raise UsageError(f"unknown assignment {', '.join(unknown)}; course.yaml has {', '.join(course.assignments)}")
-    students = sorted(p.name for p in submitted.iterdir() if p.is_dir() and not p.name.startswith("."))
+    students, refused = [], {}
+    for folder in sorted(p for p in submitted.iterdir() if p.is_dir()):
+        problem = student_id_problem(folder.name, outputs)
+        if problem is None:
+            students.append(folder.name)
+        elif not folder.name.startswith(".") or any((folder / a).is_dir() for a in course.assignments):
+            refused[folder.name] = problem
     assignments = [a for a in course.assignments if (only is None or a in only)
                    and any((submitted / s / a).is_dir() for s in students)]
-    return students, assignments
+    return students, assignments, refused
 
 
 def make_sandbox_factory(course: Course, isolate: bool):
@@ -71,37 +84,67 @@ class ClassRun:
     quiet: bool = True
 
 
-def grade_class(course: Course, run: ClassRun, outputs: list[Output] = ()) -> list[str]:
+@dataclass
+class ClassRunOutcome:
+    """What a run graded, and what it could not: refused folders, and grader-side failures."""
+
+    students: list[str]
+    refused: dict[str, str] = field(default_factory=dict)  # folder name -> why it is no student id
+    trouble: list[str] = field(default_factory=list)  # one line per student the grader failed
+
+    @property
+    def clean(self) -> bool:
+        return not self.refused and not self.trouble
+
+
+def grade_class(course: Course, run: ClassRun, outputs: list[Output] = (),
+                output_names: tuple[str, ...] = ()) -> ClassRunOutcome:
     """Grade every pending submission of the run's shard, then rebuild grades.csv and ``outputs``
-    (JUnit, class figures, ...) in one pass over the results folder; return the students."""
+    (JUnit, class figures, ...) in one pass over the results folder.
+
+    ``output_names``: files the run writes directly into the results folder besides its own
+    (a student folder of that name is refused).  One student never ends the run: whatever goes
+    wrong for one is in the outcome, and every output is still written.
+    """
     if run.jobs < 1:
         raise UsageError("--jobs must be at least 1")
-    students, assignments = discover(run.submitted, course, run.assignments)
+    students, assignments, refused = discover(run.submitted, course, run.assignments, output_names)
     if not students or not assignments:
         raise UsageError(f"{run.submitted}: no submissions for any assignment of {course.path.name}")
     if run.shard:
         students = select_shard(students, run.shard)  # may be empty in a small class: still a valid shard
     run.out.mkdir(parents=True, exist_ok=True)
-    if students:
-        grade_students(run, course, students, assignments)
+    trouble = grade_students(run, course, students, assignments) if students else []
     feed_results(run.out, [GradesCsv(run.out), *outputs])
-    return students
+    return ClassRunOutcome(students, refused, trouble)
 
 
-def grade_students(run: ClassRun, course: Course, students: list[str], assignments: list[str]) -> None:
+def grade_students(run: ClassRun, course: Course, students: list[str], assignments: list[str]) -> list[str]:
+    """Grade every student; return what went wrong on the grader's side (one line each, usually none).
+
+    A failure while running one student's code is already that student's items' ``error``
+    (pipeline.StudentGrader); should anything still escape for one student, it is reported
+    here and the class run goes on, so grades.csv and the reports are always written.
+    """
     factory_for = make_sandbox_factory(course, isolate=run.isolate)
     slots: queue.Queue[int] = queue.Queue()
     for slot in range(run.jobs):
         slots.put(slot)
     plan = GradingPlan(course, load_secret(course, run.secret_file), assignments)
+    trouble: list[str] = []
 
     def grade_one(student: str) -> None:
         slot = slots.get()
         try:
             grader = StudentGrader(plan, run.out, factory_for(slot))
             todo = grader.pending(student, run.submitted, run.force)
-            if todo:
-                grader.grade(student, todo)
+            results = grader.grade(student, todo) if todo else []
+            retry = [r["assignment"] for r in results if str(r.get("fingerprint", "")).startswith(RETRY_PREFIX)]
+            if retry:
+                trouble.append(f"{student}: the sandbox failed on {', '.join(retry)}; "
+                               "those items are `error` until a rerun grades them again")
+        except Exception as exc:  # noqa: BLE001 - one student never ends the class run
+            trouble.append(f"{student}: not graded ({type(exc).__name__}: {str(exc)[:300]}); rerun to try again")
         finally:
             slots.put(slot)
 
@@ -111,3 +154,4 @@ def grade_students(run: ClassRun, course: Course, students: list[str], assignmen
             future.result()
             bar.update(1)
     bar.close()
+    return trouble

@@ -9,6 +9,11 @@ derivative ``(L(X+εV) − L(X−εV)) / 2ε``, which must equal ``<dX, V>``.  A
 passes on every case earns course.yaml's ``self_consistency_credit`` share of its points:
 the student did backpropagate correctly, through a forward that was wrong (and lost its
 own points there).  Only numbers cross the sandbox boundary, as for any graded call.
+
+No credit without work: a forward that does not depend on ``X`` (zeros of the right shape, a
+constant) has a zero directional derivative, which a backward returning zeros "matches".  An
+output is credited only if the derivative along ``V`` is clearly non-zero
+(:data:`NONZERO`, relative to ``‖g‖·‖V‖``) and the backward's ``dX`` is not all zeros.
 """
 from __future__ import annotations
 
@@ -21,6 +26,9 @@ from autograder.engine.course import CACHE_OUTPUT, FunctionSpec
 
 EPSILON = 1e-6
 TOLERANCE = 1e-5  # on the relative difference of the two directional derivatives
+# |directional derivative| / (‖g‖·‖V‖) below this is "the forward does not depend on X": for
+# a real forward it is about 1e-3 to 1 (tanh, sigmoid), and the finite difference's noise ~1e-9.
+NONZERO = 1e-6
 
 
 def _leaves(value: Any) -> list[np.ndarray]:
@@ -103,14 +111,18 @@ def consistent_outputs(spec: FunctionSpec, forward: FunctionSpec, case: Case, gr
         if like is not None:
             upstream[sent.index(forward.returns.index(like))] = value
     ok = set()
+    scale = np.sqrt(sum(_inner(g, g) for g in upstream.values()))
     for n, (output, v) in enumerate(directions):
         try:
             plus = _objective(probe_result["outputs"][2 * n], upstream)
             minus = _objective(probe_result["outputs"][2 * n + 1], upstream)
             numeric = (plus - minus) / (2 * EPSILON)
             analytic = _inner(gradients[output], v)
+            backward_works = any(np.any(leaf != 0) for leaf in _leaves(gradients[output]))
         except (ValueError, TypeError, KeyError, IndexError):
             continue
-        if np.isfinite(numeric) and abs(numeric - analytic) <= TOLERANCE * (abs(numeric) + abs(analytic) + 1e-12):
+        forward_depends = abs(numeric) > NONZERO * scale * np.sqrt(_inner(v, v))
+        if np.isfinite(numeric) and forward_depends and backward_works and \
+                abs(numeric - analytic) <= TOLERANCE * (abs(numeric) + abs(analytic) + 1e-12):
             ok.add(output)
     return ok

@@ -36,6 +36,26 @@ class Limits:
     memory_mb: int
     processes: int
     file_mb: int
+    source_kb: int = 512  # solution code per notebook; more is refused at extraction
+
+
+@dataclass(frozen=True)
+class NumericalGradient:
+    """The check that a backward backpropagates (course.yaml ``grading.numerical_gradient``).
+
+    While a backward runs, the grader counts the calls of the assignment's forward functions
+    (those a backward is graded through, step functions included); more than
+    ``per_step × steps + extra`` on a case — ``steps`` the sum of the case's sizes named in
+    ``steps`` (its sequence lengths), 1 if it has none — fails the backward's items.
+    """
+
+    check: bool = True
+    steps: tuple[str, ...] = ("T", "S")
+    per_step: int = 1
+    extra: int = 1
+
+    def allowed(self, dims: dict[str, int]) -> int:
+        return self.per_step * (sum(dims.get(d, 0) for d in self.steps) or 1) + self.extra
 
 
 @dataclass(frozen=True)
@@ -97,6 +117,7 @@ class Course:
     functions: dict[str, FunctionSpec]
     digest: str = field(repr=False)  # sha256 of the file: part of every resume fingerprint
     feedback: str = "hint"  # level of a diagnosis' explanation and hint: hint | explain | reveal
+    numerical_gradient: NumericalGradient = field(default_factory=NumericalGradient)
 
     @property
     def root(self) -> Path:
@@ -344,11 +365,14 @@ def _build(path: Path, data: dict, raw: bytes) -> Course:
             memory_mb=int(limits["memory_mb"]),
             processes=int(limits.get("processes", 64)),
             file_mb=int(limits.get("file_mb", 16)),
+            source_kb=int(limits.get("source_kb", 512)),
         ),
         assignments=assignments,
         functions=functions,
         digest=hashlib.sha256(raw).hexdigest(),
         feedback=meta.get("feedback", "hint"),
+        numerical_gradient=NumericalGradient(**{
+            k: tuple(v) if k == "steps" else v for k, v in grading.get("numerical_gradient", {}).items()}),
     )
 
 

@@ -33,6 +33,10 @@ __all__ = [
     "explain", "explanations", "generic_diagnosis", "mutant_runs", "rubric_coverage", "rubric_escapes",
 ]
 
+#: Set by the pipeline (not found by comparing values): a backward that calls its forward once
+#: per perturbed number is a finite-difference gradient (course.yaml ``numerical_gradient``).
+NUMERICAL_GRADIENT = "numerical-gradient"
+
 #: A student matches a mutant (or a generic pattern) within max(item tolerance, 1e-6) · 10.
 MATCH_FACTOR = 10.0
 MIN_TOLERANCE = 1e-6

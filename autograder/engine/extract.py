@@ -33,10 +33,11 @@ _SHELL_OR_MAGIC = re.compile(r"^\s*[%!]")
 class NotebookError(Exception):
     """The submitted notebook cannot be used; ``code`` is a messages.py key."""
 
-    def __init__(self, code: str, detail: str = ""):
+    def __init__(self, code: str, detail: str = "", **params):
         super().__init__(detail)
         self.code = code
         self.detail = detail
+        self.params = params  # further message parameters
 
 
 @dataclass(frozen=True)
@@ -204,7 +205,10 @@ class Template:
             elif _is_solution(cell):
                 self.plan.append(("solution", _grade_id(cell)))
 
-    def program(self, submitted: nbformat.NotebookNode) -> Program:
+    def program(self, submitted: nbformat.NotebookNode, max_source_bytes: int | None = None) -> Program:
+        """The code to run for ``submitted``; NotebookError if its solution cells hold more
+        than ``max_source_bytes`` of code (UTF-8): a multi-megabyte literal would only cost
+        the grader memory and time, and could not even be sent to the sandbox (frame limits)."""
         cells: dict[str, tuple[int, str]] = {}
         for index, cell in enumerate(submitted["cells"]):
             gid = _grade_id(cell)
@@ -219,4 +223,9 @@ class Template:
                 program.chunks.append(Chunk(f"cell {number} ({value})", _plain_python(source), False))
             else:
                 program.missing_cells.append(value)
+        if max_source_bytes is not None:
+            size = sum(len(c.source.encode("utf-8", "surrogatepass")) for c in program.chunks if not c.trusted)
+            if size > max_source_bytes:
+                raise NotebookError("notebook.source-too-large", f"{size} bytes of solution code",
+                                    size_kb=-(-size // 1024), limit_kb=max_source_bytes // 1024)
         return program

@@ -6,18 +6,34 @@ explanation and hint of a recognised mistake are the ones the result's item carr
 """
 from __future__ import annotations
 
+import re
+
 from autograder.engine.messages import STATUS_LABEL, render
 from autograder.engine.results import item_explanation
 
 
 # Every character CommonMark or a browser reads as a line break.  Messages carry text the
-# student's code chose (exception messages): kept on one line and without raw HTML, they
-# cannot end the table, add a fake heading ("# rnn: 30 / 30") or inject markup.
+# student's code chose (exception messages, dictionary keys): kept on one line and with every
+# character that could start markup escaped, they cannot end the table, add a fake heading
+# ("# rnn: 30 / 30"), or become a live link, image, raw HTML, emphasis, code or maths.
 _LINE_BREAKS = str.maketrans({c: " " for c in "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"})
+_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})  # raw HTML, autolinks, entities
+# Backslash escapes (CommonMark: any ASCII punctuation): code spans, emphasis, links and images,
+# table cells, strikethrough, headings, maths ($, for Jupyter's MathJax); and the GFM autolinks a
+# renderer finds in plain text (https://..., www...., user@host), broken at ':' '//' '.' '@'.
+_MARKUP = re.compile(r"""[\\`*_\[\]|~#$]|:(?=/)|(?<=[Ww]{3})\.|@""")
+_BLOCK_START = re.compile(r"^(\s*)(\d*)([-+=.)])")  # a list marker (- + 1. 1)) at the start of a list item
 
 
 def _cell(text: str) -> str:
-    return text.translate(_LINE_BREAKS).replace("|", "\\|").replace("&", "&amp;").replace("<", "&lt;")
+    """Untrusted text as inert Markdown on one line (a table cell or a list item)."""
+    text = _MARKUP.sub(lambda m: "\\" + m.group(), text.translate(_LINE_BREAKS))
+    return _BLOCK_START.sub(lambda m: m.group(1) + m.group(2) + "\\" + m.group(3), text).translate(_ENTITIES)
+
+
+def _trusted_cell(text: str) -> str:
+    """The catalogue's own text (explanations, hints: their `code` stays code) on one line."""
+    return text.translate(_LINE_BREAKS).replace("|", "\\|")
 
 
 def render_feedback(result: dict, language: str, title: str) -> str:
@@ -41,9 +57,9 @@ def render_feedback(result: dict, language: str, title: str) -> str:
     if diagnosed:
         lines += [render("feedback.diagnosis", language), ""]
         for entry, ids in diagnosed.values():
-            lines.append(f"- **{', '.join(f'`{i}`' for i in ids)}**" + (f" — {_cell(entry['explanation'])}" if entry["explanation"] else ""))
+            lines.append(f"- **{', '.join(f'`{i}`' for i in ids)}**" + (f" — {_trusted_cell(entry['explanation'])}" if entry["explanation"] else ""))
             if entry.get("hint"):
-                lines.append(f"  - {render('feedback.hint', language)}: {_cell(entry['hint'])}")
+                lines.append(f"  - {render('feedback.hint', language)}: {_trusted_cell(entry['hint'])}")
         lines.append("")
     if result["items"] and all(item["status"] == "passed" for item in result["items"]):
         lines += [render("feedback.all-passed", language), ""]

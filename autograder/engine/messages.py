@@ -8,9 +8,36 @@ checks that every code has both languages and the same placeholders in each.
 """
 from __future__ import annotations
 
+import numbers
+
 from autograder.engine.glossary import fill_particles
 
 LANGUAGES = ("ko", "en")
+
+# Parameters may be text the student's code chose (exception messages, dictionary keys, type
+# names): every rendered message is bounded whatever they hold (DESIGN.md §5).
+MAX_PARAM = 600  # characters of one text parameter (an exception message is at most 500)
+MAX_LIST = 8  # entries of a list parameter shown; the rest are counted ("and N more")
+MAX_LIST_ENTRY = 80  # characters of each entry shown
+MAX_TEXT = 2000  # characters of one rendered message
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def bounded(value):
+    """``value`` as a message parameter of bounded size: long text is cut, long lists are
+    shown as their first :data:`MAX_LIST` entries and a count of the rest."""
+    if isinstance(value, (numbers.Number, Nested)) or value is None:
+        return value
+    if isinstance(value, (list, tuple, set, frozenset)):
+        entries = list(value) if not isinstance(value, (set, frozenset)) else sorted(value, key=str)
+        shown = [e if isinstance(e, numbers.Number) else _clip(str(e), MAX_LIST_ENTRY) for e in entries[:MAX_LIST]]
+        if len(entries) <= MAX_LIST:
+            return shown
+        return f"{shown!r}"[:-1] + f", … and {len(entries) - MAX_LIST:,} more]"
+    return _clip(value if isinstance(value, str) else str(value), MAX_PARAM)
 
 MESSAGES: dict[str, dict[str, str]] = {
     # ---- verdicts on one output (compare.py codes, prefixed "verdict.")
@@ -120,6 +147,30 @@ MESSAGES: dict[str, dict[str, str]] = {
     "notebook.load-crash": {
         "en": "the process running the notebook died: {detail}",
         "ko": "노트북을 실행하던 프로세스가 종료되었습니다: {detail}",
+    },
+    "notebook.source-too-large": {
+        "en": "notebook `{notebook}` is not graded: its solution cells hold {size_kb:,} KB of code, "
+              "over the course's limit of {limit_kb:,} KB (a huge literal or pasted data?)",
+        "ko": "노트북 `{notebook}`은(는) 채점되지 않았습니다: 답안 셀의 코드가 {size_kb:,} KB로 "
+              "과목의 제한 {limit_kb:,} KB를 넘습니다 (아주 큰 리터럴이나 붙여 넣은 데이터?)",
+    },
+    "notebook.sandbox-failed": {
+        "en": "the notebook's code could not be run: {detail}",
+        "ko": "노트북 코드를 실행할 수 없었습니다: {detail}",
+    },
+    "status.sandbox-failed": {
+        "en": "`{function}` could not be run: {detail}",
+        "ko": "`{function}`을(를) 실행할 수 없었습니다: {detail}",
+    },
+    "status.numerical-gradient": {
+        "en": "`{function}` called your forward functions ({forwards}) {calls:,} times on case {case} ({dims}), "
+              "where backpropagation needs at most {allowed}: a numerical gradient, not backpropagation",
+        "ko": "`{function}`이(가) 케이스 {case} ({dims})에서 순전파 함수({forwards})를 {calls:,}번 호출했습니다. "
+              "역전파에는 많아야 {allowed}번이면 됩니다: 역전파가 아니라 수치 미분(numerical gradient)입니다",
+    },
+    "status.retry": {
+        "en": "the next `autograder grade` run grades it again",
+        "ko": "다음 `autograder grade` 실행 때 다시 채점됩니다",
     },
     # ---- feedback page
     "feedback.title": {
@@ -304,8 +355,9 @@ class Nested:
 
 
 def render(code: str, language: str, **params) -> str:
-    """The message ``code`` in ``language`` with ``params`` filled in."""
+    """The message ``code`` in ``language`` with ``params`` filled in (bounded: :func:`bounded`, :data:`MAX_TEXT`)."""
     templates = MESSAGES[code]
     template = templates.get(language) or templates["en"]
-    params = {k: render(v.code, language, **v.params) if isinstance(v, Nested) else v for k, v in params.items()}
-    return fill_particles(template.format(**params))
+    params = {k: render(v.code, language, **v.params) if isinstance(v, Nested) else bounded(v)
+              for k, v in params.items()}
+    return _clip(fill_particles(template.format(**params)), MAX_TEXT)

@@ -520,6 +520,17 @@ GENERIC_TEXTS: dict[str, dict] = {
         "예: temporal 층의 db는 `dout.sum(axis=(0, 1))`입니다.",
         "E.g. a temporal layer's db is `dout.sum(axis=(0, 1))`.",
         detail={"ko": "(결과 {got}, 기대 {expected})", "en": "(got {got}, expected {expected})"}),
+    # set by the pipeline, not by comparing values: a backward that calls its forward once per
+    # perturbed number (course.yaml grading.numerical_gradient)
+    "numerical-gradient": _t(
+        "수치 미분(numerical gradient)이지 역전파가 아닙니다: 역전파 함수가 실행되는 동안 순전파 함수를 입력 원소마다 다시 호출했습니다.",
+        "A numerical gradient, not backpropagation: while the backward ran it called the forward again for every perturbed number.",
+        "역전파 함수 안에서 순전파 함수를 부르는 곳을 보세요.",
+        "Look for calls to the forward inside your backward.",
+        "값은 맞더라도 이 과제는 연쇄 법칙으로 기울기를 계산하는 것입니다. 수치 미분은 답을 확인하는 데만 씁니다.",
+        "Even if the values are right, the exercise is to compute the gradient by the chain rule; finite differences are for checking.",
+        "순전파의 cache에 저장한 중간값으로 국소 미분을 곱해 가며 기울기를 거꾸로 전달하세요.",
+        "Propagate the gradient backwards by multiplying local derivatives, using the values saved in the forward's cache."),
 }
 
 

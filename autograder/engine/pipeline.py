@@ -134,12 +134,26 @@ class GradingPlan:
                 cases = build_cases(course, spec, secret, forward_shapes=reference_forward(self.namespace))
                 outputs = [graded_outputs(run_program(self.namespace, case.program), spec) for case in cases]
                 self.expected[spec.name] = Expected(cases, outputs)
+        self.programs = {name: [self._counted(course, spec, case.program) for case in expected.cases]
+                         for name, expected in self.expected.items() for spec in [course.functions[name]]}
         self.templates = {aid: Template(course.root / "solutions" / aid / course.assignments[aid].notebook)
                           for aid in assignments}
         self.diagnoser = diagnose.Diagnoser(course, self)
         self._probes: dict[str, list] = {}
         self._probes_lock = threading.Lock()
         self.rubric = rubric_digest(course, secret)
+
+    @staticmethod
+    def forwards_of(course: Course, spec: FunctionSpec) -> list[str]:
+        """The assignment's forward functions (those a backward is graded through, step functions too)."""
+        return sorted({f.through for f in course.functions_of(spec.assignment) if f.through})
+
+    def _counted(self, course: Course, spec: FunctionSpec, program: dict) -> dict:
+        """The program the student's sandbox runs: a backward's step counts the calls of the forwards."""
+        if not (spec.through and course.numerical_gradient.check):
+            return program
+        *before, last = program["steps"]
+        return {**program, "steps": [*before, {**last, "count": self.forwards_of(course, spec)}]}
 
     def probes(self, spec: FunctionSpec) -> list[tuple[dict, list]]:
         """Self-consistency probe programs of a backward's cases (built once, shared by threads)."""
@@ -182,7 +196,9 @@ def _case_run(spec: FunctionSpec, case: Case, reply: dict) -> CaseRun:
         return CaseRun(error_kind="invalid-output", error_detail=f"an object of type {bad}",
                        failed_function=spec.name)
     mutated = reply.get("mutated", [[]] * len(steps))[-1]
-    return CaseRun(outputs=outputs, mutated=tuple(spec.args[i] for i in mutated if i < len(spec.args)))
+    calls = (reply.get("calls") or [None])[-1]
+    return CaseRun(outputs=outputs, mutated=tuple(spec.args[i] for i in mutated if i < len(spec.args)),
+                   forward_calls=calls)
 
 
 def _load_failure(reply: dict, limit: float) -> FunctionFailure | None:
@@ -200,6 +216,25 @@ def _load_failure(reply: dict, limit: float) -> FunctionFailure | None:
     return FunctionFailure("error", "notebook.load-crash", {"detail": detail})
 
 
+RETRY_PREFIX = "retry:"  # a result's fingerprint with this prefix is regraded by the next run
+
+
+def _sandbox_failure(code: str, exc: BaseException, language: str, **params) -> tuple[FunctionFailure, bool]:
+    """A failure while loading or calling one student's code, as that student's items' error.
+
+    Whatever the grader side raises here — a ``ProtocolError`` or ``ValueError`` for a request
+    the frame limits refuse, ``OSError``, ``SandboxUnavailable`` when a sandbox will not start —
+    costs only these items; the class run goes on.  A ``ValueError`` (ProtocolError included)
+    comes from what the student submitted and is final; anything else may be the host's
+    trouble, so the result is marked to be graded again by the next run.
+    """
+    retry = not isinstance(exc, ValueError)
+    detail = f"{type(exc).__name__}: {str(exc)[:300]}"
+    if retry:
+        detail += "; " + render("status.retry", language)
+    return FunctionFailure("error", code, {**params, "detail": detail}), retry
+
+
 class StudentGrader:
     """Grades one student's assignments in one sandbox and writes each result."""
 
@@ -212,6 +247,7 @@ class StudentGrader:
         # start the next student's sandbox while this one is graded (prewarm.py); off for one-offs
         self.prewarm = prewarm.enabled() if prewarm_next is None else prewarm_next
         self.steps = [step(plan) for step in steps.POST_SCORING]
+        self._retry = False  # the assignment being graded met a failure that may be the host's
 
     def _new_sandbox(self) -> Any:
         sandbox = self.sandbox_factory()
@@ -236,33 +272,42 @@ class StudentGrader:
         try:
             for submission in todo:
                 aid, notebook, fingerprint = submission.assignment, submission.notebook, submission.fingerprint
-                items, errors = [], []
+                errors = []
                 failure = None
+                self._retry = False
                 try:
                     if submission.error:
                         raise submission.error
-                    program = self.plan.templates[aid].program(parse_notebook(submission.raw))
+                    program = self.plan.templates[aid].program(parse_notebook(submission.raw),
+                                                               self.course.limits.source_kb * 1024)
                 except NotebookError as exc:
                     status = "missing" if exc.code == "notebook.missing" else "error"
-                    failure = FunctionFailure(status, exc.code, {"notebook": notebook.name, "detail": exc.detail})
+                    failure = FunctionFailure(status, exc.code,
+                                              {"notebook": notebook.name, "detail": exc.detail, **exc.params})
                 else:
-                    first = sandbox is None
-                    if first:
-                        sandbox = self._new_sandbox()
-                    reply = sandbox.load(aid, program.code, program.filename)
-                    if first and self.prewarm:  # the next student's, started while this one is graded
-                        prewarm.SPARES.prepare(self.sandbox_factory)
-                    if not reply.get("ok"):
-                        failure = _load_failure(reply, self.course.limits.load_seconds)
-                        if failure is None:
-                            errors.append(render("notebook.load-error", self.course.language,
-                                                 detail=str(reply.get("message", ""))[:600]))
+                    try:
+                        first = sandbox is None
+                        if first:
+                            sandbox = self._new_sandbox()
+                        reply = sandbox.load(aid, program.code, program.filename)
+                        if first and self.prewarm:  # the next student's, started while this one is graded
+                            prewarm.SPARES.prepare(self.sandbox_factory)
+                    except Exception as exc:  # noqa: BLE001 - see _sandbox_failure
+                        failure, self._retry = _sandbox_failure("notebook.sandbox-failed", exc, self.course.language)
+                    else:
+                        if not reply.get("ok"):
+                            failure = _load_failure(reply, self.course.limits.load_seconds)
+                            if failure is None:
+                                errors.append(render("notebook.load-error", self.course.language,
+                                                     detail=str(reply.get("message", ""))[:600]))
                 if failure:
                     errors.append(render(failure.code, self.course.language, **failure.params))
                 graded = steps.Graded(aid, [self._grade_function(spec, aid, sandbox, failure, deadline)
                                             for spec in self.course.functions_of(aid)], sandbox)
                 for step in self.steps:
                     step.apply(graded)
+                if self._retry:
+                    fingerprint = RETRY_PREFIX + fingerprint
                 results.append(self._write(student, aid, fingerprint, graded.items, errors))
         finally:
             if sandbox is not None:
@@ -277,7 +322,14 @@ class StudentGrader:
             failure = FunctionFailure("timeout", "status.submission-timeout",
                                       {"seconds": self.course.limits.submission_seconds})
         if failure is None:
-            reply = sandbox.run(aid, [case.program for case in expected.cases], timeout=spec.call_seconds)
+            try:
+                reply = sandbox.run(aid, self.plan.programs[spec.name], timeout=spec.call_seconds)
+            except Exception as exc:  # noqa: BLE001 - see _sandbox_failure
+                failure, retry = _sandbox_failure("status.sandbox-failed", exc, self.course.language,
+                                                  function=spec.name)
+                self._retry = self._retry or retry
+                return steps.FunctionRun(spec, score_function(self.course, spec, expected.cases, expected.outputs,
+                                                              failure))
             if reply.get("ok"):
                 runs = [_case_run(spec, case, r) for case, r in zip(expected.cases, reply["results"])]
                 return steps.FunctionRun(spec, score_function(self.course, spec, expected.cases, expected.outputs,

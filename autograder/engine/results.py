@@ -15,11 +15,49 @@ import csv
 import json
 import os
 import tempfile
+import unicodedata
 from pathlib import Path
 from typing import IO, Iterable, Iterator, Protocol
 
 RESULT_SCHEMA_VERSION = 1
 GRADES_COLUMNS = ["student_id", "assignment_id", "score", "max_score"]
+
+
+# What a results folder holds besides the student folders: a student named like one of these
+# would mix their results with the grader's own files (and end the run with IsADirectoryError).
+RESERVED_NAMES = frozenset({"grades.csv", "report", "junit.xml", "summary.md", "gradebook.db", "items.csv",
+                            "index.html", "figures", "students"})
+# Names that look like a file the grader or a CI step writes next to the student folders.
+RESERVED_SUFFIXES = (".csv", ".json", ".xml", ".md", ".html", ".htm", ".db", ".sqlite", ".zip", ".txt", ".log",
+                     ".tmp")
+MAX_STUDENT_ID = 100  # characters; every view prints the id in full
+
+
+def student_id_problem(name: str, outputs: Iterable[str] = ()) -> str | None:
+    """Why ``name`` (a folder under SUBMITTED) cannot be a student id, or None if it can.
+
+    A student id becomes a folder of the results, a row of grades.csv, a JUnit suite name and
+    a heading of the feedback: it must not collide with the grader's own outputs (``outputs``:
+    names of further files the run writes directly in the results folder), escape the folder,
+    hide, or carry characters that change how a line reads (control, format, line breaks).
+    """
+    if not name or name != name.strip():
+        return "it is empty or starts or ends with white space"
+    if len(name) > MAX_STUDENT_ID:
+        return f"it is longer than {MAX_STUDENT_ID} characters"
+    if name in (".", "..") or name.startswith((".", "-", "~")):
+        return "it starts with '.', '-' or '~'"
+    if any(c in "/\\`" for c in name):
+        return "it contains '/', '\\' or '`'"
+    odd = next((c for c in name if c != " " and unicodedata.category(c)[0] in "CZ"), None)
+    if odd is not None:
+        return f"it contains the character U+{ord(odd):04X} ({unicodedata.category(odd)})"
+    folded = name.casefold()
+    if folded in RESERVED_NAMES or folded in {o.casefold() for o in outputs}:
+        return "the grader writes a file or folder of that name into the results folder"
+    if folded.endswith(RESERVED_SUFFIXES):
+        return "it ends like a file name (" + ", ".join(RESERVED_SUFFIXES) + ")"
+    return None
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from autograder.engine.cases import Case
 from autograder.engine.compare import Verdict, compare, time_profile
 from autograder.engine.course import Course, FunctionSpec, Item
-from autograder.engine.messages import Nested, render
+from autograder.engine.messages import MAX_TEXT, Nested, render
 
 STATUSES = ("passed", "failed", "error", "timeout", "missing")
 
@@ -26,6 +26,7 @@ class CaseRun:
     error_kind: str | None = None  # missing | not-implemented | exception | arity | invalid-output
     error_detail: str = ""
     failed_function: str | None = None
+    forward_calls: int | None = None  # calls of the student's forward functions while a backward ran
 
 
 @dataclass
@@ -58,7 +59,7 @@ class ItemResult:
         text = render(self.code, language, **self.params)
         for code, params in self.notes:
             text += "; " + render(code, language, **params)
-        return text
+        return text if len(text) <= MAX_TEXT else text[:MAX_TEXT - 1] + "…"
 
     def to_json(self, language: str) -> dict:
         return {

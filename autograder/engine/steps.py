@@ -6,11 +6,13 @@ classes, composed the way nbgrader composes its preprocessors.  Each is built fr
 amends the :class:`Graded` assignment; no step reaches into another's internals, and the
 pipeline reads the list alone.
 
-1. :class:`Diagnose`        a failed item → the catalogued mistake or generic pattern (diagnose.py)
-2. :class:`SelfConsistency` a wrong backward that is the exact gradient of the student's own
+1. :class:`NumericalGradient` a backward that called the student's forwards more often than
+                            backpropagation needs fails (course.yaml grading.numerical_gradient)
+2. :class:`Diagnose`        a failed item → the catalogued mistake or generic pattern (diagnose.py)
+3. :class:`SelfConsistency` a wrong backward that is the exact gradient of the student's own
                             forward earns course.yaml's share of its points (consistency.py)
-3. :class:`RootCauses`      a failure caused by a failing dependency says so (rootcause.py)
-4. :class:`Explanations`    each diagnosed item gets its explanation and hint, rendered once at
+4. :class:`RootCauses`      a failure caused by a failing dependency says so (rootcause.py)
+5. :class:`Explanations`    each diagnosed item gets its explanation and hint, rendered once at
                             the course's level and language (the result JSON's fields)
 """
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 
 from autograder.engine import consistency
 from autograder.engine.course import FunctionSpec
-from autograder.engine.diagnose import Explanations as _Explanations
+from autograder.engine.diagnose import NUMERICAL_GRADIENT, Explanations as _Explanations
 from autograder.engine.rootcause import RootCauses as _RootCauses
 from autograder.engine.score import CaseRun, ItemResult
 
@@ -46,6 +48,38 @@ class Graded:
     @property
     def items(self) -> list[ItemResult]:
         return [item for function in self.functions for item in function.items]
+
+
+class NumericalGradient:
+    """A backward that is a finite difference of the student's own forward is not backpropagation.
+
+    The sandbox counts the calls of the student's forwards while a backward runs (program.py,
+    step key ``count``); more than course.yaml allows fails every item of that backward with the
+    diagnosis ``numerical-gradient``, and no later step credits or re-diagnoses them.  The count
+    is a number about the student's own functions: forging it changes only their own items.
+    """
+
+    def __init__(self, plan):
+        self.plan = plan
+        self.course = plan.course
+
+    def apply(self, graded: Graded) -> None:
+        check = self.course.numerical_gradient
+        for function in graded.functions:
+            spec, runs = function.spec, function.runs
+            if not (check.check and spec.through and runs) or any(run.error_kind for run in runs):
+                continue
+            for case, run in zip(self.plan.expected[spec.name].cases, runs):
+                allowed = check.allowed(case.dims)
+                if run.forward_calls is not None and run.forward_calls > allowed:
+                    params = {"function": spec.name, "forwards": ", ".join(self.plan.forwards_of(self.course, spec)),
+                              "calls": int(run.forward_calls), "allowed": allowed, "case": case.index + 1,
+                              "dims": case.describe()}
+                    function.items[:] = [ItemResult(item, "failed", 0.0, "status.numerical-gradient", dict(params),
+                                                    case=case.index + 1, diagnosis=NUMERICAL_GRADIENT)
+                                         for item in spec.items]
+                    function.runs = None  # nothing left for the steps that read the student's values
+                    break
 
 
 class Diagnose:
@@ -88,7 +122,11 @@ class SelfConsistency:
         probes = self.plan.probes(spec)
         if not all(directions for _, directions in probes):
             return set()
-        reply = graded.sandbox.run(graded.assignment, [program for program, _ in probes], timeout=spec.call_seconds)
+        try:
+            reply = graded.sandbox.run(graded.assignment, [program for program, _ in probes],
+                                       timeout=spec.call_seconds)
+        except Exception:  # noqa: BLE001 - no credit, nothing else lost
+            return set()
         if not reply.get("ok"):
             return set()
         forward = self.course.functions[spec.through]
@@ -122,4 +160,4 @@ class Explanations:
         self.renderer.apply(graded.items)
 
 
-POST_SCORING = (Diagnose, SelfConsistency, RootCauses, Explanations)
+POST_SCORING = (NumericalGradient, Diagnose, SelfConsistency, RootCauses, Explanations)

@@ -342,8 +342,9 @@ def _check_run_reply(reply: Any, programs: list) -> dict:
             checked.append(_result_error(result))
             continue
         steps = prog["steps"]
-        if not isinstance(result, dict) or set(result) != {"outputs", "mutated"}:
-            raise ValueError("a result is not {'outputs', 'mutated'}")
+        counted = any(step.get("count") for step in steps)
+        if not isinstance(result, dict) or set(result) != {"outputs", "mutated"} | ({"calls"} if counted else set()):
+            raise ValueError("a result is not {'outputs', 'mutated'[, 'calls']}")
         outputs, mutated = result["outputs"], result["mutated"]
         if not isinstance(outputs, list) or not isinstance(mutated, list) or \
                 len(outputs) != len(steps) or len(mutated) != len(steps):
@@ -360,6 +361,13 @@ def _check_run_reply(reply: Any, programs: list) -> dict:
                 raise ValueError("mutated index out of range")
             clean.append(ints)
         checked.append({"outputs": outputs, "mutated": clean})
+        if counted:  # numbers only, and only ever about this student's own functions
+            calls = result["calls"]
+            if not isinstance(calls, list) or len(calls) != len(steps):
+                raise ValueError("calls do not match the steps")
+            checked[-1]["calls"] = [None if n is None else int(n) for n in calls]
+            if any(n is not None and not 0 <= n < 2**62 for n in checked[-1]["calls"]):
+                raise ValueError("calls out of range")
     return {"ok": True, "results": checked}
 
 

@@ -1,6 +1,7 @@
 """consistency.py: a backward is credited exactly when it is the gradient of the forward it came with."""
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import reference
@@ -71,3 +72,34 @@ def test_correct_backward_of_a_different_forward_is_not_credited(setting):
     result = run_program({"rnn_step_forward": reference.rnn_step_forward}, program)  # probes see tanh
     gradients = graded_outputs(run_program(namespace, case.program), spec)
     assert consistency.consistent_outputs(spec, forward, case, gradients, result, directions) == set()
+
+
+def _zero_forward(x, prev_h, Wx, Wh, b):
+    return np.zeros((x.shape[0], Wx.shape[1])), (x, prev_h, Wx, Wh)
+
+
+def _zero_backward(dnext_h, cache):
+    x, prev_h, Wx, Wh = cache
+    return np.zeros_like(x), np.zeros_like(prev_h), np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(Wx.shape[1])
+
+
+def _constant_forward(x, prev_h, Wx, Wh, b):
+    return np.ones((x.shape[0], Wx.shape[1])), (x, prev_h, Wx, Wh)
+
+
+def test_no_credit_without_work(setting):
+    """Zeros (or a constant) forward and a zeros backward: 0 = 0 is no gradient of anything."""
+    assert _consistent(setting, {"rnn_step_forward": _zero_forward, "rnn_step_backward": _zero_backward}) == set()
+    assert _consistent(setting, {"rnn_step_forward": _constant_forward, "rnn_step_backward": _zero_backward}) == set()
+
+
+def test_a_forward_that_ignores_one_input_earns_nothing_for_its_gradient(setting):
+    """x @ Wx + b without the recurrence: dprev_h = 0 and dWh = 0 are "exact", and earn nothing."""
+    def forward(x, prev_h, Wx, Wh, b):
+        return x @ Wx + b, (x, prev_h, Wx, Wh)
+
+    def backward(dnext_h, cache):
+        x, prev_h, Wx, Wh = cache
+        return dnext_h @ Wx.T, np.zeros_like(prev_h), x.T @ dnext_h, np.zeros_like(Wh), dnext_h.sum(axis=0)
+
+    assert _consistent(setting, {"rnn_step_forward": forward, "rnn_step_backward": backward}) == {"dx", "dWx", "db"}

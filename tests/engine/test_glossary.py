@@ -45,7 +45,7 @@ def _rendered_messages():
                 params = {}
                 for _, field, spec, _ in string.Formatter().parse(template):
                     if field:
-                        params[field] = 1.5 if spec and spec[-1] in "efg" else word
+                        params[field] = 1.5 if spec and spec[-1] in "efg" else 1500 if spec and spec[-1] in ",d" else word
                 yield code, language, template, render(code, language, **params), names
 
 

@@ -13,3 +13,20 @@ def test_every_message_in_both_languages_with_same_fields():
         assert set(templates) == set(LANGUAGES), code
         assert _fields(templates["ko"]) == _fields(templates["en"]), code
         assert templates["ko"] != templates["en"] or not any(c.isalpha() for c in templates["en"]), code
+
+
+def test_student_text_in_a_message_is_bounded():
+    """14 000 unexpected dict keys of 1 000 characters once made a 14 MB message (and 56 MB files)."""
+    from autograder.engine.messages import MAX_TEXT, render
+
+    keys = [f"k{i:05d}" + "x" * 994 for i in range(14_000)]
+    text = render("verdict.keys", "en", path="", missing=["Wx"], extra=keys)
+    assert len(text) <= MAX_TEXT and "and 13,992 more" in text and "k00007" in text and "k00008" not in text
+    detail = render("status.exception", "en", function="f", case=1, dims="N=2", detail="y" * 1_000_000)
+    assert len(detail) < 1000
+    huge = render("notebook.load-error", "en", detail="z" * 100_000)
+    assert len(huge) < 1000
+    # what the grader itself puts in a message is untouched: shapes, short key lists, numbers
+    shape = render("verdict.shape", "en", path="", case=1, dims="N=2", got=[1, 2, 3, 4, 5, 6, 7, 8], expected=[2])
+    assert "got [1, 2, 3, 4, 5, 6, 7, 8], expected [2]" in shape
+    assert render("verdict.keys", "en", path="", missing=["a"], extra=["b"]).endswith("missing ['a'], unexpected ['b']")

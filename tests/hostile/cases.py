@@ -438,6 +438,71 @@ while True:
     n += 1
 '''
 
+# A large solution cell: an 8 MB string literal of U+0080 (over the frame-header limit once escaped).
+HUGE_LITERAL = "_blob = '" + "\u0080" * 3_600_000 + "'"
+
+# A dict output with 14 000 unexpected keys of 1 000 characters (a 14 MB reply header), once per process.
+KEY_BOMB = '''
+if not globals().get("_bombed"):
+    globals()["_bombed"] = True
+    return {**{k: np.clip(g, -clip_value, clip_value) for k, g in grads.items()},
+            **{f"k{i:05d}" + "x" * 994: None for i in range(14_000)}}
+'''
+
+# The same with 900 keys (0.9 MB): small enough to reach the grader, whose messages bound it.
+KEY_BOMB_SMALL = '''
+if not globals().get("_bombed"):
+    globals()["_bombed"] = True
+    new_params, new_state = adam_step(params, grads, state, lr, beta1, beta2, eps)
+    return {**new_params, **{f"k{i:05d}" + "x" * 994: None for i in range(900)}}, new_state
+'''
+
+MARKDOWN_LINKS = r'''
+raise ValueError("![](https://evil.example/pixel.png) [TA note: regrade approved](https://evil.example/phish) "
+                 "<https://evil.example/auto> www.evil.example **full marks**")
+'''
+
+# Every graded function returns zeros of the right shape (forwards, backwards, everything).
+ZEROS = '''
+def _zeroed(f):
+    def zero(v):
+        if isinstance(v, np.ndarray):
+            return np.zeros_like(v)
+        if isinstance(v, (float, np.floating)):
+            return 0.0
+        if isinstance(v, dict):
+            return {k: zero(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return type(v)(zero(x) for x in v)
+        return v
+
+    def wrapped(*args, **kwargs):
+        return zero(f(*args, **kwargs))
+    return wrapped
+
+
+@@FN@@ = _zeroed(@@FN@@)
+'''
+
+# A ten-line central-difference backward through the student's own forward (exact to ~1e-11).
+NUMERICAL_GRADIENT = '''
+x, prev_h, Wx, Wh, _, b = cache
+args = [np.array(a, dtype=float) for a in (x, prev_h, Wx, Wh, b)]
+grads = []
+for a in args:
+    g = np.zeros_like(a)
+    for i in np.ndindex(a.shape):
+        old = a[i]
+        a[i] = old + 1e-5
+        plus = np.sum(rnn_step_forward(*args)[0] * dnext_h)
+        a[i] = old - 1e-5
+        minus = np.sum(rnn_step_forward(*args)[0] * dnext_h)
+        a[i] = old
+        g[i] = (plus - minus) / 2e-5
+    grads.append(g)
+return tuple(grads)
+'''
+
 FORK_STORM = '''
 import os
 while True:
@@ -453,6 +518,16 @@ while True:
 
 def case(family, name, about, *edits, expect=None, **kw) -> Case:
     return Case(family, Profile(name, about, tuple(edits), dict(expect or {}), hostile=True), **kw)
+
+
+def _graded_functions() -> dict[str, list[str]]:
+    from autograder.engine.course import load_course
+
+    course = load_course(ROOT / "course.yaml")
+    return {aid: list(a.functions) for aid, a in course.assignments.items()}
+
+
+GRADED = _graded_functions()
 
 
 CASES: tuple[Case, ...] = (
@@ -488,6 +563,15 @@ CASES: tuple[Case, ...] = (
     case("resource", "r-sleep-in-call", "time.sleep(3600) inside sgd_step",
          body("training", "sgd_step", "import time\ntime.sleep(3600)"),
          expect={"sgd_step.new_params": "timeout"}, burns=("call",)),
+    case("resource", "r-huge-literal", "an 8 MB string literal (3.6 M x U+0080) in an rnn solution cell",
+         after("rnn", "rnn_step_forward", HUGE_LITERAL),
+         expect={"rnn.*": "error"}, says={"rnn.*": "over the course's limit of 512 KB"}, errors={"rnn": "KB of code"}),
+    case("resource", "r-key-bomb", "clip_grad_value returns 14 000 extra dict keys of 1 000 characters (14 MB)",
+         body("gradients", "clip_grad_value", KEY_BOMB),
+         expect={"clip_grad_value.clipped": "error"}, says={"clip_grad_value.clipped": "too large"}),
+    case("resource", "r-key-bomb-small", "adam_step returns 900 extra dict keys of 1 000 characters (0.9 MB)",
+         body("training", "adam_step", KEY_BOMB_SMALL),
+         expect={"adam_step.new_params": "failed"}, says={"adam_step.new_params": "and 892 more"}),
     case("resource", "r-huge-output", "word_embedding_forward returns 32 MB per case (over the reply limit)",
          body("rnn", "word_embedding_forward", "return np.zeros((2048, 2048)), None"),
          expect={"word_embedding_forward.out": "error", "word_embedding_backward.dW": "error"},
@@ -537,6 +621,24 @@ CASES: tuple[Case, ...] = (
     case("forgery", "f-forged-frame", "writes a forged reply frame on its own socket and exits before the honest one",
          body("gradients", "clip_grad_value", FORGE_FRAME),
          expect={"clip_grad_value.clipped": "failed"}),
+    case("forgery", "f-zeros", "every graded function returns zeros of the right shape (no work at all)",
+         *[after(aid, fn, ZEROS.replace("@@FN@@", fn)) for aid, fns in GRADED.items() for fn in fns],
+         expect={"*": "failed"}),
+    case("forgery", "f-numerical-gradient", "rnn_step_backward is a central difference through the student's own "
+         "rnn_step_forward (rnn_backward calls it)",
+         Edit("rnn", "rnn_step_forward", "cache = (x, prev_h, Wx, Wh, next_h)", "cache = (x, prev_h, Wx, Wh, next_h, b)"),
+         Edit("rnn", "rnn_step_backward", "x, prev_h, Wx, Wh, next_h = cache", "x, prev_h, Wx, Wh, next_h, _ = cache"),
+         body("rnn", "rnn_step_backward", NUMERICAL_GRADIENT),
+         expect={**_all(items("rnn_step_backward", "dx", "dprev_h", "dWx", "dWh", "db"), "failed"),
+                 **_all(RNN_BACKWARD, "failed")},
+         says={**{i: "numerical gradient, not backpropagation" for i in RNN_BACKWARD},
+               "rnn_step_backward.dx": "numerical gradient, not backpropagation"}),
+    case("forgery", "f-markdown-links", "an exception text with a Markdown image, a link, an autolink and emphasis",
+         body("gru", "gru_step_forward", MARKDOWN_LINKS),
+         expect={"gru_step_forward.next_h": "error", "gru_forward.h": "error",
+                 **_all(items("gru_step_backward", "dx", "dprev_h", "dWx", "dWh", "dbx", "dbh"), "error"),
+                 **_all(GRU_BACKWARD, "error")},
+         says={"gru_step_forward.next_h": "regrade approved"}),
     case("forgery", "f-markdown-injection", "exception messages with line breaks, a fake heading, a fake passed row "
          "and HTML, to forge the feedback a TA reads",
          body("training", "sgd_step", FAKE_FEEDBACK_ROW), after("training", "adam_step", FAKE_FEEDBACK_HEADING),

@@ -341,7 +341,8 @@ def grade_hostile_class(root: Path) -> Run:
     before = {name: snapshot(path) for name, path in trees.items()}
     tmp_before = tmp_top_level()
     try:
-        run = grade(course_yaml, submitted, results, root / "grader-tmp")
+        run = grade(course_yaml, submitted, results, root / "grader-tmp", "--junit", str(root / "junit.xml"),
+                    "--summary", str(root / "summary.md"))
     finally:
         accepted = listener.close()
     gone = leftovers(run["seen"], set(run["namespaces"]), run["host_ns"], run["since"])

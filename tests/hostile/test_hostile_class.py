@@ -20,7 +20,9 @@ import pytest
 from autograder.sandbox import box as sandbox_mod
 
 from . import cases as C
-from .conftest import CANARIES, DECOY_SECRET_FILE, grade, requires_bwrap
+from autograder.engine.course import load_course
+
+from .conftest import CANARIES, DECOY_SECRET_FILE, grade, make_course, requires_bwrap
 
 pytestmark = [pytest.mark.sandbox, requires_bwrap]
 
@@ -30,8 +32,8 @@ STATUS_WORDS = {
     "timeout": ("did not finish",),
     "missing": ("not defined", "was not submitted"),
     "error": ("raised an error", "must return", "died", "not numeric data", "which failed", "cannot be read",
-              "not implemented"),
-    "failed": ("relative error", "wrong", "returned a", "keys differ", "NaN", "number of entries"),
+              "not implemented", "too large"),
+    "failed": ("relative error", "wrong", "returned a", "keys differ", "NaN", "number of entries", "numerical gradient"),
 }
 
 
@@ -119,6 +121,69 @@ def test_feedback_cannot_be_forged_by_messages(hostile):
         assert len(table) == len(json.loads(path.with_suffix(".json").read_text())["items"]), path
     forged = (Path(hostile.results) / "f-markdown-injection" / "training.md").read_text()
     assert "&lt;img src=x" in forged and "# training: 6 / 6 points" in forged  # present, but inert
+
+
+def test_feedback_has_no_live_markup_from_students(hostile):
+    """Every feedback page, rendered with mistune as a viewer would (GitHub's extensions, raw HTML
+    allowed), holds no link, image, HTML, emphasis or code that a student's text made."""
+    import mistune
+    from html.parser import HTMLParser
+
+    class Tags(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.found = []
+
+        def handle_starttag(self, tag, attrs):
+            self.found.append((tag, dict(attrs)))
+
+    render = mistune.create_markdown(escape=False, plugins=["table", "url", "strikethrough", "footnotes", "math"])
+    for path in Path(hostile.results).glob("*/*.md"):
+        tags = Tags()
+        tags.feed(render(path.read_text()))
+        assert {t for t, _ in tags.found} <= {"h1", "h2", "p", "code", "ul", "li", "table", "thead", "tbody",
+                                               "tr", "th", "td", "strong"}, (path, tags.found)
+        assert not any(attrs.keys() - {"style"} for _, attrs in tags.found), path  # no href, no src
+    page = (Path(hostile.results) / "f-markdown-links" / "gru.md").read_text()
+    assert "evil.example/phish" in page  # shown, as text
+
+
+def test_what_a_student_controls_stays_small_in_every_output(hostile):
+    """A reply of 14 000 long dict keys once made a 56 MB result and a 113 MB JUnit file."""
+    import xml.etree.ElementTree as ET
+
+    for student in ("r-key-bomb", "r-key-bomb-small", "r-huge-literal", "f-markdown-links"):
+        for path in (Path(hostile.results) / student).iterdir():
+            assert path.stat().st_size < 100_000, path
+    suites = ET.parse(Path(hostile.root) / "junit.xml").getroot()
+    for suite in suites:
+        assert len(ET.tostring(suite)) < 100_000, suite.get("name")
+    assert (Path(hostile.root) / "summary.md").stat().st_size < 100_000
+    for path in Path(hostile.results).glob("*/*.json"):
+        result = json.loads(path.read_text())
+        assert all(len(i["message"]) <= 2000 for i in result["items"]), path
+        assert path.stat().st_size < 100_000, path
+
+
+def test_message_bombs_cost_the_grader_no_memory(tmp_path):
+    """The grader's peak memory with three message-bomb students is that of three honest ones."""
+    course_yaml = make_course(tmp_path / "course")
+    course = load_course(course_yaml)
+    values = {k: str(tmp_path) for k in C.PLACEHOLDERS}
+    bombs = [c for c in C.CASES if c.name in ("r-key-bomb", "r-key-bomb-small")]
+    C.build_class(course, tmp_path / "bombs", list(course.assignments), values, cases=bombs)
+    shutil.copytree(tmp_path / "bombs" / "r-key-bomb", tmp_path / "bombs" / "r-key-bomb-2")
+    C.build_class(course, tmp_path / "honest", list(course.assignments), values, cases=())
+    for name in ("h1", "h2", "h3"):
+        shutil.copytree(tmp_path / "honest" / "s01", tmp_path / "honest" / name)
+    peak = {}
+    for name in ("honest", "bombs"):
+        run = grade(course_yaml, tmp_path / name, tmp_path / f"{name}-out", tmp_path / f"{name}-tmp",
+                    "--junit", str(tmp_path / f"{name}.xml"))
+        assert run["returncode"] == 0, run["stderr"][-2000:]
+        peak[name] = run["maxrss_kb"]
+    print("peak RSS (kB):", peak)
+    assert peak["bombs"] < peak["honest"] + 20 * 1024, peak
 
 
 def test_no_secret_appears_in_any_output(hostile):

@@ -201,3 +201,73 @@ def test_kwargs(ns):
 def test_malformed_programs_are_the_callers_bug(ns, program):
     with pytest.raises(ValueError, match="invalid program"):
         run_program(ns, program)
+
+
+# ------------------------------------------------------------------ counting forward calls
+
+
+COUNTED_SOURCE = """
+import numpy as np
+
+def forward(x):
+    return x * 2.0, x
+
+def step(x):
+    return x + 1.0
+
+def backprop(d, cache):  # honest: recomputes the forward once and one step per row
+    forward(cache)
+    for row in cache:
+        step(row)
+    return d * 2.0
+
+def numerical(d, cache):  # a central difference through the forward: 2 calls per number
+    g = np.zeros_like(cache)
+    for i in np.ndindex(cache.shape):
+        plus, minus = cache.copy(), cache.copy()
+        plus[i] += 1e-6
+        minus[i] -= 1e-6
+        g[i] = np.sum((forward(plus)[0] - forward(minus)[0]) * d) / 2e-6
+    return g
+
+def failing(d, cache):
+    forward(cache)
+    raise ValueError("boom")
+"""
+
+
+def _counting_namespace():
+    """Functions defined as a notebook defines them (the worker execs the code in a dict)."""
+    ns = {"__name__": "__main__"}
+    exec(compile(COUNTED_SOURCE, "<student>", "exec"), ns)
+    return ns
+
+
+def _counted_program(backward):
+    x = np.arange(6.0).reshape(3, 2)
+    return {"steps": [{"fn": "forward", "args": [x], "nret": 2, "send": [0]},
+                      {"fn": backward, "args": [np.ones((3, 2)), {"$ref": [0, 1]}], "nret": 1,
+                       "count": ["forward", "step", "not_defined"]}]}
+
+
+def test_calls_of_the_named_functions_are_counted_while_the_step_runs():
+    ns = _counting_namespace()
+    originals = dict(ns)
+    honest = run_program(ns, _counted_program("backprop"))
+    assert honest["calls"] == [None, 1 + 3]  # the forward's own step is not counted
+    numerical = run_program(ns, _counted_program("numerical"))
+    assert numerical["calls"] == [None, 2 * 6]
+    np.testing.assert_allclose(numerical["outputs"][1][0], 2.0 * np.ones((3, 2)), rtol=1e-6)
+    assert ns == originals  # the namespace is given back unchanged
+    with pytest.raises(ProgramError):
+        run_program(ns, _counted_program("failing"))
+    assert ns == originals  # also after an exception
+    assert "calls" not in run_program(ns, {"steps": [{"fn": "step", "args": [1.0]}]})  # the format is unchanged
+
+
+def test_counts_cross_the_boundary_as_plain_numbers():
+    ns = _counting_namespace()
+    tree, arrays = protocol.pack(run_program(ns, _counted_program("numerical")))
+    assert [None if c is None else int(c) for c in protocol.unpack(tree, arrays)["calls"]] == [None, 12]
+    with pytest.raises(ValueError):
+        run_program(ns, {"steps": [{"fn": "step", "args": [1.0], "count": "forward"}]})

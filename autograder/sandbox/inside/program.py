@@ -7,6 +7,10 @@ three see identical semantics.  See docs/ARCHITECTURE.md, "Call programs".
 A program is ``{"steps": [{"fn": name, "args": [value, ...], "nret": n, "send": [i, ...]}, ...]}``
 (optionally ``"kwargs": {name: value}`` per step).  An argument ``{"$ref": [step, index]}``
 is output ``index`` of an earlier step, passed on unchanged (the student's own cache).
+A step may also name functions to count (``"count": [name, ...]``): while the step's own call
+runs, each call of those names through the namespace is counted, and the result then carries
+``"calls": [count or None per step]`` (the grader's numerical-gradient check: a backward that
+calls its forward once per perturbed number is a finite difference, not backpropagation).
 """
 from __future__ import annotations
 
@@ -162,8 +166,11 @@ def _steps(program: Mapping) -> list[dict]:
                 s, k = _index(ref[0], "$ref step"), _index(ref[1], "$ref index")
                 if not 0 <= s < i or not 0 <= k < steps[s]["nret"]:
                     raise ValueError(f"invalid program: step {i} refers to output {k} of step {s}")
+        count = step.get("count", [])
+        if not isinstance(count, (list, tuple)) or not all(isinstance(name, str) for name in count):
+            raise ValueError(f"invalid program: step {i} count must be a list of function names")
         steps.append({"fn": step["fn"], "args": list(args), "kwargs": dict(kwargs),
-                      "nret": nret, "send": send})
+                      "nret": nret, "send": send, "count": list(count)})
     return steps
 
 
@@ -187,6 +194,31 @@ def _split(result: Any, nret: int, fn: str, step: int) -> list:
 # ------------------------------------------------------------------------------ running
 
 
+def _counting(namespace: Any, names: list[str], calls: list[int]) -> dict[str, tuple[Any, Any]]:
+    """Replace each callable ``namespace[name]`` by a wrapper that counts its calls in ``calls[0]``."""
+    swapped: dict[str, tuple[Any, Any]] = {}
+    if not hasattr(namespace, "__setitem__"):
+        return swapped
+    for name in names:
+        original = namespace.get(name) if name in namespace else None
+        if original is None or not callable(original) or name in swapped:
+            continue
+
+        def counted(*args, __original=original, **kwargs):
+            calls[0] += 1
+            return __original(*args, **kwargs)
+
+        namespace[name] = counted
+        swapped[name] = (original, counted)
+    return swapped
+
+
+def _restore(namespace: Any, swapped: dict[str, tuple[Any, Any]]) -> None:
+    for name, (original, counted) in swapped.items():
+        if namespace.get(name) is counted:  # unless the called code rebound the name itself
+            namespace[name] = original
+
+
 def run_program(namespace: Mapping[str, Any], program: Mapping) -> dict:
     """Run every step; return ``{"outputs": [[sent values] per step], "mutated": [[arg indices] per step]}``.
 
@@ -201,6 +233,7 @@ def run_program(namespace: Mapping[str, Any], program: Mapping) -> dict:
     results: list[list] = []
     sent_all: list[list] = []
     mutated_all: list[list[int]] = []
+    calls_all: list[int | None] = []
     for i, step in enumerate(steps):
         name = step["fn"]
         fn = namespace.get(name) if name in namespace else None
@@ -221,8 +254,13 @@ def run_program(namespace: Mapping[str, Any], program: Mapping) -> dict:
                 originals.append(arg)
                 passed.append(_copy(arg))
         kwargs = {k: resolve(v) if _is_ref(v) else _copy(v) for k, v in step["kwargs"].items()}
+        calls = [0]
+        swapped = _counting(namespace, step["count"], calls) if step["count"] else {}
         try:
-            result = fn(*passed, **kwargs)
+            try:
+                result = fn(*passed, **kwargs)
+            finally:
+                _restore(namespace, swapped)
             outputs = _split(result, step["nret"], name, i)
             mutated = [j for j, (orig, arg) in enumerate(zip(originals, passed))
                        if not _is_ref(step["args"][j]) and not _same(orig, arg)]
@@ -237,4 +275,7 @@ def run_program(namespace: Mapping[str, Any], program: Mapping) -> dict:
         results.append(outputs)
         sent_all.append(sent)
         mutated_all.append(mutated)
+        calls_all.append(calls[0] if step["count"] else None)
+    if any(step["count"] for step in steps):
+        return {"outputs": sent_all, "mutated": mutated_all, "calls": calls_all}
     return {"outputs": sent_all, "mutated": mutated_all}

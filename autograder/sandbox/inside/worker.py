@@ -66,6 +66,10 @@ import protocol  # noqa: E402
 
 REQUEST_BYTES = int(LIMITS.get("request_bytes", 256 << 20))
 REPLY_BYTES = int(LIMITS.get("reply_bytes", 64 << 20))
+# A reply's header holds only structure, dict keys, type names and error messages (the arrays
+# travel in the body): an honest one is a few kB.  More is refused here, in the sandbox, so a
+# function returning 14 000 long dict keys costs the grader no memory to parse them.
+REPLY_HEADER_BYTES = int(LIMITS.get("reply_header_bytes", 1 << 20))
 LOAD_SECONDS = float(LIMITS.get("load_seconds", 30.0))
 CALL_SECONDS = float(LIMITS.get("call_seconds", 10.0))
 CPU_SECONDS = LIMITS.get("cpu_seconds")
@@ -109,26 +113,30 @@ def _serve_unit(sock: int, code: str, filename: str) -> None:
         _send_results(sock, results)
 
 
-def _frame_size(value) -> int:
+def _frame_sizes(value) -> tuple:
+    """(header bytes, frame bytes) of ``value`` sent as a frame."""
     try:
         tree, arrays = protocol.pack(value, strict=False)
-        return sum(len(memoryview(c).cast("B")) for c in protocol.encode_frame(tree, arrays))
+        chunks = protocol.encode_frame(tree, arrays)
+        return len(chunks[1]), sum(len(memoryview(c).cast("B")) for c in chunks)
     except Exception:
-        return REPLY_BYTES + 1
+        return REPLY_HEADER_BYTES + 1, REPLY_BYTES + 1
 
 
 def _send_results(sock: int, results: list) -> None:
     reply = {"ok": True, "results": results}
-    budget = REPLY_BYTES - 4096
-    if _frame_size(reply) > budget:  # keep the results that fit, in order
-        used = 0
+    budget, header_budget = REPLY_BYTES - 4096, REPLY_HEADER_BYTES - 4096
+    header, size = _frame_sizes(reply)
+    if size > budget or header > header_budget:  # keep the results that fit, in order
+        used = used_header = 0
         for i, result in enumerate(results):
-            size = _frame_size(result)
-            if used + size > budget * 0.9:
-                results[i] = {"error": {"kind": "exception", "message":
-                              f"the outputs are too large ({size} bytes; the limit is {REPLY_BYTES})"}}
+            header, size = _frame_sizes(result)
+            if used + size > budget * 0.9 or used_header + header > header_budget * 0.9:
+                what = (f"{size} bytes; the limit is {REPLY_BYTES}" if used + size > budget * 0.9 else
+                        f"{header} bytes of structure and keys; the limit is {REPLY_HEADER_BYTES}")
+                results[i] = {"error": {"kind": "exception", "message": f"the outputs are too large ({what})"}}
             else:
-                used += size
+                used, used_header = used + size, used_header + header
     tree, arrays = protocol.pack(reply, strict=False)
     protocol.write_frame(sock, tree, arrays)
 
@@ -288,6 +296,8 @@ class Zygote:
             buf += chunk
             if len(buf) == protocol.PREFIX.size and total == protocol.PREFIX.size:
                 header_len, body_len = protocol.parse_prefix(bytes(buf), max_bytes)
+                if header_len > REPLY_HEADER_BYTES:  # a forged frame: the honest path keeps below
+                    raise protocol.ProtocolError(f"reply header of {header_len} bytes exceeds {REPLY_HEADER_BYTES}")
                 total += header_len + body_len
             if len(buf) == total:
                 return buf
