@@ -287,7 +287,7 @@ def test_claims_are_precise():
 # ------------------------------------------------------------------------------- terms
 
 WRONG_TERMS = ["forget 게이트", "업데이트 게이트", "update 게이트", "reset 게이트", "시간 스텝", "타임 스텝", "타임스텝",
-               "셀 스테이트", "pytorch", "Pytorch"]
+               "셀 스테이트", "pytorch", "Pytorch", "행렬 곱"]
 
 
 @pytest.mark.parametrize("assignment", sorted(SOLUTIONS))
