@@ -142,10 +142,7 @@ def test_a_message_outside_the_glossary_is_caught():
 
 # Owned by the notebooks' work (issue 13, point 5): listed here until it fixes them, so that
 # a new violation still fails.  (notebook, variant) pairs.
-KNOWN_NOTEBOOK_VIOLATIONS: set[tuple[str, str]] = {
-    ("gradients", "timestep"),  # "시점 1에서 시점 t까지의 길이(timestep)": the issue's gradients [4]
-    ("rnn", "행렬 곱"),  # once; 행렬곱 everywhere else
-}
+KNOWN_NOTEBOOK_VIOLATIONS: set[tuple[str, str]] = set()  # the notebooks follow the glossary
 
 
 def _markdown(path):
