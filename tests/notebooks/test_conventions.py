@@ -88,7 +88,7 @@ def test_one_locked_setup_cell_with_numpy_and_stdlib_only(solution):
 
 def test_notebook_only_imports_in_a_locked_cell(solution):
     nb = read(solution)
-    cells = [c for c in nb.cells if c.cell_type == "code" and "from autograder.selfcheck import check" in c.source]
+    cells = [c for c in nb.cells if c.cell_type == "code" and "from rnnlab_check import check" in c.source]
     assert len(cells) == 1, "one locked cell imports check (and matplotlib, ...)"
     assert is_locked(cells[0]) and not is_setup(cells[0]) and not is_solution(cells[0])
 
