@@ -103,8 +103,10 @@ def plan(notebooks: list[Path], course_file: Path | None = None, fixtures: Path 
             continue
         aid = _assignment_of(course, notebook)
         own = course.root / "solutions" / aid
-        targets.append(Target(notebook, course, aid, own / course.assignments[aid].notebook,
-                              fixtures or own / FIXTURE_NAME))
+        template = own / course.assignments[aid].notebook
+        if not template.is_file():
+            raise UsageError(f"{template}: the course has no notebook for {aid}, so its setup cells are unknown")
+        targets.append(Target(notebook, course, aid, template, fixtures or own / FIXTURE_NAME))
     return targets
 
 
