@@ -59,11 +59,12 @@ class BundleError(UsageError):
     """The self-check modules cannot be joined into one file (a name clash, a foreign import)."""
 
 
-def _strip(source: str, where: str) -> tuple[str, list[str]]:
+def _strip(source: str, where: str) -> tuple[str, dict[str, str]]:
     """The module without its docstring, ``__future__`` import, ``__all__`` and imports of other parts.
 
     Removed statements become ``pass`` at the same place (a function body stays valid); the
-    second value lists the module's top-level names, for the clash check.
+    second value maps each top-level name the module binds to what binds it (``def`` for a
+    definition, ``import <module>`` for an import), for the clash check.
     """
     tree = ast.parse(source, where)
     lines = source.splitlines(keepends=True)
@@ -71,8 +72,7 @@ def _strip(source: str, where: str) -> tuple[str, list[str]]:
 
     def bundled(node: ast.AST) -> bool:
         if isinstance(node, ast.ImportFrom):
-            module = node.module or ""
-            return module in _BUNDLED or (node.level > 0 and module in _BUNDLED)
+            return (node.module or "") in _BUNDLED
         if isinstance(node, ast.Import):
             if any(alias.name in _BUNDLED for alias in node.names):
                 raise BundleError(f"{where}: `import {node.names[0].name}` of a bundled module; "
@@ -93,19 +93,23 @@ def _strip(source: str, where: str) -> tuple[str, list[str]]:
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
             and isinstance(body[0].value.value, str):
         drop.append((body[0].lineno, body[0].end_lineno, -1))
-    names = []
+    names: dict[str, str] = {}
     for node in body:
         if isinstance(node, ast.ImportFrom) and node.module == "__future__":
             drop.append((node.lineno, node.end_lineno, -1))
+        elif isinstance(node, ast.ImportFrom) and not bundled(node):
+            names.update({a.asname or a.name: f"import {node.module}.{a.name}" for a in node.names})
+        elif isinstance(node, ast.Import):
+            names.update({a.asname or a.name.split(".")[0]: f"import {a.name}" for a in node.names})
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             found = [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
             if found == ["__all__"]:
                 drop.append((node.lineno, node.end_lineno, -1))
-            names += [n for n in found if n != "__all__"]
+            names.update({n: "def" for n in found if n != "__all__"})
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.append(node.name)
-    # the innermost statement wins when a dropped Try holds dropped imports: keep the outer ranges
+            names[node.name] = "def"
+    # a dropped Try holds dropped imports: keep only the outermost range
     drop.sort(key=lambda d: (d[0], -d[1]))
     out, skip_to = [], 0
     kept_ranges = []
@@ -169,11 +173,13 @@ def bundle_source() -> str:
         stripped, names = _strip(source, where)
         if not _tokenizes(stripped):
             raise BundleError(f"{where}: cannot be bundled (does not tokenize after stripping)")
-        for top in names:
-            if top in owners and owners[top] != where:
-                raise BundleError(f"`{top}` is defined in both {owners[top]} and {where}: "
+        for top, binding in names.items():
+            known = owners.get(top)
+            # the same import in two parts is harmless; anything else would rebind another part's name
+            if known is not None and not (binding == known[1] and binding.startswith("import ")):
+                raise BundleError(f"`{top}` is bound in both {known[0]} and {where}: "
                                   "rename one (they share one namespace in rnnlab_check.py)")
-            owners[top] = where
+            owners.setdefault(top, (where, binding))
         sections.append(f"# {'=' * 20} {where} {'=' * 20}\n\n{stripped}")
     sources = "\n".join(f"    autograder/{relative}" for _, relative in PARTS)
     text = HEADER.format(module=MODULE_NAME, sources=sources) + "\n" + "\n\n".join(sections)

@@ -114,6 +114,16 @@ def test_a_name_defined_twice_stops_the_bundle(tmp_path, monkeypatch):
         bundle.bundle_source()
 
 
+def test_an_import_rebinding_another_parts_name_stops_the_bundle(tmp_path, monkeypatch):
+    copy = tmp_path / "autograder"
+    shutil.copytree(ROOT / "autograder", copy, ignore=shutil.ignore_patterns("__pycache__"))
+    cell = copy / "student" / "nbgrader_cell.py"
+    cell.write_text(cell.read_text().replace("import hashlib\n", "import hashlib\nfrom math import pi as render\n", 1))
+    monkeypatch.setattr(bundle, "PACKAGE", copy)
+    with pytest.raises(bundle.BundleError, match="`render`"):
+        bundle.bundle_source()
+
+
 def test_a_foreign_import_stops_the_bundle(tmp_path, monkeypatch):
     copy = tmp_path / "autograder"
     shutil.copytree(ROOT / "autograder", copy, ignore=shutil.ignore_patterns("__pycache__"))
