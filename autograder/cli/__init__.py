@@ -10,7 +10,7 @@ from autograder.engine.errors import UsageError
 
 VERBS = {
     "grade": ("autograder.cli.grade", "grade a class of nbgrader submissions"),
-    "check": ("autograder.cli.check", "run a notebook's public self-check from the shell"),
+    "check": ("autograder.cli.check", "run notebooks' public self-check from the shell (in the sandbox inside a course)"),
     "validate": ("autograder.cli.validate", "prove the course: solutions full, stubs zero, mutants caught, release in sync"),
     "report": ("autograder.cli.report", "HTML class report: pass rates, common mistakes, per-student pages"),
     "release": ("autograder.cli.release", "make the student release: public self-check fixtures + nbgrader"),

@@ -1,84 +1,39 @@
-"""`autograder check NOTEBOOK [--function NAME]`: a notebook's public self-check from the shell.
+"""autograder check NOTEBOOK... [--function NAME]: the public self-check of notebooks, from a shell.
 
-Owns the verb: take exactly the code the grader would take from the notebook (the
-``grader-setup`` cell and the solution cells, via extract.py), run it in a fresh
-namespace, then run ``check`` (selfcheck.py) for every graded function listed in the
-``public_cases.npz`` beside the notebook, or only the named ones.  Needs no course.yaml
-and no reference code, so it works in the student release.  Exit status: 0 when every
-checked function passes its public cases, 1 otherwise, 2 when the check cannot run.
+Inside a course (a course.yaml here or above the notebook) each notebook runs like `autograder
+grade` runs it: the course's setup cells plus the notebook's solution cells, in the sandbox,
+on the course's public cases; the notebook can read nothing of the course.  In a student's
+released folder (no course.yaml): the notebook's own setup cells and the public cases beside it.
+Exit status: 0 when every checked function passes its public cases, 1 otherwise, 2 when the
+check cannot run.
+
+Example:  autograder check exercises/*/*.ipynb
 """
 from __future__ import annotations
 
 import argparse
-import builtins
 from pathlib import Path
 
-from autograder.engine.errors import UsageError
-from autograder.engine.extract import NotebookError, Program, Template, read_notebook
 from autograder.engine.messages import LANGUAGES
-from autograder.sandbox.inside.program import describe_exception
-from autograder.selfcheck import FIXTURE_NAME, check, language, load_fixtures, say
+from autograder.engine.notebook_check import check_notebooks
+from autograder.student.selfcheck import FIXTURE_NAME
 
-NEEDS_COURSE = False
-NAMESPACE_NAME = "__rnnlab_check__"
-
+NEEDS_COURSE = False  # found (or not) per notebook by engine/notebook_check.py
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("notebook", type=Path, help="the notebook to check (e.g. exercises/rnn/rnn.ipynb)")
+    parser.add_argument("notebooks", nargs="+", type=Path, metavar="NOTEBOOK",
+                        help="the notebooks to check (e.g. exercises/*/*.ipynb)")
     parser.add_argument("--function", action="append", default=None, metavar="NAME",
                         help="check only this function (repeatable; default: every graded function)")
     parser.add_argument("--fixtures", type=Path, default=None,
-                        help=f"public cases (default: {FIXTURE_NAME} beside the notebook)")
+                        help=f"public cases (default: the course's, else {FIXTURE_NAME} beside the notebook)")
     parser.add_argument("--lang", choices=LANGUAGES, default=None,
-                        help="ko or en (default: $RNNLAB_LANG, else ko)")
-
-
-def load_namespace(notebook: Path, lang: str) -> tuple[dict | None, Program, str | None]:
-    """Run the notebook's graded code (setup + solution cells); return (namespace, program, error line)."""
-    try:
-        template = Template(notebook)
-        program = template.program(read_notebook(notebook))
-    except NotebookError as exc:
-        raise UsageError(say(exc.code, lang, notebook=notebook.name, detail=exc.detail)) from None
-    except Exception as exc:  # nbformat's own errors for a malformed file
-        raise UsageError(say("notebook.unreadable", lang, notebook=notebook.name, detail=str(exc)[:300])) from None
-    namespace: dict = {"__name__": NAMESPACE_NAME, "__builtins__": builtins}
-    try:
-        exec(compile(program.code, program.filename, "exec"), namespace)  # noqa: S102 - the user's own notebook
-    except KeyboardInterrupt:
-        raise
-    except BaseException as exc:  # noqa: B036 - SystemExit & co. in a student's cell end the check, not the shell
-        return None, program, say("notebook.load-error", lang, detail=describe_exception(exc))
-    return namespace, program, None
+                        help="ko or en (default: $RNNLAB_LANG, else the course's language, else ko)")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="run the notebook's code in this process (only for code you trust; warns)")
 
 
 def run(args: argparse.Namespace, course=None) -> int:
-    lang = language(args.lang)
-    notebook: Path = args.notebook
-    if not notebook.is_file():
-        raise UsageError(f"{notebook}: no such notebook")
-    fixtures = args.fixtures or notebook.resolve().parent / FIXTURE_NAME
-    try:
-        available = list(load_fixtures(fixtures)["functions"])
-    except FileNotFoundError:
-        raise UsageError(f"{fixtures}: no public cases here (run `autograder release` to make them)") from None
-    except Exception as exc:
-        raise UsageError(f"{fixtures}: not a public-cases file ({exc})") from None
-    names = args.function or available
-    unknown = [n for n in names if n not in available]
-    if unknown:
-        raise UsageError(f"no public cases for {', '.join(unknown)} in {fixtures}; "
-                         f"it has: {', '.join(available)}")
-    namespace, program, error = load_namespace(notebook, lang)
-    if namespace is None:
-        print(error)
-        return 1
-    results = []
-    for name in names:
-        result = check(name, fixtures, namespace=namespace, lang=lang, quiet=True)
-        print("\n".join(result.lines), flush=True)
-        results.append(result)
-    passed = sum(bool(r) for r in results)
-    print(say("check.total", lang, notebook=notebook.name, passed=passed, total=len(results)))
-    return 0 if passed == len(results) else 1
+    return check_notebooks(args.notebooks, args.function, course_file=getattr(args, "course", None),
+                           fixtures=args.fixtures, lang=args.lang, sandbox=False if args.no_sandbox else None)

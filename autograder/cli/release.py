@@ -20,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
                         help="assignment ids (default: every assignment with a solutions notebook)")
     parser.add_argument("--fixtures-only", action="store_true",
-                        help="write solutions/<asg>/public_cases.npz but do not run nbgrader")
+                        help="write solutions/<asg>/public_cases.npz and rnnlab_check.py but do not run nbgrader")
     parser.add_argument("--release-dir", type=Path, default=None,
                         help="write the release here instead of exercises/ (e.g. to compare)")
 

@@ -82,6 +82,10 @@ def stale_release(course: Course, assignment: str) -> list[str]:
         problems = []
         if fixture.read_bytes() != before:
             problems.append(f"solutions/{assignment}/{release.FIXTURE_NAME} is stale: {fix}")
+        module = Path("solutions") / assignment / release.bundle.FILE_NAME  # the self-check module nbgrader ships
+        committed_module = course.root / module
+        if not committed_module.is_file() or committed_module.read_bytes() != (root / module).read_bytes():
+            problems.append(f"{module.as_posix()} is stale: {fix}")
         fresh, committed = root / "exercises" / assignment, course.root / "exercises" / assignment
         if not committed.is_dir():
             return problems + [f"exercises/{assignment} is missing: {fix}"]

@@ -13,8 +13,6 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tqdm import tqdm
-
 from autograder.sandbox import box as sandbox_mod
 from autograder.engine.course import Course
 from autograder.engine.errors import UsageError
@@ -50,11 +48,9 @@ def discover(submitted: Path, course: Course, only: list[str] | None,
     return students, assignments, refused
 
 
-def make_sandbox_factory(course: Course, isolate: bool):
-    """``factory_for(slot)``: a callable making that slot's sandbox with the course's limits."""
-    if isolate and not sandbox_mod.bwrap_available():
-        raise UsageError(str(sandbox_mod.SandboxUnavailable()))
-    limits = sandbox_mod.Limits(
+def sandbox_limits(course: Course) -> "sandbox_mod.Limits":
+    """The sandbox limits of course.yaml's ``grading.limits`` (grading and `autograder check` alike)."""
+    return sandbox_mod.Limits(
         memory_bytes=course.limits.memory_mb * 2**20,
         processes=course.limits.processes,
         file_bytes=course.limits.file_mb * 2**20,
@@ -62,6 +58,13 @@ def make_sandbox_factory(course: Course, isolate: bool):
         load_seconds=course.limits.load_seconds,
         call_seconds=course.limits.call_seconds,
     )
+
+
+def make_sandbox_factory(course: Course, isolate: bool):
+    """``factory_for(slot)``: a callable making that slot's sandbox with the course's limits."""
+    if isolate and not sandbox_mod.bwrap_available():
+        raise UsageError(str(sandbox_mod.SandboxUnavailable()))
+    limits = sandbox_limits(course)
 
     def factory_for(slot: int):
         return lambda: sandbox_mod.Sandbox(limits, slot=slot, isolate=isolate)
@@ -147,6 +150,8 @@ def grade_students(run: ClassRun, course: Course, students: list[str], assignmen
             trouble.append(f"{student}: not graded ({type(exc).__name__}: {str(exc)[:300]}); rerun to try again")
         finally:
             slots.put(slot)
+
+    from tqdm import tqdm  # ~as costly to import as numpy: only where a class is graded
 
     bar = tqdm(total=len(students), unit="student", desc="grading", disable=run.quiet, file=sys.stderr)
     with ThreadPoolExecutor(max_workers=run.jobs) as pool:

@@ -3,6 +3,12 @@
 Owns: parsing (pyyaml), schema validation (jsonschema, ``course.schema.json``), the
 cross-reference checks a schema cannot express, and the immutable :class:`Course` the rest
 of the engine reads.  Every error names the file, the line, the key and a fix.
+
+Every verb starts here, so loading is kept cheap: importing jsonschema costs several times
+``import numpy`` (its format checkers build the lark grammars of rfc3987-syntax), so a file
+that passed the schema once is remembered by the hash of its bytes and of the schema
+(``.rnnlab-cache/course-valid/`` beside course.yaml) and jsonschema is imported only for a
+file not seen before.  The cross-reference checks always run.
 """
 from __future__ import annotations
 
@@ -13,10 +19,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jsonschema
 import yaml
 
 SCHEMA_PATH = Path(__file__).with_name("course.schema.json")
+VALID_CACHE = Path(".rnnlab-cache") / "course-valid"  # beside course.yaml; one empty file per valid content
 CACHE_OUTPUT = "cache"  # a forward's cache is the student's own object: never graded
 
 
@@ -155,7 +161,7 @@ def _line_of(lines: dict, path: tuple) -> int:
     return lines.get(path, 1)
 
 
-def _fix_for(error: jsonschema.ValidationError) -> str:
+def _fix_for(error: "jsonschema.ValidationError") -> str:  # noqa: F821 - imported lazily
     v = error.validator
     if v == "type":
         return f"use a value of type {error.validator_value}"
@@ -185,6 +191,10 @@ def _dotted(path) -> str:
     return ".".join(str(p) for p in path) or "(top level)"
 
 
+def _yaml_loader():
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: ~10x faster
+
+
 def _parse(path: Path) -> tuple[dict, dict, bytes]:
     try:
         raw = path.read_bytes()
@@ -193,8 +203,12 @@ def _parse(path: Path) -> tuple[dict, dict, bytes]:
                            "fix: pass --course PATH to an existing course.yaml"]) from None
     try:
         text = raw.decode("utf-8")
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        loader = _yaml_loader()(text)
+        try:  # one parse: the node tree gives the lines, the same tree the data
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except UnicodeDecodeError as exc:
         raise CourseError([f"{path}: not UTF-8 ({exc.reason}); fix: save the file as UTF-8"]) from None
     except yaml.YAMLError as exc:
@@ -208,8 +222,29 @@ def _parse(path: Path) -> tuple[dict, dict, bytes]:
     return data, _line_index(node), raw
 
 
-def _schema_problems(path: Path, data: dict, lines: dict) -> list[str]:
-    schema = json.loads(SCHEMA_PATH.read_text())
+def _valid_marker(path: Path, raw: bytes, schema: bytes) -> Path:
+    key = hashlib.sha256(hashlib.sha256(schema).digest() + raw).hexdigest()
+    return path.resolve().parent / VALID_CACHE / key
+
+
+def _schema_problems(path: Path, data: dict, lines: dict, raw: bytes = b"") -> list[str]:
+    schema_bytes = SCHEMA_PATH.read_bytes()
+    marker = _valid_marker(path, raw, schema_bytes) if raw else None
+    if marker is not None and marker.is_file():
+        return []  # these very bytes passed this very schema before
+    problems = _jsonschema_problems(path, data, lines, json.loads(schema_bytes))
+    if not problems and marker is not None:
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        except OSError:  # a read-only course folder: validate every time
+            pass
+    return problems
+
+
+def _jsonschema_problems(path: Path, data: dict, lines: dict, schema: dict) -> list[str]:
+    import jsonschema  # ~2 s with its format checkers: only for a course file not validated before
+
     validator = jsonschema.Draft202012Validator(schema)
     problems = []
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
@@ -380,7 +415,7 @@ def load_course(path: str | Path) -> Course:
     """Parse, validate and return the course; raise :class:`CourseError` listing every problem."""
     path = Path(path)
     data, lines, raw = _parse(path)
-    problems = _schema_problems(path, data, lines)
+    problems = _schema_problems(path, data, lines, raw)
     if not problems:
         problems = _semantic_problems(path, data, lines)
     if problems:

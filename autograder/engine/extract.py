@@ -16,8 +16,6 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
-
 SETUP_TAG = "grader-setup"
 MAX_NOTEBOOK_BYTES = 100 * 1024 * 1024
 # Parsed JSON costs up to ~100 bytes per value: bound the values, not only the bytes, so a
@@ -111,12 +109,12 @@ def read_submitted_bytes(path: Path) -> bytes:
     return raw
 
 
-def read_notebook(path: Path) -> nbformat.NotebookNode | dict:
+def read_notebook(path: Path) -> dict:
     """Read and parse a submitted notebook (see :func:`read_submitted_bytes`, :func:`parse_notebook`)."""
     return parse_notebook(read_submitted_bytes(path))
 
 
-def parse_notebook(raw: bytes) -> nbformat.NotebookNode | dict:
+def parse_notebook(raw: bytes) -> dict:
     """Parse a notebook of any nbformat version into v4 (cells as dicts), or raise NotebookError."""
     # counted one match at a time and only up to the limit: constant memory, at most ~0.4 s
     tokens = sum(1 for _ in itertools.islice(_JSON_TOKENS.finditer(raw), MAX_JSON_TOKENS + 1))
@@ -148,6 +146,8 @@ def parse_notebook(raw: bytes) -> nbformat.NotebookNode | dict:
                             f"({tokens:,}): open it in Jupyter, clear the outputs and save it again")
     else:
         try:  # older formats are upgraded by nbformat's own converters
+            import nbformat  # imported only here: it imports jsonschema, which costs ~2 s
+
             notebook = nbformat.reads(text, as_version=4)
         except Exception as exc:  # nbformat raises several unrelated types for malformed files
             raise NotebookError("notebook.unreadable", f"nbformat cannot read it: {str(exc)[:200]}") from None
@@ -196,16 +196,16 @@ class Template:
     """The course's own notebook: which cells run while grading, in which order."""
 
     def __init__(self, path: Path):
-        notebook = nbformat.read(str(path), as_version=4)
+        notebook = parse_notebook(Path(path).read_bytes())
         self.filename = path.name
         self.plan: list[tuple[str, str]] = []  # ("setup", source) or ("solution", grade_id)
-        for cell in notebook.cells:
+        for cell in notebook["cells"]:
             if _is_setup(cell):
                 self.plan.append(("setup", _source(cell)))
             elif _is_solution(cell):
                 self.plan.append(("solution", _grade_id(cell)))
 
-    def program(self, submitted: nbformat.NotebookNode, max_source_bytes: int | None = None) -> Program:
+    def program(self, submitted: dict, max_source_bytes: int | None = None) -> Program:
         """The code to run for ``submitted``; NotebookError if its solution cells hold more
         than ``max_source_bytes`` of code (UTF-8): a multi-megabyte literal would only cost
         the grader memory and time, and could not even be sent to the sandbox (frame limits)."""

@@ -3,9 +3,10 @@
 Owns the instructor's release step: (a) the public self-check fixtures
 ``solutions/<asg>/public_cases.npz`` — public input cases drawn from a fixed, public seed
 with the reference's outputs, self-contained because the student release has neither
-course.yaml nor the reference — and (b) the real ``nbgrader generate_assignment`` that
+course.yaml nor the reference — beside them the numpy-only self-check module
+``rnnlab_check.py`` (engine/bundle.py), and (b) the real ``nbgrader generate_assignment`` that
 turns ``solutions/<asg>/`` into ``exercises/<asg>/`` (notebook without solutions + the
-fixture).  Running it twice gives identical files: a fixture whose content has not
+fixture + the module: all a student needs to run ``check``).  Running it twice gives identical files: a fixture whose content has not
 changed is not rewritten, and nbgrader's output depends only on its input.
 """
 from __future__ import annotations
@@ -17,13 +18,14 @@ from typing import Any, Callable
 
 import numpy as np
 
+from autograder.engine import bundle
 from autograder.engine.cases import build_cases, graded_outputs
 from autograder.engine.course import Course
 from autograder.engine.errors import UsageError
 from autograder.engine.pipeline import reference_forward, reference_namespace
 from autograder.sandbox.inside.program import run_program
 from autograder.sandbox.inside.protocol import load_npz, save_npz
-from autograder.selfcheck import FIXTURE_NAME
+from autograder.student.selfcheck import FIXTURE_NAME
 
 PUBLIC_CASES = 2
 PUBLIC_SECRET_PREFIX = b"public-selfcheck:"
@@ -188,6 +190,8 @@ def release(course: Course, assignments: list[str] | None = None, release_dir: P
     for aid in assignments:
         path, written = write_fixture(course, aid, namespace=namespace)
         log(f"{path.relative_to(course.root)}: {'written' if written else 'unchanged'}")
+        module = path.with_name(bundle.FILE_NAME)  # the self-check module, copied by nbgrader with the fixture
+        log(f"{module.relative_to(course.root)}: {'written' if bundle.write_bundle(module) else 'unchanged'}")
         if generate:
             out = generate_assignment(course.root, aid, release_dir)
             log(f"{aid}: released to {out}")

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import nbgrader_cell
-from autograder import selfcheck
+from autograder.student import nbgrader_cell
+from autograder.student import selfcheck
 from autograder.engine.course import load_course
 
 ROOT = Path(__file__).resolve().parents[2]

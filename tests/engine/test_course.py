@@ -105,3 +105,62 @@ def test_per_output_tolerance_overrides_default(tmp_path):
     course = load_course(path)
     tol = {i.output: i.tolerance for i in course.functions["temporal_softmax_loss"].items}
     assert tol == {"loss": 1e-9, "dx": course.tolerance}
+
+
+# --------------------------------------------------------------------------- start-up cost (issue 12.3)
+
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+# importing jsonschema builds rfc3987-syntax's lark grammars (~2 s); nbformat imports jsonschema
+HEAVY = ("jsonschema", "lark", "rfc3987_syntax", "nbformat", "tqdm")
+
+
+def test_a_validated_file_is_remembered_by_its_content(tmp_path, monkeypatch):
+    import autograder.engine.course as course_mod
+
+    path = tmp_path / "course.yaml"
+    path.write_bytes(COURSE.read_bytes())
+    load_course(path)
+    assert len(list((tmp_path / course_mod.VALID_CACHE).iterdir())) == 1
+    monkeypatch.setattr(course_mod, "_jsonschema_problems", lambda *a: pytest.fail("validated twice"))
+    load_course(path)  # remembered: no jsonschema
+    text = path.read_text()
+    path.write_text(text.replace("language: ", "language: fr #", 1))  # other bytes: validated again
+    monkeypatch.undo()
+    message = _problems(path)
+    line = next(i for i, t in enumerate(path.read_text().splitlines(), 1) if t.lstrip().startswith("language: fr"))
+    assert f"{path}:{line}: course.language" in message
+
+
+def test_a_course_folder_without_room_for_the_cache_is_validated_every_time(tmp_path, monkeypatch):
+    import autograder.engine.course as course_mod
+
+    (tmp_path / "course.yaml").write_bytes(COURSE.read_bytes())
+    (tmp_path / course_mod.VALID_CACHE.parts[0]).write_text("a file where the cache folder would go")
+    calls = []
+    real = course_mod._jsonschema_problems
+    monkeypatch.setattr(course_mod, "_jsonschema_problems", lambda *a: calls.append(1) or real(*a))
+    assert load_course(tmp_path / "course.yaml").id and load_course(tmp_path / "course.yaml").id
+    assert len(calls) == 2
+
+
+def _modules_after(args: list[str]) -> list[str]:
+    code = ("import sys\n"
+            "from autograder.cli import main\n"
+            f"status = main({args!r})\n"
+            f"print(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r}))\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**__import__("os").environ, "RNNLAB_SECRET": "test-imports", "RNNLAB_LANG": "en"})
+    assert proc.returncode == 0, proc.stderr
+    return eval(proc.stdout.strip().splitlines()[-1])  # noqa: S307 - our own printout: a list of names
+
+
+@pytest.mark.sandbox
+def test_check_and_grade_notebook_import_no_schema_machinery():
+    """`autograder check` and `grade-notebook` (every nbgrader grade cell) stay light: no jsonschema,
+    no lark, no nbformat, no tqdm once course.yaml is known valid."""
+    load_course(COURSE)  # validated once (as the first command on a machine does)
+    notebook = str(ROOT / "solutions" / "rnn" / "rnn.ipynb")
+    assert _modules_after(["check", notebook, "--function", "rnn_forward"]) == []
+    assert _modules_after(["grade-notebook", notebook, "--no-cache", "--json"]) == []

@@ -26,7 +26,7 @@ def _template(tmp_path):
     nb = new_notebook(cells=[
         new_markdown_cell("# intro"),
         _cell("import numpy as np\nSCALE = 2", "setup", locked=True, tags=[ex.SETUP_TAG]),
-        _cell("from autograder.selfcheck import check\nimport matplotlib", "imports", locked=True),
+        _cell("from rnnlab_check import check\nimport matplotlib", "imports", locked=True),
         _cell("def f(x):\n    ### BEGIN SOLUTION\n    return x * SCALE\n    ### END SOLUTION", "f", solution=True),
         _cell('check("f")', "check_f", locked=True),
         _cell("plot_everything()"),

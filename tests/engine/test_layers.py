@@ -4,6 +4,7 @@
     integrations/   nbgrader, Gradescope, JUnit, LMS exports, CI summary
     report/         class statistics, HTML report, figures
     engine/         course, cases, extraction, pipeline, comparison, scoring, diagnosis, results
+    student/        what ships to students: the notebook's check() (bundled by the release, engine/bundle.py)
     sandbox/        the sandbox's lifecycle; sandbox/inside/ is exactly what is bound into it
 
 A verb importing another verb, or the engine importing a report or a verb, is how the old
@@ -24,13 +25,13 @@ ALLOWED = {
     "report": {"engine"},
     "engine": {"sandbox", "student"},  # release writes the student's self-check module
     "sandbox": set(),
-    "student": {"engine", "sandbox"},  # the comparison and wording the grader uses too
+    "student": {"engine", "sandbox"},  # the comparison, wording and call programs the grader uses too
 }
 
 
 def layer_of(path: Path) -> str:
     parts = path.relative_to(PACKAGE).parts
-    return parts[0] if len(parts) > 1 else "student"  # top-level modules: what ships to students
+    return parts[0] if len(parts) > 1 else "package"  # autograder/__init__.py, __main__.py
 
 
 def autograder_imports(path: Path) -> list[tuple[int, str]]:
@@ -51,7 +52,19 @@ MODULES = sorted(p for p in PACKAGE.rglob("*.py") if p.name != "__main__.py")
 
 def test_every_module_lives_in_a_role_folder():
     flat = sorted(p.name for p in PACKAGE.glob("*.py") if p.name not in ("__init__.py", "__main__.py"))
-    assert set(flat) <= {"selfcheck.py", "nbgrader_cell.py"}, f"modules outside a role folder: {flat}"
+    assert flat == [], f"modules outside a role folder: {flat}"
+    assert set(ALLOWED) == {p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"}
+
+
+def test_the_student_side_imports_only_what_the_bundle_carries():
+    """student/ ships as one numpy-only file (engine/bundle.py): it may import only the bundled modules."""
+    from autograder.engine.bundle import PARTS
+
+    bundled = {name for name, _ in PARTS}
+    for path in (PACKAGE / "student").glob("*.py"):
+        extra = {name.rsplit(".", 1)[0] if name.rsplit(".", 1)[0] in bundled else name
+                 for _, name in autograder_imports(path)} - bundled
+        assert not extra, f"student/{path.name} imports {sorted(extra)}, which rnnlab_check.py does not carry"
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: p.relative_to(PACKAGE).as_posix())
@@ -61,12 +74,12 @@ def test_imports_go_downwards(path):
     for line, name in autograder_imports(path):
         parts = name.split(".")
         target = parts[1] if len(parts) > 1 else ""
-        target = target if (PACKAGE / target).is_dir() else "student"
+        target = target if (PACKAGE / target).is_dir() else "package"
         if target == layer:
             if layer == "cli" and path.name != "__init__.py" and (PACKAGE / "cli" / f"{parts[2]}.py").is_file():
                 bad.append(f"line {line}: {name} (a verb imports another verb)")
             continue
-        if target not in ALLOWED[layer]:
+        if target not in ALLOWED.get(layer, set()):
             bad.append(f"line {line}: {name} ({layer} may not import {target})")
     assert not bad, f"{path.relative_to(PACKAGE)}:\n" + "\n".join(bad)
 

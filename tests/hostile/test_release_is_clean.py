@@ -1,17 +1,20 @@
 """The student release holds no reference or solution code.
 
-Students get exercises/ (notebooks and public_cases.npz fixtures) and the autograder
-package (for `check`); the three files bound into the sandbox are part of that package.
-None of it may carry the reference implementation or the instructor's solutions:
-(a) no function body of reference/ (normalised, renamed variables included) appears in
-autograder/*.py or in an exercise's code cells; (b) no solution line appears there;
-(c) no autograder module imports the reference at import time; (d) the fixtures are plain
-numeric data that load without pickle.
+Students get exercises/<asg>/: the notebook, the public_cases.npz fixture and the self-check
+module rnnlab_check.py that `autograder release` bundles from the package's student side
+(and, in a student repository, possibly the autograder package itself).  None of it may
+carry the reference implementation or the instructor's solutions: (a) no function body of
+reference/ (normalised, renamed variables included) appears in autograder/*.py, in a bundled
+rnnlab_check.py or in an exercise's code cells; (b) no solution line appears there; (c) no
+autograder module imports the reference at import time; (d) the fixtures are plain numeric
+data that load without pickle; (e) a released folder holds exactly those three files, and its
+module runs with nothing but numpy and the standard library.
 """
 from __future__ import annotations
 
 import ast
 import json
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -29,6 +32,8 @@ PACKAGE = sorted((ROOT / "autograder").rglob("*.py"))
 EXERCISES = sorted((ROOT / "exercises").glob("*/*.ipynb"))
 SOLUTIONS = sorted((ROOT / "solutions").glob("*/*.ipynb"))
 FIXTURES = sorted((ROOT / "exercises").glob("*/public_cases.npz"))
+BUNDLES = sorted((ROOT / "exercises").glob("*/rnnlab_check.py"))
+RELEASED_FILES = {"public_cases.npz", "rnnlab_check.py"}  # besides the assignment's notebook
 MIN_STATEMENTS = 3
 NUMERIC_KINDS = set("biuf")  # bool, int, unsigned, float
 
@@ -111,7 +116,7 @@ def _code_cells(path: Path) -> list[str]:
 
 def release_code() -> dict[str, ast.AST]:
     """Every piece of code a student receives: the package's modules and the exercises' code cells."""
-    code = {str(p.relative_to(ROOT)): ast.parse(p.read_text()) for p in PACKAGE}
+    code = {str(p.relative_to(ROOT)): ast.parse(p.read_text()) for p in [*PACKAGE, *BUNDLES]}
     for path in EXERCISES:
         for i, source in enumerate(_code_cells(path)):
             try:
@@ -179,7 +184,7 @@ def test_no_solution_line_is_in_the_release():
     solution = {line: path.parent.name for path in SOLUTIONS for line in solution_lines(nbformat.read(str(path), 4))}
     assert len(solution) > 100
     leaks = []
-    for path in PACKAGE:
+    for path in [*PACKAGE, *BUNDLES]:
         for number, line in enumerate(path.read_text().splitlines(), 1):
             if line.strip() in solution:
                 leaks.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
@@ -270,3 +275,58 @@ def test_public_fixture_is_plain_numeric_data(path):
 
 def test_every_exercise_has_its_fixture():
     assert [p.parent for p in FIXTURES] == [p.parent for p in EXERCISES]
+
+
+# ------------------------------------------------------------------ (e) the released folder
+
+
+def test_a_released_folder_holds_the_notebook_its_cases_and_its_check_module_only():
+    from autograder.engine.course import load_course
+
+    course = load_course(ROOT / "course.yaml")
+    folders = sorted(p for p in (ROOT / "exercises").iterdir() if p.is_dir())
+    assert folders and [p.parent for p in BUNDLES] == folders
+    for folder in folders:
+        files = {p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                 if "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts}
+        assert files == RELEASED_FILES | {course.assignments[folder.name].notebook}, folder.name
+
+
+@pytest.mark.parametrize("path", BUNDLES, ids=lambda p: p.parent.name)
+def test_the_check_module_imports_only_numpy_and_the_stdlib(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    imported = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    imported |= {(n.module or ".").split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert "." not in imported and imported - {"numpy"} <= set(sys.stdlib_module_names), imported
+
+
+def test_the_check_module_runs_without_the_package_or_the_reference(tmp_path):
+    """In an isolated interpreter (-I: no cwd, no PYTHONPATH, no user site) with autograder and
+    reference made unimportable, a released folder's check() works: stubs say "not implemented"."""
+    folder = tmp_path / BUNDLES[0].parent.name
+    shutil.copytree(BUNDLES[0].parent, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    code = ("import sys\n"
+            "sys.modules['autograder'] = sys.modules['reference'] = None\n"
+            "sys.path.insert(0, '.')\n"
+            "from rnnlab_check import check, load_fixtures, fixture_path\n"
+            "names = list(load_fixtures(fixture_path())['functions'])\n"
+            "def stub(*args):\n"
+            "    raise NotImplementedError\n"
+            "statuses = {check(n, namespace={m: stub for m in names}, lang='en', quiet=True).status for n in names}\n"
+            "print(sorted(statuses))\n"
+            "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('autograder', 'reference', 'yaml', "
+            "'nbformat', 'jsonschema') and sys.modules[m] is not None)\n"
+            "print(loaded)\n")
+    proc = subprocess.run([sys.executable, "-I", "-c", code], cwd=folder, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["['not-implemented']", "[]"], proc.stdout
+
+
+def test_every_copy_of_the_check_module_is_what_release_bundles_now():
+    from autograder.engine.bundle import bundle_source
+
+    fresh = bundle_source()
+    copies = [*BUNDLES, *sorted((ROOT / "solutions").glob("*/rnnlab_check.py"))]
+    assert len(copies) == 2 * len(EXERCISES)
+    stale = [str(p.relative_to(ROOT)) for p in copies if p.read_text(encoding="utf-8") != fresh]
+    assert not stale, f"stale (run `autograder release`): {stale}"

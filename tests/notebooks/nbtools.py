@@ -7,6 +7,7 @@ tests instead of silently leaving them.
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 import sys
@@ -20,8 +21,14 @@ from autograder.engine.audit import SOLUTION_REGION, leaked_lines, solution_line
 
 ROOT = Path(__file__).resolve().parents[2]
 SETUP_TAG = "grader-setup"
-CHECK_RESULT = re.compile(r"CheckResult\(function='(?P<function>\w+)', status='(?P<status>[\w-]+)', "
-                          r"passed=(?P<passed>\d+), total=(?P<total>\d+)\)")
+# Appended by execute() to the copy it runs: reads the CheckResult values the grade cells returned
+# (IPython keeps every cell's value in Out, even one it does not display).
+RESULTS_MARK = "RNNLAB-CHECK-RESULTS "
+COLLECT_RESULTS = (
+    "import json as __json\n"
+    "print(" + repr(RESULTS_MARK) + " + __json.dumps({str(n): {'function': r.function, 'status': r.status, "
+    "'passed': r.passed, 'total': r.total} for n, r in Out.items() if type(r).__name__ == 'CheckResult'}))\n"
+)
 
 
 def solution_notebooks() -> list[Path]:
@@ -117,15 +124,21 @@ def kernel_env(lang: str = "en") -> dict:
     return env
 
 
-def execute(path: Path, allow_errors: bool, timeout: int = 120) -> tuple[nbformat.NotebookNode, float]:
-    """Run a notebook top to bottom with its folder as cwd; return it with outputs and the wall time."""
+def execute(path: Path, allow_errors: bool, timeout: int = 120, notebook=None, km=None,
+            env: dict | None = None) -> tuple[nbformat.NotebookNode, float]:
+    """Run a notebook top to bottom with its folder as cwd; return it with outputs and the wall time.
+
+    A last cell, added to the copy that runs, records the CheckResult of every grade cell
+    (:func:`check_results` reads it); ``km`` runs it on another kernel (e.g. a clean venv's).
+    """
     from nbclient import NotebookClient
 
-    notebook = read(path)
+    notebook = read(path) if notebook is None else notebook
+    notebook.cells.append(nbformat.v4.new_code_cell(COLLECT_RESULTS))
     client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
-                            resources={"metadata": {"path": str(path.parent)}})
+                            resources={"metadata": {"path": str(path.parent)}}, km=km)
     start = time.monotonic()
-    client.execute(env=kernel_env())
+    client.execute(env=kernel_env() if env is None else env)
     return notebook, time.monotonic() - start
 
 
@@ -146,13 +159,17 @@ def errors(cell) -> list[tuple[str, str]]:
 
 
 def check_results(notebook) -> dict[str, dict]:
-    """Function → {status, passed, total, text} parsed from the outputs of the grade cells."""
+    """Function → {status, passed, total, text, shown}: the CheckResult each grade cell returned,
+    what the cell printed, and what Jupyter displayed as the cell's value (nothing, normally)."""
+    collected = output_text(notebook.cells[-1])
+    assert RESULTS_MARK in collected, f"the results cell did not run: {collected}"
+    values = json.loads(collected.split(RESULTS_MARK, 1)[1].strip().splitlines()[0])
     results = {}
     for cell in notebook.cells:
         if is_grade(cell):
-            text = output_text(cell)
-            match = CHECK_RESULT.search(text)
             name = meta(cell).get("grade_id", "")[len("check_"):]
-            results[name] = ({**match.groupdict(), "text": text} if match
-                             else {"function": name, "status": "no-output", "passed": "0", "total": "?", "text": text})
+            shown = [o for o in cell.get("outputs", []) if o.output_type in ("execute_result", "display_data")]
+            value = values.get(str(cell.get("execution_count")))
+            results[name] = {**(value or {"function": name, "status": "no-result", "passed": 0, "total": "?"}),
+                             "text": output_text(cell), "shown": shown}
     return results

@@ -95,7 +95,7 @@ def test_one_locked_setup_cell_with_numpy_and_stdlib_only(solution):
 
 def test_notebook_only_imports_in_a_locked_cell(solution):
     nb = read(solution)
-    cells = [c for c in nb.cells if c.cell_type == "code" and "from autograder.selfcheck import check" in c.source]
+    cells = [c for c in nb.cells if c.cell_type == "code" and "from rnnlab_check import check" in c.source]
     assert len(cells) == 1, "one locked cell imports check (and matplotlib, ...)"
     assert is_locked(cells[0]) and not is_setup(cells[0]) and not is_solution(cells[0])
 
@@ -167,3 +167,11 @@ def test_graded_code_only_in_solution_and_setup_cells(solution):
         if cell.cell_type == "code" and not is_solution(cell):
             redefined = graded & set(_defs(cell.source))
             assert not redefined, f"cell {cell.get('id')} redefines {sorted(redefined)} outside a solution cell"
+
+
+def test_first_cell_says_how_to_run_it_everywhere(solution):
+    """A student with only the released folder learns from the notebook itself how to open it."""
+    first = read(solution).cells[0]
+    assert first.cell_type == "markdown"
+    for needed in ("JupyterHub", "Jupyter", "VS Code", "Colab", "rnnlab_check.py", "public_cases.npz", solution.name):
+        assert needed in first.source, f"{notebook_id(solution)}: the first cell does not mention {needed}"

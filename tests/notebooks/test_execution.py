@@ -1,4 +1,5 @@
-"""Every notebook runs top to bottom: solutions pass every check, exercises stop only at stubs."""
+"""Every notebook runs top to bottom: solutions pass every check, exercises stop only at stubs, and a
+grade cell shows the printed verdicts but no echo of its value (the CheckResult stays in ``Out``)."""
 from __future__ import annotations
 
 import pytest
@@ -21,6 +22,7 @@ def test_solution_notebook_runs_and_every_check_passes(path):
         assert result["status"] == "passed" and result["passed"] == result["total"], \
             f"{name}: {result['status']}\n{result['text']}"
         assert "[FAIL]" not in result["text"] and "[ERROR]" not in result["text"], result["text"]
+        assert result["shown"] == [], f"{name}: the grade cell echoes its value: {result['shown']}"
     assert seconds < MAX_SECONDS, f"{notebook_id(path)} took {seconds:.0f} s"
 
 
@@ -41,3 +43,4 @@ def test_exercise_notebook_runs_on_stubs(path):
         assert result is not None, f"{spec.name}: no grade cell output"
         assert result["status"] == "not-implemented", f"{spec.name}: {result['status']}\n{result['text']}"
         assert "not implemented yet" in result["text"]
+        assert result["shown"] == [], f"{spec.name}: the grade cell echoes its value: {result['shown']}"

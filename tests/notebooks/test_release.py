@@ -14,7 +14,7 @@ from autograder.cli import release as release_verb
 from autograder.engine.cases import build_cases
 from autograder.engine.pipeline import reference_namespace
 from autograder.sandbox.inside.protocol import load_npz
-from autograder.selfcheck import FIXTURE_NAME, run_check
+from autograder.student.selfcheck import FIXTURE_NAME, run_check
 
 from .nbtools import ROOT, course, exercise_of, leaked_lines, notebook_id, read, solution_lines, solution_notebooks
 

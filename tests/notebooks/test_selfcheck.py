@@ -15,17 +15,17 @@ import pytest
 
 from autograder.cli import check as check_verb
 from autograder.engine import release
-from autograder import selfcheck
+from autograder.student import selfcheck
 from autograder.engine.messages import MESSAGES
 from autograder.engine.pipeline import reference_namespace
 from autograder.sandbox.inside.protocol import save_npz
-from autograder.selfcheck import FIXTURE_NAME, check
+from autograder.student.selfcheck import FIXTURE_NAME, check
 
 from .nbtools import (ROOT, SOLUTION_REGION, course, exercise_of, imported_names, kernel_env, notebook_id,
                       solution_notebooks)
 
 SOLUTIONS = solution_notebooks()
-STUDENT_SIDE = ["autograder/selfcheck.py", "autograder/cli/check.py"]
+STUDENT_SIDE = ["autograder/student/selfcheck.py", "autograder/student/nbgrader_cell.py"]
 
 
 @pytest.fixture(scope="module")
@@ -153,6 +153,15 @@ def test_language_comes_from_the_environment(fixture_file, reference_ns, monkeyp
 def test_result_repr_is_short_and_parseable(fixture_file, reference_ns):
     result = check("rnn_forward", fixture_file, namespace=reference_ns, quiet=True)
     assert repr(result) == "CheckResult(function='rnn_forward', status='passed', passed=1, total=1)"
+    assert result._ipython_display_() is None  # Jupyter shows nothing under the cell (test_execution.py)
+
+
+def test_default_fixture_beside_the_module_when_the_cwd_has_none(tmp_path, monkeypatch, reference_ns, fixture_file):
+    """The bundled module sits in the notebook's folder: a kernel started elsewhere still finds the cases."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(selfcheck, "__file__", str(fixture_file.with_name("rnnlab_check.py")))
+    assert selfcheck.fixture_path() == fixture_file.resolve()
+    assert check("rnn_step_forward", namespace=reference_ns, quiet=True).status == "passed"
 
 
 def test_every_message_the_selfcheck_uses_exists():
@@ -197,7 +206,7 @@ def test_student_side_code_imports_no_reference_and_no_course(relative):
 
 def test_student_side_code_imports_without_reference_installed():
     code = ("import sys; sys.modules['reference'] = None\n"
-            "import autograder.selfcheck, autograder.cli.check\n"
+            "import autograder.student.selfcheck, autograder.student.nbgrader_cell\n"
             "bad = [m for m, mod in sys.modules.items() if mod is not None and (m.split('.')[0] in"
             " ('reference', 'yaml') or m in ('autograder.engine.course', 'autograder.engine.pipeline'))]\n"
             "assert not bad, bad\n")
@@ -216,7 +225,8 @@ def test_exercise_imports_no_reference_code(path):
             modules = imported_names(cell.source)
             assert not {m for m in modules if m.split(".")[0] == "reference"}, cell.get("id")
             autograder = {m for m in modules if m.split(".")[0] == "autograder"}
-            assert autograder <= {"autograder.selfcheck"}, f"{cell.get('id')}: {autograder}"
+            assert not autograder, f"{cell.get('id')}: {autograder} (students have no autograder package)"
+    assert any("from rnnlab_check import check" in c.source for c in notebook.cells if c.cell_type == "code")
 
 
 # --------------------------------------------------------------------------- the verb
@@ -264,18 +274,55 @@ def _run_verb(notebook: Path, *extra: str) -> int:
     return check_verb.run(parser.parse_args([str(notebook), "--lang", "en", *extra]), None)
 
 
+@pytest.mark.sandbox
+def test_verb_checks_several_notebooks_in_one_call():
+    """What the student workflow runs: `autograder check exercises/*/*.ipynb`."""
+    paths = [exercise_of(p) for p in SOLUTIONS[:2]] + [SOLUTIONS[0]]
+    proc = _cli(*paths)
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # the exercises are stubs
+    for path in paths:
+        assert f"== {path}" in proc.stdout
+    graded = len(course().functions_of(SOLUTIONS[0].parent.name))
+    assert f"{SOLUTIONS[0].name}: {graded}/{graded} functions pass" in proc.stdout
+    assert f"{exercise_of(SOLUTIONS[1]).name}: 0/" in proc.stdout
+    ok = _cli(SOLUTIONS[0], SOLUTIONS[-1])
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+
+
+@pytest.mark.sandbox
+def test_verb_without_a_course_uses_the_notebooks_own_folder(tmp_path, monkeypatch, capsys):
+    """A student's released folder: no course.yaml; the notebook's own setup cells and public cases."""
+    folder = tmp_path / SOLUTIONS[0].parent.name
+    shutil.copytree(SOLUTIONS[0].parent, folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    monkeypatch.chdir(tmp_path)
+    assert _run_verb(folder / SOLUTIONS[0].name) == 0
+    assert "[FAIL]" not in capsys.readouterr().out
+
+
+def test_verb_no_sandbox_warns(tmp_path, capsys):
+    path = SOLUTIONS[0]
+    name = course().functions_of(path.parent.name)[0].name
+    assert _run_verb(path, "--function", name, "--no-sandbox") == 0
+    captured = capsys.readouterr()
+    assert "--no-sandbox" in captured.err and "only for code you trust" in captured.err
+    assert "1/1 functions pass" in captured.out
+
+
+@pytest.mark.sandbox
 def test_verb_fails_when_a_solution_is_broken(tmp_path, capsys):
     path = SOLUTIONS[0]
     assert _run_verb(_broken_copy(path, tmp_path, "raise ValueError('broken on purpose')")) == 1
     assert "broken on purpose" in capsys.readouterr().out
 
 
+@pytest.mark.sandbox
 def test_verb_reports_a_notebook_that_does_not_load(tmp_path, capsys):
     notebook = _broken_copy(SOLUTIONS[0], tmp_path, "pass\nthis is not python")
     assert _run_verb(notebook) == 1
     assert "running the notebook's code failed" in capsys.readouterr().out
 
 
+@pytest.mark.sandbox
 def test_verb_checks_only_the_named_function(capsys):
     path = SOLUTIONS[0]
     name = course().functions_of(path.parent.name)[0].name
@@ -283,14 +330,20 @@ def test_verb_checks_only_the_named_function(capsys):
     assert "1/1 functions pass" in capsys.readouterr().out
 
 
-def test_verb_usage_errors(tmp_path):
+def test_verb_usage_errors(tmp_path, monkeypatch):
     from autograder.engine.errors import UsageError
 
     with pytest.raises(UsageError):
         _run_verb(tmp_path / "missing.ipynb")
     with pytest.raises(UsageError):
         _run_verb(SOLUTIONS[0], "--function", "no_such_function")
-    lonely = tmp_path / SOLUTIONS[0].name
+    stray = tmp_path / "scratch.ipynb"  # inside a course, a notebook that is none of its assignments
+    shutil.copy2(SOLUTIONS[0], stray)
+    with pytest.raises(UsageError, match="not a notebook of the course"):
+        _run_verb(stray)
+    lonely = tmp_path / "alone" / SOLUTIONS[0].name  # no course, no public cases beside it
+    lonely.parent.mkdir()
     shutil.copy2(SOLUTIONS[0], lonely)
-    with pytest.raises(UsageError):
+    monkeypatch.chdir(lonely.parent)
+    with pytest.raises(UsageError, match="no public cases"):
         _run_verb(lonely)

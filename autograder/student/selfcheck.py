@@ -5,12 +5,16 @@ public case with the same call programs the grader uses (program.py), compare ea
 output with compare.py and print one line per output (pass/fail, relative error, one
 hint on a failure), in Korean (default) or English (``RNNLAB_LANG=en``).
 
-This module ships to students.  It reads only the self-contained fixture written by
-``autograder release`` and imports only compare, messages, program and protocol: no
-course.yaml, no reference code, nothing that can reveal a hidden case.  It never raises
-for a problem of the student's code: every failure is printed and returned.  Under ``nbgrader
-autograde`` a grade cell's ``check`` defers to nbgrader_cell.py (standard library only),
-which asks the instructor's grader in a subprocess.
+This module ships to students: ``autograder release`` bundles it, with the modules it
+imports (compare, messages, program, protocol, nbgrader_cell), into one numpy-only file
+beside each exercise notebook (engine/bundle.py), which the notebook imports as
+``from rnnlab_check import check``.  It reads only the self-contained fixture written by the
+release: no course.yaml, no reference code, nothing that can reveal a hidden case.  It never
+raises for a problem of the student's code: every failure is printed and returned.  Under
+``nbgrader autograde`` a grade cell's ``check`` defers to nbgrader_cell.py (standard library
+only), which asks the instructor's grader in a subprocess.  ``autograder check`` from a shell
+runs the same :func:`run_check`, with the student's calls made in the sandbox
+(engine/notebook_check.py).
 """
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from autograder.engine.compare import Verdict, compare
 from autograder.engine.messages import LANGUAGES, MESSAGES, render
@@ -30,6 +34,8 @@ __all__ = ["check", "CheckResult", "OutputCheck", "FIXTURE_NAME", "LANG_ENV", "l
 FIXTURE_NAME = "public_cases.npz"
 LANG_ENV = "RNNLAB_LANG"
 CACHE_OUTPUT = "cache"
+# The messages.py codes this module renders (prefixes): the bundle carries only these sentences.
+MESSAGE_CODES = ("check.", "verdict.", "status.arity", "status.exception", "status.mutated")
 
 def language(preferred: str | None = None) -> str:
     """``preferred``, else $RNNLAB_LANG, else Korean."""
@@ -76,13 +82,24 @@ class CheckResult:
         return (f"CheckResult(function={self.function!r}, status={self.status!r}, "
                 f"passed={self.passed}, total={self.total})")
 
+    def _ipython_display_(self) -> None:
+        """Jupyter shows nothing for a grade cell's value: the printed lines already say it all.
+
+        (The value is still the cell's result, in ``_`` and ``Out``; a plain Python REPL shows
+        the repr above.)"""
+
 
 # ------------------------------------------------------------------------------ fixtures
 
 
 def fixture_path(fixtures: str | os.PathLike | None = None) -> Path:
-    """The fixture file: ``fixtures`` (a file or its folder), else ./public_cases.npz."""
-    path = Path(fixtures) if fixtures is not None else Path.cwd()
+    """The fixture file: ``fixtures`` (a file or its folder), else ./public_cases.npz, else the
+    one beside this module (the bundled module lives in the notebook's folder)."""
+    if fixtures is None:
+        here = Path.cwd() / FIXTURE_NAME
+        beside = Path(__file__).resolve().with_name(FIXTURE_NAME)
+        return beside if not here.is_file() and beside.is_file() else here
+    path = Path(fixtures)
     return path / FIXTURE_NAME if path.is_dir() else path
 
 
@@ -140,7 +157,9 @@ def _program_error(result: CheckResult, exc: ProgramError, case: Mapping, dims: 
         result.lines.append(say("check.missing", lang, function=failed))
     else:
         result.status = "error"
-        if exc.kind == "arity":
+        if exc.kind in ("timeout", "crash"):  # the sandbox's verdict on the whole call (already worded)
+            detail = exc.message
+        elif exc.kind == "arity":
             detail = say("status.arity", lang, function=failed, expected=", ".join(map(str, case.get("returns", []))),
                          detail=exc.message) if failed == name else exc.message
         else:
@@ -151,8 +170,20 @@ def _program_error(result: CheckResult, exc: ProgramError, case: Mapping, dims: 
         result.lines.append("    " + say("check.through", lang, function=name, forward=failed))
 
 
-def run_check(name: str, namespace: Mapping[str, Any], entry: Mapping, lang: str) -> CheckResult:
-    """Run the public cases of one function (fixture ``entry``) against ``namespace``."""
+Runner = Callable[[Mapping], dict]
+
+
+def run_check(name: str, namespace: Mapping[str, Any] | None, entry: Mapping, lang: str,
+              run: Runner | None = None) -> CheckResult:
+    """Run the public cases of one function (fixture ``entry``) and judge every graded output.
+
+    The calls are made by ``run(program)`` (program.run_program's reply, or ProgramError);
+    by default in ``namespace`` (the notebook's globals), in this process.  `autograder
+    check` passes a ``run`` that replays what the sandbox answered.
+    """
+    if run is None:
+        def run(program: Mapping) -> dict:
+            return run_program(namespace, program)
     graded = list(entry["tolerance"])
     result = CheckResult(function=name, status="failed", total=len(graded))
     sent_names = _graded_names(entry)
@@ -164,7 +195,7 @@ def run_check(name: str, namespace: Mapping[str, Any], entry: Mapping, lang: str
     for number, case in enumerate(entry["cases"], start=1):
         dims = str(case["dims"])
         try:
-            run = run_program(namespace, case["program"])
+            reply = run(case["program"])
         except ProgramError as exc:
             _program_error(result, exc, {**case, "number": number, "returns": entry["returns"]}, dims, lang)
             return result
@@ -172,8 +203,8 @@ def run_check(name: str, namespace: Mapping[str, Any], entry: Mapping, lang: str
             result.status = "error"
             result.lines.append(say("check.error", lang, function=name, detail=str(exc)))
             return result
-        outputs = dict(zip(sent_names, run["outputs"][-1]))
-        mutated.update(args[i] for i in run["mutated"][-1] if i < len(args))
+        outputs = dict(zip(sent_names, reply["outputs"][-1]))
+        mutated.update(args[i] for i in reply["mutated"][-1] if i < len(args))
         for out in graded:
             if out in failures:
                 continue
@@ -223,7 +254,7 @@ def check(function_name: str, fixtures: str | os.PathLike | None = None, *,
     records for the cell (docs/ECOSYSTEM.md, "nbgrader autograde").
     """
     if fixtures is None and namespace is None:
-        from autograder.nbgrader_cell import autograde_mode, hidden_score
+        from autograder.student.nbgrader_cell import autograde_mode, hidden_score
 
         if autograde_mode():
             return hidden_score(function_name)  # type: ignore[return-value]
