@@ -59,7 +59,7 @@ def discover(submitted: Path, course: Course, only: list[str] | None) -> tuple[l
 
 def make_sandbox_factory(course: Course, isolate: bool):
     """``factory_for(slot)``: a callable making that slot's sandbox with the course's limits."""
-    if isolate and not sandbox_mod.bwrap_available():
+    if isolate and not sandbox_mod.available():  # bwrap, or the uid fallback where namespaces are forbidden
         raise UsageError(str(sandbox_mod.SandboxUnavailable()))
     limits = sandbox_mod.Limits(
         memory_bytes=course.limits.memory_mb * 2**20,

@@ -69,7 +69,8 @@ REPLY_BYTES = int(LIMITS.get("reply_bytes", 64 << 20))
 LOAD_SECONDS = float(LIMITS.get("load_seconds", 30.0))
 CALL_SECONDS = float(LIMITS.get("call_seconds", 10.0))
 CPU_SECONDS = LIMITS.get("cpu_seconds")
-SANDBOXED = bool(LIMITS.get("sandboxed", False))  # alone in a pid namespace under a private uid
+SANDBOXED = bool(LIMITS.get("sandboxed", False))  # under a private uid (alone in a pid namespace with bwrap)
+PID_NAMESPACE = bool(LIMITS.get("pid_namespace", SANDBOXED))  # False: the uid fallback, no namespaces
 
 
 def _message(text) -> str:
@@ -437,7 +438,7 @@ class Zygote:
 
 
 def main() -> None:
-    if not SANDBOXED:  # no pid namespace to take the zygote down with the grader
+    if not PID_NAMESPACE:  # no pid namespace to take the zygote down with the grader
         _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     gc.collect()
     gc.freeze()  # fork children without copying the warm heap on the next collection
