@@ -257,7 +257,8 @@ class StudentGrader:
                     errors.append(render(failure.code, self.course.language, **failure.params))
                 for spec in self.course.functions_of(aid):
                     items += self._grade_function(spec, aid, sandbox, failure, deadline)
-                results.append(self._write(student, aid, fingerprint, items, errors))
+                results.append(self._write(student, aid, fingerprint, items, errors,
+                                           getattr(sandbox, "isolation", None)))
         finally:
             if sandbox is not None:
                 sandbox.close()
@@ -310,7 +311,8 @@ class StudentGrader:
                 item.score = item.item.points * share
                 item.notes.append(("status.self-consistent", {"forward": spec.through, "share": share * 100}))
 
-    def _write(self, student: str, aid: str, fingerprint: str, items: list[ItemResult], errors: list[str]) -> dict:
+    def _write(self, student: str, aid: str, fingerprint: str, items: list[ItemResult], errors: list[str],
+               isolation: str | None = None) -> dict:
         language = self.course.language
         result = {
             "student": student,
@@ -319,6 +321,7 @@ class StudentGrader:
             "max_score": self.course.max_score(aid),
             "items": [i.to_json(language) for i in items],
             "errors": errors,
+            "isolation": isolation,  # what the student's code ran under (null: none of it ran)
             "fingerprint": fingerprint,
             "graded_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         }
