@@ -105,12 +105,12 @@ class SandboxUnavailable(RuntimeError):
 
     def __init__(self, message: str | None = None):
         reason = message or _unavailable_reason() or "it failed to start"
-        if _reason_kind() == "namespaces" and message is None:
+        if _reason_kind() == "namespaces":
             advice = ("bubblewrap is installed, but this host does not let it create namespaces (a container "
-                      "without CAP_SYS_ADMIN, Docker's default seccomp profile, or namespaces disabled). Run the "
-                      "grader as root there: student code then runs under an unprivileged uid with rlimits "
-                      "(isolation uid+rlimits); or pass --no-sandbox to run student code without isolation "
-                      "(only for code you trust).")
+                      "without CAP_SYS_ADMIN, Docker's default seccomp profile, or namespaces disabled). There "
+                      "the grader, run as root, falls back to an unprivileged uid with rlimits (isolation "
+                      "uid+rlimits) when the Python runtime is readable by every user and the course by root "
+                      "only; or pass --no-sandbox to run student code without isolation (only for code you trust).")
         else:
             advice = ("Install it with `sudo apt-get install bubblewrap` (Debian/Ubuntu; `make sandbox-tools` "
                       "does it) and run the grader as root (CI, a container or sudo), or pass --no-sandbox "
@@ -145,16 +145,24 @@ def _host_check() -> tuple[str | None, str | None]:
     setpriv = _setpriv()
     if setpriv is None or not _under(setpriv, "/usr"):
         return "setpriv", "setpriv (util-linux) is not installed in /usr"
+    # The probe starts bwrap exactly as a sandbox does: through the launcher (own IPC and mount
+    # namespaces, SysV limits, the inode-capped /tmp), without a cgroup.
+    mount_point = tempfile.mkdtemp(prefix="rnnlab-probe-")
     try:
         probe = subprocess.run(
-            [bwrap, "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
+            [shutil.which("unshare", path="/usr/bin:/bin") or "unshare", "--ipc", "--mount", "--propagation",
+             "private", "--", "/bin/sh", "-c", LAUNCHER, "rnnlab-launch", "0", str(1 << 20), "256", "4",
+             str(1 << 20), "64", mount_point,
+             bwrap, "--unshare-pid", "--unshare-net", "--unshare-uts", "--die-with-parent",
              "--ro-bind", "/usr", "/usr", *_system_links(), "--proc", "/proc", "--dev", "/dev",
-             "--perms", "1777", "--size", str(1 << 20), "--tmpfs", "/tmp", setpriv, f"--reuid={UID_BASE}", f"--regid={UID_BASE}", "--clear-groups",
+             "--bind", mount_point, "/tmp", setpriv, f"--reuid={UID_BASE}", f"--regid={UID_BASE}", "--clear-groups",
              "--inh-caps=-all", "--bounding-set=-all", "/usr/bin/true"],
             env={"PATH": "/usr/bin:/bin"}, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE, timeout=20)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return "namespaces", f"bwrap cannot run: {exc}"
+    finally:
+        shutil.rmtree(mount_point, ignore_errors=True)
     if probe.returncode != 0:
         return "namespaces", ("bwrap is installed but cannot create its namespaces: "
                               f"{probe.stderr.decode(errors='replace').strip()[:300]}")
