@@ -14,8 +14,11 @@ Two modes of one verb:
   format: one test per rubric item.
 
 Owns the zip's layout and scripts, the mapping of result items to Gradescope tests and
-the search for the submitted notebooks.  If the sandbox cannot run, the run stops with an
-error (Gradescope then reports that the autograder failed) instead of giving a grade.
+the search for the submitted notebooks.  Where the container forbids namespaces (Gradescope
+drops CAP_SYS_ADMIN), student code runs under the sandbox's uid+rlimits fallback and
+``close_to_others`` makes /autograder readable by root only; results.json records the
+isolation.  If no sandbox can run at all, the run stops with an error (Gradescope then
+reports that the autograder failed) instead of giving a grade.
 """
 from __future__ import annotations
 

@@ -39,9 +39,11 @@ DENIED = (
 CLONE_NEW_FLAGS = (0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0x20000000, 0x40000000)
 
 _BUILD = r"""
-import errno, sys, seccomp
+import errno, socket, sys, seccomp
 denied, flags = sys.argv[1].split(","), [int(f) for f in sys.argv[2].split(",")]
 f = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
+if sys.argv[3] == "1":  # sockets: AF_UNIX only (the uid fallback has no network namespace)
+    f.add_rule(seccomp.ERRNO(errno.EPERM), "socket", seccomp.Arg(0, seccomp.NE, socket.AF_UNIX))
 for name in denied:
     try:
         f.add_rule(seccomp.ERRNO(errno.EPERM), name)
@@ -54,12 +56,13 @@ f.export_bpf(sys.stdout)
 """
 
 
-@functools.lru_cache(maxsize=1)
-def _built() -> tuple[bytes | None, str]:
+@functools.lru_cache(maxsize=2)
+def _built(unix_sockets_only: bool = False) -> tuple[bytes | None, str]:
     if not os.access(SYSTEM_PYTHON, os.X_OK):
         return None, f"{SYSTEM_PYTHON} is missing"
     try:
-        proc = subprocess.run([SYSTEM_PYTHON, "-I", "-c", _BUILD, ",".join(DENIED), ",".join(map(str, CLONE_NEW_FLAGS))],
+        proc = subprocess.run([SYSTEM_PYTHON, "-I", "-c", _BUILD, ",".join(DENIED), ",".join(map(str, CLONE_NEW_FLAGS)),
+                               "1" if unix_sockets_only else "0"],
                               capture_output=True, timeout=30, env={"PATH": "/usr/bin:/bin"})
     except (OSError, subprocess.TimeoutExpired) as exc:
         return None, f"libseccomp could not build the filter ({exc})"
@@ -70,9 +73,13 @@ def _built() -> tuple[bytes | None, str]:
     return proc.stdout, ""
 
 
-def program() -> bytes | None:
-    """The filter as raw ``struct sock_filter`` records (what bwrap --seccomp reads), or None."""
-    return _built()[0]
+def program(unix_sockets_only: bool = False) -> bytes | None:
+    """The filter as raw ``struct sock_filter`` records (what bwrap --seccomp reads), or None.
+
+    ``unix_sockets_only``: also deny ``socket()`` of every family but AF_UNIX (for the uid
+    fallback, which has no network namespace; the worker installs that filter itself with
+    PR_SET_NO_NEW_PRIVS + PR_SET_SECCOMP, which Docker's default profile allows)."""
+    return _built(unix_sockets_only)[0]
 
 
 def unavailable_reason() -> str:

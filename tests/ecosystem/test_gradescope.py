@@ -260,6 +260,12 @@ for _p in ["@@ROOT@@/source/.grading-secret", "@@ROOT@@/source/reference/rnn.py"
             _found.append(_p + ": " + _f.read(200))
     except OSError:
         pass
+import socket as _socket
+try:  # the uid fallback has no network namespace: its seccomp filter allows AF_UNIX sockets only
+    _socket.create_connection(("127.0.0.1", @@PORT@@), timeout=2).close()
+    _found.append("connected to the host's 127.0.0.1:@@PORT@@")
+except OSError:
+    pass
 if _found:
     raise RuntimeError("LEAKED " + " | ".join(_found)[:1500])
 '''
@@ -289,13 +295,14 @@ def _runtime_for_every_user(tmp_path) -> str:
     return str(venv)
 
 
-def _thief_notebook(solution_text: str, root) -> str:
+def _thief_notebook(solution_text: str, root, port: int) -> str:
     nb = json.loads(solution_text)
     marker = "    ### END SOLUTION"
     for cell in nb["cells"]:
         source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
         if cell["cell_type"] == "code" and "def rnn_step_forward(" in source and marker in source:
-            cell["source"] = source.replace(marker, marker + "\n\n" + THIEF.replace("@@ROOT@@", str(root)), 1)
+            code = THIEF.replace("@@ROOT@@", str(root)).replace("@@PORT@@", str(port))
+            cell["source"] = source.replace(marker, marker + "\n\n" + code, 1)
             return json.dumps(nb)
     raise AssertionError("no rnn_step_forward solution cell")
 
@@ -347,6 +354,7 @@ def test_run_autograder_without_cap_sys_admin_grades_a_correct_notebook_full(unp
     assert {t["status"] for t in payload["tests"]} == {"passed"}
     isolation = payload["extra_data"]["assignments"]["rnn"]["isolation"]
     assert isolation.startswith("uid+rlimits"), isolation  # namespaces were refused: the fallback ran
+    assert isolation.endswith("+seccomp"), isolation  # installed by the worker itself
     assert "uid+rlimits" in proc.stdout
     assert stat.S_IMODE(os.stat(root / "source").st_mode) == 0o700 and stat.S_IMODE(os.stat(root).st_mode) == 0o700
 
@@ -362,9 +370,24 @@ def test_run_autograder_without_cap_sys_admin_grades_the_stub_zero(unprivileged)
 
 def test_a_notebook_reading_the_autograder_folder_learns_nothing(unprivileged):
     course, run = unprivileged
+    import socket
     solution = (ROOT / "solutions" / "rnn" / "rnn.ipynb").read_text()
-    proc, payload, root = run(lambda r: _thief_notebook(solution, r))
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    server.setblocking(False)
+    port = server.getsockname()[1]
+    try:
+        proc, payload, root = run(lambda r: _thief_notebook(solution, r, port))
+        try:
+            server.accept()
+            connected = True
+        except BlockingIOError:
+            connected = False
+    finally:
+        server.close()
     assert proc.returncode == 0, proc.stderr[-3000:]
+    assert not connected
     text = (root / "results" / "results.json").read_text()
     secret = (root / "source" / ".grading-secret").read_text().strip()
     assert "LEAKED" not in text and secret not in text and "def rnn_step_forward" not in text
