@@ -20,14 +20,17 @@ $(VENV)/.test: $(VENV)/.run requirements/test.in
 	$(PIP) -r requirements/test.in
 	touch $@
 
-# bubblewrap isolates student code (docs/SECURITY.md). Installed where we are allowed to;
-# elsewhere the grader says how to get it and refuses to run student code without it.
+# bubblewrap isolates student code; python3-seccomp (libseccomp's binding for Debian's
+# /usr/bin/python3) builds its seccomp filter; util-linux gives setpriv, unshare and mount
+# (docs/SECURITY.md).  Installed where we are allowed to; elsewhere the grader says how to get
+# bubblewrap and refuses to run student code without it.
+SANDBOX_PACKAGES := bubblewrap python3-seccomp util-linux
 sandbox-tools:
-	@command -v bwrap >/dev/null 2>&1 || { \
+	@{ command -v bwrap >/dev/null 2>&1 && /usr/bin/python3 -c 'import seccomp' >/dev/null 2>&1; } || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    (apt-get install -y -q bubblewrap >/dev/null 2>&1 || \
-	     (apt-get update -q >/dev/null && apt-get install -y -q bubblewrap >/dev/null)); \
-	  else echo "bubblewrap missing: install it with 'sudo apt-get install bubblewrap'"; fi; }
+	    (apt-get install -y -q $(SANDBOX_PACKAGES) >/dev/null 2>&1 || \
+	     (apt-get update -q >/dev/null && apt-get install -y -q $(SANDBOX_PACKAGES) >/dev/null)); \
+	  else echo "sandbox tools missing: install them with 'sudo apt-get install $(SANDBOX_PACKAGES)'"; fi; }
 
 demo: $(VENV)/.run sandbox-tools
 	$(BIN)/autograder grade examples/submitted --out examples/results

@@ -31,7 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, course: Course) -> int:
     if args.run is not None:
         payload = run_gradescope(args.run, course, args.assignment, args.no_sandbox)
-        print(f"results.json: {payload['score']:g} points, {len(payload['tests'])} tests")
+        isolation = sorted({str(a.get("isolation")) for a in payload["extra_data"]["assignments"].values()})
+        print(f"results.json: {payload['score']:g} points, {len(payload['tests'])} tests; "
+              f"student code ran under {', '.join(isolation)}")
         return 0
     names = build_zip(course, args.out, args.assignment, args.no_sandbox, args.secret_file)
     print(f"{args.out}: {len(names)} files; upload it as the autograder of a Gradescope programming assignment "

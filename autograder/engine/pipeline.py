@@ -308,7 +308,8 @@ class StudentGrader:
                     step.apply(graded)
                 if self._retry:
                     fingerprint = RETRY_PREFIX + fingerprint
-                results.append(self._write(student, aid, fingerprint, graded.items, errors))
+                results.append(self._write(student, aid, fingerprint, graded.items, errors,
+                                           getattr(sandbox, "isolation", None)))
         finally:
             if sandbox is not None:
                 sandbox.close()
@@ -342,7 +343,8 @@ class StudentGrader:
                                           {"function": spec.name, "detail": str(reply.get("message", ""))[:300]})
         return steps.FunctionRun(spec, score_function(self.course, spec, expected.cases, expected.outputs, failure))
 
-    def _write(self, student: str, aid: str, fingerprint: str, items: list[ItemResult], errors: list[str]) -> dict:
+    def _write(self, student: str, aid: str, fingerprint: str, items: list[ItemResult], errors: list[str],
+               isolation: str | None = None) -> dict:
         language = self.course.language
         result = {
             "student": student,
@@ -351,6 +353,7 @@ class StudentGrader:
             "max_score": self.course.max_score(aid),
             "items": [i.to_json(language) for i in items],  # explanation/hint: steps.Explanations
             "errors": errors,
+            "isolation": isolation,  # what the student's code ran under (null: none of it ran)
             "fingerprint": fingerprint,
             "graded_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         }

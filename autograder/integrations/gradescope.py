@@ -14,12 +14,16 @@ Two modes of one verb:
   format: one test per rubric item.
 
 Owns the zip's layout and scripts, the mapping of result items to Gradescope tests and
-the search for the submitted notebooks.  If the sandbox cannot run, the run stops with an
-error (Gradescope then reports that the autograder failed) instead of giving a grade.
+the search for the submitted notebooks.  Where the container forbids namespaces (Gradescope
+drops CAP_SYS_ADMIN), student code runs under the sandbox's uid+rlimits fallback and
+``close_to_others`` makes /autograder readable by root only; results.json records the
+isolation.  If no sandbox can run at all, the run stops with an error (Gradescope then
+reports that the autograder failed) instead of giving a grade.
 """
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import shutil
 import tempfile
@@ -37,29 +41,32 @@ from autograder.engine.results import item_explanation, iter_results, write_atom
 DEFAULT_ROOT = "/autograder"
 VENV = "/opt/rnnlab-venv"  # outside the course folder, so the sandbox may bind its numpy
 STUDENT = "student"  # the one student of a Gradescope run (Gradescope knows who it is)
-REQUIREMENTS = ("requirements/constraints.txt", "requirements/run.in")
-PROJECT_FILES = ("course.yaml", "pyproject.toml", "README.md", *REQUIREMENTS)
+REQUIREMENTS = "requirements/grade.txt"  # exactly what grading needs, every version pinned
+PROJECT_FILES = ("course.yaml", "pyproject.toml", "README.md", REQUIREMENTS)
 PACKAGES = ("autograder", "reference")
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same course gives the same zip entries
 
 SETUP_SH = """#!/usr/bin/env bash
 # Gradescope runs this once, as root, while it builds the autograder image.
-# RNN Lab needs Python >= 3.11: choose an Ubuntu 24.04 (or newer) base image.
+# It installs what grading needs and nothing else (no Jupyter, nbgrader or matplotlib).
 set -euo pipefail
 SOURCE=/autograder/source
 VENV={venv}
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-# bubblewrap + setpriv (util-linux) build the sandbox that student code runs in.
-apt-get install -y -q python3 python3-venv python3-pip bubblewrap util-linux
-python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else
-    "RNN Lab needs Python >= 3.11 (this image has %d.%d): choose an Ubuntu 24.04 base image" % sys.version_info[:2])'
+# bubblewrap + setpriv/unshare (util-linux) build the sandbox that student code runs in, and
+# python3-seccomp its seccomp filter.  Where the container forbids namespaces (no CAP_SYS_ADMIN,
+# Docker's seccomp profile), the grader falls back to an unprivileged uid with rlimits.
+apt-get install -y -q --no-install-recommends python3 python3-venv bubblewrap util-linux python3-seccomp
+python3 -c 'import sys; need = {need}; sys.exit(0 if sys.version_info[:2] >= need else
+    "the pinned requirements (requirements/grade.txt) need Python >= %d.%d, this image has %d.%d.%d: "
+    "choose an Ubuntu 24.04 base image" % (need + sys.version_info[:3]))'
 python3 -m venv "$VENV"
-PIP="$VENV/bin/pip install --disable-pip-version-check -q"
-$PIP -c "$SOURCE/requirements/constraints.txt" -r "$SOURCE/requirements/run.in"
-# Editable install: reference/ stays in $SOURCE, which the sandbox never binds.
-$PIP --no-deps -e "$SOURCE"
-"$VENV/bin/python" -c "import autograder.engine.pipeline, reference"
+# Every package pinned, none pulled in unpinned (--no-deps: grade.txt is the whole closure).
+"$VENV/bin/python" -m pip install --disable-pip-version-check -q --no-deps -r "$SOURCE/requirements/grade.txt"
+# The course is not installed: run_autograder puts $SOURCE on PYTHONPATH (it stays in $SOURCE,
+# which the sandbox never binds and the grader closes to everyone but root).
+cd "$SOURCE" && "$VENV/bin/python" -c "import autograder.engine.pipeline, reference"
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
@@ -69,8 +76,20 @@ set -euo pipefail
 ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
 VENV="${{RNNLAB_VENV:-{venv}}}"
 cd "$ROOT/source"
-exec "$VENV/bin/autograder" --course "$ROOT/source/course.yaml" gradescope --run "$ROOT"{flags}
+PYTHONPATH="$ROOT/source" exec "$VENV/bin/python" -m autograder --course "$ROOT/source/course.yaml" \\
+    gradescope --run "$ROOT"{flags}
 """
+
+
+def requires_python(course_root: Path) -> tuple[int, int]:
+    """The lowest Python the pins of requirements/grade.txt accept (its ``requires-python`` line)."""
+    import re
+
+    text = (course_root / REQUIREMENTS).read_text()
+    found = re.search(r"requires-python:\s*>=\s*(\d+)\.(\d+)", text)
+    if not found:
+        raise UsageError(f"{course_root / REQUIREMENTS}: no '# requires-python: >=X.Y' line")
+    return int(found.group(1)), int(found.group(2))
 
 
 # --------------------------------------------------------------------------- the zip
@@ -124,7 +143,7 @@ def build_zip(course: Course, out: Path, assignments: list[str] | None = None, n
         secret = secrets.token_hex(32)
     flags = "".join(f" --assignment {a}" for a in assignments or []) + (" --no-sandbox" if no_sandbox else "")
     generated = {
-        "setup.sh": (SETUP_SH.format(venv=VENV), 0o755),
+        "setup.sh": (SETUP_SH.format(venv=VENV, need=requires_python(course.root)), 0o755),
         "run_autograder": (RUN_AUTOGRADER.format(venv=VENV, flags=flags), 0o755),
         SECRET_FILE: (secret + "\n", 0o600),
     }
@@ -160,7 +179,8 @@ def gradescope_results(result_dicts: Iterable[dict], course: Course, execution_t
         summary.append(render("feedback.title", course.language, assignment=title, score=result["score"],
                               max_score=result["max_score"]).removeprefix("# "))
         summary += [f"- {error}" for error in result.get("errors", [])]
-        extra[aid] = {"score": result["score"], "max_score": result["max_score"]}
+        extra[aid] = {"score": result["score"], "max_score": result["max_score"],
+                      "isolation": result.get("isolation")}
         for i_index, item in enumerate(result["items"], 1):
             output = item.get("message") or ""
             # the explanation and hint as graded, the same text as the feedback page (DESIGN §5)
@@ -202,6 +222,29 @@ def find_notebooks(submission: Path) -> list[Path]:
              if p.is_file() and not p.is_symlink()
              and not any(part.startswith(".") for part in p.relative_to(submission).parts)]
     return sorted(found, key=lambda p: (len(p.relative_to(submission).parts), p.as_posix()))
+
+
+def submitted_files(submission: Path, limit: int = 20) -> list[str]:
+    """The submission's file names (relative, sorted; at most ``limit``, then "… and N more")."""
+    if not submission.is_dir():
+        return []
+    names = sorted(p.relative_to(submission).as_posix()[:120] for p in submission.rglob("*")
+                   if p.is_file() and not any(part.startswith(".") for part in p.relative_to(submission).parts))
+    return names[:limit] + ([f"… and {len(names) - limit} more"] if len(names) > limit else [])
+
+
+def close_to_others(root: Path) -> None:
+    """Make ``ROOT`` (the course, the secret, the submission, the results) reachable by root only.
+
+    Where the container forbids namespaces the sandbox falls back to an unprivileged uid that
+    shares the file system: this is what keeps /autograder/** out of its reach."""
+    if os.geteuid() != 0:
+        return
+    for path in (root, root / "source"):
+        try:
+            os.chmod(path, 0o700)
+        except OSError:
+            pass
 
 
 def layout_submission(submission: Path, course: Course, assignments: list[str] | None, student_dir: Path) -> list[str]:
@@ -246,14 +289,22 @@ def run_gradescope(root: str | Path = DEFAULT_ROOT, course: Course | None = None
     started = time.monotonic()
     root = Path(root)
     course = course or load_course(root / "source" / "course.yaml")
+    close_to_others(root)
     with tempfile.TemporaryDirectory(prefix="rnnlab-gradescope-") as tmp:
         submitted, out = Path(tmp) / "submitted", Path(tmp) / "results"
         graded = layout_submission(root / "submission", course, assignments, submitted / STUDENT)
+        unmatched = [aid for aid in graded
+                     if not (submitted / STUDENT / aid / course.assignments[aid].notebook).is_file()]
         grade(course, submitted, out, graded, no_sandbox)
         results = list(iter_results(out)) if out.is_dir() else []
     missing = sorted(set(graded) - {r["assignment"] for r in results})
     if missing:
         raise UsageError(f"the grader wrote no result for {', '.join(missing)}; see the log above")
     payload = gradescope_results(results, course, time.monotonic() - started)
+    if unmatched:
+        seen = submitted_files(root / "submission")
+        names = ", ".join(course.assignments[aid].notebook for aid in unmatched)
+        payload["output"] = (f"No notebook for {names} was found in the submission. Files seen: "
+                             f"{', '.join(seen) if seen else 'none'}.\n" + payload["output"])
     write_atomic(root / "results" / "results.json", json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
     return payload

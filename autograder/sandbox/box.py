@@ -28,9 +28,12 @@ from typing import Any
 
 import numpy as np
 
+from autograder.sandbox import cgroups
+from autograder.sandbox import seccomp as seccomp_mod
 from autograder.sandbox.inside import protocol
 
-__all__ = ["Limits", "Sandbox", "SandboxUnavailable", "bwrap_available", "bwrap_command", "UID_BASE"]
+__all__ = ["Limits", "Sandbox", "SandboxUnavailable", "available", "bwrap_available", "bwrap_command",
+           "isolation_mode", "UID_BASE"]
 
 UID_BASE = 60000  # slot k runs as uid/gid UID_BASE + k ...
 UID_SPARE = UID_BASE + 5000  # ... unless another process on this host uses it: then a spare uid 65000-69999
@@ -76,25 +79,44 @@ class Limits:
     open_files: int = 128  # RLIMIT_NOFILE
     tmp_bytes: int = 64 << 20  # size of the sandbox's private /tmp
     grace_seconds: float = 2.0  # grader-side watchdog slack over the worker's own deadlines
+    tmp_inodes: int = 8192  # files and folders in the private /tmp (each costs ~1 KB of kernel memory)
+    shm_bytes: int = 32 << 20  # SysV shared memory of the sandbox's IPC namespace (shmmax = shmall)
+    shm_segments: int = 32  # SysV shared memory segments (shmmni)
+    sandbox_memory_bytes: int = 0  # the cgroup's limit on all the sandbox holds; 0: memory + tmp + shm + 256 MiB
+
+    @property
+    def cgroup_memory_bytes(self) -> int:
+        return int(self.sandbox_memory_bytes or self.memory_bytes + self.tmp_bytes + self.shm_bytes + (256 << 20))
+
+    @property
+    def cgroup_processes(self) -> int:
+        return int(self.processes) + 16  # + bwrap, its init, setpriv
 
     def for_worker(self, sandboxed: bool) -> dict:
         out = asdict(self)
         # RLIMIT_NPROC counts every process of the real uid: only meaningful for a private uid.
         out["processes"] = self.processes if sandboxed else None
         out["sandboxed"] = sandboxed
+        out["pid_namespace"] = sandboxed  # False for the uid fallback (sandbox.py sets it)
         return out
 
 
 class SandboxUnavailable(RuntimeError):
-    """bubblewrap cannot be used here; the message says what to do."""
+    """No sandbox can be built here; the message says why and what to do."""
 
     def __init__(self, message: str | None = None):
         reason = message or _unavailable_reason() or "it failed to start"
-        super().__init__(
-            f"Student code runs only inside a bubblewrap sandbox, which is unavailable: {reason}. "
-            "Install it with `sudo apt-get install bubblewrap` (Debian/Ubuntu; `make sandbox-tools` "
-            "does it) and run the grader as root (CI, a container or sudo), or pass --no-sandbox "
-            "to run student code without isolation (only for code you trust).")
+        if _reason_kind() == "namespaces":
+            advice = ("bubblewrap is installed, but this host does not let it create namespaces (a container "
+                      "without CAP_SYS_ADMIN, Docker's default seccomp profile, or namespaces disabled). There "
+                      "the grader, run as root, falls back to an unprivileged uid with rlimits (isolation "
+                      "uid+rlimits) when the Python runtime is readable by every user and the course by root "
+                      "only; or pass --no-sandbox to run student code without isolation (only for code you trust).")
+        else:
+            advice = ("Install it with `sudo apt-get install bubblewrap` (Debian/Ubuntu; `make sandbox-tools` "
+                      "does it) and run the grader as root (CI, a container or sudo), or pass --no-sandbox "
+                      "to run student code without isolation (only for code you trust).")
+        super().__init__(f"Student code runs only inside a sandbox, which is unavailable: {reason}. {advice}")
 
 
 # ------------------------------------------------------------------------------ host checks
@@ -110,34 +132,67 @@ def _under(path: str, root: str) -> bool:
 
 
 @functools.lru_cache(maxsize=1)
-def _unavailable_reason() -> str | None:
+def _host_check() -> tuple[str | None, str | None]:
+    """``(kind, reason)`` why the bwrap sandbox cannot run here, or ``(None, None)``.
+
+    kind: "missing" (no bwrap), "not-root", "setpriv", or "namespaces" (bwrap is installed
+    but cannot create its namespaces: the uid fallback applies)."""
     bwrap = shutil.which("bwrap")
     if bwrap is None:
-        return "bubblewrap (bwrap) is not installed"
+        return "missing", "bubblewrap (bwrap) is not installed"
     if os.geteuid() != 0:
-        return ("bwrap is started as root without a user namespace (so that each slot has its own "
-                "uid and process limit) and this process is not root")
+        return "not-root", ("bwrap is started as root without a user namespace (so that each slot has its own "
+                            "uid and process limit) and this process is not root")
     setpriv = _setpriv()
     if setpriv is None or not _under(setpriv, "/usr"):
-        return "setpriv (util-linux) is not installed in /usr"
+        return "setpriv", "setpriv (util-linux) is not installed in /usr"
+    # The probe starts bwrap exactly as a sandbox does: through the launcher (own IPC and mount
+    # namespaces, SysV limits, the inode-capped /tmp), without a cgroup.
+    mount_point = tempfile.mkdtemp(prefix="rnnlab-probe-")
     try:
         probe = subprocess.run(
-            [bwrap, "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
+            [shutil.which("unshare", path="/usr/bin:/bin") or "unshare", "--ipc", "--mount", "--propagation",
+             "private", "--", "/bin/sh", "-c", LAUNCHER, "rnnlab-launch", "0", str(1 << 20), "256", "4",
+             str(1 << 20), "64", mount_point,
+             bwrap, "--unshare-pid", "--unshare-net", "--unshare-uts", "--die-with-parent",
              "--ro-bind", "/usr", "/usr", *_system_links(), "--proc", "/proc", "--dev", "/dev",
-             "--perms", "1777", "--size", str(1 << 20), "--tmpfs", "/tmp", setpriv, f"--reuid={UID_BASE}", f"--regid={UID_BASE}", "--clear-groups",
+             "--bind", mount_point, "/tmp", setpriv, f"--reuid={UID_BASE}", f"--regid={UID_BASE}", "--clear-groups",
              "--inh-caps=-all", "--bounding-set=-all", "/usr/bin/true"],
             env={"PATH": "/usr/bin:/bin"}, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE, timeout=20)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"bwrap cannot run: {exc}"
+        return "namespaces", f"bwrap cannot run: {exc}"
+    finally:
+        shutil.rmtree(mount_point, ignore_errors=True)
     if probe.returncode != 0:
-        return f"bwrap cannot create the sandbox: {probe.stderr.decode(errors='replace').strip()[:300]}"
-    return None
+        return "namespaces", ("bwrap is installed but cannot create its namespaces: "
+                              f"{probe.stderr.decode(errors='replace').strip()[:300]}")
+    return None, None
+
+
+def _unavailable_reason() -> str | None:
+    return _host_check()[1]
+
+
+def _reason_kind() -> str | None:
+    return _host_check()[0]
 
 
 def bwrap_available() -> bool:
     """True if bubblewrap can build the sandbox here (root, bwrap, setpriv, namespaces)."""
     return _unavailable_reason() is None
+
+
+def isolation_mode() -> str | None:
+    """"bwrap"; "uid" when bwrap is installed but namespaces are forbidden (root: unprivileged uid +
+    rlimits, e.g. Gradescope's containers); None when student code cannot be isolated here."""
+    if _unavailable_reason() is None:
+        return "bwrap"
+    return "uid" if _reason_kind() == "namespaces" else None
+
+
+def available() -> bool:
+    return isolation_mode() is not None
 
 
 # ------------------------------------------------------------------------------ the mounts
@@ -216,20 +271,28 @@ def _mkdirs(path: str, made: set[str]) -> list[str]:
     return args
 
 
-def bwrap_command(slot: int, limits: Limits, uid: int | None = None) -> tuple[list[str], list[str]]:
-    """``(bwrap options, command inside)`` of the sandbox of ``slot`` (bwrap itself not included)."""
+def bwrap_command(slot: int, limits: Limits, uid: int | None = None,
+                  tmp_dir: str | None = None) -> tuple[list[str], list[str]]:
+    """``(bwrap options, command inside)`` of the sandbox of ``slot`` (bwrap itself not included).
+
+    With ``tmp_dir`` (what ``Sandbox`` uses) bwrap runs inside the launcher's IPC and mount
+    namespaces (``LAUNCHER``): its /tmp is the launcher's size- and inode-limited tmpfs mounted
+    on ``tmp_dir``, and it keeps the launcher's IPC namespace, whose SysV limits were set there."""
     setpriv = _setpriv()
     if setpriv is None:
         raise SandboxUnavailable("setpriv (util-linux) is not installed")
     exe, roots = _python_roots()
     uid = UID_BASE + int(slot) if uid is None else int(uid)
-    opts = ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--hostname", "rnnlab",
-            "--die-with-parent", "--new-session", "--clearenv"]
+    opts = ["--unshare-pid", "--unshare-net", *(["--unshare-ipc"] if tmp_dir is None else []), "--unshare-uts",
+            "--hostname", "rnnlab", "--die-with-parent", "--new-session", "--clearenv"]
     for key, value in sandbox_env().items():
         opts += ["--setenv", key, value]
     opts += ["--ro-bind", "/usr", "/usr", *_system_links(),
-             "--proc", "/proc", "--dev", "/dev",
-             "--perms", "1777", "--size", str(int(limits.tmp_bytes)), "--tmpfs", "/tmp"]
+             "--proc", "/proc", "--dev", "/dev"]
+    if tmp_dir is None:
+        opts += ["--perms", "1777", "--size", str(int(limits.tmp_bytes)), "--tmpfs", "/tmp"]
+    else:
+        opts += ["--bind", tmp_dir, "/tmp"]
     made: set[str] = set()
     for root in roots:
         opts += _mkdirs(root, made) + ["--ro-bind", root, root]
@@ -245,6 +308,60 @@ def bwrap_command(slot: int, limits: Limits, uid: int | None = None) -> tuple[li
               "--bounding-set=-all", exe, "-I", "-S", "-B", f"{INSIDE}/worker.py",
               json.dumps(limits.for_worker(True), separators=(",", ":"))]
     return opts, inside
+
+
+# The first program of every bwrap sandbox, run as root by ``unshare --ipc --mount`` (util-linux):
+# join the sandbox's cgroup(s), give the new IPC namespace small SysV shared-memory limits and
+# shm_rmid_forced (a detached segment is freed at once: none outlives its last user), mount the
+# private /tmp with a size *and an inode* limit (bwrap's --tmpfs has no nr_inodes) in the new,
+# private mount namespace, then exec bwrap, which inherits all of it.
+# Arguments: N, N cgroup.procs files, shmmax, shmall (pages), shmmni, tmp size, tmp inodes, mount point, command...
+LAUNCHER = r"""set -e
+n=$1; shift
+while [ "$n" -gt 0 ]; do echo $$ > "$1"; shift; n=$((n - 1)); done
+echo "$1" > /proc/sys/kernel/shmmax
+echo "$2" > /proc/sys/kernel/shmall
+echo "$3" > /proc/sys/kernel/shmmni
+echo 1 > /proc/sys/kernel/shm_rmid_forced
+mount -t tmpfs -o "size=$4,nr_inodes=$5,mode=1777,nosuid,nodev" rnnlab-tmp "$6"
+shift 6
+exec "$@"
+"""
+# The uid fallback's first program: join the cgroup(s), then exec setpriv.
+JOIN_CGROUP = r"""set -e
+n=$1; shift
+while [ "$n" -gt 0 ]; do echo $$ > "$1"; shift; n=$((n - 1)); done
+exec "$@"
+"""
+
+
+def _world_reachable(path: str) -> bool:
+    """True if a user with no special rights (not the owner, no group) can reach and read ``path``."""
+    path = os.path.realpath(path)
+    try:
+        parts = Path(path).parts
+        for i in range(1, len(parts)):
+            if not os.stat("/" + "/".join(parts[1:i])).st_mode & 0o001:
+                return False
+        return bool(os.stat(path).st_mode & 0o004)
+    except OSError:
+        return False
+
+
+def _check_uid_fallback() -> None:
+    """The uid fallback shares the host's file system: the course must be closed to other users
+    and the runtime open to them."""
+    exe, _ = _python_roots()
+    for path, what in [(exe, "the Python interpreter"), (sys.base_prefix, "the Python runtime"),
+                       *((d, "numpy") for d in _numpy_dirs())]:
+        if not _world_reachable(path):
+            raise SandboxUnavailable(f"bwrap cannot create namespaces here, and the unprivileged-uid fallback "
+                                     f"cannot run {what} at {path} (not readable by other users)")
+    for path in (COURSE_ROOT / "reference", COURSE_ROOT / "solutions", COURSE_ROOT / "course.yaml"):
+        if path.exists() and _world_reachable(str(path)):
+            raise SandboxUnavailable(f"bwrap cannot create namespaces here, and with the unprivileged-uid fallback "
+                                     f"student code could read {path}: make the course readable by root only "
+                                     f"(chmod 700 {COURSE_ROOT}; `autograder gradescope --run` does it)")
 
 
 # ------------------------------------------------------------------------------ uids
@@ -314,6 +431,48 @@ def _slot_processes(uid: int, pidns: str | None = None) -> list[int]:
             continue
         pids.append(int(entry))
     return pids
+
+
+def _kill_uid(uid: int) -> None:
+    for pid in _slot_processes(uid):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def _remove_traces(uid: int) -> None:
+    """The uid fallback shares the host's /tmp, /var/tmp, /dev/shm and IPC namespace: remove what
+    the slot's private uid left there (its processes are gone; the uid is still ours)."""
+    for top in ("/tmp", "/var/tmp", "/dev/shm"):
+        try:
+            names = os.listdir(top)
+        except OSError:
+            continue
+        for name in names:
+            path = os.path.join(top, name)
+            try:
+                if os.lstat(path).st_uid != uid:
+                    continue
+                if os.path.isdir(path) and not os.path.islink(path):
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    os.unlink(path)
+            except OSError:
+                pass
+    try:
+        with open("/proc/sysvipc/shm") as handle:
+            rows = [line.split() for line in handle.readlines()[1:]]
+    except OSError:
+        return
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    for row in rows:  # key shmid perms size cpid lpid nattch uid ...
+        try:
+            if int(row[7]) == uid:
+                libc.shmctl(int(row[1]), 0, None)  # IPC_RMID
+        except (IndexError, ValueError):
+            continue
 
 
 def _result_error(value: Any) -> dict:
@@ -389,7 +548,8 @@ class Sandbox:
     """
 
     def __init__(self, limits: Limits | None = None, slot: int = 0, isolate: bool = True):
-        if isolate and not bwrap_available():
+        self.mode = isolation_mode() if isolate else "none"  # "bwrap" | "uid" | "none"
+        if self.mode is None:
             raise SandboxUnavailable()
         if not 0 <= int(slot) < 5000:
             raise ValueError("slot must be in 0..4999")
@@ -407,6 +567,9 @@ class Sandbox:
         self._init_pidfd: int | None = None
         self._init_pid: int | None = None
         self._pidns: str | None = None
+        self._cgroup: cgroups.Cgroup | None = None
+        # what the student's code runs under (the result's "isolation"); exact once started
+        self.isolation = {"bwrap": "bwrap", "uid": "uid+rlimits", "none": "none"}[self.mode]
 
     # ------------------------------------------------------------------ public API
 
@@ -541,19 +704,73 @@ class Sandbox:
         pass_fds: tuple[int, ...] = ()
         to_close: list[int] = []
         info_r = None
-        if self.isolate:
+        if self.mode == "bwrap":
             self.uid = claim_uid(self.slot)
-            opts, inside = bwrap_command(self.slot, self.limits, self.uid)
+            self._tmp = tempfile.mkdtemp(prefix="rnnlab-sandbox-")  # mount point of the private /tmp
+            opts, inside = bwrap_command(self.slot, self.limits, self.uid, tmp_dir=self._tmp)
             args_r, args_w = os.pipe()
             info_r, info_w = os.pipe()
+            pass_fds, to_close = [args_r, info_w], [args_r, info_w]
+            program = seccomp_mod.program()
+            if program is not None:  # bwrap reads the BPF program from this fd until EOF
+                seccomp_r, seccomp_w = os.pipe()
+                os.write(seccomp_w, program)
+                os.close(seccomp_w)
+                opts += ["--seccomp", str(seccomp_r)]
+                pass_fds.append(seccomp_r)
+                to_close.append(seccomp_r)
             data = b"".join(a.encode() + b"\0" for a in [*opts, "--info-fd", str(info_w)])
             if len(data) > 60000:  # a pipe holds 64 KiB: larger would need a writer thread
                 raise SandboxUnavailable("bwrap argument list too long")
             os.write(args_w, data)
             os.close(args_w)
-            argv = [shutil.which("bwrap"), "--args", str(args_r), *inside]
-            pass_fds, to_close = (args_r, info_w), [args_r, info_w]
+            self._cgroup = cgroups.create(self.limits.cgroup_memory_bytes, self.limits.cgroup_processes)
+            procs = self._cgroup.procs if self._cgroup else []
+            page = os.sysconf("SC_PAGE_SIZE")
+            argv = [shutil.which("unshare", path="/usr/bin:/bin") or "unshare", "--ipc", "--mount",
+                    "--propagation", "private", "--", "/bin/sh", "-c", LAUNCHER, "rnnlab-launch",
+                    str(len(procs)), *procs, str(int(self.limits.shm_bytes)),
+                    str(max(1, int(self.limits.shm_bytes) // page)), str(int(self.limits.shm_segments)),
+                    str(int(self.limits.tmp_bytes)), str(int(self.limits.tmp_inodes)), self._tmp,
+                    shutil.which("bwrap"), "--args", str(args_r), *inside]
+            pass_fds = tuple(pass_fds)
             env, cwd = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}, "/"
+            self.isolation = "bwrap" + ("+cgroup" if self._cgroup else "") + ("+seccomp" if program else "")
+        elif self.mode == "uid":
+            _check_uid_fallback()
+            self.uid = claim_uid(self.slot)
+            self._tmp = tempfile.mkdtemp(prefix="rnnlab-uid-")
+            os.chmod(self._tmp, 0o711)
+            opt = os.path.join(self._tmp, "opt")
+            os.makedirs(os.path.join(opt, "site"))
+            for folder in (opt, os.path.join(opt, "site")):
+                os.chmod(folder, 0o755)
+            for name in WORKER_FILES:
+                shutil.copyfile(HERE / name, os.path.join(opt, name))
+                os.chmod(os.path.join(opt, name), 0o644)
+            for directory in _numpy_dirs():
+                os.symlink(directory, os.path.join(opt, "site", os.path.basename(directory)))
+            cwd = os.path.join(self._tmp, "work")  # the student's only writable folder (and HOME, TMPDIR)
+            os.mkdir(cwd, 0o700)
+            os.chown(cwd, self.uid, self.uid)
+            env = dict(sandbox_env(), HOME=cwd, TMPDIR=cwd)
+            limits = dict(self.limits.for_worker(True), pid_namespace=False)
+            program = seccomp_mod.program(unix_sockets_only=True)
+            if program is not None:  # the worker installs it itself, before numpy and student code
+                seccomp_r, seccomp_w = os.pipe()
+                os.write(seccomp_w, program)
+                os.close(seccomp_w)
+                limits["seccomp_fd"] = seccomp_r
+                pass_fds, to_close = (seccomp_r,), [seccomp_r]
+            setpriv = _setpriv()
+            argv = [setpriv, f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups", "--inh-caps=-all",
+                    "--bounding-set=-all", os.path.realpath(sys.executable), "-I", "-S", "-B",
+                    os.path.join(opt, "worker.py"), json.dumps(limits, separators=(",", ":"))]
+            self._cgroup = cgroups.create(self.limits.cgroup_memory_bytes, self.limits.cgroup_processes)
+            if self._cgroup:
+                argv = ["/bin/sh", "-c", JOIN_CGROUP, "rnnlab-join", str(len(self._cgroup.procs)),
+                        *self._cgroup.procs, *argv]
+            self.isolation = "uid+rlimits" + ("+cgroup" if self._cgroup else "")
         else:
             self._tmp = tempfile.mkdtemp(prefix="rnnlab-nosandbox-")
             opt = os.path.join(self._tmp, "opt")
@@ -582,6 +799,8 @@ class Sandbox:
             ready = protocol.recv(self._proc.stdout.fileno(), 1 << 20, deadline)
             if not isinstance(ready, dict) or not ready.get("ready"):
                 raise protocol.ProtocolError("no ready message")
+            if self.mode == "uid" and bool(ready.get("seccomp")):
+                self.isolation += "+seccomp"
             if info_r is not None:
                 self._read_info(info_r, deadline)
         except (protocol.ProtocolError, TimeoutError, OSError) as exc:
@@ -618,7 +837,9 @@ class Sandbox:
         proc, self._proc = self._proc, None
         self._loaded.clear()
         if proc is not None:
-            if self.isolate:
+            if self.mode == "uid":  # no pid namespace: every process of the slot's private uid goes
+                _kill_uid(self.uid)
+            if self.mode == "bwrap":
                 # Killing the pid namespace's init takes every process inside with it;
                 # the outer bwrap then reaps it and exits.
                 try:
@@ -652,12 +873,25 @@ class Sandbox:
             if self.isolate:
                 end = time.monotonic() + 2
                 while _slot_processes(self.uid, self._pidns) and time.monotonic() < end:
+                    if self.mode == "uid":
+                        _kill_uid(self.uid)
                     time.sleep(0.01)
+            if self.mode == "uid":
+                _remove_traces(self.uid)
+        if self._cgroup is not None:
+            end = time.monotonic() + 2
+            while not self._cgroup.remove() and time.monotonic() < end:
+                time.sleep(0.01)
+            self._cgroup = None
         if self.isolate and self.uid in _held_uids and not _slot_processes(self.uid):
             release_uid(self.uid)  # (a uid with processes left stays claimed: they still count)
-        if self._init_pidfd is not None:
-            os.close(self._init_pidfd)
-        self._init_pidfd = self._init_pid = self._pidns = None
+        pidfd, self._init_pidfd = self._init_pidfd, None
+        if pidfd is not None:  # (close() from another thread may race a failing request's _kill)
+            try:
+                os.close(pidfd)
+            except OSError:
+                pass
+        self._init_pid = self._pidns = None
         if self._stderr is not None:
             self._stderr.close()
             self._stderr = None

@@ -191,14 +191,18 @@ def test_zip_holds_the_scripts_the_course_and_pinned_requirements(tmp_path):
             subprocess.run(["bash", "-n"], input=text, text=True, check=True)
         setup, run = archive.read("setup.sh").decode(), archive.read("run_autograder").decode()
         secret = archive.read(".grading-secret").decode().strip()
-    for needed in ("course.yaml", "pyproject.toml", "README.md", "requirements/constraints.txt",
-                   "requirements/run.in", "autograder/cli/__init__.py", "autograder/engine/course.schema.json",
+    for needed in ("course.yaml", "pyproject.toml", "README.md", "requirements/grade.txt",
+                   "autograder/cli/__init__.py", "autograder/engine/course.schema.json",
                    "reference/__init__.py", "solutions/rnn/rnn.ipynb", "solutions/rnn/public_cases.npz"):
         assert needed in names
     assert not [n for n in names if "__pycache__" in n or "checkpoint" in n or n.startswith("solutions/lstm")]
-    assert "bubblewrap" in setup and "requirements/constraints.txt" in setup and "requirements/run.in" in setup
-    assert "--no-deps -e" in setup  # reference/ stays in the course folder, which the sandbox never binds
+    assert "bubblewrap" in setup and "python3-seccomp" in setup and "--no-deps -r \"$SOURCE/requirements/grade.txt\"" in setup
+    commands = "\n".join(line for line in setup.splitlines() if not line.lstrip().startswith("#"))
+    assert not any(tool in commands for tool in ("jupyterlab", "nbgrader", "matplotlib", "run.in", "constraints.txt"))
+    assert "need = (3, 11)" in setup  # the Python the pins need (requirements/grade.txt)
+    assert " -e " not in setup  # not installed: reference/ stays in the course folder, closed to all but root
     assert "gradescope --run" in run and "--assignment rnn" in run and "--no-sandbox" not in run
+    assert 'PYTHONPATH="$ROOT/source"' in run
     assert re.fullmatch(r"[0-9a-f]{64}", secret)  # 32 random bytes, hex
 
     with pytest.raises(UsageError, match="solutions/gru/gru.ipynb"):
@@ -224,3 +228,236 @@ def test_run_autograder_on_a_fake_autograder_folder(tmp_path):
     assert {t["status"] for t in payload["tests"]} == {"passed"}
     assert sorted(t["name"] for t in payload["tests"]) == sorted(
         item.id for spec in course.functions_of("rnn") for item in spec.items)
+
+
+# ------------------------------------------------- Gradescope without privileges (issue 12.5)
+
+# What Docker's default seccomp profile denies a container without CAP_SYS_ADMIN, as far as
+# bubblewrap is concerned: new namespaces and mounts.
+DOCKER_LIKE = (
+    "import errno, os, sys, seccomp\n"
+    "f = seccomp.SyscallFilter(seccomp.ALLOW)\n"
+    "for name in ('unshare', 'setns', 'mount', 'umount2', 'pivot_root'):\n"
+    "    f.add_rule(seccomp.ERRNO(errno.EPERM), name)\n"
+    "for flag in (0x20000, 0x2000000, 0x4000000, 0x8000000, 0x10000000, 0x20000000, 0x40000000):\n"
+    "    f.add_rule(seccomp.ERRNO(errno.EPERM), 'clone', seccomp.Arg(0, seccomp.MASKED_EQ, flag, flag))\n"
+    "f.add_rule(seccomp.ERRNO(errno.ENOSYS), 'clone3')\n"
+    "f.load()\n"
+    "os.execvp(sys.argv[1], sys.argv[1:])\n"
+)
+NO_SYS_ADMIN = ["setpriv", "--bounding-set", "-sys_admin", "--inh-caps", "-sys_admin"]
+
+# A correct notebook that first tries to read everything under the autograder folder; anything
+# it reads would end up in its feedback (and cost it the rnn_step_forward cell's functions).
+THIEF = '''
+import glob as _glob
+_found = []
+for _p in ["@@ROOT@@/source/.grading-secret", "@@ROOT@@/source/reference/rnn.py", "@@ROOT@@/source/course.yaml",
+           "@@ROOT@@/source/solutions/rnn/rnn.ipynb", "@@ROOT@@/submission/rnn.ipynb",
+           *_glob.glob("@@ROOT@@/**", recursive=True), *_glob.glob("/autograder/**", recursive=True)]:
+    try:
+        with open(_p) as _f:
+            _found.append(_p + ": " + _f.read(200))
+    except OSError:
+        pass
+import socket as _socket
+try:  # the uid fallback has no network namespace: its seccomp filter allows AF_UNIX sockets only
+    _socket.create_connection(("127.0.0.1", @@PORT@@), timeout=2).close()
+    _found.append("connected to the host's 127.0.0.1:@@PORT@@")
+except OSError:
+    pass
+if _found:
+    raise RuntimeError("LEAKED " + " | ".join(_found)[:1500])
+'''
+
+
+def _runtime_for_every_user(tmp_path) -> str:
+    """A venv whose interpreter every user may run, as on Gradescope (/usr/bin/python3 + /opt venv).
+
+    This repository's venv is used as it is when its interpreter is world-readable (Debian's
+    python3, as in CI); a pyenv under /root (mode 700) is not, so the venv is then rebuilt on
+    /usr/bin/python3 (same minor version) over the same packages."""
+    exe = os.path.realpath(sys.executable)
+    if sandbox._world_reachable(exe) and sandbox._world_reachable(sys.base_prefix):
+        return sys.prefix
+    system = os.path.realpath("/usr/bin/python3")
+    probe = subprocess.run([system, "-c", "import sys; print(sys.version_info[:2] == %r)" % (sys.version_info[:2],)],
+                           capture_output=True, text=True)
+    assert probe.stdout.strip() == "True", "/usr/bin/python3 must have this venv's Python minor version"
+    venv = tmp_path / "venv"
+    site = venv / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "site-packages"
+    site.mkdir(parents=True)
+    (venv / "bin").mkdir()
+    (venv / "bin" / "python").symlink_to(system)
+    (venv / "pyvenv.cfg").write_text(f"home = {os.path.dirname(system)}\ninclude-system-site-packages = false\n")
+    import sysconfig
+    (site / "rnnlab-packages.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    return str(venv)
+
+
+def _thief_notebook(solution_text: str, root, port: int) -> str:
+    nb = json.loads(solution_text)
+    marker = "    ### END SOLUTION"
+    for cell in nb["cells"]:
+        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        if cell["cell_type"] == "code" and "def rnn_step_forward(" in source and marker in source:
+            code = THIEF.replace("@@ROOT@@", str(root)).replace("@@PORT@@", str(port))
+            cell["source"] = source.replace(marker, marker + "\n\n" + code, 1)
+            return json.dumps(nb)
+    raise AssertionError("no rnn_step_forward solution cell")
+
+
+@pytest.fixture(scope="module")
+def unprivileged(tmp_path_factory):
+    """``run(notebook_text, wrap)``: the zip's run_autograder on a fake /autograder, as root without
+    CAP_SYS_ADMIN (wrap "setpriv") or also under a Docker-like seccomp profile (wrap "docker")."""
+    if os.geteuid() != 0 or shutil.which("bwrap") is None:
+        pytest.fail("the unprivileged Gradescope run is tested as root with bubblewrap installed (make test)")
+    base = tmp_path_factory.mktemp("gradescope-unprivileged")
+    course = load_course(ROOT / "course.yaml")
+    build_zip(course, base / "autograder.zip", ["rnn"])
+    venv = _runtime_for_every_user(base)
+    count = iter(range(100))
+
+    def run(notebook_text: str, wrap: str = "setpriv", name: str = "rnn.ipynb"):
+        root = base / f"ag{next(count)}"
+        with zipfile.ZipFile(base / "autograder.zip") as archive:
+            archive.extractall(root / "source")
+        for script in ("run_autograder", "setup.sh"):
+            os.chmod(root / "source" / script, 0o755)
+        os.chmod(root / "source" / ".grading-secret", 0o600)
+        text = notebook_text(root) if callable(notebook_text) else notebook_text
+        touch(root / "submission" / name, text)
+        cmd = [*_wrapper(wrap), "bash", str(root / "source" / "run_autograder")]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd="/",
+                              env={"PATH": "/usr/bin:/bin:/usr/sbin:/sbin", "AUTOGRADER_ROOT": str(root),
+                                   "RNNLAB_VENV": venv, "OPENBLAS_NUM_THREADS": "1", "LANG": "C.UTF-8"})
+        results = root / "results" / "results.json"
+        return proc, (json.loads(results.read_text()) if results.exists() else None), root
+
+    return course, run
+
+
+def _wrapper(wrap: str) -> list[str]:
+    if wrap == "docker":
+        return ["/usr/bin/python3", "-I", "-c", DOCKER_LIKE, *NO_SYS_ADMIN]
+    return NO_SYS_ADMIN
+
+
+@pytest.mark.parametrize("wrap", ["setpriv", "docker"])
+def test_run_autograder_without_cap_sys_admin_grades_a_correct_notebook_full(unprivileged, wrap):
+    course, run = unprivileged
+    proc, payload, root = run((ROOT / "solutions" / "rnn" / "rnn.ipynb").read_text(), wrap)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    validate(payload)
+    assert payload["score"] == course.max_score("rnn")
+    assert {t["status"] for t in payload["tests"]} == {"passed"}
+    isolation = payload["extra_data"]["assignments"]["rnn"]["isolation"]
+    assert isolation.startswith("uid+rlimits"), isolation  # namespaces were refused: the fallback ran
+    assert isolation.endswith("+seccomp"), isolation  # installed by the worker itself
+    assert "uid+rlimits" in proc.stdout
+    assert stat.S_IMODE(os.stat(root / "source").st_mode) == 0o700 and stat.S_IMODE(os.stat(root).st_mode) == 0o700
+
+
+def test_run_autograder_without_cap_sys_admin_grades_the_stub_zero(unprivileged):
+    course, run = unprivileged
+    proc, payload, _ = run((ROOT / "exercises" / "rnn" / "rnn.ipynb").read_text())
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    validate(payload)
+    assert payload["score"] == 0 and payload["tests"] and "passed" not in {t["status"] for t in payload["tests"]}
+    assert payload["extra_data"]["assignments"]["rnn"]["isolation"].startswith("uid+rlimits")
+
+
+def test_a_notebook_reading_the_autograder_folder_learns_nothing(unprivileged):
+    course, run = unprivileged
+    import socket
+    solution = (ROOT / "solutions" / "rnn" / "rnn.ipynb").read_text()
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    server.setblocking(False)
+    port = server.getsockname()[1]
+    try:
+        proc, payload, root = run(lambda r: _thief_notebook(solution, r, port))
+        try:
+            server.accept()
+            connected = True
+        except BlockingIOError:
+            connected = False
+    finally:
+        server.close()
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert not connected
+    text = (root / "results" / "results.json").read_text()
+    secret = (root / "source" / ".grading-secret").read_text().strip()
+    assert "LEAKED" not in text and secret not in text and "def rnn_step_forward" not in text
+    assert payload["score"] == course.max_score("rnn")  # every read failed, so the code fell through
+
+
+def test_a_renamed_notebook_is_found_or_the_files_seen_are_named(tmp_path, course):
+    touch(tmp_path / "submission" / "notes.txt", "x")
+    touch(tmp_path / "submission" / "rnn (1).ipynb", "one")
+    touch(tmp_path / "submission" / "lstm-final.ipynb", "two")
+
+    def fake_grade(course_, submitted, out, assignments, no_sandbox):
+        for aid in assignments:
+            write_result(out, make_result(course_, "student", aid), "")
+
+    payload = run_gradescope(tmp_path, course, ["rnn", "lstm"], grade=fake_grade)
+    assert payload["output"].startswith("No notebook for rnn.ipynb, lstm.ipynb was found in the submission. "
+                                        "Files seen: lstm-final.ipynb, notes.txt, rnn (1).ipynb.")
+    (tmp_path / "submission" / "lstm-final.ipynb").unlink()
+    payload = run_gradescope(tmp_path, course, ["rnn"], grade=fake_grade)  # one assignment: any one notebook
+    assert not payload["output"].startswith("No notebook")
+
+
+def test_without_namespaces_the_message_does_not_say_install_bubblewrap(monkeypatch):
+    monkeypatch.setattr(sandbox, "_host_check", lambda: ("namespaces", "bwrap is installed but cannot create its "
+                                                         "namespaces: bwrap: Creating new namespace failed"))
+    monkeypatch.setattr(sandbox, "_unavailable_reason", lambda: sandbox._host_check()[1])
+    assert sandbox.isolation_mode() == "uid"
+    text = str(sandbox.SandboxUnavailable())
+    assert "apt-get install bubblewrap" not in text and "cannot create its namespaces" in text
+    monkeypatch.setattr(sandbox, "_host_check", lambda: ("missing", "bubblewrap (bwrap) is not installed"))
+    assert sandbox.isolation_mode() is None
+    assert "apt-get install bubblewrap" in str(sandbox.SandboxUnavailable())
+
+
+def test_grade_requirements_are_the_pinned_closure_of_the_package():
+    """setup.sh installs requirements/grade.txt with --no-deps: it must be complete and pinned as
+    constraints.txt pins, hold no notebook tooling, and name the Python its pins need."""
+    import importlib.metadata as md
+    import re
+
+    from packaging.requirements import Requirement
+    from packaging.specifiers import SpecifierSet
+
+    def key(name):
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    pins = {}
+    for line in (ROOT / "requirements" / "grade.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            assert version, f"not pinned: {line}"
+            pins[key(name)] = version.strip()
+    constraints = {key(l.split("==")[0]): l.split("==")[1].strip()
+                   for l in (ROOT / "requirements" / "constraints.txt").read_text().splitlines() if "==" in l}
+    assert all(constraints[k] == v for k, v in pins.items()), "grade.txt and constraints.txt disagree"
+    assert not {"jupyterlab", "nbgrader", "matplotlib", "notebook", "nbclient"} & set(pins)
+    import tomllib
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert {key(Requirement(r).name) for r in project["dependencies"]} <= set(pins)
+    lowest = (3, 0)
+    for name in pins:
+        dist = md.distribution(name)
+        assert dist.version == pins[name], f"{name}: installed {dist.version}, pinned {pins[name]}"
+        for req in map(Requirement, dist.requires or []):
+            if req.marker is None or req.marker.evaluate({"extra": ""}):
+                assert key(req.name) in pins, f"{name} needs {req.name}, which grade.txt lacks"
+        spec = SpecifierSet(dist.metadata.get("Requires-Python") or "")
+        for s in spec:
+            if s.operator == ">=":
+                lowest = max(lowest, tuple(int(p) for p in s.version.split(".")[:2]))
+    from autograder.integrations.gradescope import requires_python
+    assert requires_python(ROOT) == lowest

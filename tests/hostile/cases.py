@@ -503,6 +503,38 @@ for a in args:
 return tuple(grads)
 '''
 
+# SysV shared memory counts in no process's address space (RLIMIT_AS): 2 GiB of segments,
+# created, filled and detached one by one, would stay on the host until the sandbox ends.
+SHM_HOG = '''
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+libc.shmat.restype, libc.shmat.argtypes = ctypes.c_void_p, [ctypes.c_int, ctypes.c_void_p, ctypes.c_int]
+libc.shmdt.argtypes = [ctypes.c_void_p]
+stat = ctypes.create_string_buffer(512)
+held = 0
+while held < 2 << 30:
+    sid = libc.shmget(0, 16 << 20, 0o1600)  # IPC_PRIVATE, IPC_CREAT | 0600
+    if sid < 0:
+        raise MemoryError(f"shmget refused after {held >> 20} MiB: {os.strerror(ctypes.get_errno())}")
+    addr = libc.shmat(sid, None, 0)
+    if addr is None or addr == ctypes.c_void_p(-1).value:
+        raise MemoryError(f"shmat refused after {held >> 20} MiB: {os.strerror(ctypes.get_errno())}")
+    ctypes.memset(addr, 1, 16 << 20)
+    libc.shmdt(addr)
+    if libc.shmctl(sid, 2, stat) != 0:  # IPC_STAT fails: the detached segment was freed
+        raise MemoryError("the detached SysV segment was freed: shared memory is not held")
+    held += 16 << 20
+'''
+
+# Empty files cost no tmpfs blocks but about 1 KB of kernel memory each (inode + dentry).
+INODE_FLOOD = '''
+for i in range(300000):
+    try:
+        open(f"/tmp/@@MARK@@-{i}", "w").close()
+    except OSError as exc:
+        raise OSError(f"the inode flood stopped after {i} files: {exc}") from None
+'''
+
 FORK_STORM = '''
 import os
 while True:
@@ -544,6 +576,12 @@ CASES: tuple[Case, ...] = (
     case("resource", "r-memory-hog-top-level", "a 24 GiB allocation at the top level of an lstm cell, after its def",
          after("lstm", "lstm_forward", "import numpy as np\n_hog = [np.ones(1 << 26) for _ in range(48)]"),
          errors={"lstm": "MemoryError"}),
+    case("resource", "r-shm-hog", "holds 2 GiB of SysV shared memory (shmget/shmat/memset/shmdt via ctypes) in clip_grad_value",
+         body("gradients", "clip_grad_value", SHM_HOG),
+         expect={"clip_grad_value.clipped": "error"}, says={"clip_grad_value.clipped": "MemoryError"}),
+    case("resource", "r-inode-flood", "300 000 empty files in /tmp in word_embedding_backward",
+         body("rnn", "word_embedding_backward", INODE_FLOOD),
+         expect={"word_embedding_backward.dW": "error"}, says={"word_embedding_backward.dW": "No space left"}),
     case("resource", "r-fork-storm", "a fork storm in clip_grad_norm",
          body("gradients", "clip_grad_norm", FORK_STORM),
          expect=_all(items("clip_grad_norm", "clipped", "total_norm"), "timeout"), burns=("call",)),
