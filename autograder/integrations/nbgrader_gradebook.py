@@ -42,6 +42,19 @@ def notebook_name(course: Course, assignment: str) -> str:
     return Path(course.assignments[assignment].notebook).stem
 
 
+NBGRADER_MISSING = ("nbgrader is not installed for {python}, and the gradebook is nbgrader's database. "
+                    "Install it with `make .venv/.run` (or pip install -c requirements/constraints.txt nbgrader) "
+                    "and run .venv/bin/autograder; the results folder and `autograder export` work without it.")
+
+
+def require_nbgrader() -> None:
+    """A :class:`UsageError` that says how to get nbgrader, instead of a ModuleNotFoundError."""
+    try:
+        import nbgrader.api  # noqa: F401
+    except ImportError:
+        raise UsageError(NBGRADER_MISSING.format(python=sys.executable)) from None
+
+
 @contextlib.contextmanager
 def _alembic_on_path():
     """nbgrader runs the ``alembic`` command to stamp a new database; in an unactivated venv
@@ -128,6 +141,7 @@ def write_gradebook(results_dir: Path, course: Course, db_url: str, submitted: P
                     course_id: str = NBGRADER_COURSE_ID) -> dict:
     """Create or update students, assignments, notebooks, grade cells, submissions and grades
     in the nbgrader database at ``db_url`` from every result file; return what was written."""
+    require_nbgrader()
     from nbgrader.api import Gradebook
 
     results_dir = Path(results_dir)
