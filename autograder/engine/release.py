@@ -271,6 +271,11 @@ def release(course: Course, assignments: list[str] | None = None, release_dir: P
         assignments = releasable(course)
         if not assignments:
             raise UsageError(f"{course.root / 'solutions'}: no solutions notebook of any assignment")
+    from autograder.engine.conventions import reference_problems  # the fixture needs every reference
+
+    problems, _ = reference_problems(course, assignments)
+    if problems:
+        raise UsageError("cannot compute the public cases:\n" + "\n".join(f"  {p}" for p in problems))
     namespace = reference_namespace(course)
     folders = []
     for aid in assignments:
