@@ -47,6 +47,16 @@ def reference_package(course_root: Path) -> ModuleType:
     return module
 
 
+def own_reference(course_root: Path) -> Path | None:
+    """The course's own reference/ folder when it is not the installed package (a course copy)."""
+    import reference as installed
+
+    init = Path(course_root) / PACKAGE / "__init__.py"
+    if init.is_file() and init.resolve() != Path(installed.__file__).resolve():
+        return init.parent
+    return None
+
+
 def reference_submodule(course_root: Path, submodule: str) -> ModuleType:
     """``reference.<submodule>`` of the course's reference package (e.g. ``mutants``)."""
     package = reference_package(course_root)
