@@ -1,12 +1,17 @@
-"""`autograder check NOTEBOOK [--function NAME]`: a notebook's public self-check from the shell.
+"""autograder check NOTEBOOK: check your notebook against the public cases, as check("fn") does.
 
-Owns the verb: take exactly the code the grader would take from the notebook (the
-``grader-setup`` cell and the solution cells, via extract.py), run it in a fresh
-namespace, then run ``check`` (selfcheck.py) for every graded function listed in the
-``public_cases.npz`` beside the notebook, or only the named ones.  Needs no course.yaml
-and no reference code, so it works in the student release.  Exit status: 0 when every
-checked function passes its public cases, 1 otherwise, 2 when the check cannot run.
+Runs the code the grader would take from NOTEBOOK (the setup cell and your solution cells)
+and compares every graded function's outputs and gradients with the public cases in
+public_cases.npz beside the notebook.  Exit status 0 when every checked function passes,
+1 when one does not, 2 when the check cannot run.  Your grade comes from hidden cases.
+
+Examples:
+  autograder check exercises/rnn/rnn.ipynb
+  autograder check exercises/rnn/rnn.ipynb --function rnn_step_forward --lang en
 """
+# Developer notes: the code is extracted exactly as the grader does (extract.py), run in a
+# fresh namespace, then selfcheck.check runs per function.  Needs no course.yaml and no
+# reference code, so it works in the student release.
 from __future__ import annotations
 
 import argparse
