@@ -35,10 +35,10 @@ def run(args: argparse.Namespace, course: Course) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m autograder.engine.release`` (the same as ``autograder release``)."""
+    """``python -m autograder.cli.release`` (the same as ``autograder release``)."""
     from autograder.engine.course import CourseError, find_course, load_course
 
-    parser = argparse.ArgumentParser(prog="python -m autograder.engine.release", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m autograder.cli.release", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--course", type=Path, default=None, help="course.yaml (default: the nearest one)")
     add_arguments(parser)
