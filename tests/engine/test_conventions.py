@@ -155,3 +155,14 @@ def test_a_reference_stub_and_a_reference_that_does_not_import(tmp_path):
     findings = check_conventions(load_course(course_file), ["rnn"])
     assert findings.blocked == {"rnn"}
     assert str(findings.problems[-1]).startswith("reference/__init__.py: the reference does not import (SyntaxError")
+
+
+def test_grade_without_a_reference_is_a_sentence(tmp_path, capsys):
+    course_file = copy_course(tmp_path)
+    edit_text(course_file, "  # ------------------------------------------------------------ gradients", NEW_FUNCTION)
+    (tmp_path / "submitted/s01/rnn").mkdir(parents=True)
+    shutil.copy2(tmp_path / "solutions/rnn/rnn.ipynb", tmp_path / "submitted/s01/rnn/rnn.ipynb")
+    assert main(["--course", str(course_file), "grade", str(tmp_path / "submitted"), "--out", str(tmp_path / "r"),
+                 "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot grade" in err and "tanh_backward: no reference implementation" in err and "Traceback" not in err
