@@ -279,13 +279,17 @@ def mutant_problems(course: Course, catalogue=None) -> list[Problem]:
     from autograder.engine.pipeline import reference_namespace
     from autograder.engine.refimpl import reference_submodule
 
+    rel = "reference/mutants.py"
     try:
         namespace = reference_namespace(course)
-        if catalogue is None:
-            catalogue = reference_submodule(course.root, "mutants").applicable(course.gru_form)
     except Exception:  # reported by reference_problems
         return []
-    rel = "reference/mutants.py"
+    if catalogue is None:
+        try:
+            catalogue = reference_submodule(course.root, "mutants").applicable(course.gru_form)
+        except Exception as exc:
+            return [Problem(rel, None, None, f"the catalogue of mistakes does not load ({type(exc).__name__}: "
+                            f"{str(exc)[:300]})", "fix reference/mutants.py")]
     problems = []
     for mutant in catalogue:
         for name in mutant.functions:

@@ -130,11 +130,11 @@ def test_a_grade_cell_for_a_function_course_yaml_does_not_grade(tmp_path):
 def test_catalogued_mistakes_only_for_functions_that_exist(tmp_path):
     course_file = copy_course(tmp_path, with_reference=True)
     with open(tmp_path / "reference/mutants.py", "a", encoding="utf-8") as handle:
-        handle.write('\nCATALOGUE = CATALOGUE + (\n'
-                     '    _m("planted-typo", {"rnn_step_forwad": _rnn.rnn_step_forward}, ("rnn_step_forwad.next_h",),\n'
-                     '       "x", "x", "y", "y"),\n'
-                     '    _m("planted-output", {"rnn_forward": _rnn.rnn_forward}, ("rnn_forward.hidden",),\n'
-                     '       "x", "x", "y", "y"),\n)\n')
+        handle.write('\nimport dataclasses as _dc\nCATALOGUE = CATALOGUE + (\n'
+                     '    _dc.replace(CATALOGUE[0], id="planted-typo", functions={"rnn_step_forwad": _rnn.rnn_step_forward},\n'
+                     '                targets=("rnn_step_forwad.next_h",)),\n'
+                     '    _dc.replace(CATALOGUE[0], id="planted-output", functions={"rnn_forward": _rnn.rnn_forward},\n'
+                     '                targets=("rnn_forward.hidden",)),\n)\n')
     problems = problems_of(course_file)
     assert ("reference/mutants.py: rnn_step_forwad: mistake 'planted-typo' replaces rnn_step_forwad, which the "
             "reference does not define; fix: correct the name or remove the mistake") in problems
@@ -166,3 +166,12 @@ def test_grade_without_a_reference_is_a_sentence(tmp_path, capsys):
                  "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "cannot grade" in err and "tanh_backward: no reference implementation" in err and "Traceback" not in err
+
+
+def test_a_catalogue_that_does_not_load_is_named(tmp_path):
+    course_file = copy_course(tmp_path, with_reference=True)
+    with open(tmp_path / "reference/mutants.py", "a", encoding="utf-8") as handle:
+        handle.write("\nCATALOGUE = CATALOGUE + (_m('broken'),)\n")
+    problems = problems_of(course_file)
+    assert len(problems) == 1 and problems[0].startswith(
+        "reference/mutants.py: the catalogue of mistakes does not load (TypeError: ")
