@@ -208,6 +208,11 @@ def pairs(report: Report) -> list[dict]:
     return sorted(rows, key=lambda r: (-r["functions"], -r["max"], r["a"], r["b"]))
 
 
+def _cell(text: str) -> str:
+    """A student id as a spreadsheet shows it, never as a formula (=, +, -, @ lead a formula)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def write_report(report: Report, out: Path, threshold: float, min_tokens: int) -> Path:
     from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -226,5 +231,6 @@ def write_report(report: Report, out: Path, threshold: float, min_tokens: int) -
         writer = csv.writer(handle)
         writer.writerow(["student_a", "student_b", "assignment", "function", "similarity_a", "similarity_b"])
         for m in report.matches:
-            writer.writerow([m.a, m.b, m.assignment, m.function, f"{m.similarity_a:.2f}", f"{m.similarity_b:.2f}"])
+            writer.writerow([_cell(m.a), _cell(m.b), m.assignment, m.function, f"{m.similarity_a:.2f}",
+                             f"{m.similarity_b:.2f}"])
     return index
