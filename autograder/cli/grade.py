@@ -15,10 +15,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from autograder.engine.course import Course
-from autograder.report.stats import class_summary
 from autograder.engine.classrun import ClassRun, grade_class
+from autograder.engine.course import Course
 from autograder.engine.shard import resolve_shard
+from autograder.integrations.class_outputs import class_outputs
+from autograder.report.stats import class_summary
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,32 +45,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, course: Course) -> int:
-    if args.gradebook:  # before grading: a missing nbgrader must not be found only at the end
-        from autograder.integrations.nbgrader_gradebook import require_nbgrader
-
-        require_nbgrader()
+    # grades.csv, the class figures and the optional outputs come from one pass over the results
     shard, where = resolve_shard(args.shard)
     if shard:
         print(f"grading shard {shard} ({where})", flush=True)
+    stats, outputs = class_outputs(course, junit=args.junit, summary=args.summary,
+                                   gradebook=args.gradebook, submitted=args.submitted)
     grade_class(course, ClassRun(args.submitted, args.out, args.assignment, args.jobs, args.force,
                                  isolate=not args.no_sandbox, secret_file=args.secret_file,
-                                 shard=shard, quiet=args.quiet))
-    write_reports(args, course)
-    print(class_summary(args.out, course))
+                                 shard=shard, quiet=args.quiet), outputs)
+    print(class_summary(stats, course, args.out))
     return 0
-
-
-def write_reports(args: argparse.Namespace, course: Course) -> None:
-    """The optional outputs for other tools, rebuilt like grades.csv from every result file."""
-    if args.junit:
-        from autograder.integrations.junit import write_junit
-
-        write_junit(args.out, args.junit)
-    if args.summary:
-        from autograder.integrations.ci_summary import write_markdown_summary
-
-        write_markdown_summary(args.out, course, args.summary)
-    if args.gradebook:
-        from autograder.integrations.nbgrader_gradebook import write_gradebook
-
-        write_gradebook(args.out, course, args.gradebook, submitted=args.submitted)

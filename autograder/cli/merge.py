@@ -13,8 +13,9 @@ from pathlib import Path
 import argparse
 
 from autograder.engine.course import Course
-from autograder.report.stats import class_summary
 from autograder.engine.merge import merge
+from autograder.integrations.class_outputs import class_outputs
+from autograder.report.stats import class_summary
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,15 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, course: Course) -> int:
-    rows = merge(args.shards, args.out)
-    if args.junit:
-        from autograder.integrations.junit import write_junit
-
-        write_junit(args.out, args.junit)
-    if args.summary:
-        from autograder.integrations.ci_summary import write_markdown_summary
-
-        write_markdown_summary(args.out, course, args.summary)
+    # grades.csv, the class figures and the optional outputs come from one pass over the merged folder
+    stats, outputs = class_outputs(course, junit=args.junit, summary=args.summary)
+    rows = merge(args.shards, args.out, outputs)
     print(f"merged {len(args.shards)} folder(s): {rows} result(s)")
-    print(class_summary(args.out, course))
+    print(class_summary(stats, course, args.out))
     return 0

@@ -2,7 +2,7 @@
 
 Owns: discovering the nbgrader layout ``SUBMITTED/<student>/<assignment>/<notebook>.ipynb``,
 the shard of the class this run grades, the worker pool with one sandbox slot per job, the
-progress bar, and grades.csv at the end.  One student's grading is the pipeline's
+progress bar, and the one pass over the results at the end (grades.csv and the caller's outputs).  One student's grading is the pipeline's
 (StudentGrader); the verbs (`grade`, `gradescope`, `validate`) call :func:`grade_class`.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from autograder.sandbox import box as sandbox_mod
 from autograder.engine.course import Course
 from autograder.engine.errors import UsageError
 from autograder.engine.pipeline import GradingPlan, StudentGrader, load_secret
-from autograder.engine.results import write_grades_csv
+from autograder.engine.results import GradesCsv, Output, feed_results
 from autograder.engine.shard import select_shard
 
 
@@ -71,8 +71,9 @@ class ClassRun:
     quiet: bool = True
 
 
-def grade_class(course: Course, run: ClassRun) -> list[str]:
-    """Grade every pending submission of the run's shard, then rebuild grades.csv; return the students."""
+def grade_class(course: Course, run: ClassRun, outputs: list[Output] = ()) -> list[str]:
+    """Grade every pending submission of the run's shard, then rebuild grades.csv and ``outputs``
+    (JUnit, class figures, ...) in one pass over the results folder; return the students."""
     if run.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     students, assignments = discover(run.submitted, course, run.assignments)
@@ -83,7 +84,7 @@ def grade_class(course: Course, run: ClassRun) -> list[str]:
     run.out.mkdir(parents=True, exist_ok=True)
     if students:
         grade_students(run, course, students, assignments)
-    write_grades_csv(run.out)
+    feed_results(run.out, [GradesCsv(run.out), *outputs])
     return students
 
 

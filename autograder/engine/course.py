@@ -9,9 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import jsonschema
 import yaml
@@ -62,6 +62,7 @@ class FunctionSpec:
     distinct: tuple[tuple[str, ...], ...]
     call_seconds: float
     description: str = ""
+    calls: tuple[str, ...] = ()  # graded functions of the same assignment this one calls (root causes)
 
     @property
     def args(self) -> tuple[str, ...]:
@@ -95,6 +96,7 @@ class Course:
     assignments: dict[str, Assignment]
     functions: dict[str, FunctionSpec]
     digest: str = field(repr=False)  # sha256 of the file: part of every resume fingerprint
+    feedback: str = "hint"  # level of a diagnosis' explanation and hint: hint | explain | reveal
 
     @property
     def root(self) -> Path:
@@ -262,6 +264,13 @@ def _semantic_problems(path: Path, data: dict, lines: dict) -> list[str]:
                     elif ref not in forward["returns"]:
                         say(where, f"'{ref}' is not an output of {fn['through']}",
                             "use one of: " + ", ".join(forward["returns"]))
+        for i, callee in enumerate(fn.get("calls", [])):
+            if callee not in functions or callee == name:
+                say(here + ("calls", i), f"'{callee}' is not another graded function",
+                    "list the graded functions this one calls")
+            elif functions[callee]["assignment"] != fn["assignment"]:
+                say(here + ("calls", i), f"'{callee}' belongs to another assignment",
+                    "list only functions of the same assignment (the student's own code in this notebook)")
         for out in fn["points"]:
             if out not in fn["returns"]:
                 say(here + ("points", out), f"'{out}' is not one of the returned values",
@@ -309,6 +318,7 @@ def _build(path: Path, data: dict, raw: bytes) -> Course:
             distinct=tuple(tuple(group) for group in fn.get("distinct", grading.get("distinct", []))),
             call_seconds=float(fn.get("call_seconds", call_seconds)),
             description=fn.get("description", ""),
+            calls=tuple(fn.get("calls", ())),
         )
     assignments = {}
     for a in data["assignments"]:
@@ -338,6 +348,7 @@ def _build(path: Path, data: dict, raw: bytes) -> Course:
         assignments=assignments,
         functions=functions,
         digest=hashlib.sha256(raw).hexdigest(),
+        feedback=meta.get("feedback", "hint"),
     )
 
 
@@ -350,7 +361,9 @@ def load_course(path: str | Path) -> Course:
         problems = _semantic_problems(path, data, lines)
     if problems:
         raise CourseError(problems)
-    return _build(path, data, raw)
+    course = _build(path, data, raw)
+    make_reference_importable(course)
+    return course
 
 
 def find_course(start: str | Path = ".") -> Path:
@@ -362,6 +375,13 @@ def find_course(start: str | Path = ".") -> Path:
     raise CourseError([f"{here}: no course.yaml here or in a parent folder; fix: pass --course PATH"])
 
 
-def points_of(course: Course, function: str) -> dict[str, Any]:
-    """Output → points of one function (what a notebook's grade cell must show)."""
-    return {item.output: item.points for item in course.functions[function].items}
+def make_reference_importable(course: Course) -> None:
+    """Let ``import reference`` find the course's own reference/ folder, beside course.yaml.
+
+    The reference is the course's, not the package's: ``rnnlab`` is installed without it, so
+    nothing a student installs carries the solutions.  Appended, not prepended, so the
+    course folder never shadows an installed package.
+    """
+    root = str(course.root)
+    if (course.root / "reference").is_dir() and root not in sys.path:
+        sys.path.append(root)

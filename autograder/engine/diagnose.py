@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from autograder.engine import mistakes
 from autograder.engine.cases import graded_outputs
 from autograder.engine.compare import compare, relative_error
 from autograder.engine.course import Course, FunctionSpec
@@ -28,7 +29,7 @@ from autograder.sandbox.inside.program import ProgramError, run_program
 from autograder.engine.score import CaseRun, FunctionFailure, ItemResult, score_function
 
 __all__ = [
-    "GENERIC", "MATCH_FACTOR", "Diagnosis", "Diagnoser", "RubricCoverage", "catalogue_markdown",
+    "GENERIC", "MATCH_FACTOR", "Diagnosis", "Diagnoser", "Explanations", "RubricCoverage", "catalogue_markdown",
     "explain", "explanations", "generic_diagnosis", "mutant_runs", "rubric_coverage", "rubric_escapes",
 ]
 
@@ -38,80 +39,9 @@ MIN_TOLERANCE = 1e-6
 
 # ------------------------------------------------------------------ generic diagnoses
 #
-# "detail" is appended to the explanation when the diagnosis carries its parameters;
-# a dict of details is chosen by the parameter "variant".
+# The generic patterns' ids and words (four parts, three feedback levels) live in mistakes.py.
 
-GENERIC: dict[str, dict[str, Any]] = {
-    "transposed": {
-        "explanation": {
-            "ko": "결과가 정답을 전치(transpose)한 것, 즉 축의 순서가 바뀐 것과 같습니다.",
-            "en": "Your output equals the correct one transposed: its axes are in the wrong order.",
-        },
-        "hint": {
-            "ko": "행 벡터 규약(x @ W)에서 dW = x.T @ dout 입니다. 각 중간값의 .shape을 docstring과 비교해 보세요.",
-            "en": "With row vectors (x @ W), dW = x.T @ dout; compare each intermediate's .shape with the docstring.",
-        },
-        "detail": {"ko": "(축 순서 {axes})", "en": "(axis order {axes})"},
-    },
-    "wrong-sign": {
-        "explanation": {
-            "ko": "결과의 부호가 정답과 반대입니다 (−1배).",
-            "en": "Your output has the opposite sign of the correct one (−1 times).",
-        },
-        "hint": {
-            "ko": "빼기의 순서(예: p − onehot 대 onehot − p)와 (1 − z), (1 − f) 같은 항의 부호를 확인하세요.",
-            "en": "Check the order of a subtraction (e.g. p − onehot vs onehot − p) and signs of terms like (1 − z).",
-        },
-    },
-    "constant-factor": {
-        "explanation": {
-            "ko": "결과가 정답의 상수배입니다: 방향은 맞고 크기만 다릅니다.",
-            "en": "Your output is a constant multiple of the correct one: right direction, wrong scale.",
-        },
-        "hint": {
-            "ko": "평균을 낼 때 나누는 수(N, T, N·T), 빠진 상수(예: 2) 또는 두 번 곱한 항을 확인하세요.",
-            "en": "Check what you divide by when averaging (N, T, N·T), a missing constant (e.g. 2) or a factor applied twice.",
-        },
-        "detail": {"ko": "(배율 ≈ {factor:.4g})", "en": "(factor ≈ {factor:.4g})"},
-    },
-    "all-zeros": {
-        "explanation": {
-            "ko": "결과가 모두 0입니다: 값을 계산했지만 반환하지 않았거나 0으로 초기화한 배열을 그대로 돌려준 것 같습니다.",
-            "en": "Your output is all zeros: a value seems to be computed but not returned, or a zero-initialised array is returned unchanged.",
-        },
-        "hint": {
-            "ko": "`np.zeros`로 만든 배열에 결과를 실제로 더하거나 대입하는지, 반환하는 변수가 맞는지 확인하세요.",
-            "en": "Check that you actually add or assign into the array made with `np.zeros`, and that you return the right variable.",
-        },
-    },
-    "partial-time-steps": {
-        "explanation": {
-            "ko": "일부 시간 스텝에서만 맞습니다: 한 스텝에서 생긴 오류가 순환 연결을 따라 퍼집니다. 역전파라면 뒤 스텝에서 전달된 기울기가 앞 스텝으로 제대로 전달되지 않는 경우가 대부분입니다 (BPTT).",
-            "en": "Right for some time steps only: an error made at one step spreads along the recurrence. In a backward this usually means the gradient from later steps is not carried back to earlier ones (BPTT).",
-        },
-        "hint": {
-            "ko": "루프에서 스텝 사이에 넘겨주는 값(순전파의 prev_h, 역전파의 dprev_h)을 확인하세요: 갱신하는지, 더하는지.",
-            "en": "Check what the loop passes from one step to the next (prev_h forward, dprev_h backward): is it updated, is it added?",
-        },
-        "detail": {
-            "suffix": {"ko": "(t ≥ {k}인 마지막 스텝들에서만 맞고 그 앞은 틀림: 기울기가 시간을 거슬러 전달되지 않습니다)",
-                       "en": "(right only for the last steps t ≥ {k}, wrong before: the gradient is not carried back through time)"},
-            "prefix": {"ko": "(t ≤ {k}까지만 맞고 그 뒤는 틀림: 다음 스텝으로 넘기는 값이 잘못되었습니다)",
-                       "en": "(right only up to t = {k}, wrong after: what is passed on to the next step is wrong)"},
-        },
-    },
-    "shape-mismatch": {
-        "explanation": {
-            "ko": "결과의 shape이 기대한 shape과 다릅니다.",
-            "en": "Your output's shape differs from the expected shape.",
-        },
-        "hint": {
-            "ko": "어느 축으로 합하는지(예: db는 N과 T 모두에 대해 합함), 빠지거나 남은 축이 없는지 docstring의 shape과 비교하세요.",
-            "en": "Check which axes you sum over (e.g. db sums over N and T) and compare every shape with the docstring.",
-        },
-        "detail": {"ko": "(결과 {got}, 기대 {expected})", "en": "(got {got}, expected {expected})"},
-    },
-}
+GENERIC: dict[str, dict[str, Any]] = mistakes.GENERIC_TEXTS
 
 
 @dataclass(frozen=True)
@@ -121,8 +51,8 @@ class Diagnosis:
     kind: str  # "mutant" | "generic"
     params: dict = field(default_factory=dict)
 
-    def explain(self, language: str) -> dict | None:
-        return explain(self.id, language, self.params)
+    def explain(self, language: str, level: str = mistakes.DEFAULT_LEVEL) -> dict | None:
+        return explain(self.id, language, self.params, level)
 
 
 def _mutants_module():
@@ -134,44 +64,28 @@ def _mutants_module():
     return mutants
 
 
-def _lang(texts, language: str) -> str:
-    return texts.get(language) or texts["en"]
-
-
-def explain(diagnosis_id: str, language: str, params: dict | None = None) -> dict | None:
-    """{"explanation": ..., "hint": ...} of a diagnosis id in ``language``; None if unknown.
+def explain(diagnosis_id: str, language: str, params: dict | None = None,
+            level: str = mistakes.DEFAULT_LEVEL) -> dict | None:
+    """{"explanation": ..., "hint": ...} of a diagnosis id in ``language`` at ``level``; None if unknown.
 
     With ``params`` (a :class:`Diagnosis`' parameters) a generic explanation gets its
-    detail: the factor, the axis order, the shapes, the time steps.
+    detail: the factor, the axis order, the shapes, the time steps.  The words come from
+    mistakes.py (:func:`mistakes.render`); an id no mutant and no pattern has is unknown.
     """
-    if diagnosis_id in GENERIC:
-        entry = GENERIC[diagnosis_id]
-        text = _lang(entry["explanation"], language)
-        detail = entry.get("detail")
-        if params and detail:
-            if "variant" in params:
-                detail = detail.get(params["variant"])
-            if detail:
-                try:
-                    text += " " + _lang(detail, language).format(**params)
-                except (KeyError, ValueError, IndexError):
-                    pass
-        return {"explanation": text, "hint": _lang(entry["hint"], language)}
     mutants = _mutants_module()
-    if mutants is None:
-        return None
-    try:
-        mutant = mutants.by_id(diagnosis_id)
-    except KeyError:
-        return None
-    return {"explanation": _lang(mutant.explanation, language), "hint": _lang(mutant.hint, language)}
+    if diagnosis_id in mistakes.MUTANT_TEXTS and mutants is not None:
+        try:
+            mutants.by_id(diagnosis_id)
+        except KeyError:  # words for a mistake the catalogue no longer has
+            return None
+    return mistakes.render(diagnosis_id, level, language, params, extra=GENERIC)
 
 
-def explanations(language: str) -> dict[str, dict]:
+def explanations(language: str, level: str = mistakes.DEFAULT_LEVEL) -> dict[str, dict]:
     """Every diagnosis id (mutants, then generic patterns) → its explanation and hint."""
     mutants = _mutants_module()
-    ids = [m.id for m in mutants.CATALOGUE] if mutants else []
-    return {i: explain(i, language) for i in ids + list(GENERIC)}
+    ids = [m.id for m in mutants.CATALOGUE] if mutants else list(mistakes.MUTANT_TEXTS)
+    return {i: explain(i, language, level=level) for i in ids + list(GENERIC)}
 
 
 # ------------------------------------------------------------- generic pattern tests
@@ -397,6 +311,22 @@ class Diagnoser:
         return found
 
 
+class Explanations:
+    """Post-scoring step: every diagnosed item gets its explanation and hint, rendered once at
+    the course's feedback level and language (the result JSON's ``explanation``/``hint``)."""
+
+    def __init__(self, course: Course, level: str | None = None):
+        self.language = course.language
+        self.level = level or getattr(course, "feedback", mistakes.DEFAULT_LEVEL)
+
+    def apply(self, items: list[ItemResult]) -> list[ItemResult]:
+        for item in items:
+            entry = explain(item.diagnosis, self.language, item.diagnosis_params, self.level) if item.diagnosis else None
+            if entry:
+                item.explanation, item.hint = entry["explanation"], entry["hint"]
+        return items
+
+
 # ------------------------------------------------------------------ rubric coverage
 
 
@@ -449,35 +379,54 @@ def catalogue_markdown() -> str:
     """docs/MISTAKES.md, generated from the catalogue (a test keeps the file in sync)."""
     from reference.mutants import CATALOGUE, GRU_FORMS
 
+    def parts(i):
+        entry = mistakes.MUTANT_TEXTS.get(i) or GENERIC[i]
+        return {p: {lang: mistakes._parts(entry, lang, None)[p] for lang in ("ko", "en")} for p in mistakes.PARTS}
+
     lines = [
         "# Recognised mistakes",
         "",
         "<!-- Generated by autograder.engine.diagnose.catalogue_markdown(); do not edit by hand:",
-        "     tests/diagnose checks that this file is in sync with reference/mutants.py. -->",
+        "     tests/diagnose checks that this file is in sync with reference/mutants.py",
+        "     and autograder/mistakes.py. -->",
         "",
         "When an item fails, the grader compares the student's outputs with each known mistake",
         "below (`reference/mutants.py`) on the same hidden cases; a match on every case within",
-        f"{MATCH_FACTOR:g} × the item's tolerance sets the item's `diagnosis` to the mistake's id",
-        "and the feedback shows its explanation and hint in the course's language.",
-        "Otherwise a generic pattern is looked for on the deciding case.",
+        f"{MATCH_FACTOR:g} × the item's tolerance sets the item's `diagnosis` to the mistake's id.",
+        "Otherwise a generic pattern is looked for on the deciding case.  When a function fails",
+        "because a function it calls (course.yaml `calls`) or is graded through fails, the item",
+        "also names that root cause (`autograder/rootcause.py`).",
+        "",
+        "The words are in `autograder/mistakes.py`, in Korean and English, in four parts: *what*",
+        "is wrong (the concept, never the fix), *where* to look, *why* it is wrong, and the *fix*.",
+        "course.yaml `feedback` picks what students see in the result's `explanation` and `hint`:",
+        "",
+        "| level | explanation | hint |",
+        "|---|---|---|",
+        "| `hint` (default) | what | where |",
+        "| `explain` | what + why | where |",
+        "| `reveal` | what + why | fix |",
         "",
         f"## Known mistakes ({len(CATALOGUE)})",
         "",
-        "| id | functions | 설명 (ko) | explanation (en) |",
-        "|---|---|---|---|",
+        "| id | functions | what (ko) | what (en) | where (en) | fix (en, `reveal` only) |",
+        "|---|---|---|---|---|---|",
     ]
     for m in CATALOGUE:
         functions = ", ".join(f"`{f}`" for f in m.functions)
         if tuple(m.gru_forms) != tuple(GRU_FORMS):
             functions += f" (gru_form: {', '.join(m.gru_forms)})"
-        lines.append(f"| `{m.id}` | {functions} | {_cell(m.explanation['ko'])} | {_cell(m.explanation['en'])} |")
+        p = parts(m.id)
+        lines.append(f"| `{m.id}` | {functions} | {_cell(p['what']['ko'])} | {_cell(p['what']['en'])} | "
+                     f"{_cell(p['where']['en'])} | {_cell(p['fix']['en'])} |")
     lines += [
         "",
         f"## Generic patterns ({len(GENERIC)})",
         "",
-        "| id | 설명 (ko) | explanation (en) |",
-        "|---|---|---|",
+        "| id | what (ko) | what (en) | where (en) |",
+        "|---|---|---|---|",
     ]
-    for gid, entry in GENERIC.items():
-        lines.append(f"| `{gid}` | {_cell(entry['explanation']['ko'])} | {_cell(entry['explanation']['en'])} |")
+    for gid in GENERIC:
+        p = parts(gid)
+        lines.append(f"| `{gid}` | {_cell(p['what']['ko'])} | {_cell(p['what']['en'])} | {_cell(p['where']['en'])} |")
     return "\n".join(lines) + "\n"

@@ -1,13 +1,13 @@
 """Markdown feedback for one student and assignment, in the course's language.
 
-Owns the layout of the feedback page; the sentences come from messages.py and the
-explanations of recognised mistakes from the diagnosis catalogue.
+Owns the layout of the feedback page; the sentences come from messages.py, and the
+explanation and hint of a recognised mistake are the ones the result's item carries
+(rendered at grading time, DESIGN §5), printed as they are.
 """
 from __future__ import annotations
 
-from typing import Callable
-
 from autograder.engine.messages import STATUS_LABEL, render
+from autograder.engine.results import item_explanation
 
 
 # Every character CommonMark or a browser reads as a line break.  Messages carry text the
@@ -20,9 +20,7 @@ def _cell(text: str) -> str:
     return text.translate(_LINE_BREAKS).replace("|", "\\|").replace("&", "&amp;").replace("<", "&lt;")
 
 
-def render_feedback(result: dict, language: str, title: str,
-                    explain: Callable[[str, dict | None], dict | None] | None = None) -> str:
-    """``explain(diagnosis_id, params)`` gives {"explanation": ..., "hint": ...} in ``language``."""
+def render_feedback(result: dict, language: str, title: str) -> str:
     lines = [render("feedback.title", language, assignment=title, score=result["score"],
                     max_score=result["max_score"]), "",
              render("feedback.student", language, student=result["student"]), ""]
@@ -35,15 +33,15 @@ def render_feedback(result: dict, language: str, title: str,
         lines.append(f"| `{item['id']}` | {item['score']:g} / {item['max_score']:g} | "
                      f"{status}: {_cell(item['message'])} |")
     lines.append("")
-    diagnosed: dict[str, tuple[dict, list[str]]] = {}  # explanation text -> (entry, item ids)
+    diagnosed: dict[tuple[str, str], tuple[dict, list[str]]] = {}  # (explanation, hint) -> (entry, item ids)
     for item in result["items"]:
-        entry = explain(item["diagnosis"], item.get("diagnosis_params")) if explain and item.get("diagnosis") else None
+        entry = item_explanation(item) if item.get("diagnosis") else None
         if entry:
-            diagnosed.setdefault(entry["explanation"], (entry, []))[1].append(item["id"])
+            diagnosed.setdefault((entry["explanation"], entry["hint"]), (entry, []))[1].append(item["id"])
     if diagnosed:
         lines += [render("feedback.diagnosis", language), ""]
         for entry, ids in diagnosed.values():
-            lines.append(f"- **{', '.join(f'`{i}`' for i in ids)}** — {_cell(entry['explanation'])}")
+            lines.append(f"- **{', '.join(f'`{i}`' for i in ids)}**" + (f" — {_cell(entry['explanation'])}" if entry["explanation"] else ""))
             if entry.get("hint"):
                 lines.append(f"  - {render('feedback.hint', language)}: {_cell(entry['hint'])}")
         lines.append("")

@@ -9,10 +9,11 @@ would have written.  Optionally also the JUnit XML and the Markdown summary of t
 """
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from autograder.engine.errors import UsageError
-from autograder.engine.results import read_result, write_atomic, write_grades_csv
+from autograder.engine.results import GradesCsv, Output, feed_results, parse_result, write_atomic
 
 SUFFIXES = (".md", ".json")  # feedback first, JSON last: as results.write_result, the JSON marks completion
 
@@ -27,8 +28,8 @@ def _result_files(shard: Path) -> list[tuple[str, Path]]:
     return files
 
 
-def _check_result(rel: str, path: Path) -> None:
-    data = read_result(path)
+def _check_result(rel: str, path: Path, text: str) -> None:
+    data = parse_result(text)
     student, name = rel.split("/", 1)
     if data is None:
         raise UsageError(f"{path}: not a readable result file; regrade that shard (or remove the file)")
@@ -37,23 +38,35 @@ def _check_result(rel: str, path: Path) -> None:
                          f"not of {rel[: -len('.json')]}; the folder was edited by hand")
 
 
+def _decode(path: Path, data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not UTF-8; result files are written by `autograder grade`") from None
+
+
 def plan_merge(shards: list[Path]) -> dict[str, tuple[Path, str]]:
-    """``<student>/<file>`` → (first source, text); raises :class:`UsageError` on any conflict."""
+    """``<student>/<file>`` → (first source, SHA-256 of its bytes); raises :class:`UsageError` on any
+    conflict.  Only digests are kept, so memory does not grow with the size of the class's files."""
     plan: dict[str, tuple[Path, str]] = {}
     conflicts = []
     for shard in shards:
         if not shard.is_dir():
             raise UsageError(f"{shard}: no such results folder")
         for rel, path in _result_files(shard):
+            data = path.read_bytes()
             if path.suffix == ".json":
-                _check_result(rel, path)
-            try:
-                content = path.read_bytes().decode("utf-8")
-            except UnicodeDecodeError:
-                raise UsageError(f"{path}: not UTF-8; result files are written by `autograder grade`") from None
+                try:
+                    text = data.decode("utf-8")
+                except UnicodeDecodeError:
+                    text = ""  # as read_result: not UTF-8, not a result
+                _check_result(rel, path, text)
+            else:
+                _decode(path, data)
+            digest = hashlib.sha256(data).hexdigest()
             if rel not in plan:
-                plan[rel] = (path, content)
-            elif plan[rel][1] != content:
+                plan[rel] = (path, digest)
+            elif plan[rel][1] != digest:
                 conflicts.append(f"  {rel}: {plan[rel][0]} and {path} differ")
     if conflicts:
         raise UsageError("the same student and assignment was graded differently in two shards; nothing was "
@@ -62,14 +75,20 @@ def plan_merge(shards: list[Path]) -> dict[str, tuple[Path, str]]:
     return plan
 
 
-def merge(shards: list[Path], out: Path) -> int:
-    """Copy every shard's result files into ``out`` and rebuild grades.csv; return the number of rows."""
+def merge(shards: list[Path], out: Path, outputs: list[Output] = ()) -> int:
+    """Copy every shard's result files into ``out``, then rebuild grades.csv and ``outputs`` in one
+    pass over the merged folder; return the number of rows."""
     plan = plan_merge(shards)
     for suffix in SUFFIXES:
-        for rel, (_, content) in sorted(plan.items()):
+        for rel, (source, digest) in sorted(plan.items()):
             if rel.endswith(suffix):
+                data = source.read_bytes()
+                if hashlib.sha256(data).hexdigest() != digest:
+                    raise UsageError(f"{source}: changed while the shards were being merged; merge again")
                 target = out / rel
-                if not (target.is_file() and target.read_bytes() == content.encode("utf-8")):
-                    write_atomic(target, content)
+                if not (target.is_file() and target.read_bytes() == data):
+                    write_atomic(target, _decode(source, data))
     out.mkdir(parents=True, exist_ok=True)
-    return write_grades_csv(out)
+    grades = GradesCsv(out)
+    feed_results(out, [grades, *outputs])
+    return grades.rows

@@ -1,9 +1,14 @@
 """Every student-facing sentence, in Korean and English; course.yaml's `language` picks one.
 
+Terms come from glossary.py; a Korean particle after a placeholder is written as a
+template (``{function}이(가)``) and filled by :func:`render` after substitution.
+
 Owns the wording only.  Other modules produce a message *code* with parameters; a test
 checks that every code has both languages and the same placeholders in each.
 """
 from __future__ import annotations
+
+from autograder.engine.glossary import fill_particles
 
 LANGUAGES = ("ko", "en")
 
@@ -76,7 +81,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "status.through-forward": {
         "en": "graded through your `{forward}`, which failed: {detail}",
-        "ko": "이 함수는 여러분의 `{forward}`를 거쳐 채점되는데, 그 함수가 실패했습니다: {detail}",
+        "ko": "이 함수는 여러분의 `{forward}`을(를) 거쳐 채점되는데, 그 함수가 실패했습니다: {detail}",
     },
     "status.self-consistent": {
         "en": "but it is the exact gradient of your own `{forward}`: {share:g}% of the points",
@@ -85,6 +90,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "status.mutated": {
         "en": "note: changes its input(s) {args} in place",
         "ko": "참고: 입력 {args}을(를) 제자리(in-place)에서 변경합니다",
+    },
+    # ---- root causes (rootcause.py): another function of the notebook fails first
+    "rootcause.wrong": {
+        "en": "`{function}` fails because `{cause}` is wrong: fix `{cause_function}` first",
+        "ko": "`{cause}`이(가) 틀려서 `{function}`도 실패합니다: `{cause_function}`부터 고치세요",
+    },
+    "rootcause.error": {
+        "en": "`{function}` fails because `{cause_function}` does not run correctly: fix `{cause_function}` first",
+        "ko": "`{cause_function}`이(가) 제대로 실행되지 않아 `{function}`도 실패합니다: `{cause_function}`부터 고치세요",
     },
     # ---- why a whole notebook could not be graded
     "notebook.missing": {
@@ -200,7 +214,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "check.through": {
         "en": "{function} is checked through your {forward}: implement that one first",
-        "ko": "{function}은(는) 여러분의 {forward}를 거쳐 확인됩니다: 그 함수를 먼저 구현하세요",
+        "ko": "{function}은(는) 여러분의 {forward}을(를) 거쳐 확인됩니다: 그 함수를 먼저 구현하세요",
     },
     "check.summary": {
         "en": "{function}: {passed}/{total} outputs pass the public cases (hidden cases decide the grade)",
@@ -255,15 +269,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.what-went-wrong": {"en": "What went wrong", "ko": "무엇이 틀렸나"},
     "report.hint": {"en": "Hint", "ko": "힌트"},
     "report.profile-alt": {"en": "{item} per time step: your norms against the reference's",
-                           "ko": "{item}의 시간 단계별 크기: 여러분의 값과 참조 구현 비교"},
+                           "ko": "{item}의 시점별 크기: 여러분의 값과 참조 구현 비교"},
     "report.profile-caption": {
         "en": "Top: the norm of your output at each time step t (orange, dashed; “yours”) against the "
               "reference’s (blue), on a log scale. Bottom: the relative error at each step. Steps where "
               "the two curves part show where in time the computation goes wrong — e.g. correct only at "
               "the last steps means the gradient is not carried back through time.",
-        "ko": "위: 각 시간 단계 t에서 여러분 출력의 크기(주황 점선, “yours”)와 참조 구현의 크기(파랑, "
-              "“reference”)를 로그 스케일로 비교합니다. 아래: 각 단계의 상대 오차입니다. 두 곡선이 "
-              "갈라지는 단계가 계산이 틀리기 시작하는 시점입니다. 예를 들어 마지막 몇 단계에서만 맞는다면 "
+        "ko": "위: 각 시점 t에서 여러분 출력의 크기(주황 점선, “yours”)와 참조 구현의 크기(파랑, "
+              "“reference”)를 로그 스케일로 비교합니다. 아래: 각 시점의 상대 오차입니다. 두 곡선이 "
+              "갈라지는 시점이 계산이 틀리기 시작하는 시점입니다. 예를 들어 마지막 몇 시점에서만 맞는다면 "
               "기울기가 시간을 거슬러 전달되지 않고 있다는 뜻입니다.",
     },
     "report.all-passed": {"en": "Every output and every gradient matches the reference. Well done!",
@@ -294,4 +308,4 @@ def render(code: str, language: str, **params) -> str:
     templates = MESSAGES[code]
     template = templates.get(language) or templates["en"]
     params = {k: render(v.code, language, **v.params) if isinstance(v, Nested) else v for k, v in params.items()}
-    return template.format(**params)
+    return fill_particles(template.format(**params))

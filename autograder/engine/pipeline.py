@@ -22,6 +22,7 @@ from autograder.sandbox.inside import protocol
 from autograder.engine import consistency
 from autograder.engine import diagnose
 from autograder.sandbox import prewarm
+from autograder.engine import steps
 from autograder.engine.cases import Case, build_cases, graded_outputs
 from autograder.engine.course import Course, FunctionSpec
 from autograder.engine.extract import NotebookError, Template, parse_notebook, read_submitted_bytes
@@ -212,6 +213,7 @@ class StudentGrader:
         self.sandbox_factory = sandbox_factory
         # start the next student's sandbox while this one is graded (prewarm.py); off for one-offs
         self.prewarm = prewarm.enabled() if prewarm_next is None else prewarm_next
+        self.steps = [step(plan) for step in steps.POST_SCORING]
 
     def _new_sandbox(self) -> Any:
         sandbox = self.sandbox_factory()
@@ -259,16 +261,19 @@ class StudentGrader:
                                                  detail=str(reply.get("message", ""))[:600]))
                 if failure:
                     errors.append(render(failure.code, self.course.language, **failure.params))
-                for spec in self.course.functions_of(aid):
-                    items += self._grade_function(spec, aid, sandbox, failure, deadline)
-                results.append(self._write(student, aid, fingerprint, items, errors))
+                graded = steps.Graded(aid, [self._grade_function(spec, aid, sandbox, failure, deadline)
+                                            for spec in self.course.functions_of(aid)], sandbox)
+                for step in self.steps:
+                    step.apply(graded)
+                results.append(self._write(student, aid, fingerprint, graded.items, errors))
         finally:
             if sandbox is not None:
                 sandbox.close()
         return results
 
     def _grade_function(self, spec: FunctionSpec, aid: str, sandbox,
-                        failure: FunctionFailure | None, deadline: float) -> list[ItemResult]:
+                        failure: FunctionFailure | None, deadline: float) -> steps.FunctionRun:
+        """Run one function's hidden cases in the sandbox and score them (the post-scoring steps come after)."""
         expected = self.plan.expected[spec.name]
         if failure is None and time.monotonic() > deadline:
             failure = FunctionFailure("timeout", "status.submission-timeout",
@@ -277,42 +282,15 @@ class StudentGrader:
             reply = sandbox.run(aid, [case.program for case in expected.cases], timeout=spec.call_seconds)
             if reply.get("ok"):
                 runs = [_case_run(spec, case, r) for case, r in zip(expected.cases, reply["results"])]
-                items = score_function(self.course, spec, expected.cases, expected.outputs, runs)
-                for item_id, found in self.plan.diagnoser.diagnose(spec, runs, items).items():
-                    next(i for i in items if i.item.id == item_id).diagnosis_params = found.params or None
-                if self.course.self_consistency_credit and spec.through and any(i.status == "failed" for i in items):
-                    self._self_consistency(spec, aid, sandbox, runs, items)
-                return items
+                return steps.FunctionRun(spec, score_function(self.course, spec, expected.cases, expected.outputs,
+                                                              runs), runs)
             if reply.get("kind") == "timeout":
                 failure = FunctionFailure("timeout", "status.timeout",
                                           {"function": spec.name, "seconds": spec.call_seconds})
             else:
                 failure = FunctionFailure("error", "status.crash",
                                           {"function": spec.name, "detail": str(reply.get("message", ""))[:300]})
-        return score_function(self.course, spec, expected.cases, expected.outputs, failure)
-
-    def _self_consistency(self, spec: FunctionSpec, aid: str, sandbox, runs: list[CaseRun],
-                          items: list[ItemResult]) -> None:
-        """Credit failed gradients that are exact for the student's own forward (consistency.py)."""
-        probes = self.plan.probes(spec)
-        if not all(directions for _, directions in probes):
-            return
-        reply = sandbox.run(aid, [program for program, _ in probes], timeout=spec.call_seconds)
-        if not reply.get("ok"):
-            return
-        forward = self.course.functions[spec.through]
-        consistent = None
-        for case, run, (_, directions), result in zip(self.plan.expected[spec.name].cases, runs, probes,
-                                                       reply["results"]):
-            if "error" in result:
-                return
-            found = consistency.consistent_outputs(spec, forward, case, run.outputs, result, directions)
-            consistent = found if consistent is None else consistent & found
-        share = self.course.self_consistency_credit
-        for item in items:
-            if item.status == "failed" and item.item.output in (consistent or ()):
-                item.score = item.item.points * share
-                item.notes.append(("status.self-consistent", {"forward": spec.through, "share": share * 100}))
+        return steps.FunctionRun(spec, score_function(self.course, spec, expected.cases, expected.outputs, failure))
 
     def _write(self, student: str, aid: str, fingerprint: str, items: list[ItemResult], errors: list[str]) -> dict:
         language = self.course.language
@@ -321,13 +299,12 @@ class StudentGrader:
             "assignment": aid,
             "score": round(sum(i.score for i in items), 6),
             "max_score": self.course.max_score(aid),
-            "items": [i.to_json(language) for i in items],
+            "items": [i.to_json(language) for i in items],  # explanation/hint: steps.Explanations
             "errors": errors,
             "fingerprint": fingerprint,
             "graded_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         }
         assignment = self.course.assignments[aid]
         title = assignment.title_ko if language == "ko" else assignment.title
-        explain = lambda diagnosis, params: diagnose.explain(diagnosis, language, params)  # noqa: E731
-        write_result(self.out, result, render_feedback(result, language, title, explain))
+        write_result(self.out, result, render_feedback(result, language, title))
         return result

@@ -22,7 +22,6 @@ class CaseRun:
     """What the student's program did on one case (adapted from the worker's reply)."""
 
     outputs: dict[str, Any] | None = None  # graded output name -> value
-    forward_outputs: dict[str, Any] | None = None  # the forward's outputs, for a backward
     mutated: tuple[str, ...] = ()  # argument names changed in place
     error_kind: str | None = None  # missing | not-implemented | exception | arity | invalid-output
     error_detail: str = ""
@@ -51,6 +50,9 @@ class ItemResult:
     diagnosis_params: dict | None = None  # e.g. the factor of "constant-factor"
     notes: list[tuple[str, dict]] = field(default_factory=list)
     profile: dict | None = None  # per-time-step norms/errors of the deciding case (compare.time_profile)
+    root_cause: str | None = None  # id of the failing item to fix first (rootcause.py)
+    explanation: str | None = None  # the diagnosis at the course's feedback level (diagnose.Explanations)
+    hint: str | None = None
 
     def message(self, language: str) -> str:
         text = render(self.code, language, **self.params)
@@ -72,6 +74,8 @@ class ItemResult:
             "error": None if self.error is None else float(f"{self.error:.3e}"),
             "case": self.case,
             "profile": self.profile,
+            **({"root_cause": self.root_cause} if self.root_cause else {}),
+            **({"explanation": self.explanation, "hint": self.hint} if self.explanation else {}),
         }
 
 

@@ -1,7 +1,7 @@
 """A Markdown class summary for a CI job page (``$GITHUB_STEP_SUMMARY``) or a chat message.
 
-Owns the Markdown layout only; the counting is report.py's :class:`AssignmentStats`, read
-from the result files one at a time.  The page names no student: a CI summary is seen by
+Owns the Markdown layout only; the counting is report/stats.py's :class:`ClassStats`, fed
+one result at a time (by :func:`markdown_summary`, or by the one pass at the end of a grade run).  The page names no student: a CI summary is seen by
 everyone with access to the repository, so it shows class figures, per-item pass rates, the
 items most often lost and the most common diagnosed mistakes.
 """
@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import html
 import statistics
-from collections import defaultdict
 from pathlib import Path
 
 from autograder.engine.course import Course
-from autograder.report.html import STATUSES, AssignmentStats, ranked
 from autograder.engine.results import iter_results, write_atomic
+from autograder.report.stats import STATUSES, ClassStats, ranked
 
 WORST_ITEMS = 10
 
@@ -23,26 +22,30 @@ def _cell(value) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
+def _explanation(entry: dict | None) -> str:
+    """The explanation the diagnosed items carry, as graded (DESIGN §5); empty for older results."""
+    if entry is None:
+        return ""
+    text = entry["explanation"] + (f" (hint: {entry['hint']})" if entry.get("hint") else "")
+    return _cell(html.escape(text, quote=False))
+
+
 def _pct(part: int, whole: int) -> str:
     return f"{100.0 * part / whole:.0f}%" if whole else "–"
 
 
-def _expand(stats: AssignmentStats) -> list[float]:
-    return sorted(score for score, n in stats.scores.items() for _ in range(n))
-
-
-def _item_order(course: Course, aid: str, stats: AssignmentStats) -> list[str]:
-    known = [item.id for spec in course.functions_of(aid) for item in spec.items] if aid in course.assignments else []
-    return [i for i in known if i in stats.items] + sorted(i for i in stats.items if i not in known)
-
-
 def markdown_summary(results_dir: Path, course: Course) -> str:
-    stats: dict[str, AssignmentStats] = defaultdict(AssignmentStats)
-    problems: dict[str, int] = defaultdict(int)
+    """The summary of every result file under ``results_dir``."""
+    stats = ClassStats()
     for result in iter_results(Path(results_dir)):
-        stats[result["assignment"]].add(result)
-        problems[result["assignment"]] += bool(result.get("errors"))
-    order = [a for a in course.assignments if a in stats] + sorted(a for a in stats if a not in course.assignments)
+        stats.add(result)
+    return summary_markdown(stats, course)
+
+
+def summary_markdown(class_stats: ClassStats, course: Course) -> str:
+    """The summary of the class figures ``class_stats`` (stats.py)."""
+    stats = class_stats.assignments
+    order = class_stats.order(course)
     lines = [f"## {_cell(course.title)}: class results", ""]
     if not order:
         return "\n".join(lines + ["No result files were found.", ""])
@@ -50,11 +53,11 @@ def markdown_summary(results_dir: Path, course: Course) -> str:
               "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for aid in order:
         s = stats[aid]
-        scores = _expand(s)
-        full = sum(n for score, n in s.scores.items() if score >= s.max_score)
+        scores = s.scores_sorted()
+        full = s.full_marks()
         lines.append(f"| `{_cell(aid)}` | {s.students} | {statistics.fmean(scores):.2f} / {s.max_score:g} | "
                      f"{statistics.median(scores):g} | {scores[0]:g} | {scores[-1]:g} | "
-                     f"{full} ({_pct(full, s.students)}) | {problems[aid]} |")
+                     f"{full} ({_pct(full, s.students)}) | {s.problems} |")
     lines.append("")
     worst = []
     for aid in order:
@@ -62,7 +65,7 @@ def markdown_summary(results_dir: Path, course: Course) -> str:
         lines += [f"<details><summary><code>{html.escape(aid)}</code>: pass rate of every item</summary>", "",
                   "| item | points | " + " | ".join(STATUSES) + " | pass rate |",
                   "|---|---:|" + "---:|" * len(STATUSES) + "---:|"]
-        for item_id in _item_order(course, aid, s):
+        for item_id in (i for i in class_stats.item_order(course, aid) if i in s.items):
             counts = s.items[item_id]
             total = sum(counts.values())
             lines.append(f"| `{_cell(item_id)}` | {s.item_points[item_id]:g} | "
@@ -79,11 +82,11 @@ def markdown_summary(results_dir: Path, course: Course) -> str:
         for neg_lost, _, aid, item_id, missed, total in sorted(worst)[:WORST_ITEMS]:
             lines.append(f"| `{_cell(aid)}` | `{_cell(item_id)}` | {missed} / {total} | {-neg_lost:g} |")
         lines.append("")
-    diagnoses = [(aid, d, n) for aid in order for d, n in ranked(stats[aid].diagnoses)]
+    diagnoses = [(aid, d, n) for aid in order for d, n in ranked(stats[aid].diagnosed.items)]
     if diagnoses:
-        lines += ["### Most common recognised mistakes", "", "| assignment | mistake | items diagnosed |",
-                  "|---|---|---:|"]
-        lines += [f"| `{_cell(aid)}` | `{_cell(d)}` | {n} |"
+        lines += ["### Most common recognised mistakes", "", "| assignment | mistake | items diagnosed | explanation |",
+                  "|---|---|---:|---|"]
+        lines += [f"| `{_cell(aid)}` | `{_cell(d)}` | {n} | {_explanation(stats[aid].diagnosed.text_of(d))} |"
                   for aid, d, n in sorted(diagnoses, key=lambda t: (-t[2], t[0], t[1]))[:WORST_ITEMS]]
         lines.append("")
     return "\n".join(lines)
@@ -97,3 +100,21 @@ def write_markdown_summary(results_dir: Path, course: Course, path: Path) -> str
     text = markdown_summary(results_dir, course)
     write_atomic(Path(path), text)
     return text
+
+
+class MarkdownSummaryWriter:
+    """The summary as an output of the one pass over the results (results.feed_results).
+
+    Placed after ``stats`` among the pass's outputs: ``stats`` counts every result, and this
+    writes the page from it at ``finish``."""
+
+    def __init__(self, stats: ClassStats, course: Course, path: Path):
+        self.stats, self.course, self.path = stats, course, Path(path)
+
+    def add(self, result: dict) -> None:
+        pass  # counted by ``stats``, which the pass feeds first
+
+    def finish(self) -> str:
+        text = summary_markdown(self.stats, self.course)
+        write_atomic(self.path, text)
+        return text

@@ -32,7 +32,7 @@ from autograder.engine.course import Course, load_course
 from autograder.engine.errors import UsageError
 from autograder.engine.messages import render
 from autograder.engine.pipeline import SECRET_FILE  # the grader finds the secret in the course folder, /autograder/source
-from autograder.engine.results import iter_results, write_atomic
+from autograder.engine.results import item_explanation, iter_results, write_atomic
 
 DEFAULT_ROOT = "/autograder"
 VENV = "/opt/rnnlab-venv"  # outside the course folder, so the sandbox may bind its numpy
@@ -150,9 +150,6 @@ def build_zip(course: Course, out: Path, assignments: list[str] | None = None, n
 
 def gradescope_results(result_dicts: Iterable[dict], course: Course, execution_time: float) -> dict:
     """Gradescope's results.json for one submission: one test per rubric item, scores as graded."""
-    from autograder.report.html import Explainer  # explanations of recognised mistakes, as on the feedback page
-
-    explain = Explainer(course.language)
     results = list(result_dicts)
     several = len({r["assignment"] for r in results}) > 1
     tests, summary, extra = [], [], {}
@@ -166,10 +163,12 @@ def gradescope_results(result_dicts: Iterable[dict], course: Course, execution_t
         extra[aid] = {"score": result["score"], "max_score": result["max_score"]}
         for i_index, item in enumerate(result["items"], 1):
             output = item.get("message") or ""
-            entry = explain(item["diagnosis"]) if item.get("diagnosis") else None
+            # the explanation and hint as graded, the same text as the feedback page (DESIGN §5)
+            entry = item_explanation(item) if item.get("diagnosis") else None
             if entry:
-                output += f"\n\n{entry['explanation']}"
-                if entry.get("hint"):
+                if entry["explanation"]:
+                    output += f"\n\n{entry['explanation']}"
+                if entry["hint"]:
                     output += f"\n{render('feedback.hint', course.language)}: {entry['hint']}"
             tests.append({
                 "name": f"{aid}: {item['id']}" if several else item["id"],

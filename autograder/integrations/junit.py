@@ -6,14 +6,23 @@ Owns the mapping of result files to JUnit: one ``<testsuite>`` per student and a
 ``<error>`` for an item that could not be graded (error, timeout, missing).  Messages come
 from students' own code (exception text) and may hold anything, so every string is made
 valid XML 1.0 first: characters XML cannot carry are replaced by ``\\xNN`` escapes.
+A diagnosed item's failure text also holds the explanation and hint the result file carries,
+as they were rendered at grading time (DESIGN §5); nothing is re-derived here.
+
+:class:`JunitWriter` takes results one at a time and keeps only the current suite in memory
+(the others wait in a temporary file next to the report), so the one pass over the results at
+the end of a grade run can feed it.
 """
 from __future__ import annotations
 
+import io
 import re
+import shutil
+import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from autograder.engine.results import iter_results, write_atomic
+from autograder.engine.results import AtomicFile, item_explanation, iter_results
 
 ERROR_STATUSES = ("error", "timeout", "missing")
 # Everything XML 1.0 forbids: C0 controls but tab/newline/CR, lone surrogates, U+FFFE/U+FFFF.
@@ -40,44 +49,115 @@ def _testcase(suite: ET.Element, classname: str, item: dict) -> str:
     body = [message, f"score {_num(item['score'])} / {_num(item['max_score'])}"]
     if item.get("diagnosis"):
         body.append(f"diagnosis: {xml_safe(item['diagnosis'])}")
+        entry = item_explanation(item)  # as graded (DESIGN §5)
+        if entry and entry["explanation"]:
+            body.append(xml_safe(entry["explanation"]))
+        if entry and entry["hint"]:
+            body.append(f"hint: {xml_safe(entry['hint'])}")
     element.text = "\n".join(body)
     return status
 
 
+def _suite(result: dict) -> tuple[ET.Element, dict]:
+    """The ``<testsuite>`` of one result file and its counts."""
+    name = xml_safe(f"{result['student']}.{result['assignment']}")
+    suite = ET.Element("testsuite", name=name)
+    counts = {"tests": 0, "failures": 0, "errors": 0}
+    props = ET.SubElement(suite, "properties")
+    for key in ("student", "assignment"):
+        ET.SubElement(props, "property", name=key, value=xml_safe(result[key]))
+    for key in ("score", "max_score"):
+        ET.SubElement(props, "property", name=key, value=_num(result[key]))
+    for item in result["items"]:
+        status = _testcase(suite, name, item)
+        counts["tests"] += 1
+        counts["failures"] += status == "failed"
+        counts["errors"] += status in ERROR_STATUSES
+    if result.get("errors"):
+        ET.SubElement(suite, "system-err").text = "\n".join(xml_safe(e) for e in result["errors"])
+    for key, value in counts.items():
+        suite.set(key, str(value))
+    suite.set("skipped", "0")
+    if result.get("graded_at"):
+        suite.set("timestamp", xml_safe(result["graded_at"]))
+    return suite, counts
+
+
+class JunitWriter:
+    """The JUnit document, written suite by suite: ``add`` each result, then ``finish`` (or ``close``).
+
+    :meth:`finish` writes the whole document to ``path`` atomically, or, without a ``path``,
+    returns it as text; the suites wait in a temporary file next to ``path`` meanwhile."""
+
+    def __init__(self, path: Path | None = None):
+        self.path = None if path is None else Path(path)
+        self.totals = {"tests": 0, "failures": 0, "errors": 0}
+        self._open = None
+
+    @property
+    def _suites(self):
+        if self._open is None:  # made at the first result: nothing is created before the pass
+            if self.path is None:
+                self._open = io.StringIO()
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._open = tempfile.TemporaryFile("w+", encoding="utf-8", newline="", dir=self.path.parent)
+        return self._open
+
+    def add(self, result: dict) -> None:
+        suite, counts = _suite(result)
+        for key, value in counts.items():
+            self.totals[key] += value
+        ET.indent(suite, space=" ", level=1)
+        self._suites.write("\n " + ET.tostring(suite, encoding="unicode"))
+
+    def _head(self) -> str:
+        root = ET.Element("testsuites", name="rnnlab", **{k: str(v) for k, v in self.totals.items()})
+        if not self._suites.tell():
+            return ET.tostring(root, encoding="unicode") + "\n"
+        return ET.tostring(root, encoding="unicode").removesuffix(" />") + ">"
+
+    def finish(self) -> tuple[str | None, dict]:
+        """Write (or return) the document; the text is returned only when there is no ``path``."""
+        head = '<?xml version="1.0" encoding="UTF-8"?>\n' + self._head()
+        tail = "\n</testsuites>\n" if self._suites.tell() else ""
+        try:
+            if self.path is None:
+                return head + self._suites.getvalue() + tail, self.totals
+            self._suites.seek(0)
+            document = AtomicFile(self.path)
+            try:
+                document.handle.write(head)
+                shutil.copyfileobj(self._suites, document.handle)
+                document.handle.write(tail)
+            except BaseException:
+                document.abort()
+                raise
+            document.commit()
+            return None, self.totals
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self._open is not None:
+            self._open.close()
+
+
 def junit_xml(results_dir: Path) -> tuple[str, dict]:
     """The JUnit document of every result file under ``results_dir`` and its totals."""
-    root = ET.Element("testsuites", name="rnnlab")
-    totals = {"tests": 0, "failures": 0, "errors": 0}
+    writer = JunitWriter()
     for result in iter_results(Path(results_dir)):
-        name = xml_safe(f"{result['student']}.{result['assignment']}")
-        suite = ET.SubElement(root, "testsuite", name=name)
-        counts = {"tests": 0, "failures": 0, "errors": 0}
-        props = ET.SubElement(suite, "properties")
-        for key in ("student", "assignment"):
-            ET.SubElement(props, "property", name=key, value=xml_safe(result[key]))
-        for key in ("score", "max_score"):
-            ET.SubElement(props, "property", name=key, value=_num(result[key]))
-        for item in result["items"]:
-            status = _testcase(suite, name, item)
-            counts["tests"] += 1
-            counts["failures"] += status == "failed"
-            counts["errors"] += status in ERROR_STATUSES
-        if result.get("errors"):
-            ET.SubElement(suite, "system-err").text = "\n".join(xml_safe(e) for e in result["errors"])
-        for key, value in counts.items():
-            suite.set(key, str(value))
-            totals[key] += value
-        suite.set("skipped", "0")
-        if result.get("graded_at"):
-            suite.set("timestamp", xml_safe(result["graded_at"]))
-    for key, value in totals.items():
-        root.set(key, str(value))
-    ET.indent(root, space=" ")
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n", totals
+        writer.add(result)
+    return writer.finish()
 
 
 def write_junit(results_dir: Path, path: Path) -> dict:
     """Write the JUnit XML of ``results_dir`` to ``path`` atomically; return the totals."""
-    text, totals = junit_xml(results_dir)
-    write_atomic(Path(path), text)
-    return totals
+    writer = JunitWriter(path)
+    try:
+        for result in iter_results(Path(results_dir)):
+            writer.add(result)
+    except BaseException:
+        writer.close()
+        raise
+    return writer.finish()[1]

@@ -137,30 +137,73 @@ def _record(gb, course: Course, cells: dict, result: dict, when) -> int:
     return len(cells)
 
 
+class GradebookWriter:
+    """Records results in nbgrader's database one at a time: ``add`` each, then ``finish``.
+
+    The database is opened (a new one stamped) at the first result or at ``finish``, so a grade
+    run's other outputs are written first when it cannot be; ``finish`` commits the scores in one
+    transaction and returns what was written; ``close`` without ``finish`` records nothing more."""
+
+    def __init__(self, course: Course, db_url: str, submitted: Path | None = None,
+                 course_id: str = NBGRADER_COURSE_ID):
+        require_nbgrader()  # here, not at the first result: `grade --gradebook` stops before grading
+        self.course, self.db_url, self.submitted, self.course_id = course, db_url, submitted, course_id
+        self.counts = {"submissions": 0, "grades": 0, "skipped": []}
+        self._cells_of: dict[str, dict] = {}
+        self._stack = contextlib.ExitStack()
+        self._gb = None
+
+    def _open(self):
+        if self._gb is None:
+            from nbgrader.api import Gradebook
+
+            try:
+                self._stack.enter_context(_alembic_on_path())
+                gb = self._stack.enter_context(Gradebook(self.db_url, self.course_id))
+                self._stack.enter_context(warnings.catch_warnings())
+                # nbgrader's own add_submission triggers this SQLAlchemy autoflush notice; the rows are right.
+                warnings.filterwarnings("ignore", message=".*not in session, add operation along", category=Warning)
+            except BaseException:
+                self._stack.close()
+                raise
+            self._gb = gb
+        return self._gb
+
+    def add(self, result: dict) -> None:
+        aid = result["assignment"]
+        if aid not in self.course.assignments:
+            self.counts["skipped"].append(f"{result['student']}/{aid}")
+            return
+        gb = self._open()
+        if aid not in self._cells_of:
+            self._cells_of[aid] = _ensure_assignment(gb, self.course, aid)
+        when = submission_time(self.submitted, result["student"], aid)
+        self.counts["grades"] += _record(gb, self.course, self._cells_of[aid], result, when)
+        self.counts["submissions"] += 1
+
+    def finish(self) -> dict:
+        try:
+            self._open().db.commit()  # one transaction for the scores (nbgrader commits each new row itself)
+        finally:
+            self.close()
+        return self.counts
+
+    def close(self) -> None:
+        self._stack.close()
+
+
 def write_gradebook(results_dir: Path, course: Course, db_url: str, submitted: Path | None = None,
                     course_id: str = NBGRADER_COURSE_ID) -> dict:
     """Create or update students, assignments, notebooks, grade cells, submissions and grades
     in the nbgrader database at ``db_url`` from every result file; return what was written."""
-    require_nbgrader()
-    from nbgrader.api import Gradebook
-
     results_dir = Path(results_dir)
     if not results_dir.is_dir():
         raise UsageError(f"{results_dir}: no such results folder")
-    counts = {"submissions": 0, "grades": 0, "skipped": []}
-    cells_of: dict[str, dict] = {}
-    with _alembic_on_path(), Gradebook(db_url, course_id) as gb, warnings.catch_warnings():
-        # nbgrader's own add_submission triggers this SQLAlchemy autoflush notice; the rows are right.
-        warnings.filterwarnings("ignore", message=".*not in session, add operation along", category=Warning)
+    writer = GradebookWriter(course, db_url, submitted, course_id)
+    try:
         for result in iter_results(results_dir):
-            aid = result["assignment"]
-            if aid not in course.assignments:
-                counts["skipped"].append(f"{result['student']}/{aid}")
-                continue
-            if aid not in cells_of:
-                cells_of[aid] = _ensure_assignment(gb, course, aid)
-            when = submission_time(submitted, result["student"], aid)
-            counts["grades"] += _record(gb, course, cells_of[aid], result, when)
-            counts["submissions"] += 1
-        gb.db.commit()  # one transaction for the scores (nbgrader commits each new row itself)
-    return counts
+            writer.add(result)
+    except BaseException:
+        writer.close()
+        raise
+    return writer.finish()

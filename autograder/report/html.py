@@ -26,22 +26,20 @@ import io
 import os
 import re
 import tempfile
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from autograder.engine import diagnose
 from autograder.report import plots
+from autograder.report.stats import STATUSES, ClassStats, DiagnosisCounts, ranked
 from autograder.engine.course import Course
 from autograder.engine.errors import UsageError
 from autograder.engine.messages import STATUS_LABEL, render
-from autograder.engine.results import iter_results, write_atomic
+from autograder.engine.results import item_explanation, iter_results, write_atomic
 
-STATUSES = ("passed", "failed", "error", "timeout", "missing")
 ITEMS_CSV_COLUMNS = ["assignment_id", "item_id", "max_points", "students", "passed", "failed", "error",
                      "timeout", "missing", "pass_rate_percent", "top_diagnosis"]
-TOP_DIAGNOSES = 10
 
 def text(code: str, language: str, **params) -> str:
     return render(code, language, **params)
@@ -98,61 +96,6 @@ def percent(part: int, whole: int) -> str:
     return f"{100.0 * part / whole:.1f}%" if whole else "–"
 
 
-class Explainer:
-    """Explanation and hint of a diagnosis id in one language (autograder.engine.diagnose), cached;
-    None for an id the catalogue does not know (the page then shows the bare id)."""
-
-    def __init__(self, language: str):
-        self.language = language
-        self._cache: dict[str, dict | None] = {}
-
-    def __call__(self, diagnosis: str) -> dict | None:
-        if diagnosis not in self._cache:
-            self._cache[diagnosis] = diagnose.explain(diagnosis, self.language)
-        return self._cache[diagnosis]
-
-
-# ------------------------------------------------------------------- aggregation
-
-
-@dataclass
-class AssignmentStats:
-    max_score: float = 0.0
-    scores: Counter = field(default_factory=Counter)  # score -> students
-    items: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))  # item -> status counts
-    item_points: dict[str, float] = field(default_factory=dict)
-    diagnoses: Counter = field(default_factory=Counter)  # diagnosis -> items diagnosed
-    diagnosis_students: Counter = field(default_factory=Counter)  # diagnosis -> students
-    diagnosis_items: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
-    item_diagnoses: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
-
-    @property
-    def students(self) -> int:
-        return sum(self.scores.values())
-
-    def add(self, result: dict) -> None:
-        self.max_score = max(self.max_score, float(result.get("max_score") or 0.0))
-        self.scores[float(result.get("score") or 0.0)] += 1
-        seen = set()
-        for item in result.get("items", []):
-            item_id = str(item.get("id"))
-            self.items[item_id][str(item.get("status"))] += 1
-            self.item_points.setdefault(item_id, float(item.get("max_score") or 0.0))
-            diagnosis = item.get("diagnosis")
-            if diagnosis:
-                diagnosis = str(diagnosis)
-                self.diagnoses[diagnosis] += 1
-                self.diagnosis_items[diagnosis][item_id] += 1
-                self.item_diagnoses[item_id][diagnosis] += 1
-                seen.add(diagnosis)
-        self.diagnosis_students.update(seen)
-
-
-def ranked(diagnoses: Counter) -> list[tuple[str, int]]:
-    """Most frequent first; ties by id, so the order is stable."""
-    return sorted(diagnoses.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_DIAGNOSES]
-
-
 @dataclass
 class StudentRow:
     student: str
@@ -164,13 +107,8 @@ class Report:
     def __init__(self, results: Path, out: Path, course: Course):
         self.results, self.out, self.course = results, out, course
         self.language = course.language if course.language in ("ko", "en") else "en"
-        self.explain = Explainer(self.language)
-        self.stats: dict[str, AssignmentStats] = defaultdict(AssignmentStats)
+        self.stats = ClassStats()  # the class figures (stats.py), fed from the one pass over the results
         self.students: list[StudentRow] = []
-        self.files = 0
-        self.diag_total: Counter = Counter()
-        self.diag_students: Counter = Counter()
-        self.diag_items: dict[str, Counter] = defaultdict(Counter)
 
     def t(self, code: str, **params) -> str:
         return text(code, self.language, **params)
@@ -181,16 +119,15 @@ class Report:
             return assignment
         return a.title_ko if self.language == "ko" else a.title
 
+    @property
+    def files(self) -> int:
+        return self.stats.files
+
     def assignment_order(self) -> list[str]:
-        known = [a for a in self.course.assignments if a in self.stats]
-        return known + sorted(a for a in self.stats if a not in self.course.assignments)
+        return self.stats.order(self.course)
 
     def item_order(self, assignment: str) -> list[str]:
-        stats = self.stats[assignment]
-        known = []
-        if assignment in self.course.assignments:
-            known = [item.id for spec in self.course.functions_of(assignment) for item in spec.items]
-        return known + sorted(i for i in stats.items if i not in known)
+        return self.stats.item_order(self.course, assignment)
 
     def points_of(self, assignment: str, item_id: str) -> float:
         if assignment in self.course.assignments:
@@ -198,7 +135,7 @@ class Report:
                 for item in spec.items:
                     if item.id == item_id:
                         return item.points
-        return self.stats[assignment].item_points.get(item_id, 0.0)
+        return self.stats.assignments[assignment].item_points.get(item_id, 0.0)
 
     # ------------------------------------------------------------------ build
 
@@ -209,8 +146,7 @@ class Report:
                 self.finish_student(current)
                 current = []
             current.append(result)
-            self.files += 1
-            self.stats[str(result.get("assignment"))].add(result)
+            self.stats.add(result)
         if not current:
             raise UsageError(self.t("report.no-results", results=self.results))
         self.finish_student(current)
@@ -220,15 +156,6 @@ class Report:
         student = str(results[0].get("student"))
         order = {a: i for i, a in enumerate(self.course.assignments)}
         results.sort(key=lambda r: (order.get(r.get("assignment"), len(order)), str(r.get("assignment"))))
-        seen = set()
-        for result in results:
-            for item in result.get("items", []):
-                if item.get("diagnosis"):
-                    d = str(item["diagnosis"])
-                    self.diag_total[d] += 1
-                    self.diag_items[d][str(item.get("id"))] += 1
-                    seen.add(d)
-        self.diag_students.update(seen)
         page = safe_name(student)
         self.students.append(StudentRow(student, page, {
             str(r.get("assignment")): (float(r.get("score") or 0.0), float(r.get("max_score") or 0.0))
@@ -291,7 +218,7 @@ class Report:
         item_id = str(item.get("id"))
         parts = [f'<div class="detail"><h4><code>{esc(item_id)}</code></h4>']
         if diagnosis:
-            parts.append(self.diagnosis_html(str(diagnosis)))
+            parts.append(self.diagnosis_html(str(diagnosis), item_explanation(item)))
         if has_plot:
             name = f"{safe_name(assignment)}--{safe_name(item_id)}.png"
             write_bytes_atomic(self.out / "students" / page / name, plots.gradient_profile(item_id, profile))
@@ -301,8 +228,8 @@ class Report:
         parts.append("</div>")
         return "".join(parts)
 
-    def diagnosis_html(self, diagnosis: str) -> str:
-        entry = self.explain(diagnosis)
+    def diagnosis_html(self, diagnosis: str, entry: dict | None) -> str:
+        """The item's explanation and hint as graded (DESIGN §5); the bare id when it has none."""
         if entry is None:
             return (f'<p class="diagnosis"><code>{esc(diagnosis)}</code> '
                     f'<span class="muted">{esc(self.t("report.no-explanation"))}</span></p>')
@@ -327,7 +254,7 @@ class Report:
                         f' <span class="id">({esc(assignment)})</span></li>')
         body.append(f'<li><a href="#students">{esc(self.t("report.students"))}</a></li></ul></nav>')
         body.append(f"<section><h2>{esc(self.t('report.top-diagnoses'))}</h2>")
-        body.append(self.diagnoses_table(self.diag_total, self.diag_students, self.diag_items))
+        body.append(self.diagnoses_table(self.stats.diagnosed))
         body.append("</section>")
         for assignment in self.assignment_order():
             body.append(self.assignment_section(assignment))
@@ -336,12 +263,12 @@ class Report:
                      page_html(self.language, self.t("report.title", course=course_title), body))
 
     def assignment_section(self, assignment: str) -> str:
-        stats = self.stats[assignment]
+        stats = self.stats.assignments[assignment]
         max_score = max(stats.max_score, self.course.max_score(assignment) if assignment in self.course.assignments else 0.0)
         title = self.title_of(assignment)
         students = stats.students
         mean = sum(s * n for s, n in stats.scores.items()) / students
-        full = sum(n for s, n in stats.scores.items() if s >= max_score)
+        full = stats.full_marks(max_score)
         key = safe_name(assignment)
         items = self.item_order(assignment)
         hist_name, bars_name = f"{key}.scores.png", f"{key}.items.png"
@@ -373,12 +300,13 @@ class Report:
                          f"<td>{top_html}</td></tr>")
         parts.append("</tbody></table>")
         parts.append(f"<h3>{esc(self.t('report.top-diagnoses-of', assignment=title))}</h3>")
-        parts.append(self.diagnoses_table(stats.diagnoses, stats.diagnosis_students, stats.diagnosis_items))
+        parts.append(self.diagnoses_table(stats.diagnosed))
         parts.append("</section>")
         return "".join(parts)
 
-    def diagnoses_table(self, totals: Counter, students: Counter, items: dict[str, Counter]) -> str:
-        top = ranked(totals)
+    def diagnoses_table(self, counts: DiagnosisCounts) -> str:
+        """The most common mistakes, each with the explanation its items carry (the most common text)."""
+        top = ranked(counts.items)
         if not top:
             return f'<p class="muted">{esc(self.t("report.no-diagnoses"))}</p>'
         rows = [f'<table class="diagnoses"><thead><tr><th class=num>{esc(self.t("report.col-rank"))}</th>'
@@ -387,16 +315,16 @@ class Report:
                 f"<th class=num>{esc(self.t('report.col-students'))}</th>"
                 f"<th>{esc(self.t('report.col-items'))}</th></tr></thead><tbody>"]
         for rank, (diagnosis, count) in enumerate(top, 1):
-            entry = self.explain(diagnosis)
+            entry = counts.text_of(diagnosis)
             if entry is None:
                 explanation = f'<span class="muted">{esc(self.t("report.no-explanation"))}</span>'
             else:
                 explanation = esc_code(entry["explanation"])
                 if entry.get("hint"):
                     explanation += f'<br><span class="hint"><strong>{esc(self.t("report.hint"))}:</strong> {esc_code(entry["hint"])}</span>'
-            where = ", ".join(f"<code>{esc(i)}</code> ×{n}" for i, n in ranked(items.get(diagnosis, Counter())))
+            where = ", ".join(f"<code>{esc(i)}</code> ×{n}" for i, n in ranked(counts.where.get(diagnosis, Counter())))
             rows.append(f'<tr><td class=num>{rank}</td><td><code class="diagnosis-id">{esc(diagnosis)}</code></td>'
-                        f"<td>{explanation}</td><td class=num>{count}</td><td class=num>{students.get(diagnosis, 0)}</td>"
+                        f"<td>{explanation}</td><td class=num>{count}</td><td class=num>{counts.students.get(diagnosis, 0)}</td>"
                         f"<td>{where}</td></tr>")
         rows.append("</tbody></table>")
         return "".join(rows)
@@ -427,7 +355,7 @@ class Report:
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(ITEMS_CSV_COLUMNS)
         for assignment in self.assignment_order():
-            stats = self.stats[assignment]
+            stats = self.stats.assignments[assignment]
             for item_id in self.item_order(assignment):
                 counts = stats.items.get(item_id, Counter())
                 total = sum(counts.values())

@@ -1,32 +1,154 @@
-"""The class summary printed at the end of `autograder grade` (and reused by reports).
+"""Class figures from the result files: the one aggregation every class view reads.
 
-Owns the aggregation of result files into per-assignment figures; it streams the files so
-that memory does not grow with the class.
+Owns the counting of result files into per-assignment and class-wide figures: scores,
+item statuses, diagnosed mistakes (with the explanation the result files carry, printed
+as they are: DESIGN §5).  :class:`ClassStats` takes results one at a time (``add``), so a
+caller streams the folder once and feeds the same results to every other output; memory
+grows with the number of distinct scores, items and diagnoses, never with the class.
+
+Read by: the summary printed at the end of `autograder grade` / `merge`
+(:func:`class_summary`), the HTML report (html.py) and the CI summary (ci_summary.py).
 """
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.engine.course import Course
-from autograder.engine.results import iter_results
+from autograder.engine.results import item_explanation
+
+STATUSES = ("passed", "failed", "error", "timeout", "missing")
+TOP_DIAGNOSES = 10
+TEXTS_PER_DIAGNOSIS = 20  # distinct explanation texts counted per diagnosis (generic ones carry parameters)
 
 
-def class_summary(out: Path, course: Course) -> str:
-    scores: dict[str, list[float]] = defaultdict(list)
-    statuses: dict[str, Counter] = defaultdict(Counter)
-    max_scores: dict[str, float] = {}
-    for result in iter_results(out):
-        aid = result["assignment"]
-        scores[aid].append(result["score"])
-        max_scores[aid] = result["max_score"]
-        statuses[aid].update(item["status"] for item in result["items"])
+def ranked(diagnoses: Counter) -> list[tuple[str, int]]:
+    """Most frequent first; ties by id, so the order is stable."""
+    return sorted(diagnoses.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_DIAGNOSES]
+
+
+@dataclass
+class DiagnosisCounts:
+    """How often recognised mistakes occur: items, students, where, and what the items said."""
+
+    items: Counter = field(default_factory=Counter)  # diagnosis -> items diagnosed
+    students: Counter = field(default_factory=Counter)  # diagnosis -> students
+    where: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))  # diagnosis -> item id -> n
+    texts: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))  # diagnosis -> (expl, hint) -> n
+
+    def add_item(self, diagnosis: str, item_id: str, item: dict) -> None:
+        self.items[diagnosis] += 1
+        self.where[diagnosis][item_id] += 1
+        text = item_explanation(item)
+        texts = self.texts[diagnosis]
+        if text is not None and (len(texts) < TEXTS_PER_DIAGNOSIS or (text["explanation"], text["hint"]) in texts):
+            texts[text["explanation"], text["hint"]] += 1
+
+    def text_of(self, diagnosis: str) -> dict | None:
+        """The explanation and hint most items with ``diagnosis`` carried (first seen on a tie)."""
+        texts = self.texts.get(diagnosis)
+        if not texts:
+            return None
+        (explanation, hint), _ = texts.most_common(1)[0]
+        return {"explanation": explanation, "hint": hint}
+
+
+@dataclass
+class AssignmentStats:
+    max_score: float = 0.0
+    scores: Counter = field(default_factory=Counter)  # score -> students
+    items: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))  # item -> status counts
+    item_points: dict[str, float] = field(default_factory=dict)
+    item_diagnoses: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    diagnosed: DiagnosisCounts = field(default_factory=DiagnosisCounts)
+    problems: int = 0  # results with submission errors (notebook, crash, time-out)
+
+    @property
+    def students(self) -> int:
+        return sum(self.scores.values())
+
+    def scores_sorted(self) -> list[float]:
+        return sorted(score for score, n in self.scores.items() for _ in range(n))
+
+    def full_marks(self, max_score: float | None = None) -> int:
+        top = self.max_score if max_score is None else max_score
+        return sum(n for s, n in self.scores.items() if s >= top)
+
+    def add(self, result: dict) -> None:
+        """Count one result file."""
+        self.max_score = max(self.max_score, float(result.get("max_score") or 0.0))
+        self.scores[float(result.get("score") or 0.0)] += 1
+        self.problems += bool(result.get("errors"))
+        seen = set()
+        for item in result.get("items", []):
+            item_id = str(item.get("id"))
+            self.items[item_id][str(item.get("status"))] += 1
+            self.item_points.setdefault(item_id, float(item.get("max_score") or 0.0))
+            diagnosis = item.get("diagnosis")
+            if diagnosis:
+                diagnosis = str(diagnosis)
+                self.diagnosed.add_item(diagnosis, item_id, item)
+                self.item_diagnoses[item_id][diagnosis] += 1
+                seen.add(diagnosis)
+        self.diagnosed.students.update(seen)
+
+
+class ClassStats:
+    """Every class figure, from result files fed one at a time (in :func:`iter_results` order)."""
+
+    def __init__(self) -> None:
+        self.assignments: dict[str, AssignmentStats] = defaultdict(AssignmentStats)
+        self.diagnosed = DiagnosisCounts()  # class-wide: students counted once over their assignments
+        self.files = 0
+        self.students = 0
+        self._last_student: object = object()
+        self._last_student_of: dict[str, str] = {}  # diagnosis -> the last student counted for it
+
+    def add(self, result: dict) -> None:
+        self.files += 1
+        student = str(result.get("student"))
+        if student != self._last_student:  # results come grouped by student (iter_results)
+            self.students += 1
+            self._last_student = student
+        self.assignments[str(result.get("assignment"))].add(result)
+        for item in result.get("items", []):
+            if item.get("diagnosis"):
+                diagnosis = str(item["diagnosis"])
+                self.diagnosed.add_item(diagnosis, str(item.get("id")), item)
+                if self._last_student_of.get(diagnosis) != student:
+                    self._last_student_of[diagnosis] = student
+                    self.diagnosed.students[diagnosis] += 1
+
+    def finish(self) -> "ClassStats":
+        return self
+
+    def order(self, course: Course) -> list[str]:
+        """The course's assignments that have results, then unknown ones by id."""
+        known = [a for a in course.assignments if a in self.assignments]
+        return known + sorted(a for a in self.assignments if a not in course.assignments)
+
+    def item_order(self, course: Course, assignment: str) -> list[str]:
+        """The assignment's items in course order, then items the course does not know, by id."""
+        stats = self.assignments[assignment]
+        known = []
+        if assignment in course.assignments:
+            known = [item.id for spec in course.functions_of(assignment) for item in spec.items]
+        return known + sorted(i for i in stats.items if i not in known)
+
+
+def class_summary(stats: ClassStats, course: Course, out: Path) -> str:
+    """The table printed at the end of `autograder grade` and `autograder merge`."""
     head = f"{'assignment':<12} {'students':>8} {'mean':>8} {'min':>6} {'max':>6} {'full':>5}  items passed/failed/error/timeout/missing"
     lines = [head, "-" * len(head)]
     for aid in course.assignments:
-        if aid not in scores:
+        if aid not in stats.assignments:
             continue
-        s, top, c = scores[aid], max_scores[aid], statuses[aid]
+        a = stats.assignments[aid]
+        s, top = a.scores_sorted(), a.max_score
+        c: Counter = Counter()
+        for counts in a.items.values():
+            c.update(counts)
         lines.append(f"{aid:<12} {len(s):>8} {sum(s) / len(s):>8.2f} {min(s):>6g} {max(s):>6g} "
                      f"{sum(1 for x in s if x == top):>5}  "
                      f"{c['passed']}/{c['failed']}/{c['error']}/{c['timeout']}/{c['missing']}  (of {top:g} points)")

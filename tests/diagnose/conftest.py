@@ -47,11 +47,6 @@ def write_course(tmp_dir, gru_form=None):
 
 
 @pytest.fixture(scope="session")
-def course():
-    return load_course(ROOT / "course.yaml")
-
-
-@pytest.fixture(scope="session")
 def plan(course):
     return make_plan(course)
 

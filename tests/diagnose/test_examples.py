@@ -26,10 +26,7 @@ EXPECTED = {  # student -> the diagnosis every one of their failed items must ge
 
 @pytest.fixture(scope="module")
 def example_plan(course):
-    assignments = [a for a in course.assignments
-                   if (ROOT / "solutions" / a / course.assignments[a].notebook).is_file()]
-    if not assignments or not (ROOT / "examples" / "submitted").is_dir():
-        pytest.skip("solutions/ or examples/submitted/ not there yet")
+    assignments = list(course.assignments)  # every assignment has its notebook: a missing one must fail
     return ReferencePlan(course, SECRET, assignments)
 
 

@@ -8,6 +8,7 @@ import pytest
 import reference
 from autograder.engine.compare import compare
 from autograder.engine.diagnose import mutant_runs
+from autograder.engine.mistakes import MUTANT_TEXTS, PARTS
 from reference import mutants
 from reference.mutants import CATALOGUE, applicable, by_id, namespace_with
 from tests.reference.numgrad import eval_numerical_gradient_array, rel_error
@@ -40,11 +41,13 @@ def test_signatures_and_texts(mutant):
     for name, fn in mutant.functions.items():
         assert name in reference.__all__, name
         assert inspect.signature(fn) == inspect.signature(getattr(reference, name)), name
-    for texts in (mutant.explanation, mutant.hint):
+    entry = MUTANT_TEXTS[mutant.id]  # its words: autograder/mistakes.py, same id
+    for part in PARTS:
+        texts = entry[part]
         assert set(texts) == {"ko", "en"}
         for language, text in texts.items():
-            assert text.strip() and "\n" not in text, (mutant.id, language)
-        assert re.search("[가-힣]", texts["ko"]), mutant.id
+            assert text.strip() and "\n" not in text, (mutant.id, part, language)
+        assert re.search("[가-힣]", texts["ko"]), (mutant.id, part)
     for target in mutant.targets:
         function, _, output = target.partition(".")
         assert output and (function in mutant.functions or function.replace("backward", "forward")

@@ -21,8 +21,7 @@ def test_a_mistake_the_rubric_misses_is_reported(course, plan):
 
     really_wrong = by_id("rnn-step-db-wrong-axis")
     invisible = Mutant(id="invisible", functions={"rnn_step_backward": barely_wrong},
-                       targets=("rnn_step_backward.db", "rnn_step_backward.dx"),
-                       explanation={"ko": "-", "en": "-"}, hint={"ko": "-", "en": "-"})
+                       targets=("rnn_step_backward.db", "rnn_step_backward.dx"))
     coverage = rubric_coverage(course, plan, mutants=[really_wrong, invisible])
     assert coverage.escapes == [("invisible", "rnn_step_backward.db"), ("invisible", "rnn_step_backward.dx")]
 

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from autograder.engine.course import load_course
 from autograder.engine.results import write_grades_csv, write_result
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,11 +21,6 @@ STATUSES = ("passed", "passed", "passed", "failed", "error", "timeout", "missing
 NASTY = ["상대 오차 0.93 (케이스 2)", "<b>&amp;</b> \"quoted\" 'single'", "ends the CDATA ]]> here",
          "control \x00\x01\x07\x08\x0b\x0c\x1b[31m\x1f chars", "tab\tnewline\ncarriage\rreturn"]
 STUDENTS = [f"s{i:02d}" for i in range(1, 13)] + ["학생13"]
-
-
-@pytest.fixture(scope="session")
-def course():
-    return load_course(COURSE)
 
 
 def _pick(*parts: str) -> int:

@@ -86,3 +86,23 @@ def test_student_selfcheck_runs_only_the_public_check():
     script = runs(job)
     assert "autograder check exercises/*/*.ipynb" in script
     assert "autograder grade" not in script and "RNNLAB_SECRET" not in str(wf)
+
+
+def test_grade_workflow_runs_once_per_change():
+    """A push to a pull request's branch triggers the pull_request run only, not also a push run."""
+    on = load("grade.yml")["on"]
+    assert "pull_request" in on
+    assert on["push"] and on["push"].get("branches") == ["main"], "push must be limited to the main branch"
+    assert load("grade.yml")["concurrency"]["cancel-in-progress"] is True
+
+
+def test_course_workflow_installs_the_cpu_build_of_torch_before_make_test():
+    wf = load("grade.yml")
+    steps = wf["jobs"]["validate"]["steps"]
+    runs_in_order = [s.get("run", "") for s in steps]
+    torch_step = next(i for i, r in enumerate(runs_in_order) if "--index-url" in r and "torch==" in r)
+    make_step = next(i for i, r in enumerate(runs_in_order) if "make test" in r)
+    assert torch_step < make_step
+    assert wf["env"]["TORCH_CPU_INDEX"].rstrip("/").endswith("/whl/cpu")
+    pinned = re.search(r"^torch==(\S+)", (ROOT / "requirements" / "test.in").read_text(), re.M).group(1)
+    assert wf["env"]["TORCH_VERSION"] == pinned

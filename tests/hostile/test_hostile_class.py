@@ -29,7 +29,8 @@ MAX_GRADER_RSS_MB = 600
 STATUS_WORDS = {
     "timeout": ("did not finish",),
     "missing": ("not defined", "was not submitted"),
-    "error": ("",),
+    "error": ("raised an error", "must return", "died", "not numeric data", "which failed", "cannot be read",
+              "not implemented"),
     "failed": ("relative error", "wrong", "returned a", "keys differ", "NaN", "number of entries"),
 }
 

@@ -1,7 +1,8 @@
 """Shared helpers of the notebook tests: discovery, nbgrader markup, execution, leak detection.
 
-The tests are parametrised over whatever ``solutions/<assignment>/*.ipynb`` exist, so every
-new notebook is covered without touching the tests (docs/NOTEBOOKS.md).
+The tests are parametrised over the notebooks course.yaml names, so every new assignment is
+covered without touching the tests (docs/NOTEBOOKS.md), and a deleted notebook fails its
+tests instead of silently leaving them.
 """
 from __future__ import annotations
 
@@ -24,7 +25,11 @@ CHECK_RESULT = re.compile(r"CheckResult\(function='(?P<function>\w+)', status='(
 
 
 def solution_notebooks() -> list[Path]:
-    return sorted(p for p in ROOT.glob("solutions/*/*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+    """solutions/<assignment>/<notebook> of every assignment in course.yaml (present or not)."""
+    from autograder.engine.course import load_course
+
+    course = load_course(ROOT / "course.yaml")
+    return [ROOT / "solutions" / aid / a.notebook for aid, a in course.assignments.items()]
 
 
 def notebook_id(path: Path) -> str:

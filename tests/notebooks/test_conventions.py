@@ -19,7 +19,14 @@ PREVIOUS_WORK = "previous_work"
 
 
 def test_there_are_solution_notebooks():
-    assert SOLUTIONS, "no solutions/<assignment>/*.ipynb found"
+    assert SOLUTIONS, "course.yaml has no assignments"
+    missing = [notebook_id(p) for p in SOLUTIONS if not p.is_file()]
+    assert not missing, f"course.yaml names notebooks that do not exist: {missing}"
+
+
+def test_no_notebook_outside_course_yaml():
+    found = sorted(p for p in (ROOT / "solutions").glob("*/*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+    assert found == sorted(SOLUTIONS), "a solutions notebook that course.yaml does not name is never graded"
 
 
 @pytest.fixture(params=SOLUTIONS, ids=notebook_id)

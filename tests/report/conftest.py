@@ -1,9 +1,9 @@
-"""A synthetic graded class, written through results.write_result like `autograder grade` does."""
+"""A synthetic graded class, written through results.write_result like `autograder grade` does
+(diagnosed items get their explanation and hint at write time, through the pipeline's own step)."""
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +11,7 @@ import pytest
 
 from autograder.cli import report
 from autograder.engine.compare import time_profile
-from autograder.engine.course import load_course
+from autograder.engine import diagnose
 from autograder.engine.results import write_result
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,8 +20,8 @@ EVIL_STUDENT = "s9<img src=x onerror=alert(1)>&'\""  # a folder name may hold an
 
 
 @pytest.fixture(scope="session")
-def shipped_course():
-    return load_course(ROOT / "course.yaml")
+def shipped_course(course):
+    return course  # tests/conftest.py
 
 
 @pytest.fixture
@@ -50,8 +50,16 @@ def _items(course, assignment, outcome):
     return items
 
 
+def explained(item: dict, language: str) -> dict:
+    """The item with its diagnosis' explanation and hint, as the grader writes them (steps.Explanations)."""
+    entry = diagnose.explain(item["diagnosis"], language, item.get("diagnosis_params")) if item.get("diagnosis") else None
+    if entry:
+        item["explanation"], item["hint"] = entry["explanation"], entry.get("hint") or ""
+    return item
+
+
 def _write(out, course, student, assignment, outcome, errors=()):
-    items = _items(course, assignment, outcome)
+    items = [explained(item, course.language) for item in _items(course, assignment, outcome)]
     result = {"student": student, "assignment": assignment,
               "score": float(sum(i["score"] for i in items)), "max_score": course.max_score(assignment),
               "items": items, "errors": list(errors), "fingerprint": "f"}
@@ -97,11 +105,11 @@ def graded_class(tmp_path, shipped_course):
 
 @pytest.fixture(scope="module")
 def english_report(tmp_path_factory, shipped_course):
-    """The class reported once in English (diagnose catalogue absent), shared by read-only tests."""
-    results = build_class(tmp_path_factory.mktemp("class") / "results", shipped_course)
+    """The class graded and reported once in English (diagnose catalogue absent), shared by read-only tests."""
     course = dataclasses.replace(shipped_course, language="en")
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr("autograder.engine.diagnose.explain", lambda *args, **kwargs: None)
+        results = build_class(tmp_path_factory.mktemp("class") / "results", course)
         assert run_report(results, course) == 0
     return results
 

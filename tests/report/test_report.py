@@ -13,7 +13,7 @@ from autograder.report import plots
 from autograder.report import html as report
 from autograder.engine.errors import UsageError
 
-from .conftest import EVIL_STUDENT, SCRIPT, run_report
+from .conftest import EVIL_STUDENT, SCRIPT, build_class, run_report
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -37,7 +37,7 @@ def html_files(folder):
 
 @pytest.fixture
 def fake_diagnose(monkeypatch):
-    """A catalogue that knows one id (with HTML in its text, to test escaping)."""
+    """A catalogue that knows one id (with HTML in its text, to test escaping), used while grading."""
     from autograder.engine import diagnose
 
     def explain(diagnosis, language, params=None):
@@ -66,7 +66,8 @@ def test_pass_rates_are_counted_per_item(english_report):
     assert "66.7%" in row
 
 
-def test_top_diagnoses_are_ordered_by_count_with_explanations(graded_class, course_en, fake_diagnose):
+def test_top_diagnoses_are_ordered_by_count_with_explanations(tmp_path, course_en, fake_diagnose):
+    graded_class = build_class(tmp_path / "results", course_en)  # graded in English with the fake catalogue
     run_report(graded_class, course_en)
     index = (graded_class / "report" / "index.html").read_text(encoding="utf-8")
     overall = index[index.index("Most common mistakes</h2>"):index.index('<section id="a-rnn"')]
@@ -135,7 +136,8 @@ def test_invalid_profiles_get_no_plot():
         assert not plots.valid_profile(bad), bad
 
 
-def test_korean_course_gives_korean_pages(graded_class, course_ko, fake_diagnose, capsys, tmp_path):
+def test_korean_course_gives_korean_pages(course_ko, fake_diagnose, capsys, tmp_path):
+    graded_class = build_class(tmp_path / "results", course_ko)  # graded in Korean with the fake catalogue
     out = tmp_path / "보고서"
     assert run_report(graded_class, course_ko, out=out) == 0
     assert not (graded_class / "report").exists()  # --out is honoured

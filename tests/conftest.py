@@ -1,0 +1,16 @@
+"""Fixtures every test folder shares: where the project is and the course it ships."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from autograder.engine.course import load_course
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def course():
+    """The shipped course.yaml, loaded once per test process."""
+    return load_course(ROOT / "course.yaml")
