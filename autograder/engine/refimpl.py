@@ -1,4 +1,4 @@
-"""The course's trusted reference package: ``reference/`` beside course.yaml, else the installed one.
+"""The course's trusted reference package: ``reference/`` beside course.yaml, else the importable one.
 
 A course copied elsewhere (a new course made from this one, a temporary copy in a test)
 brings its own ``reference/``; grading, release and validate must use that one, not whatever
@@ -24,14 +24,26 @@ def _digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
+def _importable():
+    """``import reference`` as sys.path finds it (the course folder; see course.make_reference_importable)."""
+    try:
+        import reference
+    except ModuleNotFoundError as exc:
+        if exc.name != PACKAGE:
+            raise
+        return None
+    return reference
+
+
 def reference_package(course_root: Path) -> ModuleType:
     """The reference package of the course at ``course_root`` (a ModuleType with ``__all__``)."""
-    import reference as installed  # the repository's own (editable install or cwd)
-
     folder = Path(course_root) / PACKAGE
     init = folder / "__init__.py"
-    if not init.is_file() or init.resolve() == Path(installed.__file__).resolve():
-        return installed
+    importable = _importable()
+    if importable is not None and (not init.is_file() or init.resolve() == Path(importable.__file__).resolve()):
+        return importable
+    if not init.is_file():
+        raise ModuleNotFoundError(f"no reference/ package beside {Path(course_root) / 'course.yaml'}", name=PACKAGE)
     name = f"_rnnlab_reference_{_digest(folder)[:16]}"
     if name in sys.modules:
         return sys.modules[name]
@@ -49,10 +61,9 @@ def reference_package(course_root: Path) -> ModuleType:
 
 def own_reference(course_root: Path) -> Path | None:
     """The course's own reference/ folder when it is not the installed package (a course copy)."""
-    import reference as installed
-
     init = Path(course_root) / PACKAGE / "__init__.py"
-    if init.is_file() and init.resolve() != Path(installed.__file__).resolve():
+    importable = _importable()
+    if init.is_file() and (importable is None or init.resolve() != Path(importable.__file__).resolve()):
         return init.parent
     return None
 
