@@ -1,4 +1,4 @@
-"""nbgrader's view of this repository (DESIGN.md §2).
+"""nbgrader's view of this repository.
 
 Instructor notebooks live in ``solutions/<assignment>/``; ``nbgrader generate_assignment``
 writes the student release to ``exercises/<assignment>/``.  Collected work follows

@@ -1,6 +1,6 @@
 """RNN Lab trusted reference: numpy implementations of everything students implement.
 
-Every function of DESIGN.md §3 is importable from here (``from reference import
+Every function students implement is importable from here (``from reference import
 lstm_step_backward``), with exactly the student API's signatures and return orders.
 Conventions: batch-major (N, T, D), row vectors (``x @ Wx``), float64; every forward
 returns ``(out, cache)`` and its backward takes ``(dout, cache)``; caches are plain

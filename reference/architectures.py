@@ -1,7 +1,7 @@
 """RNN architectures built from the reference cells: deep, bidirectional, many-to-one,
 one-to-many and encoder–decoder, each with a forward and a backward.
 
-Conventions (as in DESIGN.md §3): batch-major, row vectors, float64; every forward
+Conventions (those of the whole reference package): batch-major, row vectors, float64; every forward
 returns ``(out, cache)`` and the matching backward takes ``(dout, cache)``.
 
 ``cell`` is one of "rnn", "lstm", "gru"; ``form`` ("pytorch" | "textbook", see

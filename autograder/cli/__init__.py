@@ -19,16 +19,22 @@ VERBS = {
     "gradebook": ("autograder.cli.gradebook", "record the results in nbgrader's gradebook (formgrader)"),
     "gradescope": ("autograder.cli.gradescope", "build the Gradescope autograder zip, or grade inside Gradescope"),
     "grade-notebook": ("autograder.cli.grade_notebook", "grade one notebook file (what nbgrader autograde's grade cells call)"),
+    "new-function": ("autograder.cli.new_function", "add a graded function: course.yaml entry, reference stub, notebook cells"),
+    "similarity": ("autograder.cli.similarity", "find near-copies among students' solution cells (HTML page of pairs)"),
 }
 
 
 def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
     """The parser; only ``verb``'s module is imported (students' `check` stays light)."""
-    parser = argparse.ArgumentParser(prog="autograder", description="RNN Lab autograder")
+    parser = argparse.ArgumentParser(
+        prog="autograder", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="RNN Lab autograder: grade numpy RNN/LSTM/GRU notebooks in a sandbox, check, release and "
+                    "export them.",
+        epilog="`autograder VERB --help` explains a verb, with an example.")
     parser.add_argument("--course", type=Path, default=None, help="course.yaml (default: the nearest one)")
     sub = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
     for name, (module_name, help_text) in VERBS.items():
-        verb_parser = sub.add_parser(name, help=help_text)
+        verb_parser = sub.add_parser(name, help=help_text, formatter_class=argparse.RawDescriptionHelpFormatter)
         if name == verb:
             module = importlib.import_module(module_name)
             verb_parser.description = module.__doc__

@@ -7,8 +7,13 @@ released folder (no course.yaml): the notebook's own setup cells and the public 
 Exit status: 0 when every checked function passes its public cases, 1 otherwise, 2 when the
 check cannot run.
 
-Example:  autograder check exercises/*/*.ipynb
+Examples:
+  autograder check exercises/*/*.ipynb
+  autograder check exercises/rnn/rnn.ipynb --function rnn_step_forward --lang en
 """
+# Developer notes: the code is extracted exactly as the grader does (extract.py), run in a
+# fresh namespace, then selfcheck.check runs per function.  Needs no course.yaml and no
+# reference code, so it works in the student release.
 from __future__ import annotations
 
 import argparse

@@ -1,10 +1,14 @@
 """autograder grade SUBMITTED --out RESULTS: grade a whole class.
 
-SUBMITTED is nbgrader's layout, SUBMITTED/<student>/<assignment>/<notebook>.ipynb. Every
+SUBMITTED is nbgrader's layout, SUBMITTED/<student>/<assignment>/<notebook>.ipynb.  Every
 graded function runs in a sandbox on hidden cases; RESULTS gets one JSON result and one
-Markdown feedback page per student and assignment, and grades.csv.
+Markdown feedback page per student and assignment, and grades.csv.  Rerunning grades only
+what changed (--force regrades everyone).
 
-Example:  autograder grade submitted --out results --jobs 2 --junit results/junit.xml
+Examples:
+  autograder grade submitted --out results --jobs 2 --junit results/junit.xml
+  autograder grade submitted --out shards/3 --shard 3/8      # one of 8 machines; then `autograder merge`
+  autograder grade submitted --out "shards/$SLURM_ARRAY_TASK_ID" --shard auto   # in a Slurm array / k8s Indexed Job
 """
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from pathlib import Path
 
 from autograder.engine.classrun import ClassRun, grade_class
 from autograder.engine.course import Course
+from autograder.engine.shard import resolve_shard
 from autograder.integrations.class_outputs import class_outputs
 from autograder.report.stats import class_summary
 
@@ -29,8 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="run student code without bubblewrap (still in a separate, limited process)")
     parser.add_argument("--secret-file", type=Path, default=None, help="key of the hidden cases")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    parser.add_argument("--shard", default=None, metavar="K/N",
-                        help="grade only shard K of N of the students (CI matrix, batch array); "
+    parser.add_argument("--shard", default=None, metavar="K/N|auto",
+                        help="grade only shard K of N of the students (CI matrix, batch array); 'auto': K and N "
+                             "from a Slurm job array or a Kubernetes Indexed Job (with $RNNLAB_SHARDS); "
                              "every shard needs the same secret; join them with `autograder merge`")
     parser.add_argument("--junit", type=Path, default=None, metavar="FILE", help="also write a JUnit XML report")
     parser.add_argument("--summary", type=Path, default=None, metavar="FILE",
@@ -41,11 +47,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, course: Course) -> int:
     # grades.csv, the class figures and the optional outputs come from one pass over the results
+    shard, where = resolve_shard(args.shard)
+    if shard:
+        print(f"grading shard {shard} ({where})", flush=True)
     stats, outputs = class_outputs(course, junit=args.junit, summary=args.summary,
                                    gradebook=args.gradebook, submitted=args.submitted)
     outcome = grade_class(course, ClassRun(args.submitted, args.out, args.assignment, args.jobs, args.force,
                                            isolate=not args.no_sandbox, secret_file=args.secret_file,
-                                           shard=args.shard, quiet=args.quiet), outputs,
+                                           shard=shard, quiet=args.quiet), outputs,
                           output_names=_outputs_in(args.out, args.junit, args.summary, _gradebook_file(args.gradebook)))
     for name, problem in outcome.refused.items():
         print(f"autograder grade: refusing the student folder '{_printable(name)}' in {args.submitted}: {problem}; "

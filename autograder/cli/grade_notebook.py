@@ -1,9 +1,11 @@
 """autograder grade-notebook NOTEBOOK: grade one notebook file.
 
 What the grade cells call under `nbgrader autograde`, so nbgrader records the same partial
-credit as `autograder grade`.
+credit as `autograder grade`; also handy to grade one file by hand.
 
-Example:  autograder grade-notebook submitted/s01/rnn/rnn.ipynb --json
+Examples:
+  autograder grade-notebook submitted/s01/rnn/rnn.ipynb
+  autograder grade-notebook submitted/s01/rnn --json
 """
 from __future__ import annotations
 

@@ -1,8 +1,10 @@
 """autograder gradebook RESULTS: record the scores in nbgrader's gradebook.
 
-formgrader and `nbgrader export` then show the same scores, one per grade cell.
+formgrader and `nbgrader export` then show the same scores, one per grade cell.  Needs
+nbgrader (installed by `make .venv/.run`).
 
-Example:  autograder gradebook results --db sqlite:///gradebook.db
+Example:
+  autograder gradebook results --db sqlite:///gradebook.db --submitted submitted
 """
 from __future__ import annotations
 

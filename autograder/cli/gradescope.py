@@ -1,7 +1,11 @@
 """autograder gradescope: build the Gradescope autograder zip, or grade inside Gradescope.
 
-Example:  autograder gradescope --out autograder.zip --assignment rnn
-          (run_autograder inside the zip calls: autograder gradescope --run /autograder)
+--out builds the zip to upload as a Gradescope programming assignment's autograder;
+--run is what the zip's run_autograder calls for each submission.
+
+Examples:
+  autograder gradescope --out rnn-autograder.zip --assignment rnn
+  autograder gradescope --run /autograder       # inside Gradescope
 """
 from __future__ import annotations
 

@@ -1,9 +1,11 @@
 """autograder merge SHARD ... --out RESULTS: join the results of a sharded run.
 
-Each shard is the --out folder of one `autograder grade --shard K/N`; the merged folder is
-what one unsharded run would have written.
+Each SHARD is the --out folder of one `autograder grade --shard K/N` (or --shard auto in a
+Slurm array or a Kubernetes Indexed Job); the merged folder is what one unsharded run would
+have written.  Refuses, and writes nothing, when two shards disagree about a student.
 
-Example:  autograder merge shard-1 shard-2 --out results --junit results/junit.xml
+Example:
+  autograder merge shards/* --out results --junit results/junit.xml --summary results/summary.md
 """
 from __future__ import annotations
 

@@ -1,9 +1,13 @@
 """autograder release [ASSIGNMENT ...]: make the student release.
 
-Writes each assignment's public self-check cases (solutions/<asg>/public_cases.npz) and runs
-nbgrader generate_assignment, which writes exercises/<asg>/ without the solutions.
+Writes each assignment's public self-check cases (solutions/<A>/public_cases.npz) and runs
+nbgrader generate_assignment, which writes exercises/<A>/ without the solutions.  nbgrader
+writes into a temporary folder that replaces exercises/<A>/ only when it succeeded: a
+failed run leaves the committed release as it was and says how to fix it.
 
-Example:  autograder release rnn
+Examples:
+  autograder release              # every assignment with a solutions notebook
+  autograder release rnn --fixtures-only
 """
 from __future__ import annotations
 
@@ -31,10 +35,11 @@ def run(args: argparse.Namespace, course: Course) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m autograder.engine.release`` (the same as ``autograder release``)."""
+    """``python -m autograder.cli.release`` (the same as ``autograder release``)."""
     from autograder.engine.course import CourseError, find_course, load_course
 
-    parser = argparse.ArgumentParser(prog="python -m autograder.engine.release", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m autograder.cli.release", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--course", type=Path, default=None, help="course.yaml (default: the nearest one)")
     add_arguments(parser)
     args = parser.parse_args(argv)

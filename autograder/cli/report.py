@@ -3,7 +3,8 @@
 Pass rates of every item, score histograms, the most common mistakes, and one page per
 student with plots.  Written to RESULTS/report/ unless --out says otherwise.
 
-Example:  autograder report results && open results/report/index.html
+Example:
+  autograder report results && xdg-open results/report/index.html
 """
 from __future__ import annotations
 

@@ -1,11 +1,18 @@
-"""autograder validate: prove the course before students see it.
+"""autograder validate: prove the course before students see it (CI runs it on every push).
 
-Grades the filled-in solutions (must score full) and the student release (must score zero),
-checks that every catalogued mistake loses points, that exercises/ is what
-`autograder release` makes of solutions/, and that no solution line leaks.  Exit 1 names
-every problem.
+Checks, and names every problem with its file, cell, function and fix:
+  - the conventions: grade-cell points = course.yaml, every check("...") names a graded
+    function, each def's arguments = course.yaml's inputs, a reference for every graded
+    function, catalogued mistakes only for functions that exist;
+  - the filled-in solutions score full marks and the student release scores zero, graded
+    for real in the sandbox on fresh hidden cases;
+  - every catalogued mistake loses points; exercises/ is what `autograder release` makes of
+    solutions/; no solution line leaks into exercises/.
+Exit status 0 when the course is valid, 1 when a problem was found.
 
-Example:  autograder validate --assignment rnn
+Examples:
+  autograder validate
+  autograder validate --assignment rnn --assignment lstm
 """
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.engine.course import Course, load_course
+from autograder.engine.refimpl import own_reference
 
 SOLUTION_REGION = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION[^\n]*\n(?P<body>.*?)^[ \t]*### END SOLUTION",
                              re.M | re.S)
@@ -75,6 +76,9 @@ def stale_release(course: Course, assignment: str) -> list[str]:
             shutil.copy2(course.root / name, root / name)
         shutil.copytree(course.root / "solutions", root / "solutions",
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        own = own_reference(course.root)  # a course copy grades with its own reference (refimpl.py)
+        if own is not None:
+            shutil.copytree(own, root / "reference", ignore=shutil.ignore_patterns("__pycache__"))
         copy = load_course(root / "course.yaml")
         fixture = root / "solutions" / assignment / release.FIXTURE_NAME
         before = fixture.read_bytes() if fixture.exists() else b""

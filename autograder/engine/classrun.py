@@ -133,6 +133,11 @@ def grade_students(run: ClassRun, course: Course, students: list[str], assignmen
     slots: queue.Queue[int] = queue.Queue()
     for slot in range(run.jobs):
         slots.put(slot)
+    from autograder.engine.conventions import reference_problems  # a missing reference is a sentence, not a traceback
+
+    problems, _ = reference_problems(course, assignments, run_cases=False)
+    if problems:
+        raise UsageError("cannot grade: `autograder validate` names what to fix\n" + "\n".join(f"  {p}" for p in problems))
     plan = GradingPlan(course, load_secret(course, run.secret_file), assignments)
     trouble: list[str] = []
 

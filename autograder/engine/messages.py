@@ -15,7 +15,7 @@ from autograder.engine.glossary import fill_particles
 LANGUAGES = ("ko", "en")
 
 # Parameters may be text the student's code chose (exception messages, dictionary keys, type
-# names): every rendered message is bounded whatever they hold (DESIGN.md §5).
+# names): every rendered message is bounded whatever they hold (the result format promises it).
 MAX_PARAM = 600  # characters of one text parameter (an exception message is at most 500)
 MAX_LIST = 8  # entries of a list parameter shown; the rest are counted ("and N more")
 MAX_LIST_ENTRY = 80  # characters of each entry shown

@@ -26,6 +26,7 @@ from autograder.engine import steps
 from autograder.engine.cases import Case, build_cases, graded_outputs
 from autograder.engine.course import Course, FunctionSpec
 from autograder.engine.extract import NotebookError, Template, parse_notebook, read_submitted_bytes
+from autograder.engine.refimpl import reference_package
 from autograder.engine.feedback import render_feedback
 from autograder.engine.messages import render
 from autograder.sandbox.inside.program import run_program
@@ -54,7 +55,8 @@ def load_secret(course: Course, secret_file: Path | None = None) -> bytes:
 
 def reference_namespace(course: Course) -> dict[str, Callable]:
     """The trusted implementations the student's functions are compared with."""
-    import reference  # imported here: the student release ships autograder/ without reference/
+    # imported here: the student release ships autograder/ without reference/
+    reference = reference_package(course.root)  # the course's own reference/ (refimpl.py)
 
     namespace = {name: getattr(reference, name) for name in reference.__all__}
     if course.gru_form != "pytorch":  # the course's GRU form, decided once, in course.yaml
@@ -84,7 +86,7 @@ def rubric_digest(course: Course, secret: bytes) -> str:
 
     Cheap (no hidden case is drawn), so a cached grade can be found without a GradingPlan.
     """
-    import reference
+    reference = reference_package(course.root)
 
     return hashlib.sha256("|".join([
         ENGINE_VERSION, course.digest, _source_digest(reference.__file__), _source_digest(str(Path(__file__).resolve().parents[1] / "__init__.py")),

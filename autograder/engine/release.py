@@ -11,8 +11,12 @@ changed is not rewritten, and nbgrader's output depends only on its input.
 """
 from __future__ import annotations
 
+import os
+import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
@@ -150,18 +154,102 @@ def nbgrader_command(assignment_id: str, release_dir: Path | None = None, root: 
     return command
 
 
+# What nbgrader's failures usually mean, and what to do (matched against its output).
+NBGRADER_HINTS = (
+    ("No module named nbgrader", "nbgrader is not installed for {python}: run `make .venv/.run` "
+                                 "(or pip install -c requirements/constraints.txt nbgrader) and use .venv/bin/autograder"),
+    ("because there are submissions", "nbgrader's gradebook has submissions for this assignment, so nbgrader "
+                                      "refuses to change its notebooks; `autograder release` runs nbgrader without "
+                                      "the gradebook (--no-db): run it, not `nbgrader generate_assignment`, or "
+                                      "rename the assignment"),
+    ("command not found", "a command nbgrader runs is not on PATH: put the venv's bin/ on PATH "
+                          "(`source .venv/bin/activate`) or call .venv/bin/autograder"),
+    ("No such file or directory", "a command or file nbgrader needs is missing: put the venv's bin/ on PATH "
+                                  "(`source .venv/bin/activate`) and check that solutions/{assignment}/ exists"),
+    ("ValidationError", "the nbgrader metadata of a cell is invalid (docs/NOTEBOOKS.md, 'Cell metadata'); "
+                        "`autograder validate` names the cell"),
+)
+
+
+def explain_nbgrader_failure(output: str, assignment_id: str) -> str:
+    """A one-line hint for nbgrader's failure output (empty when nothing is recognised)."""
+    for needle, hint in NBGRADER_HINTS:
+        if needle in output:
+            return hint.format(python=sys.executable, assignment=assignment_id)
+    return ""
+
+
+_EXCEPTION_LINE = re.compile(r"^[\w.]+(Error|Exception|Exit): ")
+
+
+def nbgrader_summary(output: str, limit: int = 20) -> str:
+    """nbgrader's log without its tracebacks' frames: its own messages and the exceptions' last lines."""
+    kept: list[str] = []
+    for line in output.splitlines():
+        text = line.strip()
+        if text.startswith("[") and "] Traceback" not in text and "Please see the the above traceback" not in text:
+            kept.append(text)
+        elif _EXCEPTION_LINE.match(text):
+            kept.append("  " + text)
+    kept = list(dict.fromkeys(kept))  # nbgrader repeats itself
+    return "\n".join(kept[-limit:]) if kept else output[-3000:]
+
+
+def _nbgrader_env() -> dict[str, str]:
+    """nbgrader runs tools (jupyter, alembic) by name: an unactivated venv still finds its own."""
+    env = dict(os.environ)
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in env.get("PATH", "").split(os.pathsep):
+        env["PATH"] = os.pathsep.join(filter(None, [bin_dir, env.get("PATH")]))
+    return env
+
+
 def generate_assignment(course_root: Path, assignment_id: str, release_dir: Path | None = None) -> Path:
-    """Run nbgrader from the course root (where nbgrader_config.py lives); return the release folder."""
+    """Run nbgrader from the course root (where nbgrader_config.py lives); return the release folder.
+
+    nbgrader deletes its output folder before it writes (``--force``), and a failed run leaves
+    nothing: it therefore writes into a fresh folder next to the release, which replaces
+    ``<release>/<assignment>`` only once nbgrader has succeeded.  A failure leaves the committed
+    release as it was and says what went wrong.
+    """
     course_root = Path(course_root).resolve()
-    proc = subprocess.run(nbgrader_command(assignment_id, release_dir, root=course_root), cwd=course_root,
-                          capture_output=True, text=True, timeout=NBGRADER_TIMEOUT)
-    if proc.returncode != 0:
-        raise UsageError(f"nbgrader generate_assignment {assignment_id} failed:\n"
-                         + (proc.stderr or proc.stdout).strip()[-3000:])
-    out = (Path(release_dir).resolve() if release_dir is not None else course_root / "exercises") / assignment_id
-    if not out.is_dir():
-        raise UsageError(f"nbgrader generate_assignment {assignment_id} produced no {out}")
+    release_root = Path(release_dir).resolve() if release_dir is not None else course_root / "exercises"
+    out = release_root / assignment_id
+    release_root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{assignment_id}.release-", dir=release_root))
+    try:
+        try:
+            proc = subprocess.run(nbgrader_command(assignment_id, staging, root=course_root), cwd=course_root,
+                                  capture_output=True, text=True, timeout=NBGRADER_TIMEOUT, env=_nbgrader_env())
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise UsageError(f"nbgrader generate_assignment {assignment_id} did not run ({exc}); "
+                             f"{out} is unchanged") from None
+        fresh = staging / assignment_id
+        if proc.returncode != 0 or not fresh.is_dir():
+            output = (proc.stderr or proc.stdout).strip()
+            hint = explain_nbgrader_failure(output, assignment_id)
+            what = "failed" if proc.returncode != 0 else "wrote nothing"
+            raise UsageError(f"nbgrader generate_assignment {assignment_id} {what}; {out} is unchanged."
+                             + (f"\nfix: {hint}" if hint else "") + "\nnbgrader said:\n" + nbgrader_summary(output))
+        _swap_in(fresh, out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return out
+
+
+def _swap_in(fresh: Path, out: Path) -> None:
+    """Replace ``out`` by ``fresh`` (same file system) with two renames; the old one is removed last."""
+    old = out.with_name(f".{out.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if out.exists():
+        out.rename(old)
+    try:
+        fresh.rename(out)
+    except OSError:
+        if old.exists():
+            old.rename(out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def releasable(course: Course) -> list[str]:
@@ -185,6 +273,11 @@ def release(course: Course, assignments: list[str] | None = None, release_dir: P
         assignments = releasable(course)
         if not assignments:
             raise UsageError(f"{course.root / 'solutions'}: no solutions notebook of any assignment")
+    from autograder.engine.conventions import reference_problems  # the fixture needs every reference
+
+    problems, _ = reference_problems(course, assignments)
+    if problems:
+        raise UsageError("cannot compute the public cases:\n" + "\n".join(f"  {p}" for p in problems))
     namespace = reference_namespace(course)
     folders = []
     for aid in assignments:

@@ -2,7 +2,10 @@
 
 It checks, and exits 1 naming every failure:
 
-1. course.yaml is valid (the command loads it before anything else);
+1. course.yaml is valid (the command loads it before anything else), and the course's
+   conventions hold (conventions.py: notebooks, grade cells, check() names, signatures,
+   reference implementations, catalogued mistakes), each problem named with its file,
+   cell, function and fix; an assignment whose reference is missing or broken is not graded;
 2. each assignment's filled solutions notebook scores full marks, graded for real;
 3. its student release (every function a stub) scores zero;
 4. every catalogued mistake (reference/mutants.py) loses points on each item it targets;
@@ -20,6 +23,7 @@ import tempfile
 from pathlib import Path
 
 from autograder.engine import audit
+from autograder.engine import conventions
 from autograder.engine import diagnose
 from autograder.engine.course import Course
 from autograder.engine.classrun import make_sandbox_factory
@@ -69,6 +73,14 @@ def validate(course: Course, assignments: list[str], isolate: bool, say=print) -
         problems.extend(found)
         say(f"{'ok  ' if not found else 'FAIL'} {title}" + "".join(f"\n     - {p}" for p in found))
 
+    findings = conventions.check_conventions(course, assignments)
+    step("conventions: notebooks, grade cells, check() names, signatures, reference, catalogued mistakes",
+         [str(p) for p in findings.problems])
+    if findings.blocked:
+        say(f"skip grading {', '.join(sorted(findings.blocked))}: its reference is missing or broken (above)")
+    assignments = [a for a in assignments if a not in findings.blocked]
+    if not assignments:
+        return problems
     plan = GradingPlan(course, secrets.token_bytes(32), assignments)
     with tempfile.TemporaryDirectory(prefix="rnnlab-validate-") as tmp:
         results = _grade_reference_students(course, plan, assignments, isolate, Path(tmp))

@@ -42,6 +42,19 @@ def notebook_name(course: Course, assignment: str) -> str:
     return Path(course.assignments[assignment].notebook).stem
 
 
+NBGRADER_MISSING = ("nbgrader is not installed for {python}, and the gradebook is nbgrader's database. "
+                    "Install it with `make .venv/.run` (or pip install -c requirements/constraints.txt nbgrader) "
+                    "and run .venv/bin/autograder; the results folder and `autograder export` work without it.")
+
+
+def require_nbgrader() -> None:
+    """A :class:`UsageError` that says how to get nbgrader, instead of a ModuleNotFoundError."""
+    try:
+        import nbgrader.api  # noqa: F401
+    except ImportError:
+        raise UsageError(NBGRADER_MISSING.format(python=sys.executable)) from None
+
+
 @contextlib.contextmanager
 def _alembic_on_path():
     """nbgrader runs the ``alembic`` command to stamp a new database; in an unactivated venv
@@ -133,6 +146,7 @@ class GradebookWriter:
 
     def __init__(self, course: Course, db_url: str, submitted: Path | None = None,
                  course_id: str = NBGRADER_COURSE_ID):
+        require_nbgrader()  # here, not at the first result: `grade --gradebook` stops before grading
         self.course, self.db_url, self.submitted, self.course_id = course, db_url, submitted, course_id
         self.counts = {"submissions": 0, "grades": 0, "skipped": []}
         self._cells_of: dict[str, dict] = {}

@@ -52,6 +52,8 @@ def autograded(tmp_path_factory):
     for name in ("course.yaml", "nbgrader_config.py"):
         shutil.copy(ROOT / name, course_dir / name)
     shutil.copytree(ROOT / "solutions" / ASSIGNMENT, course_dir / "solutions" / ASSIGNMENT)
+    # the reference is the course's (pyproject installs only autograder/): a course copy brings it along
+    shutil.copytree(ROOT / "reference", course_dir / "reference", ignore=shutil.ignore_patterns("__pycache__"))
     for student in STUDENTS:
         shutil.copytree(ROOT / "examples" / "submitted" / student / ASSIGNMENT,
                         course_dir / "submitted" / student / ASSIGNMENT)

@@ -47,3 +47,73 @@ def test_same_assignment_in_another_process_whatever_the_hash_seed():
 def test_invalid_specs_are_usage_errors_that_say_what_is_expected(spec):
     with pytest.raises(UsageError, match=r"--shard"):
         select_shard(CLASS, spec)
+
+
+# ------------------------------------------------------------------ --shard auto (Slurm, Kubernetes)
+
+from autograder.engine.shard import auto_shard, resolve_shard  # noqa: E402
+
+
+def _slurm_array(first: int, last: int, step: int = 1) -> list[dict]:
+    """The environment of every task of `sbatch --array=FIRST-LAST:STEP` (what Slurm sets)."""
+    ids = list(range(first, last + 1, step))
+    return [{"SLURM_ARRAY_JOB_ID": "777", "SLURM_ARRAY_TASK_ID": str(i), "SLURM_ARRAY_TASK_MIN": str(first),
+             "SLURM_ARRAY_TASK_MAX": str(ids[-1]), "SLURM_ARRAY_TASK_COUNT": str(len(ids)),
+             **({"SLURM_ARRAY_TASK_STEP": str(step)} if step != 1 else {})} for i in ids]
+
+
+def _indexed_job(completions: int) -> list[dict]:
+    """The environment of every pod of a Kubernetes Indexed Job (+ RNNLAB_SHARDS from the manifest)."""
+    return [{"JOB_COMPLETION_INDEX": str(i), "RNNLAB_SHARDS": str(completions)} for i in range(completions)]
+
+
+@pytest.mark.parametrize("tasks", [_slurm_array(1, 8), _slurm_array(0, 4), _slurm_array(10, 22, 4),
+                                   _slurm_array(5, 5), _indexed_job(1), _indexed_job(6)],
+                         ids=["slurm-1-8", "slurm-0-4", "slurm-10-22-step4", "slurm-one-task", "k8s-1", "k8s-6"])
+def test_auto_shards_of_a_class_are_disjoint_and_cover_it(tasks):
+    specs = [resolve_shard("auto", env)[0] for env in tasks]
+    n = len(tasks)
+    assert sorted(specs, key=lambda s: int(s.split("/")[0])) == [f"{k}/{n}" for k in range(1, n + 1)]
+    shards = [select_shard(CLASS, spec) for spec in specs]
+    graded = [s for shard in shards for s in shard]
+    assert sorted(graded) == sorted(CLASS) and len(graded) == len(CLASS)
+
+
+def test_auto_is_the_same_as_the_explicit_spec():
+    env = _slurm_array(1, 4)[2]
+    assert auto_shard(env)[:2] == (3, 4)
+    assert resolve_shard("auto", env) == ("3/4", "Slurm array task 3 of 4")
+    assert resolve_shard(" 2 / 4 ", {}) == ("2/4", "--shard") and resolve_shard(None, env) == (None, "")
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({}, "no Slurm job array"),
+    ({"SLURM_ARRAY_TASK_ID": "3"}, "SLURM_ARRAY_TASK_MIN"),
+    ({"SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_COUNT": "x"}, "not a whole number"),
+    ({"SLURM_ARRAY_TASK_ID": "7", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_COUNT": "3"}, "one evenly spaced range"),
+    ({"JOB_COMPLETION_INDEX": "0"}, "RNNLAB_SHARDS"),
+    ({"JOB_COMPLETION_INDEX": "4", "RNNLAB_SHARDS": "4"}, "not below"),
+])
+def test_auto_without_a_batch_system_says_what_to_set(env, expected):
+    with pytest.raises(UsageError, match=expected):
+        resolve_shard("auto", env)
+
+
+def test_grade_shard_auto_grades_the_tasks_shard(tmp_path, monkeypatch, capsys):
+    """`grade --shard auto` in a Slurm task: only that shard's students get results."""
+    from autograder.cli import main
+
+    submitted = tmp_path / "submitted"
+    students = [f"s{i:02d}" for i in range(12)]
+    for student in students:
+        (submitted / student / "rnn").mkdir(parents=True)  # no notebook: graded as missing, no sandbox needed
+    env = _slurm_array(1, 3)[1]
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("RNNLAB_SECRET", "s" * 64)
+    out = tmp_path / "results"
+    main(["--course", str(ROOT / "course.yaml"), "grade", str(submitted), "--out", str(out), "--assignment", "rnn",
+          "--quiet", "--no-sandbox", "--shard", "auto"])
+    assert "grading shard 2/3 (Slurm array task 2 of 3)" in capsys.readouterr().out
+    graded = sorted(p.name for p in out.iterdir() if p.is_dir())
+    assert graded == select_shard(students, "2/3")

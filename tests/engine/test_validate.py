@@ -38,7 +38,7 @@ def _edit_cell(path: Path, grade_id: str, old: str, new: str) -> None:
 def test_shipped_course_is_valid(capsys):
     assert main(["--course", str(ROOT / "course.yaml"), "validate"]) == 0
     out = capsys.readouterr().out
-    assert "FAIL" not in out and out.count("ok  ") == 6 and "the course is valid" in out
+    assert "FAIL" not in out and out.count("ok  ") == 7 and "the course is valid" in out
 
 
 def test_a_wrong_solution_is_named(tmp_path):

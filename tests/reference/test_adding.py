@@ -118,7 +118,7 @@ def test_train_adding_first_loss_is_the_untrained_model_on_the_first_batch():
     assert np.all(p["b"][3:6] == 1.0)
     init_ss, train_ss, _ = np.random.SeedSequence(0).spawn(3)
     X, y = adding_problem(4, 5, np.random.default_rng(train_ss))
-    # an independent LSTM in torch, from DESIGN.md §3
+    # an independent LSTM in torch, from the cell equations (reference/lstm.py's docstring)
     h = torch.zeros(4, 3, dtype=torch.float64)
     c = torch.zeros_like(h)
     for t in range(5):

@@ -3,7 +3,7 @@
 Two torch oracles:
 - torch.nn.RNN / LSTM / GRU modules (num_layers, bidirectional) for the stacked and
   bidirectional networks in the default GRU form (torch_convert loads our weights);
-- a hand-unrolled torch network written from the cell equations of DESIGN.md §3, in our
+- a hand-unrolled torch network written from the cell equations (the reference modules' docstrings), in our
   own weight layout, for everything else and for the textbook GRU form, which torch
   does not implement. It is itself checked against the torch modules below.
 """
@@ -107,7 +107,7 @@ def grads(tree):
 
 
 def t_step(cell, form, x, h, c, p):
-    """One step written from DESIGN.md §3 (row vectors, our block orders)."""
+    """One step written from the cell equations (row vectors, our block orders)."""
     if cell == "rnn":
         return torch.tanh(x @ p["Wx"] + h @ p["Wh"] + p["b"]), c
     Hh = h.shape[1]

@@ -1,0 +1,43 @@
+"""autograder similarity SUBMITTED --out DIR: find near-copies among students' solution cells.
+
+Compares every graded function's solution cell between every two students with copydetect:
+renamed variables, reordered lines and changed comments still match; docstrings, comments
+and everything the exercise notebook provides do not count.  Writes DIR/index.html (the
+pairs, with both cells side by side and the matching code highlighted) and DIR/pairs.csv.
+A match is a lead for a person to read, not a verdict.
+
+Examples:
+  autograder similarity submitted --out similarity
+  autograder similarity submitted --out similarity --assignment lstm --threshold 0.8
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from autograder.engine.course import Course
+from autograder.integrations.similarity import MIN_TOKENS, THRESHOLD, find_similar, pairs, write_report
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("submitted", type=Path, help="nbgrader layout: SUBMITTED/<student>/<assignment>/<notebook>.ipynb")
+    parser.add_argument("--out", type=Path, required=True, help="folder for index.html and pairs.csv")
+    parser.add_argument("--assignment", action="append", default=None, metavar="ID",
+                        help="compare only this assignment (repeatable; default: all)")
+    parser.add_argument("--threshold", type=float, default=THRESHOLD,
+                        help=f"share of both cells that must match (default {THRESHOLD})")
+    parser.add_argument("--min-tokens", type=int, default=MIN_TOKENS,
+                        help=f"ignore cells with fewer tokens of the student's own (default {MIN_TOKENS})")
+
+
+def run(args: argparse.Namespace, course: Course) -> int:
+    report = find_similar(course, args.submitted, args.assignment, args.threshold, args.min_tokens)
+    index = write_report(report, args.out, args.threshold, args.min_tokens)
+    found = pairs(report)
+    print(f"{report.students} student(s), {report.compared} pair(s) of cells compared: "
+          f"{len(found)} pair(s) of students with similar solutions")
+    for p in found[:20]:
+        functions = ", ".join(f"{m.function} {m.score:.0%}" for m in p["matches"])
+        print(f"  {p['a']} ~ {p['b']}: {functions}")
+    print(f"{index}")
+    return 0
