@@ -16,6 +16,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from autograder.sandbox import box as sandbox_mod
+from autograder.sandbox import prewarm
 from autograder.engine.course import Course
 from autograder.engine.errors import UsageError
 from autograder.engine.pipeline import GradingPlan, StudentGrader, load_secret
@@ -110,3 +111,4 @@ def grade_students(run: ClassRun, course: Course, students: list[str], assignmen
             future.result()
             bar.update(1)
     bar.close()
+    prewarm.SPARES.wait_closed()  # the last students' sandboxes, closed in the background (prewarm.py)

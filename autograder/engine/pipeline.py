@@ -278,7 +278,9 @@ class StudentGrader:
                     items += self._grade_function(spec, aid, sandbox, failure, deadline, together.get(spec.name))
                 results.append(self._write(student, aid, fingerprint, items, errors))
         finally:
-            if sandbox is not None:
+            if sandbox is not None and self.prewarm:
+                prewarm.SPARES.close_later(sandbox)  # killed at once; the reaping is off the next student's path
+            elif sandbox is not None:
                 sandbox.close()
         return results
 
