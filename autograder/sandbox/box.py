@@ -296,6 +296,16 @@ def release_uid(uid: int) -> None:
 # ------------------------------------------------------------------------------ processes
 
 
+def _status_field(status: str, name: str) -> str:
+    """First word of a field of /proc/<pid>/status (KeyError if absent)."""
+    key = f"{name}:"
+    start = 0 if status.startswith(key) else status.find("\n" + key) + 1
+    if start == 0 and not status.startswith(key):
+        raise KeyError(name)
+    end = status.find("\n", start)
+    return status[start + len(key):end if end >= 0 else None].split()[0]
+
+
 def _slot_processes(uid: int, pidns: str | None = None) -> list[int]:
     """Host pids of live processes whose real uid is ``uid`` (and in ``pidns``, if given)."""
     pids = []
@@ -305,8 +315,8 @@ def _slot_processes(uid: int, pidns: str | None = None) -> list[int]:
         try:
             with open(f"/proc/{entry}/status") as handle:
                 status = handle.read()
-            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-            if int(fields["Uid"].split()[0]) != uid or fields["State"].split()[0] in ("Z", "X"):
+            # only the two fields needed (this runs over every process on the host, often)
+            if int(_status_field(status, "Uid")) != uid or _status_field(status, "State") in ("Z", "X"):
                 continue
             if pidns is not None and os.readlink(f"/proc/{entry}/ns/pid") != f"pid:[{pidns}]":
                 continue
