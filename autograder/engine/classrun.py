@@ -20,7 +20,7 @@ from autograder.sandbox import prewarm
 from autograder.engine.course import Course
 from autograder.engine.errors import UsageError
 from autograder.engine.pipeline import GradingPlan, StudentGrader, load_secret
-from autograder.engine.results import write_grades_csv
+from autograder.engine.results import WriteBehind, write_grades_csv
 from autograder.engine.shard import select_shard
 
 
@@ -98,7 +98,7 @@ def grade_students(run: ClassRun, course: Course, students: list[str], assignmen
     def grade_one(student: str) -> None:
         slot = slots.get()
         try:
-            grader = StudentGrader(plan, run.out, factory_for(slot))
+            grader = StudentGrader(plan, run.out, factory_for(slot), write=writer.submit)
             todo = grader.pending(student, run.submitted, run.force)
             if todo:
                 grader.grade(student, todo)
@@ -106,9 +106,13 @@ def grade_students(run: ClassRun, course: Course, students: list[str], assignmen
             slots.put(slot)
 
     bar = tqdm(total=len(students), unit="student", desc="grading", disable=run.quiet, file=sys.stderr)
-    with ThreadPoolExecutor(max_workers=run.jobs) as pool:
-        for future in as_completed([pool.submit(grade_one, s) for s in students]):
-            future.result()
-            bar.update(1)
+    writer = WriteBehind()  # result files written in the background (results.py)
+    try:
+        with ThreadPoolExecutor(max_workers=run.jobs) as pool:
+            for future in as_completed([pool.submit(grade_one, s) for s in students]):
+                future.result()
+                bar.update(1)
+    finally:
+        writer.flush()
     bar.close()
     prewarm.SPARES.wait_closed()  # the last students' sandboxes, closed in the background (prewarm.py)

@@ -219,8 +219,9 @@ class StudentGrader:
     """Grades one student's assignments in one sandbox and writes each result."""
 
     def __init__(self, plan: GradingPlan, out: Path, sandbox_factory: Callable[[], Any],
-                 prewarm_next: bool | None = None):
+                 prewarm_next: bool | None = None, write: Callable[[Path, dict, str], None] = write_result):
         self.plan = plan
+        self.write = write  # results.write_result, or a WriteBehind's submit (classrun)
         self.course = plan.course
         self.out = out
         self.sandbox_factory = sandbox_factory
@@ -374,5 +375,5 @@ class StudentGrader:
         assignment = self.course.assignments[aid]
         title = assignment.title_ko if language == "ko" else assignment.title
         explain = lambda diagnosis, params: diagnose.explain(diagnosis, language, params)  # noqa: E731
-        write_result(self.out, result, render_feedback(result, language, title, explain))
+        self.write(self.out, result, render_feedback(result, language, title, explain))
         return result
