@@ -21,6 +21,7 @@ headline is the median.  Target (issue 12, point 4): at most 1.5.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import resource
 import shutil
@@ -100,11 +101,12 @@ def run_floor(students: int, meter: CpuMeter) -> tuple[float, float]:
         box.release_uid(uid)
 
 
-def run_grade(submitted: Path, out: Path, env: dict, meter: CpuMeter) -> tuple[float, float]:
-    command = [PY, "-m", "autograder", "--course", str(ROOT / "course.yaml"), "grade", str(submitted),
+def run_grade(submitted: Path, out: Path, env: dict, meter: CpuMeter, tree: Path = ROOT) -> tuple[float, float]:
+    """`autograder grade` of the checkout ``tree`` (``python -m`` from there imports its autograder/)."""
+    command = [PY, "-m", "autograder", "--course", str(tree / "course.yaml"), "grade", str(submitted),
                "--out", str(out), "--jobs", "1", "--force", "--quiet"]
     cpu0, start = meter.seconds(), time.perf_counter()
-    proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, preexec_fn=meter.enter)
+    proc = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, preexec_fn=meter.enter)
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
@@ -117,23 +119,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-prewarm-too", action="store_true",
                         help="also time the grade run with RNNLAB_PREWARM=0 (no spare sandbox started ahead)")
+    parser.add_argument("--baseline", type=Path, default=None, metavar="CHECKOUT",
+                        help="also time `autograder grade` of another checkout (e.g. `git worktree add --detach "
+                             "/tmp/base <commit>`), same venv, same class, in the same run: before/after")
     args = parser.parse_args(argv)
     if not box.bwrap_available():
         raise SystemExit(str(box.SandboxUnavailable()))
     k = args.students
     env = bench_env(RNNLAB_SECRET="benchmark-per-student-floor")
     print(f"machine: {describe()}")
-    variants = {"grade": env}
+    variants = {"grade": (env, ROOT)}
     if args.no_prewarm_too:
-        variants["grade, RNNLAB_PREWARM=0"] = dict(env, RNNLAB_PREWARM="0")
+        variants["grade, RNNLAB_PREWARM=0"] = (dict(env, RNNLAB_PREWARM="0"), ROOT)
+    if args.baseline:
+        variants[f"grade, baseline {args.baseline.name}"] = (env, args.baseline.resolve())
     rows: dict[str, list[tuple[float, float]]] = {"floor": [], **{name: [] for name in variants}}
     meter = CpuMeter("all")
+    atexit.register(meter.close)
     print(f"CPU time from: {meter.kind}")
     with tempfile.TemporaryDirectory(prefix="rnnlab-floor-") as tmp:
         submitted = Path(tmp) / "submitted"
         timed([PY, str(ROOT / "examples" / "make_class.py"), "--out", str(submitted), "--students", str(k),
                "--benign-only"], ROOT, env)
-        run_grade(submitted, Path(tmp) / "results", env, meter)  # warm the page cache and .pyc files (not counted)
+        for _, tree in variants.values():
+            run_grade(submitted, Path(tmp) / "results", env, meter, tree)  # warm the page cache and .pyc files (not counted)
         for repeat in range(args.repeats):
             order = ["floor", *variants] if repeat % 2 == 0 else [*variants, "floor"]
             for name in order:
@@ -141,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
                 if name == "floor":
                     wall, cpu = run_floor(k, meter)
                 else:
-                    wall, cpu = run_grade(submitted, Path(tmp) / "results", variants[name], meter)
+                    grade_env, tree = variants[name]
+                    wall, cpu = run_grade(submitted, Path(tmp) / "results", grade_env, meter, tree)
                 rows[name].append((wall, cpu))
                 print(f"  repeat {repeat + 1} {name:26s} {wall / k * 1000:7.1f} ms/student wall, "
                       f"{cpu / k * 1000:7.1f} ms/student CPU   [load {before} -> {load()}]", flush=True)
@@ -161,7 +171,6 @@ def main(argv: list[str] | None = None) -> int:
               f"ratio {statistics.median(ratios):.2f}x wall (runs: {', '.join(f'{r:.2f}' for r in ratios)}), "
               f"{statistics.median(cpu_ratios):.2f}x CPU")
     print(f"[loadavg {load()}]")
-    meter.close()
     return 0
 
 
