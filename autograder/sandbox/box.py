@@ -390,7 +390,7 @@ class SharedPrograms(tuple):
         frames = self.__dict__.setdefault("_frames", {})
         if (unit, timeout) not in frames:  # (two threads may both encode it: same bytes)
             msg = {"op": "run", "unit": unit, "programs": list(self), "timeout": timeout}
-            frames[(unit, timeout)] = protocol.encode_frame(*protocol.pack(msg))
+            frames[(unit, timeout)] = [b"".join(memoryview(c).cast("B") for c in protocol.encode_frame(*protocol.pack(msg)))]
         return frames[(unit, timeout)]
 
 
