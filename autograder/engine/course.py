@@ -186,6 +186,9 @@ def _dotted(path) -> str:
     return ".".join(str(p) for p in path) or "(top level)"
 
 
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _parse(path: Path) -> tuple[dict, dict, bytes]:
     try:
         raw = path.read_bytes()
@@ -194,8 +197,12 @@ def _parse(path: Path) -> tuple[dict, dict, bytes]:
                            "fix: pass --course PATH to an existing course.yaml"]) from None
     try:
         text = raw.decode("utf-8")
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        try:  # libyaml's parser when pyyaml has it: ~100 ms less per command (same nodes, marks and values)
+            node = yaml.compose(text, Loader=_FAST_LOADER)
+            data = yaml.load(text, Loader=_FAST_LOADER)  # noqa: S506 - a SafeLoader
+        except yaml.YAMLError:  # errors are worded by the pure-Python parser, as always
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+            data = yaml.safe_load(text)
     except UnicodeDecodeError as exc:
         raise CourseError([f"{path}: not UTF-8 ({exc.reason}); fix: save the file as UTF-8"]) from None
     except yaml.YAMLError as exc:
