@@ -33,6 +33,9 @@ from autograder.engine.results import is_current, write_result
 from autograder.engine.score import CaseRun, FunctionFailure, ItemResult, score_function
 
 ENGINE_VERSION = "1"
+# Time limit of one request running all of a notebook's functions together (StudentGrader._run_together):
+# a correct notebook takes 15-270 ms here under load 10; beyond it, each function runs on its own.
+TOGETHER_SECONDS = 1.0
 SECRET_ENV = "RNNLAB_SECRET"
 SECRET_FILE = ".grading-secret"
 
@@ -291,17 +294,25 @@ class StudentGrader:
         One request per function gives each function its own time limit and reloads a unit
         that crashed before the next function.  One request for the whole notebook saves ~30
         round trips through the sandbox per student (each one 4 process switches: the largest
-        cost after the sandbox start, benchmarks/README.md), so it is tried first, with the time
-        limit of the slowest function, and only its clean answers are used: if it times out or
-        the unit dies, nothing of it is used and every function runs on its own as before; a
-        function whose result was cut for size runs again on its own.  Same calls, same order.
+        cost after the sandbox start, benchmarks/README.md), so it is tried first, and only its
+        clean answers are used: if it times out (TOGETHER_SECONDS, or the functions' own limit if
+        lower) or the unit dies, nothing of it is used and every function runs on its own as
+        before; a function whose result was cut for size runs again on its own.  Same calls,
+        same order.  What it costs: a notebook that hangs waits TOGETHER_SECONDS more.
+
+        A function that does not pass every item in the shared request is graded again from its
+        own request (_grade_function), as without this fast path: what one function's code does
+        to the shared request (e.g. a forged reply frame for all of it, tests/hostile) can then
+        cost only its own items, and its feedback, diagnosis and self-consistency credit come
+        from its own run.  A function that passes here passes on its own: only the outputs of
+        the student's own code can match the reference on hidden cases.
         Returns ``{function: reply}`` as one ``sandbox.run`` per function would have.
         """
         specs = self.course.functions_of(aid)
         if len(specs) < 2:
             return {}
         programs = self.plan.together(aid)
-        reply = sandbox.run(aid, programs, timeout=max(spec.call_seconds for spec in specs))
+        reply = sandbox.run(aid, programs, timeout=min(TOGETHER_SECONDS, max(spec.call_seconds for spec in specs)))
         if not reply.get("ok"):
             return {}
         results, replies = iter(reply["results"]), {}
@@ -319,11 +330,14 @@ class StudentGrader:
             failure = FunctionFailure("timeout", "status.submission-timeout",
                                       {"seconds": self.course.limits.submission_seconds})
         if failure is None:
+            together = reply is not None
             if reply is None:  # not run together with the notebook's other functions
                 reply = sandbox.run(aid, [case.program for case in expected.cases], timeout=spec.call_seconds)
             if reply.get("ok"):
                 runs = [_case_run(spec, case, r) for case, r in zip(expected.cases, reply["results"])]
                 items = score_function(self.course, spec, expected.cases, expected.outputs, runs)
+                if together and any(i.status != "passed" for i in items):  # graded from its own request
+                    return self._grade_function(spec, aid, sandbox, failure, deadline)
                 for item_id, found in self.plan.diagnoser.diagnose(spec, runs, items).items():
                     next(i for i in items if i.item.id == item_id).diagnosis_params = found.params or None
                 if self.course.self_consistency_credit and spec.through and any(i.status == "failed" for i in items):
