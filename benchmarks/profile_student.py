@@ -29,7 +29,8 @@ from _machine import ROOT, bench_env, describe, timed  # noqa: E402
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from autograder import pipeline, prewarm, sandbox  # noqa: E402
+from autograder.engine import pipeline  # noqa: E402
+from autograder.sandbox import box as sandbox, prewarm  # noqa: E402
 from autograder.engine.course import load_course  # noqa: E402
 from autograder.engine.classrun import make_sandbox_factory  # noqa: E402
 
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         _timing(sandbox.Sandbox, "close", "close sandbox")
         _timing(pipeline.StudentGrader, "_grade_function", "grade functions (run + compare/score/diagnose)")
         _timing(pipeline.StudentGrader, "_write", "write result + feedback files")
-        _timing(pipeline, "extract", "extract notebooks")
+        _timing(pipeline, "parse_notebook", "parse notebooks")
         out = Path(tmp) / "results"
         profiler = Profiler(interval=0.0005)
         walls = []

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.sandbox import box as sandbox_mod
+from autograder.sandbox import prewarm
 from autograder.engine.course import Course
 from autograder.engine.errors import UsageError
 from autograder.engine.pipeline import RETRY_PREFIX, GradingPlan, StudentGrader, load_secret
-from autograder.engine.results import GradesCsv, Output, feed_results, student_id_problem
+from autograder.engine.results import GradesCsv, Output, feed_results, student_id_problem, WriteBehind
 from autograder.engine.shard import select_shard
 
 
@@ -144,7 +145,7 @@ def grade_students(run: ClassRun, course: Course, students: list[str], assignmen
     def grade_one(student: str) -> None:
         slot = slots.get()
         try:
-            grader = StudentGrader(plan, run.out, factory_for(slot))
+            grader = StudentGrader(plan, run.out, factory_for(slot), write=writer.submit)
             todo = grader.pending(student, run.submitted, run.force)
             results = grader.grade(student, todo) if todo else []
             retry = [r["assignment"] for r in results if str(r.get("fingerprint", "")).startswith(RETRY_PREFIX)]
@@ -159,9 +160,14 @@ def grade_students(run: ClassRun, course: Course, students: list[str], assignmen
     from tqdm import tqdm  # ~as costly to import as numpy: only where a class is graded
 
     bar = tqdm(total=len(students), unit="student", desc="grading", disable=run.quiet, file=sys.stderr)
-    with ThreadPoolExecutor(max_workers=run.jobs) as pool:
-        for future in as_completed([pool.submit(grade_one, s) for s in students]):
-            future.result()
-            bar.update(1)
+    writer = WriteBehind()  # result files written in the background (results.py)
+    try:
+        with ThreadPoolExecutor(max_workers=run.jobs) as pool:
+            for future in as_completed([pool.submit(grade_one, s) for s in students]):
+                future.result()
+                bar.update(1)
+    finally:
+        writer.flush()
     bar.close()
+    prewarm.SPARES.wait_closed()  # the last students' sandboxes, closed in the background (prewarm.py)
     return trouble

@@ -21,6 +21,29 @@ from pathlib import Path
 
 import yaml
 
+# jsonschema imports every optional format-checker library it finds when it is imported;
+# course.schema.json has no "format" and the validator below gets no format checker, so none
+# is ever used.  rfc3987_syntax alone compiles ~40 Lark grammars at import (0.8-5 s, the
+# largest part of every command's start-up: benchmarks/README.md).
+_UNUSED_FORMAT_LIBRARIES = ("rfc3987_syntax", "rfc3987", "rfc3986_validator", "rfc3339_validator",
+                            "isoduration", "webcolors", "uri_template", "jsonpointer", "fqdn", "idna")
+
+
+def _import_jsonschema():
+    """``import jsonschema`` without its format checkers' libraries (importable again afterwards)."""
+    blocked = [name for name in _UNUSED_FORMAT_LIBRARIES if name not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None  # makes `import name` raise ImportError, which jsonschema expects
+    try:
+        import jsonschema as module
+    finally:
+        for name in blocked:
+            if sys.modules.get(name, False) is None:
+                del sys.modules[name]
+    return module
+
+
+
 SCHEMA_PATH = Path(__file__).with_name("course.schema.json")
 VALID_CACHE = Path(".rnnlab-cache") / "course-valid"  # beside course.yaml; one empty file per valid content
 CACHE_OUTPUT = "cache"  # a forward's cache is the student's own object: never graded
@@ -243,7 +266,7 @@ def _schema_problems(path: Path, data: dict, lines: dict, raw: bytes = b"") -> l
 
 
 def _jsonschema_problems(path: Path, data: dict, lines: dict, schema: dict) -> list[str]:
-    import jsonschema  # ~2 s with its format checkers: only for a course file not validated before
+    jsonschema = _import_jsonschema()  # only for a course file not validated before
 
     validator = jsonschema.Draft202012Validator(schema)
     problems = []

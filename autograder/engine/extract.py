@@ -114,11 +114,17 @@ def read_notebook(path: Path) -> dict:
     return parse_notebook(read_submitted_bytes(path))
 
 
+def _json_tokens(raw: bytes) -> int:
+    """JSON values and separators in ``raw``, counted up to MAX_JSON_TOKENS + 1."""
+    return sum(1 for _ in itertools.islice(_JSON_TOKENS.finditer(raw), MAX_JSON_TOKENS + 1))
+
+
 def parse_notebook(raw: bytes) -> dict:
     """Parse a notebook of any nbformat version into v4 (cells as dicts), or raise NotebookError."""
-    # counted one match at a time and only up to the limit: constant memory, at most ~0.4 s
-    tokens = sum(1 for _ in itertools.islice(_JSON_TOKENS.finditer(raw), MAX_JSON_TOKENS + 1))
-    if tokens > MAX_JSON_TOKENS:
+    # counted one match at a time and only up to the limit: constant memory, at most ~0.4 s;
+    # not at all when the file is too short to hold that many (a token is at least one byte)
+    tokens = _json_tokens(raw) if len(raw) > MAX_JSON_TOKENS else None
+    if tokens is not None and tokens > MAX_JSON_TOKENS:
         raise NotebookError("notebook.unreadable", f"too many JSON values (over {MAX_JSON_TOKENS:,}): "
                             "clear the outputs and submit again")
     try:
@@ -136,12 +142,15 @@ def parse_notebook(raw: bytes) -> dict:
         raise NotebookError("notebook.unreadable", "JSON nested too deeply") from None
     if not isinstance(data, dict) or "cells" not in data and "worksheets" not in data:
         raise NotebookError("notebook.unreadable", "not a Jupyter notebook (no cells)")
-    if data.get("nbformat") == 4 and isinstance(data.get("cells"), list):
+    current = data.get("nbformat") == 4 and isinstance(data.get("cells"), list)
+    if not current and tokens is None and len(text) > MAX_LEGACY_JSON_TOKENS:
+        tokens = _json_tokens(text.encode("utf-8"))  # (fewer characters cannot hold more tokens)
+    if current:
         # Current format: use the parsed JSON as is (plain dicts: nbformat.from_dict would copy
         # every value into a NotebookNode, several times the memory).  Full schema validation
         # costs more than the rest of a student's extraction, and every field we read is checked below.
         notebook = data
-    elif tokens > MAX_LEGACY_JSON_TOKENS:
+    elif tokens is not None and tokens > MAX_LEGACY_JSON_TOKENS:
         raise NotebookError("notebook.unreadable", f"an old notebook format with too many JSON values "
                             f"({tokens:,}): open it in Jupyter, clear the outputs and save it again")
     else:

@@ -35,6 +35,10 @@ class Spares:
         self._ready: list[tuple[Any, Future]] = []
         self._requests: queue.SimpleQueue = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._used: queue.SimpleQueue = queue.SimpleQueue()  # sandboxes to close (close_later)
+        self._closer: threading.Thread | None = None
+        self._closing = 0
+        self._closed = threading.Condition(self._lock)
         atexit.register(self.close)
 
     def _start_loop(self) -> None:
@@ -78,8 +82,42 @@ class Spares:
             sandbox.close()
             return None
 
+    def _close_loop(self) -> None:
+        while True:
+            sandbox = self._used.get()
+            try:
+                sandbox.close()
+            except Exception:  # noqa: S110 - closing is best effort, as in StudentGrader
+                pass
+            finally:
+                with self._closed:
+                    self._closing -= 1
+                    self._closed.notify_all()
+
+    def close_later(self, sandbox: Any) -> None:
+        """Close a student's sandbox in a background thread, off the next student's path.
+
+        For a sandbox whose student is done (results written): it is killed as soon as this
+        thread runs, within milliseconds; what takes time under load -- reaping bwrap and
+        waiting until no process of its uid is left (tens of ms, benchmarks/README.md) -- no
+        longer delays the next student.  Its uid stays claimed until then, so the next sandbox
+        gets another one, as it already does with a spare.  :meth:`wait_closed` waits for all.
+        """
+        with self._lock:
+            if self._closer is None:
+                self._closer = threading.Thread(target=self._close_loop, name="rnnlab-close-sandboxes", daemon=True)
+                self._closer.start()
+            self._closing += 1
+        self._used.put(sandbox)
+
+    def wait_closed(self, timeout: float | None = 60) -> bool:
+        """Wait until every sandbox given to :meth:`close_later` is closed; False on timeout."""
+        with self._closed:
+            return self._closed.wait_for(lambda: self._closing == 0, timeout)
+
     def close(self) -> None:
-        """Close every spare nobody took (waiting for those still starting)."""
+        """Close every spare nobody took (waiting for those still starting), and the used ones."""
+        self.wait_closed()
         with self._lock:
             ready, self._ready = self._ready, []
         for sandbox, future in ready:

@@ -273,6 +273,32 @@ def _poll(fd: int, events: int, deadline: float | None) -> None:
         raise TimeoutError("deadline passed")
 
 
+COALESCE_BYTES = 1 << 16
+
+
+def _coalesced(chunks: Iterable) -> Iterable:
+    """The chunks with consecutive small ones joined: a frame is a chunk (and a padding chunk)
+    per array, often hundreds of small ones, and each would otherwise be its own poll + write
+    (and wake the reader).  Chunks of COALESCE_BYTES or more are passed on as they are."""
+    small: list = []
+    size = 0
+    for chunk in chunks:
+        view = memoryview(chunk).cast("B")
+        if len(view) >= COALESCE_BYTES:
+            if small:
+                yield b"".join(small)
+                small, size = [], 0
+            yield view
+            continue
+        small.append(view)
+        size += len(view)
+        if size >= COALESCE_BYTES:
+            yield b"".join(small)
+            small, size = [], 0
+    if small:
+        yield b"".join(small)
+
+
 def write_bytes(out: Stream, chunks: Iterable, deadline: float | None = None) -> None:
     """Write every chunk; on an fd honour ``deadline`` (works with blocking and non-blocking fds)."""
     if not isinstance(out, int):
@@ -280,7 +306,7 @@ def write_bytes(out: Stream, chunks: Iterable, deadline: float | None = None) ->
             out.write(chunk)
         out.flush()
         return
-    for chunk in chunks:
+    for chunk in _coalesced(chunks):
         view = memoryview(chunk).cast("B")
         while view:
             if deadline is not None:
@@ -359,6 +385,10 @@ def _no_constants(name: str) -> Any:
     raise ProtocolError(f"{name} is not allowed in a frame header")
 
 
+_DTYPES = {name: np.dtype(name) for name in ALLOWED_DTYPES}
+_DESCRIPTOR_KEYS = frozenset({"dtype", "shape", "offset", "nbytes"})
+
+
 def decode_frame(buf: Union[bytes, bytearray], max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Any, list[np.ndarray]]:
     """Validate a whole frame and return ``(msg_tree, arrays)``; arrays view ``buf``."""
     if len(buf) < PREFIX.size:
@@ -379,28 +409,31 @@ def decode_frame(buf: Union[bytes, bytearray], max_bytes: int = DEFAULT_MAX_BYTE
         raise ProtocolError(f"more than {MAX_ARRAYS} arrays")
     body = mv[PREFIX.size + header_len:]
     arrays, spans = [], []
+    # (one pass per array with the same checks as ever: a request holds hundreds of small arrays,
+    # and every request is decoded twice inside the sandbox)
     for d in descr:
-        if type(d) is not dict or set(d) != {"dtype", "shape", "offset", "nbytes"}:
+        if type(d) is not dict or d.keys() != _DESCRIPTOR_KEYS:
             raise ProtocolError("bad array descriptor")
         dtype, shape, offset, nbytes = d["dtype"], d["shape"], d["offset"], d["nbytes"]
-        if type(dtype) is not str or dtype not in ALLOWED_DTYPES:
+        dt = _DTYPES.get(dtype) if type(dtype) is str else None
+        if dt is None:
             raise ProtocolError(f"dtype {dtype!r} is not allowed")
-        if type(shape) is not list or len(shape) > MAX_NDIM or \
-                any(type(n) is not int or n < 0 for n in shape):
+        if type(shape) is not list or len(shape) > MAX_NDIM:
             raise ProtocolError(f"bad shape {shape!r}")
-        if type(offset) is not int or type(nbytes) is not int or offset < 0 or nbytes < 0:
-            raise ProtocolError("bad offset/nbytes")
-        dt = np.dtype(dtype)
         count = 1
         for n in shape:
+            if type(n) is not int or n < 0:
+                raise ProtocolError(f"bad shape {shape!r}")
             count *= n
+        if type(offset) is not int or type(nbytes) is not int or offset < 0 or nbytes < 0:
+            raise ProtocolError("bad offset/nbytes")
         if count * dt.itemsize != nbytes:
             raise ProtocolError(f"shape {shape} of {dtype} does not match {nbytes} bytes")
         if offset + nbytes > body_len:
             raise ProtocolError("array buffer out of range")
         if nbytes:
             spans.append((offset, offset + nbytes))
-            arr = np.frombuffer(body, dtype=dt, count=count, offset=offset).reshape(shape)
+            arr = np.ndarray(shape, dt, body, offset)  # a view, as np.frombuffer(...).reshape(shape), 6x faster
             if dt.kind == "b" and arr.view(np.uint8).max() > 1:
                 raise ProtocolError("bool array holds bytes other than 0 and 1")
         else:
@@ -1027,7 +1060,7 @@ import numbers
 LANGUAGES = ("ko", "en")
 
 # Parameters may be text the student's code chose (exception messages, dictionary keys, type
-# names): every rendered message is bounded whatever they hold (DESIGN.md §5).
+# names): every rendered message is bounded whatever they hold (the result format promises it).
 MAX_PARAM = 600  # characters of one text parameter (an exception message is at most 500)
 MAX_LIST = 8  # entries of a list parameter shown; the rest are counted ("and N more")
 MAX_LIST_ENTRY = 80  # characters of each entry shown

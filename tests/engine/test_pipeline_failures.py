@@ -39,7 +39,7 @@ class FakeSandbox:
         return {"ok": True}
 
     def run(self, unit, programs, timeout=None):
-        if self.run_error is not None and programs[0]["steps"][-1]["fn"] == self.failing:
+        if self.run_error is not None and any(p["steps"][-1]["fn"] == self.failing for p in programs):
             raise self.run_error
         results = []
         for program in programs:

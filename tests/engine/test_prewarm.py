@@ -73,3 +73,18 @@ def test_the_switch(monkeypatch):
     assert prewarm.enabled()
     monkeypatch.delenv(prewarm.PREWARM_ENV)
     assert prewarm.enabled()
+
+
+def test_a_used_sandbox_is_closed_in_the_background_and_waited_for(spares):
+    closed_in = []
+
+    class Used(FakeSandbox):
+        def close(self):
+            closed_in.append(threading.current_thread().name)
+            super().close()
+
+    used = [Used() for _ in range(3)]
+    for sandbox in used:
+        spares.close_later(sandbox)
+    assert spares.wait_closed(timeout=10)
+    assert all(s.closed for s in used) and set(closed_in) == {"rnnlab-close-sandboxes"}

@@ -54,3 +54,29 @@ def test_kill_during_write_leaves_old_file_intact(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code])
     assert proc.returncode == -signal.SIGKILL
     assert json.loads(target.read_text()) == {"v": "old"}
+
+
+def test_write_behind_writes_in_order_and_flush_waits(tmp_path):
+    from autograder.engine.results import WriteBehind
+
+    writer = WriteBehind()
+    for i in range(20):
+        writer.submit(tmp_path, _result(f"s{i:02d}", "rnn", float(i)), f"# {i}")
+    writer.flush()
+    assert write_grades_csv(tmp_path) == 20
+    assert (tmp_path / "s07" / "rnn.md").read_text() == "# 7"
+
+
+def test_write_behind_hands_a_write_error_to_the_grading_thread(tmp_path):
+    import pytest
+
+    from autograder.engine.results import WriteBehind
+
+    (tmp_path / "s1").write_text("a file where the student's folder goes")
+    writer = WriteBehind()
+    writer.submit(tmp_path, _result("s1", "rnn", 1.0), "")
+    with pytest.raises(OSError):
+        writer.flush()
+    writer.submit(tmp_path, _result("s2", "rnn", 1.0), "")  # usable again once the error is reported
+    writer.flush()
+    assert is_current(tmp_path, "s2", "rnn", "f1")

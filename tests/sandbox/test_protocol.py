@@ -308,3 +308,38 @@ def test_load_npz_refuses_pickles_and_foreign_files(tmp_path):
         protocol.load_npz(foreign)
     protocol.save_npz(tmp_path / "noext", {"x": np.zeros(2)})
     assert (tmp_path / "noext").exists() and not (tmp_path / "noext.npz").exists()
+
+
+def test_write_bytes_joins_small_chunks_without_changing_the_bytes():
+    arrays = [np.arange(n, dtype=np.int64) for n in range(200)] + [np.zeros(20000), np.ones(3, dtype=np.bool_)]
+    tree, arrays = pack({"many": arrays, "n": 3})
+    chunks = protocol.encode_frame(tree, arrays)
+    expected = b"".join(bytes(memoryview(c).cast("B")) for c in chunks)
+    read_fd, write_fd = os.pipe()
+    try:
+        writes = []
+        real_write = os.write
+        os.write = lambda fd, data: writes.append(len(data)) or real_write(fd, data)
+        try:
+            import threading
+
+            got = bytearray()
+            reader = threading.Thread(target=lambda: got.extend(iter_read(read_fd, len(expected))))
+            reader.start()
+            protocol.write_bytes(write_fd, chunks)
+            reader.join()
+        finally:
+            os.write = real_write
+        assert bytes(got) == expected
+        assert len(writes) < len(chunks) / 10  # one write per ~64 KiB, not one per array
+    finally:
+        os.close(read_fd)
+        os.close(write_fd)
+
+
+def iter_read(fd, total):
+    got = 0
+    while got < total:
+        chunk = os.read(fd, total - got)
+        got += len(chunk)
+        yield from chunk
