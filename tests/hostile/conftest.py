@@ -87,7 +87,7 @@ class Run:
 
 
 def make_course(dest: Path) -> Path:
-    """course.yaml with small limits and English messages, next to (a link to) solutions/."""
+    """course.yaml with small limits and English messages, next to (links to) solutions/ and reference/."""
     dest.mkdir(parents=True)
     text = (ROOT / "course.yaml").read_text()
     for key, value in {**LIMITS, "language": "en"}.items():
@@ -95,6 +95,7 @@ def make_course(dest: Path) -> Path:
         assert n == 1, key
     (dest / "course.yaml").write_text(text)
     (dest / "solutions").symlink_to(ROOT / "solutions")
+    (dest / "reference").symlink_to(ROOT / "reference")  # the course's own reference, beside course.yaml
     (dest / ".grading-secret").write_text(DECOY_SECRET_FILE + "\n")
     return dest / "course.yaml"
 
