@@ -206,6 +206,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "check.error": {"en": "[ERROR] {function}: {detail}", "ko": "[오류] {function}: {detail}"},
     "check.hint-label": {"en": "hint", "ko": "힌트"},
+    "check.mistake": {  # a catalogued mistake the public cases recognise, at the hint level
+        "en": "this looks like a known mistake: {explanation} Where to look: {hint}",
+        "ko": "알려진 실수와 같아 보입니다: {explanation} 살펴볼 곳: {hint}",
+    },
     "check.hint.shape": {
         "en": "check the axis order (N, T, D/H/V) and which matrices are transposed "
               "(row vectors: x @ Wx, not Wx @ x).",

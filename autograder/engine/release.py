@@ -24,10 +24,11 @@ import numpy as np
 
 from autograder.engine import bundle
 from autograder.engine.cases import build_cases, graded_outputs
+from autograder.engine.compare import compare
 from autograder.engine.course import Course
 from autograder.engine.errors import UsageError
 from autograder.engine.pipeline import reference_forward, reference_namespace
-from autograder.sandbox.inside.program import run_program
+from autograder.sandbox.inside.program import ProgramError, run_program
 from autograder.sandbox.inside.protocol import load_npz, save_npz
 from autograder.student.selfcheck import FIXTURE_NAME
 
@@ -60,8 +61,39 @@ def build_fixture(course: Course, assignment_id: str, namespace: dict[str, Calla
             "through": spec.through,
             "cases": entries,
             "tolerance": {item.output: item.tolerance for item in spec.items},
+            "mistakes": public_mistakes(course, spec, namespace, cases, entries),
         }
     return {"functions": functions}
+
+
+def public_mistakes(course: Course, spec, namespace: dict[str, Callable], cases: list, entries: list[dict]) -> list[dict]:
+    """The catalogued mistakes the public cases can tell apart, for the self-check's hint.
+
+    For each mistake of ``spec`` (reference/mutants.py) that changes an output on a public case,
+    its outputs on every public case (those it changes) and its words at the hint level, in both
+    languages (engine/mistakes.py): the self-check names the concept and where to look, never
+    the fix, and the student release carries no mutant code.
+    """
+    from reference.mutants import applicable, namespace_with  # trusted side only
+
+    from autograder.engine.mistakes import render
+
+    found = []
+    for mutant in applicable(course.gru_form):
+        if not mutant.relevant_to(spec.name, spec.through) or not any(t.startswith(f"{spec.name}.") for t in mutant.targets):
+            continue
+        try:
+            runs = [graded_outputs(run_program(namespace_with(namespace, mutant), case.program), spec) for case in cases]
+        except ProgramError:
+            continue
+        changed = [item.output for item in spec.items
+                   if any(not compare(run[item.output], entry["expected"][item.output], item.tolerance).ok
+                          for run, entry in zip(runs, entries))]
+        words = {lang: render(mutant.id, "hint", lang) for lang in ("ko", "en")}
+        if changed and all(words.values()):
+            found.append({"id": mutant.id, "words": words,
+                          "mistake_outputs": [{out: run[out] for out in changed} for run in runs]})
+    return found
 
 
 # Expected outputs are computed with BLAS, whose last bits depend on the CPU's kernels
@@ -69,6 +101,7 @@ def build_fixture(course: Course, assignment_id: str, namespace: dict[str, Calla
 # relative tolerance, far below any grading tolerance.  Inputs are drawn without BLAS and
 # must match bit for bit.
 OUTPUT_RTOL = 1e-12
+COMPUTED = ("expected", "mistake_outputs")  # the fixture's values that BLAS computed
 
 
 def same_value(a: Any, b: Any, rtol: float = 0.0) -> bool:
@@ -106,10 +139,10 @@ def _close(a: np.ndarray, b: np.ndarray, rtol: float) -> bool:
 
 
 def same_fixture(a: Any, b: Any) -> bool:
-    """Two self-check fixtures agree: inputs bit for bit, expected outputs within OUTPUT_RTOL."""
+    """Two self-check fixtures agree: inputs bit for bit, computed outputs within OUTPUT_RTOL."""
     if isinstance(a, dict) and isinstance(b, dict):
         return list(a) == list(b) and all(
-            same_value(a[k], b[k], OUTPUT_RTOL) if k == "expected" else same_fixture(a[k], b[k]) for k in a)
+            same_value(a[k], b[k], OUTPUT_RTOL) if k in COMPUTED else same_fixture(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(same_fixture(x, y) for x, y in zip(a, b))
     return same_value(a, b)

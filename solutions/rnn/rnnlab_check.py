@@ -1149,6 +1149,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         'en': 'hint',
         'ko': '힌트',
     },
+    'check.mistake': {
+        'en': 'this looks like a known mistake: {explanation} Where to look: {hint}',
+        'ko': '알려진 실수와 같아 보입니다: {explanation} 살펴볼 곳: {hint}',
+    },
     'check.hint.shape': {
         'en': 'check the axis order (N, T, D/H/V) and which matrices are transposed (row vectors: x @ Wx, not Wx @ x).',
         'ko': '축(axis) 순서 (N, T, D/H/V)와 전치(transpose)한 행렬을 확인하세요 (행 벡터 규약: x @ Wx, Wx @ x가 아님).',
@@ -1497,6 +1501,26 @@ def _program_error(result: CheckResult, exc: ProgramError, case: Mapping, dims: 
         result.lines.append("    " + say("check.through", lang, function=name, forward=failed))
 
 
+#: The student's output is a catalogued mistake's when it matches it this closely on every
+#: public case (the grader's diagnose.MATCH_FACTOR and MIN_TOLERANCE).
+MISTAKE_MATCH_FACTOR = 10.0
+MISTAKE_MIN_TOLERANCE = 1e-6
+
+
+def _known_mistake(entry: Mapping, out: str, seen: list[dict], tolerance: float) -> Mapping | None:
+    """The first catalogued mistake (fixture ``mistakes``) whose ``out`` the student's equals on
+    every public case, or None.  Only its hint-level words are in the fixture: the concept and
+    where to look, never the fix."""
+    allowed = max(tolerance, MISTAKE_MIN_TOLERANCE) * MISTAKE_MATCH_FACTOR
+    for mistake in entry.get("mistakes") or ():
+        theirs = mistake.get("mistake_outputs") or []
+        if len(theirs) != len(seen) or not all(out in case for case in theirs):
+            continue
+        if all(out in mine and compare(mine[out], case[out], allowed).ok for mine, case in zip(seen, theirs)):
+            return mistake
+    return None
+
+
 Runner = Callable[[Mapping], dict]
 
 
@@ -1518,6 +1542,7 @@ def run_check(name: str, namespace: Mapping[str, Any] | None, entry: Mapping, la
     args = [str(a) for a in entry.get("args", [])]
     worst = {out: 0.0 for out in graded}
     failures: dict[str, tuple[Verdict, int, str]] = {}
+    seen: list[dict] = []  # the student's graded outputs, per case
     mutated: set[str] = set()
     for number, case in enumerate(entry["cases"], start=1):
         dims = str(case["dims"])
@@ -1531,6 +1556,7 @@ def run_check(name: str, namespace: Mapping[str, Any] | None, entry: Mapping, la
             result.lines.append(say("check.error", lang, function=name, detail=str(exc)))
             return result
         outputs = dict(zip(sent_names, reply["outputs"][-1]))
+        seen.append(outputs)
         mutated.update(args[i] for i in reply["mutated"][-1] if i < len(args))
         for out in graded:
             if out in failures:
@@ -1546,8 +1572,13 @@ def run_check(name: str, namespace: Mapping[str, Any] | None, entry: Mapping, la
             verdict, number, dims = failures[out]
             detail = say(f"verdict.{verdict.code}", lang, **_verdict_params(verdict, number, dims))
             result.lines.append(say("check.fail", lang, item=item, detail=detail))
+            mistake = _known_mistake(entry, out, seen, float(entry["tolerance"][out]))
             hint = _hint(verdict.code, backward)
-            if hint:
+            if mistake is not None:
+                words = mistake["words"].get(lang) or mistake["words"]["en"]
+                result.lines.append(f"    {say('check.hint-label', lang)}: "
+                                    + say("check.mistake", lang, explanation=words["explanation"], hint=words["hint"]))
+            elif hint:
                 result.lines.append(f"    {say('check.hint-label', lang)}: {say(hint, lang)}")
             result.outputs.append(OutputCheck(item, False, verdict.code, verdict.error, number))
         else:

@@ -80,10 +80,17 @@ def test_wrong_gradient_fails_with_relative_error_and_gradient_path_hint(fixture
 
 
 def test_forward_value_hint_points_at_the_formula(fixture_file, reference_ns, capsys):
+    ns = _with(reference_ns, rnn_step_forward=lambda x, prev_h, Wx, Wh, b: (np.tanh(x @ Wx + prev_h @ Wh) * 0.5, None))
+    assert check("rnn_step_forward", fixture_file, namespace=ns, lang="ko").status == "failed"
+    out = capsys.readouterr().out
+    assert "[실패] rnn_step_forward.next_h" in out and "수식" in out and "알려진 실수" not in out
+
+
+def test_a_missing_bias_is_named_as_the_catalogued_mistake(fixture_file, reference_ns, capsys):
     ns = _with(reference_ns, rnn_step_forward=lambda x, prev_h, Wx, Wh, b: (np.tanh(x @ Wx + prev_h @ Wh), None))
     assert check("rnn_step_forward", fixture_file, namespace=ns, lang="ko").status == "failed"
     out = capsys.readouterr().out
-    assert "[실패] rnn_step_forward.next_h" in out and "수식" in out
+    assert "[실패] rnn_step_forward.next_h" in out and "알려진 실수" in out
 
 
 def test_stub_reports_not_implemented_and_never_raises(fixture_file, reference_ns, capsys):
@@ -347,3 +354,30 @@ def test_verb_usage_errors(tmp_path, monkeypatch):
     monkeypatch.chdir(lonely.parent)
     with pytest.raises(UsageError, match="no public cases"):
         _run_verb(lonely)
+
+
+def test_a_catalogued_mistake_is_named_at_hint_level(fixture_file, reference_ns, capsys):
+    """check() names a mistake the public cases recognise: the concept and where to look, not the fix."""
+    from reference.mutants import by_id, namespace_with
+
+    from autograder.engine.mistakes import render as words
+
+    mutant = by_id("bptt-overwrite-accumulator")
+    namespace = namespace_with(reference_ns, mutant)
+    result = check("rnn_backward", fixture_file, namespace=namespace, lang="en")
+    assert result.status == "failed"
+    out = capsys.readouterr().out
+    hint, reveal = words(mutant.id, "hint", "en"), words(mutant.id, "reveal", "en")
+    assert hint["explanation"] in out and hint["hint"] in out
+    assert reveal["hint"] not in out  # the fix stays out of the self-check
+    correct = check("rnn_backward", fixture_file, namespace=reference_ns, lang="en")
+    assert correct.status == "passed" and "known mistake" not in capsys.readouterr().out
+
+
+def test_an_unknown_mistake_gets_only_the_generic_hint(fixture_file, reference_ns, capsys):
+    def rnn_step_forward(x, prev_h, Wx, Wh, b):
+        next_h, cache = reference_ns["rnn_step_forward"](x, prev_h, Wx, Wh, b)
+        return next_h * 1.37, cache  # a made-up slip, in no catalogue
+
+    check("rnn_step_forward", fixture_file, namespace=_with(reference_ns, rnn_step_forward=rnn_step_forward), lang="en")
+    assert "known mistake" not in capsys.readouterr().out
