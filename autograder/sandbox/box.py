@@ -902,11 +902,11 @@ class Sandbox:
                     time.sleep(0.01)
             if self.mode == "uid":
                 _remove_traces(self.uid)
-        if self._cgroup is not None:
+        cgroup, self._cgroup = self._cgroup, None  # taken once: a background close may race a kill
+        if cgroup is not None:
             end = time.monotonic() + 2
-            while not self._cgroup.remove() and time.monotonic() < end:
+            while not cgroup.remove() and time.monotonic() < end:
                 time.sleep(0.01)
-            self._cgroup = None
         if self.isolate and self.uid in _held_uids and not _slot_processes(self.uid):
             release_uid(self.uid)  # (a uid with processes left stays claimed: they still count)
         pidfd, self._init_pidfd = self._init_pidfd, None

@@ -32,7 +32,7 @@ STATUS_WORDS = {
     "timeout": ("did not finish",),
     "missing": ("not defined", "was not submitted"),
     "error": ("raised an error", "must return", "died", "not numeric data", "which failed", "cannot be read",
-              "not implemented", "too large"),
+              "not implemented", "too large", "is not graded"),
     "failed": ("relative error", "wrong", "returned a", "keys differ", "NaN", "number of entries", "numerical gradient"),
 }
 
