@@ -22,11 +22,11 @@ from typing import Any
 import numpy as np
 
 from autograder.engine import mistakes
-from autograder.engine.cases import graded_outputs
 from autograder.engine.compare import compare, relative_error
 from autograder.engine.course import Course, FunctionSpec
 from autograder.sandbox.inside.program import ProgramError, run_program
-from autograder.engine.score import CaseRun, FunctionFailure, ItemResult, score_function
+from autograder.engine.score import (CaseRun, FunctionFailure, ItemResult, case_run, program_error_reply,
+                                     score_function)
 
 __all__ = [
     "GENERIC", "MATCH_FACTOR", "Diagnosis", "Diagnoser", "Explanations", "RubricCoverage", "catalogue_markdown",
@@ -208,23 +208,17 @@ def generic_diagnosis(student: Any, reference: Any, tolerance: float, profile: d
 
 
 def mutant_runs(course: Course, plan, mutant, spec: FunctionSpec) -> list[CaseRun]:
-    """``spec``'s hidden cases run through the mutant, adapted as pipeline._case_run does."""
+    """``spec``'s hidden cases run through the mutant, read as the pipeline reads a student's."""
     from reference.mutants import namespace_with
 
     namespace = namespace_with(plan.namespace, mutant)
     runs = []
     for case in plan.expected[spec.name].cases:
-        steps = case.program["steps"]
         try:
             result = run_program(namespace, case.program)
         except ProgramError as exc:
-            step = exc.step if exc.step is not None else len(steps) - 1
-            runs.append(CaseRun(error_kind=exc.kind, error_detail=exc.message[:600],
-                                failed_function=steps[step]["fn"] if 0 <= step < len(steps) else spec.name))
-            continue
-        mutated = result.get("mutated", [[]] * len(steps))[-1]
-        runs.append(CaseRun(outputs=graded_outputs(result, spec),
-                            mutated=tuple(spec.args[i] for i in mutated if i < len(spec.args))))
+            result = program_error_reply(exc)
+        runs.append(case_run(spec, case, result))
     return runs
 
 

@@ -18,7 +18,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 
-from autograder.sandbox.inside import protocol
 from autograder.engine import consistency
 from autograder.engine import diagnose
 from autograder.sandbox import prewarm
@@ -32,7 +31,7 @@ from autograder.engine.feedback import render_feedback
 from autograder.engine.messages import render
 from autograder.sandbox.inside.program import run_program
 from autograder.engine.results import is_current, write_result
-from autograder.engine.score import CaseRun, FunctionFailure, ItemResult, score_function
+from autograder.engine.score import FunctionFailure, ItemResult, case_run, score_function
 
 ENGINE_VERSION = "1"
 # Time limit of one request running all of a notebook's functions together (StudentGrader._run_together):
@@ -182,38 +181,6 @@ class GradingPlan:
 
 
 # ------------------------------------------------------------- one student's run
-
-
-def _is_bad(value: Any) -> str | None:
-    """Name of the first non-numeric object the worker could not send, if any."""
-    if isinstance(value, protocol.Bad):
-        return value.type_name
-    if isinstance(value, dict):
-        return next(filter(None, map(_is_bad, value.values())), None)
-    if isinstance(value, list):
-        return next(filter(None, map(_is_bad, value)), None)
-    return None
-
-
-def _case_run(spec: FunctionSpec, case: Case, reply: dict) -> CaseRun:
-    """Adapt the worker's reply for one case into what score.py reads."""
-    steps = case.program["steps"]
-    if "error" in reply:
-        error = reply["error"]
-        step = error.get("step", len(steps) - 1)
-        function = steps[step]["fn"] if 0 <= step < len(steps) else spec.name
-        return CaseRun(error_kind=error.get("kind", "exception"),
-                       error_detail=str(error.get("message", ""))[:600],
-                       failed_function=function)
-    outputs = graded_outputs(reply, spec)
-    bad = next(filter(None, map(_is_bad, outputs.values())), None)
-    if bad:
-        return CaseRun(error_kind="invalid-output", error_detail=f"an object of type {bad}",
-                       failed_function=spec.name)
-    mutated = reply.get("mutated", [[]] * len(steps))[-1]
-    calls = (reply.get("calls") or [None])[-1]
-    return CaseRun(outputs=outputs, mutated=tuple(spec.args[i] for i in mutated if i < len(spec.args)),
-                   forward_calls=calls)
 
 
 def _cut_for_size(result: dict) -> bool:
@@ -399,7 +366,7 @@ class StudentGrader:
                     return steps.FunctionRun(spec, score_function(self.course, spec, expected.cases,
                                                                   expected.outputs, failure))
             if reply.get("ok"):
-                runs = [_case_run(spec, case, r) for case, r in zip(expected.cases, reply["results"])]
+                runs = [case_run(spec, case, r) for case, r in zip(expected.cases, reply["results"])]
                 items = score_function(self.course, spec, expected.cases, expected.outputs, runs)
                 if together and any(i.status != "passed" for i in items):  # graded from its own request
                     return self._grade_function(spec, aid, sandbox, failure, deadline)

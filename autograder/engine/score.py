@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograder.engine.cases import Case
+from autograder.engine.cases import Case, graded_outputs
 from autograder.engine.compare import Verdict, compare, time_profile
 from autograder.engine.course import Course, FunctionSpec, Item
 from autograder.engine.messages import MAX_TEXT, Nested, render
+from autograder.sandbox.inside import protocol
 
 STATUSES = ("passed", "failed", "error", "timeout", "missing")
 
@@ -78,6 +79,47 @@ class ItemResult:
             **({"root_cause": self.root_cause} if self.root_cause else {}),
             **({"explanation": self.explanation, "hint": self.hint} if self.explanation else {}),
         }
+
+
+def _is_bad(value: Any) -> str | None:
+    """Name of the first non-numeric object the worker could not send, if any."""
+    if isinstance(value, protocol.Bad):
+        return value.type_name
+    if isinstance(value, dict):
+        return next(filter(None, map(_is_bad, value.values())), None)
+    if isinstance(value, list):
+        return next(filter(None, map(_is_bad, value)), None)
+    return None
+
+
+def case_run(spec: FunctionSpec, case: Case, reply: dict) -> CaseRun:
+    """What one case's reply says the code did: the worker's reply for a student, or a trusted
+    run's (run_program's result, or :func:`program_error_reply` of its ProgramError)."""
+    steps = case.program["steps"]
+    if "error" in reply:
+        error = reply["error"]
+        step = error.get("step", len(steps) - 1)
+        function = steps[step]["fn"] if 0 <= step < len(steps) else spec.name
+        return CaseRun(error_kind=error.get("kind", "exception"),
+                       error_detail=str(error.get("message", ""))[:600],
+                       failed_function=function)
+    outputs = graded_outputs(reply, spec)
+    bad = next(filter(None, map(_is_bad, outputs.values())), None)
+    if bad:
+        return CaseRun(error_kind="invalid-output", error_detail=f"an object of type {bad}",
+                       failed_function=spec.name)
+    mutated = reply.get("mutated", [[]] * len(steps))[-1]
+    calls = (reply.get("calls") or [None])[-1]
+    return CaseRun(outputs=outputs, mutated=tuple(spec.args[i] for i in mutated if i < len(spec.args)),
+                   forward_calls=calls)
+
+
+def program_error_reply(exc) -> dict:
+    """A ProgramError raised in this process, as the worker would have replied it."""
+    error = {"kind": exc.kind, "message": exc.message}
+    if exc.step is not None:
+        error["step"] = exc.step
+    return {"error": error}
 
 
 def _fail_all(spec: FunctionSpec, status: str, code: str, params: dict) -> list[ItemResult]:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from autograder.engine.course import Course
 from autograder.engine.results import iter_results, write_atomic
-from autograder.report.stats import STATUSES, ClassStats, ranked
+from autograder.engine.score import STATUSES
+from autograder.report.stats import ClassStats, ranked
 
 WORST_ITEMS = 10
 

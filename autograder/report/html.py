@@ -32,7 +32,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from autograder.report import plots
-from autograder.report.stats import STATUSES, ClassStats, DiagnosisCounts, ranked
+from autograder.engine.score import STATUSES
+from autograder.report.stats import ClassStats, DiagnosisCounts, ranked
 from autograder.engine.course import Course
 from autograder.engine.errors import UsageError
 from autograder.engine.messages import STATUS_LABEL, render

@@ -18,7 +18,6 @@ from pathlib import Path
 from autograder.engine.course import Course
 from autograder.engine.results import item_explanation
 
-STATUSES = ("passed", "failed", "error", "timeout", "missing")
 TOP_DIAGNOSES = 10
 TEXTS_PER_DIAGNOSIS = 20  # distinct explanation texts counted per diagnosis (generic ones carry parameters)
 
