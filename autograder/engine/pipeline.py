@@ -97,6 +97,12 @@ def rubric_digest(course: Course, secret: bytes) -> str:
     ]).encode()).hexdigest()
 
 
+def trusted_outputs(namespace: dict[str, Callable], spec: FunctionSpec, cases: list[Case]) -> list[dict[str, Any]]:
+    """The graded outputs of ``spec`` on each case, run in a trusted namespace (the reference,
+    or a catalogued mistake's): the grader's expected values and the self-check fixture's."""
+    return [graded_outputs(run_program(namespace, case.program), spec) for case in cases]
+
+
 @dataclass(frozen=True)
 class Submission:
     """One submitted notebook, read once: its bytes (or why it can't be read) and its fingerprint."""
@@ -137,7 +143,7 @@ class GradingPlan:
         for aid in assignments:
             for spec in course.functions_of(aid):
                 cases = build_cases(course, spec, secret, forward_shapes=reference_forward(self.namespace))
-                outputs = [graded_outputs(run_program(self.namespace, case.program), spec) for case in cases]
+                outputs = trusted_outputs(self.namespace, spec, cases)
                 self.expected[spec.name] = Expected(cases, outputs)
         self.programs = {name: [self._counted(course, spec, case.program) for case in expected.cases]
                          for name, expected in self.expected.items() for spec in [course.functions[name]]}

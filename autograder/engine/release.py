@@ -23,12 +23,12 @@ from typing import Any, Callable
 import numpy as np
 
 from autograder.engine import bundle
-from autograder.engine.cases import build_cases, graded_outputs
+from autograder.engine.cases import build_cases
 from autograder.engine.compare import compare
 from autograder.engine.course import Course
 from autograder.engine.errors import UsageError
-from autograder.engine.pipeline import reference_forward, reference_namespace
-from autograder.sandbox.inside.program import ProgramError, run_program
+from autograder.engine.pipeline import reference_forward, reference_namespace, trusted_outputs
+from autograder.sandbox.inside.program import ProgramError
 from autograder.sandbox.inside.protocol import load_npz, save_npz
 from autograder.student.selfcheck import FIXTURE_NAME
 
@@ -50,8 +50,7 @@ def build_fixture(course: Course, assignment_id: str, namespace: dict[str, Calla
         cases = build_cases(course, spec, secret=public_secret(assignment_id),
                             forward_shapes=reference_forward(namespace), count=PUBLIC_CASES)
         entries = []
-        for case in cases:
-            outputs = graded_outputs(run_program(namespace, case.program), spec)
+        for case, outputs in zip(cases, trusted_outputs(namespace, spec, cases)):
             entries.append({"program": case.program,
                             "expected": {item.output: outputs[item.output] for item in spec.items},
                             "dims": case.describe()})
@@ -83,7 +82,7 @@ def public_mistakes(course: Course, spec, namespace: dict[str, Callable], cases:
         if not mutant.relevant_to(spec.name, spec.through) or not any(t.startswith(f"{spec.name}.") for t in mutant.targets):
             continue
         try:
-            runs = [graded_outputs(run_program(namespace_with(namespace, mutant), case.program), spec) for case in cases]
+            runs = trusted_outputs(namespace_with(namespace, mutant), spec, cases)
         except ProgramError:
             continue
         changed = [item.output for item in spec.items
