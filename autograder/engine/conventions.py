@@ -25,8 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-import nbformat
-
 from autograder.engine.course import Course, FunctionSpec
 
 CHECK_CALL = re.compile(r"""\bcheck\(\s*(?P<q>['"])(?P<name>[^'"]*)(?P=q)""")
@@ -108,6 +106,9 @@ def notebook_problems(course: Course, aid: str) -> list[Problem]:
     if not path.is_file():
         return [Problem(rel, None, None, "the assignment's solutions notebook is missing",
                         f"create it (docs/NOTEBOOKS.md), or fix notebook: in course.yaml's assignment '{aid}'")]
+    import nbformat  # here, not at the top: `grade` uses this module's reference checks, and nbformat
+    # imports jsonschema's format checkers (~1-2 s of start-up, benchmarks/README.md)
+
     try:
         nb = nbformat.read(str(path), as_version=4)
     except Exception as exc:  # nbformat raises several kinds for a broken file

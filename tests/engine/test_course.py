@@ -164,3 +164,17 @@ def test_check_and_grade_notebook_import_no_schema_machinery():
     notebook = str(ROOT / "solutions" / "rnn" / "rnn.ipynb")
     assert _modules_after(["check", notebook, "--function", "rnn_forward"]) == []
     assert _modules_after(["grade-notebook", notebook, "--no-cache", "--json"]) == []
+
+
+@pytest.mark.sandbox
+def test_grading_a_class_imports_no_schema_machinery(tmp_path):
+    """`autograder grade` pays its start-up once per class, but ~1-2 s of jsonschema's format
+    checkers (pulled in by nbformat) is still ~50 ms per student of a class of 30: none of it."""
+    load_course(COURSE)
+    one = tmp_path / "submitted"
+    student = sorted(p for p in (ROOT / "examples" / "submitted").iterdir() if p.is_dir())[0]
+    import shutil
+
+    shutil.copytree(student, one / student.name)
+    heavy = _modules_after(["grade", str(one), "--out", str(tmp_path / "out"), "--quiet"])
+    assert [m for m in heavy if m.split(".")[0] != "tqdm"] == []
