@@ -259,6 +259,60 @@ def _numpy_dirs() -> list[str]:
     return dirs
 
 
+def worker_argv(exe: str, folder: str, limits: dict) -> list[str]:
+    """``python ... LIMITS_JSON`` starting the worker from ``folder`` (where WORKER_FILES are).
+
+    worker.py is imported, not run as a script: a script is compiled from source at every start,
+    an imported module's bytecode comes from ``folder/__pycache__`` (``_bytecode``)."""
+    start = f"import sys; sys.path.insert(0, {folder!r}); import worker; worker.main()"
+    return [exe, "-I", "-S", "-B", "-c", start, json.dumps(limits, separators=(",", ":"))]
+
+
+@functools.lru_cache(maxsize=1)
+def _bytecode() -> str | None:
+    """A ``__pycache__`` folder with WORKER_FILES compiled, once per grader process; None if it
+    cannot be made (the worker then compiles them itself, as it always may).
+
+    Without it every sandbox start compiled worker.py, protocol.py and program.py from source
+    (~12 ms of the ~120 ms a start costs, benchmarks/README.md): their folder in the sandbox is
+    bound file by file, so the package's own ``__pycache__`` is not there.  Hash-checked pycs
+    (PEP 552): the interpreter in the sandbox uses one only if it was compiled from exactly the
+    source beside it, whatever the files' times."""
+    import atexit
+    import py_compile
+
+    folder = tempfile.mkdtemp(prefix="rnnlab-pyc-")
+    atexit.register(shutil.rmtree, folder, True)
+    cache = os.path.join(folder, "__pycache__")
+    try:
+        os.mkdir(cache)
+        os.chmod(cache, 0o755)  # read by the sandbox's uid, written by nobody but us
+        for name in WORKER_FILES:
+            target = os.path.join(cache, os.path.basename(importlib.util.cache_from_source(name, optimization="")))
+            py_compile.compile(str(HERE / name), cfile=target, dfile=f"{INSIDE}/{name}", doraise=True, optimize=0,
+                               invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
+            os.chmod(target, 0o644)
+    except (OSError, py_compile.PyCompileError):
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
+    return cache
+
+
+def _copy_worker(opt: str, mode: int | None = None) -> None:
+    """WORKER_FILES and their bytecode into ``opt`` (the uid fallback and --no-sandbox)."""
+    cache = _bytecode()
+    names = [(HERE / name, os.path.join(opt, name)) for name in WORKER_FILES]
+    if cache is not None:
+        os.makedirs(os.path.join(opt, "__pycache__"))
+        names += [(os.path.join(cache, pyc), os.path.join(opt, "__pycache__", pyc)) for pyc in os.listdir(cache)]
+        if mode is not None:
+            os.chmod(os.path.join(opt, "__pycache__"), 0o755)
+    for source, target in names:
+        shutil.copyfile(source, target)
+        if mode is not None:
+            os.chmod(target, mode)
+
+
 def _mkdirs(path: str, made: set[str]) -> list[str]:
     """``--perms 0755 --dir`` for every missing ancestor (bwrap would make them 0700)."""
     args = []
@@ -301,12 +355,14 @@ def bwrap_command(slot: int, limits: Limits, uid: int | None = None,
     opts += _mkdirs(f"{INSIDE}/site/x", made)
     for name in WORKER_FILES:
         opts += ["--ro-bind", str(HERE / name), f"{INSIDE}/{name}"]
+    cache = _bytecode()
+    if cache is not None:
+        opts += ["--ro-bind", cache, f"{INSIDE}/__pycache__"]
     for directory in _numpy_dirs():
         opts += ["--ro-bind", directory, f"{INSIDE}/site/{os.path.basename(directory)}"]
     opts += ["--chdir", "/tmp"]
     inside = [setpriv, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
-              "--bounding-set=-all", exe, "-I", "-S", "-B", f"{INSIDE}/worker.py",
-              json.dumps(limits.for_worker(True), separators=(",", ":"))]
+              "--bounding-set=-all", *worker_argv(exe, INSIDE, limits.for_worker(True))]
     return opts, inside
 
 
@@ -769,9 +825,7 @@ class Sandbox:
             os.makedirs(os.path.join(opt, "site"))
             for folder in (opt, os.path.join(opt, "site")):
                 os.chmod(folder, 0o755)
-            for name in WORKER_FILES:
-                shutil.copyfile(HERE / name, os.path.join(opt, name))
-                os.chmod(os.path.join(opt, name), 0o644)
+            _copy_worker(opt, 0o644)
             for directory in _numpy_dirs():
                 os.symlink(directory, os.path.join(opt, "site", os.path.basename(directory)))
             cwd = os.path.join(self._tmp, "work")  # the student's only writable folder (and HOME, TMPDIR)
@@ -788,8 +842,7 @@ class Sandbox:
                 pass_fds, to_close = (seccomp_r,), [seccomp_r]
             setpriv = _setpriv()
             argv = [setpriv, f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups", "--inh-caps=-all",
-                    "--bounding-set=-all", os.path.realpath(sys.executable), "-I", "-S", "-B",
-                    os.path.join(opt, "worker.py"), json.dumps(limits, separators=(",", ":"))]
+                    "--bounding-set=-all", *worker_argv(os.path.realpath(sys.executable), opt, limits)]
             self._cgroup = cgroups.create(self.limits.cgroup_memory_bytes, self.limits.cgroup_processes)
             if self._cgroup:
                 argv = ["/bin/sh", "-c", JOIN_CGROUP, "rnnlab-join", str(len(self._cgroup.procs)),
@@ -799,15 +852,13 @@ class Sandbox:
             self._tmp = tempfile.mkdtemp(prefix="rnnlab-nosandbox-")
             opt = os.path.join(self._tmp, "opt")
             os.makedirs(os.path.join(opt, "site"))
-            for name in WORKER_FILES:
-                shutil.copyfile(HERE / name, os.path.join(opt, name))
+            _copy_worker(opt)
             for directory in _numpy_dirs():
                 os.symlink(directory, os.path.join(opt, "site", os.path.basename(directory)))
             cwd = os.path.join(self._tmp, "work")
             os.mkdir(cwd)
             env = dict(sandbox_env(), HOME=cwd, TMPDIR=cwd)
-            argv = [os.path.realpath(sys.executable), "-I", "-S", "-B", os.path.join(opt, "worker.py"),
-                    json.dumps(self.limits.for_worker(False), separators=(",", ":"))]
+            argv = worker_argv(os.path.realpath(sys.executable), opt, self.limits.for_worker(False))
         try:
             self._proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
                                           env=env, cwd=cwd, pass_fds=pass_fds, start_new_session=True, bufsize=0)

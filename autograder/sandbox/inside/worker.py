@@ -1,8 +1,10 @@
 """The process inside the sandbox: a zygote that forks one child per unit (standalone).
 
-Started by ``sandbox.py`` as ``python -I -S -B worker.py LIMITS_JSON`` with ``protocol.py``
-and ``program.py`` next to it and numpy in ``./site``.  Imports only those two and the
-standard library.  See docs/ARCHITECTURE.md, "Worker requests and replies" and "Sandbox".
+Started by ``box.py`` as ``python -I -S -B -c "...; import worker; worker.main()" LIMITS_JSON``
+(imported, not run as a script, so that its bytecode comes from the ``__pycache__`` the grader
+compiled: see ``box.worker_command``), with ``protocol.py`` and ``program.py`` next to it and
+numpy in ``./site``.  Imports only those two and the standard library.  See
+docs/ARCHITECTURE.md, "Worker requests and replies" and "Sandbox".
 
 The zygote reads request frames on fd 0 and writes replies on fd 1.  It never runs student
 code: each unit's code runs in a forked child (own process group, stdio on /dev/null,
@@ -81,7 +83,7 @@ import builtins  # noqa: E402
 import gc  # noqa: E402
 import select  # noqa: E402
 import signal  # noqa: E402
-import socket  # noqa: E402
+import _socket  # noqa: E402  (socket.py would build its enums: ~5 ms per sandbox start)
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402,F401  (warm import: every unit child inherits it)
@@ -334,7 +336,7 @@ class Zygote:
     def _start(self, unit: Unit, timeout: float) -> dict:
         self._kill(unit)
         unit.status = None
-        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        parent, child = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_STREAM)
         parent_fd, child_fd = parent.detach(), child.detach()
         try:
             pid = self._fork()
@@ -493,8 +495,8 @@ class Zygote:
 def main() -> None:
     if not PID_NAMESPACE:  # no pid namespace to take the zygote down with the grader
         _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    gc.collect()
     gc.freeze()  # fork children without copying the warm heap on the next collection
+    # (no gc.collect() first: after the imports it finds nothing, in ~8 ms per sandbox start)
     zygote = Zygote()
     try:
         zygote.serve()
