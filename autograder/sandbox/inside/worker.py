@@ -228,8 +228,12 @@ class Zygote:
             if not SANDBOXED:  # never kill(-1) outside a private pid namespace + uid
                 raise
         # A fork storm that escaped its process group holds every process slot of our uid:
-        # inside the sandbox, kill everything of ours but us, then retry.
-        os.kill(-1, signal.SIGKILL)
+        # inside the sandbox, kill everything of ours but us, then retry.  Nothing to kill (ESRCH):
+        # the slots are held by processes still being reaped; the retries wait for them.
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         for unit in self.units.values():
             self._reap(unit, block=True)
         for _ in range(50):
