@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import queue
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,11 +142,21 @@ def grade_students(run: ClassRun, course: Course, students: list[str], assignmen
         raise UsageError("cannot grade: `autograder validate` names what to fix\n" + "\n".join(f"  {p}" for p in problems))
     plan = GradingPlan(course, load_secret(course, run.secret_file), assignments)
     trouble: list[str] = []
+    # Each student's grading starts a spare sandbox for a student still waiting (prewarm.py):
+    # none once every student has one coming, so no sandbox is started for nobody at the end.
+    spares = {"waiting": len(students), "coming": 0}
+    spares_lock = threading.Lock()
 
     def grade_one(student: str) -> None:
         slot = slots.get()
+        with spares_lock:
+            spares["coming"] = max(0, spares["coming"] - 1)  # (this student takes one, if it is ready)
+            spares["waiting"] -= 1
+            prewarm_next = prewarm.enabled() and spares["waiting"] > spares["coming"]
+            spares["coming"] += prewarm_next
         try:
-            grader = StudentGrader(plan, run.out, factory_for(slot), write=writer.submit)
+            grader = StudentGrader(plan, run.out, factory_for(slot), write=writer.submit,
+                                   prewarm_next=prewarm_next, use_spare=prewarm.enabled())
             todo = grader.pending(student, run.submitted, run.force)
             results = grader.grade(student, todo) if todo else []
             retry = [r["assignment"] for r in results if str(r.get("fingerprint", "")).startswith(RETRY_PREFIX)]

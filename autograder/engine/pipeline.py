@@ -233,20 +233,24 @@ class StudentGrader:
     """Grades one student's assignments in one sandbox and writes each result."""
 
     def __init__(self, plan: GradingPlan, out: Path, sandbox_factory: Callable[[], Any],
-                 prewarm_next: bool | None = None, write: Callable[[Path, dict, str], None] = write_result):
+                 prewarm_next: bool | None = None, write: Callable[[Path, dict, str], None] = write_result,
+                 use_spare: bool | None = None):
         self.plan = plan
         self.write = write  # results.write_result, or a WriteBehind's submit (classrun)
         self.course = plan.course
         self.out = out
         self.sandbox_factory = sandbox_factory
-        # start the next student's sandbox while this one is graded (prewarm.py); off for one-offs
+        # start the next student's sandbox while this one is graded (prewarm.py); off for one-offs,
+        # and for a class's last student (classrun: nobody would take it)
         self.prewarm = prewarm.enabled() if prewarm_next is None else prewarm_next
+        # take a sandbox started while the previous student was graded, if there is one
+        self.use_spare = self.prewarm if use_spare is None else use_spare
         self.steps = [step(plan) for step in steps.POST_SCORING]
         self._retry = False  # the assignment being graded met a failure that may be the host's
 
     def _new_sandbox(self) -> Any:
         sandbox = self.sandbox_factory()
-        spare = prewarm.SPARES.take(sandbox) if self.prewarm else None
+        spare = prewarm.SPARES.take(sandbox) if self.use_spare else None
         return sandbox if spare is None else spare
 
     def pending(self, student: str, submitted: Path, force: bool) -> list[Submission]:
@@ -311,7 +315,7 @@ class StudentGrader:
                 results.append(self._write(student, aid, fingerprint, graded.items, errors,
                                            getattr(sandbox, "isolation", None)))
         finally:
-            if sandbox is not None and self.prewarm:
+            if sandbox is not None and (self.prewarm or self.use_spare):
                 prewarm.SPARES.close_later(sandbox)  # killed at once; the reaping is off the next student's path
             elif sandbox is not None:
                 sandbox.close()

@@ -88,3 +88,30 @@ def test_a_used_sandbox_is_closed_in_the_background_and_waited_for(spares):
         spares.close_later(sandbox)
     assert spares.wait_closed(timeout=10)
     assert all(s.closed for s in used) and set(closed_in) == {"rnnlab-close-sandboxes"}
+
+
+# ------------------------------------------------------------------ in a class run (classrun.py)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_class_run_starts_no_sandbox_for_nobody(tmp_path, monkeypatch, jobs):
+    """Each student's grading starts the next one's sandbox ahead; the last ones must not (a whole
+    sandbox start, ~120 ms, per run).  One per student at --jobs 1; at most one extra per job."""
+    from pathlib import Path
+
+    from autograder.engine.classrun import ClassRun, grade_students
+    from autograder.engine.course import load_course
+    from autograder.sandbox import box
+
+    root = Path(__file__).resolve().parents[2]
+    monkeypatch.setenv("RNNLAB_SECRET", "test-no-spare-for-nobody")
+    monkeypatch.delenv(prewarm.PREWARM_ENV, raising=False)
+    spawned = []
+    real_spawn = box.Sandbox._spawn
+    monkeypatch.setattr(box.Sandbox, "_spawn", lambda self: spawned.append(self) or real_spawn(self))
+    students = ["s01", "s02", "s03", "s04"]
+    run = ClassRun(root / "examples" / "submitted", tmp_path / "out", jobs=jobs, force=True, isolate=False)
+    assert grade_students(run, load_course(root / "course.yaml"), students, ["gradients"]) == []
+    prewarm.SPARES.close()
+    assert len(list((tmp_path / "out").glob("s0*/gradients.json"))) == len(students)
+    assert len(students) <= len(spawned) <= len(students) + (jobs - 1)
