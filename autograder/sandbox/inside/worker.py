@@ -141,30 +141,37 @@ def _serve_unit(sock: int, code: str, filename: str) -> None:
         _send_results(sock, results)
 
 
-def _frame_sizes(value) -> tuple:
-    """(header bytes, frame bytes) of ``value`` sent as a frame."""
+def _encoded(value) -> tuple:
+    """(header bytes, frame bytes, the frame's chunks or None) of ``value`` sent as a frame."""
     try:
         tree, arrays = protocol.pack(value, strict=False)
         chunks = protocol.encode_frame(tree, arrays)
-        return len(chunks[1]), sum(len(memoryview(c).cast("B")) for c in chunks)
+        return len(chunks[1]), sum(len(memoryview(c).cast("B")) for c in chunks), chunks
     except Exception:
-        return REPLY_HEADER_BYTES + 1, REPLY_BYTES + 1
+        return REPLY_HEADER_BYTES + 1, REPLY_BYTES + 1, None
+
+
+def _frame_sizes(value) -> tuple:
+    """(header bytes, frame bytes) of ``value`` sent as a frame."""
+    return _encoded(value)[:2]
 
 
 def _send_results(sock: int, results: list) -> None:
     reply = {"ok": True, "results": results}
     budget, header_budget = REPLY_BYTES - 4096, REPLY_HEADER_BYTES - 4096
-    header, size = _frame_sizes(reply)
-    if size > budget or header > header_budget:  # keep the results that fit, in order
-        used = used_header = 0
-        for i, result in enumerate(results):
-            header, size = _frame_sizes(result)
-            if used + size > budget * 0.9 or used_header + header > header_budget * 0.9:
-                what = (f"{size} bytes; the limit is {REPLY_BYTES}" if used + size > budget * 0.9 else
-                        f"{header} bytes of structure and keys; the limit is {REPLY_HEADER_BYTES}")
-                results[i] = {"error": {"kind": "exception", "message": f"the outputs are too large ({what})"}}
-            else:
-                used, used_header = used + size, used_header + header
+    header, size, chunks = _encoded(reply)
+    if chunks is not None and size <= budget and header <= header_budget:  # the usual case: encoded once
+        protocol.write_bytes(sock, chunks)
+        return
+    used = used_header = 0  # too large (or not encodable): keep the results that fit, in order
+    for i, result in enumerate(results):
+        header, size = _frame_sizes(result)
+        if used + size > budget * 0.9 or used_header + header > header_budget * 0.9:
+            what = (f"{size} bytes; the limit is {REPLY_BYTES}" if used + size > budget * 0.9 else
+                    f"{header} bytes of structure and keys; the limit is {REPLY_HEADER_BYTES}")
+            results[i] = {"error": {"kind": "exception", "message": f"the outputs are too large ({what})"}}
+        else:
+            used, used_header = used + size, used_header + header
     tree, arrays = protocol.pack(reply, strict=False)
     protocol.write_frame(sock, tree, arrays)
 
