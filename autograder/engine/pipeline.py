@@ -145,7 +145,8 @@ class GradingPlan:
                 cases = build_cases(course, spec, secret, forward_shapes=reference_forward(self.namespace))
                 outputs = trusted_outputs(self.namespace, spec, cases)
                 self.expected[spec.name] = Expected(cases, outputs)
-        self.programs = {name: [self._counted(course, spec, case.program) for case in expected.cases]
+        # what a function's own request sends (SharedPrograms: encoded once per run, not per student)
+        self.programs = {name: SharedPrograms(self._counted(course, spec, case.program) for case in expected.cases)
                          for name, expected in self.expected.items() for spec in [course.functions[name]]}
         self.templates = {aid: Template(course.root / "solutions" / aid / course.assignments[aid].notebook)
                           for aid in assignments}
