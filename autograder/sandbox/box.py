@@ -945,7 +945,14 @@ class Sandbox:
                     stream.close()
                 except OSError:
                     pass
-            if self.isolate:
+            cgroup = self._cgroup
+            if self.mode == "bwrap" and cgroup is not None:
+                # Every process of the sandbox is in its cgroup (the launcher joined it before bwrap
+                # started, and nothing inside may leave it): its few lines, not a scan of /proc.
+                end = time.monotonic() + 2
+                while cgroup.pids() and time.monotonic() < end:
+                    time.sleep(0.005)
+            elif self.isolate:
                 end = time.monotonic() + 2
                 while _slot_processes(self.uid, self._pidns) and time.monotonic() < end:
                     if self.mode == "uid":
@@ -954,11 +961,13 @@ class Sandbox:
             if self.mode == "uid":
                 _remove_traces(self.uid)
         cgroup, self._cgroup = self._cgroup, None  # taken once: a background close may race a kill
+        emptied = False  # True: the sandbox's cgroup is gone, so no process of it is left anywhere
         if cgroup is not None:
             end = time.monotonic() + 2
-            while not cgroup.remove() and time.monotonic() < end:
+            while not (emptied := cgroup.remove()) and time.monotonic() < end:
                 time.sleep(0.01)
-        if self.isolate and self.uid in _held_uids and not _slot_processes(self.uid):
+        if self.isolate and self.uid in _held_uids and (
+                (self.mode == "bwrap" and emptied) or not _slot_processes(self.uid)):
             release_uid(self.uid)  # (a uid with processes left stays claimed: they still count)
         pidfd, self._init_pidfd = self._init_pidfd, None
         if pidfd is not None:  # (close() from another thread may race a failing request's _kill)
