@@ -478,9 +478,9 @@ def test_shared_programs_are_encoded_once_as_the_same_frame():
     from autograder.sandbox.inside import protocol
 
     programs = sandbox_mod.SharedPrograms([{"steps": [{"fn": "f", "args": [np.arange(3.0), 2], "nret": 1}]}] * 4)
-    frame = programs.frame("rnn", 5.0)
-    assert programs.frame("rnn", 5.0) is frame
-    plain = protocol.encode_frame(*protocol.pack({"op": "run", "unit": "rnn", "programs": list(programs), "timeout": 5.0}))
+    frame = programs.frame()
+    assert programs.frame() is frame
+    plain = protocol.encode_frame(*protocol.pack({"programs": list(programs)}))
     assert b"".join(frame) == b"".join(bytes(memoryview(c).cast("B")) for c in plain)
 
 

@@ -399,7 +399,7 @@ class Zygote:
         return self._start(unit, float(msg.get("timeout") or LOAD_SECONDS))
 
     def run(self, msg: dict, raw: bytearray):
-        """The child's raw reply frame (bytes) or a failure dict."""
+        """The child's raw reply frame (bytes) or a failure dict; ``raw``: the programs frame, passed on."""
         unit = self.units.get(msg.get("unit"))
         if unit is None:
             return _failure("error", f"unknown unit {msg.get('unit')!r}")
@@ -458,15 +458,24 @@ class Zygote:
                 msg = protocol.unpack(*protocol.decode_frame(raw, REQUEST_BYTES))
                 if not isinstance(msg, dict) or not isinstance(msg.get("op"), str):
                     raise protocol.ProtocolError("a request is {'op': ..., ...}")
-            except protocol.ProtocolError as exc:
+            except protocol.ProtocolError as exc:  # a run request's programs frame may follow: out of step
                 protocol.send(1, _failure("error", f"bad request: {exc}"))
-                continue
+                break
             op = msg["op"]
             if op == "bye":
                 break
             if op == "load":
                 reply = self.load(msg)
             elif op == "run":
+                # the programs follow in a frame of their own: passed to the unit's process as they
+                # are (it decodes and checks them), never decoded here
+                try:
+                    raw = protocol.read_frame_bytes(0, REQUEST_BYTES)
+                except protocol.ConnectionClosed:
+                    break
+                except protocol.ProtocolError as exc:
+                    protocol.send(1, _failure("error", f"bad programs frame: {exc}"))
+                    break
                 reply = self.run(msg, raw)
             else:
                 reply = _failure("error", f"unknown op {op!r}")
