@@ -132,6 +132,10 @@ def grade_students(run: ClassRun, course: Course, students: list[str], assignmen
     here and the class run goes on, so grades.csv and the reports are always written.
     """
     factory_for = make_sandbox_factory(course, isolate=run.isolate)
+    # The first student's sandbox starts while the reference's outputs are computed (prewarm.py).
+    first_spare = prewarm.enabled() and bool(students)
+    if first_spare:
+        prewarm.SPARES.prepare(factory_for(0))
     slots: queue.Queue[int] = queue.Queue()
     for slot in range(run.jobs):
         slots.put(slot)
@@ -144,7 +148,7 @@ def grade_students(run: ClassRun, course: Course, students: list[str], assignmen
     trouble: list[str] = []
     # Each student's grading starts a spare sandbox for a student still waiting (prewarm.py):
     # none once every student has one coming, so no sandbox is started for nobody at the end.
-    spares = {"waiting": len(students), "coming": 0}
+    spares = {"waiting": len(students), "coming": int(first_spare)}
     spares_lock = threading.Lock()
 
     def grade_one(student: str) -> None:
@@ -168,17 +172,21 @@ def grade_students(run: ClassRun, course: Course, students: list[str], assignmen
         finally:
             slots.put(slot)
 
-    from tqdm import tqdm  # ~as costly to import as numpy: only where a class is graded
+    bar = None
+    if not run.quiet:
+        from tqdm import tqdm  # (~30 ms to import: only for a progress bar somebody sees)
 
-    bar = tqdm(total=len(students), unit="student", desc="grading", disable=run.quiet, file=sys.stderr)
+        bar = tqdm(total=len(students), unit="student", desc="grading", file=sys.stderr)
     writer = WriteBehind()  # result files written in the background (results.py)
     try:
         with ThreadPoolExecutor(max_workers=run.jobs) as pool:
             for future in as_completed([pool.submit(grade_one, s) for s in students]):
                 future.result()
-                bar.update(1)
+                if bar is not None:
+                    bar.update(1)
     finally:
         writer.flush()
-    bar.close()
+    if bar is not None:
+        bar.close()
     prewarm.SPARES.wait_closed()  # the last students' sandboxes, closed in the background (prewarm.py)
     return trouble
