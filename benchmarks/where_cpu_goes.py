@@ -153,8 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     def line(label: str, ms: float) -> None:
         print(f"  {ms:7.1f}  {ms / floor:5.2f}  {label}")
 
-    line("grade, all of it (wall time of the run per student, for reference: "
-         f"{med['wall']:.1f} ms = {med['wall'] / floor:.2f} floors)", med["total"])
+    line(f"grade, all of it (its wall time: {med['wall']:.1f} ms per student, imports not included; "
+         "per_student_floor.py times the whole command)", med["total"])
     line("in the sandboxes", med["sandboxes"])
     line("  of which sandbox start + close (measured alone, side by side with the floor)", med["start"])
     line("  of which loads + runs: forks, the student's code, encoding", med["sandboxes"] - med["start"])
