@@ -23,7 +23,6 @@ import argparse
 import contextlib
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -33,7 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _machine import ROOT, bench_env, describe, load, timed  # noqa: E402
-from per_student_floor import CpuMeter, floor_command  # noqa: E402
+from per_student_floor import CpuMeter, run_floor  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -122,14 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         submitted = Path(tmp) / "submitted"
         timed([sys.executable, str(ROOT / "examples" / "make_class.py"), "--out", str(submitted), "--students",
                str(k), "--benign-only"], ROOT, dict(os.environ))
-        command, uid = floor_command()
-        box.release_uid(uid)
         for repeat in range(args.repeats + 1):  # the first: warm-up (page cache, .pyc), not counted
-            cpu0 = meter.seconds()
-            for _ in range(k):
-                subprocess.run(command, env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}, cwd="/",
-                               stdin=subprocess.DEVNULL, check=True)
-            floor = meter.seconds() - cpu0
+            _, floor = run_floor(k, meter)
             cpu0 = meter.seconds()
             for _ in range(k):
                 sandbox = box.Sandbox(slot=0)
