@@ -513,3 +513,16 @@ def test_the_worker_starts_from_bytecode_compiled_by_the_grader(make_sandbox, is
     used, checked, current, writable = (True, True, True, not isolate)  # (--no-sandbox: our own files)
     assert {name: tuple(bool(v) for v in row) for name, row in found.items()} == {
         name: (used, checked, current, writable) for name in ("worker", "protocol", "program")}
+
+
+def test_a_request_the_worker_cannot_read_ends_it_and_the_next_request_starts_a_new_one(make_sandbox):
+    """A run request's programs follow it in a second frame: after a request the zygote cannot read,
+    the stream may be out of step, so it answers once and exits; nothing is lost but a restart."""
+    box = make_sandbox()
+    box.load("u", "def f(x):\n    return x + 1\n", "u.py")
+    pid = box._proc.pid
+    reply = box._request({"op": 5}, time.monotonic() + 10)
+    assert reply["ok"] is False and reply["kind"] == "error" and "bad request" in reply["message"]
+    box._proc.wait(timeout=10)  # the worker exited
+    assert float(value(one(box, "u", "f", 1.0))) == 2.0  # reloaded in a new worker
+    assert box._proc.pid != pid
