@@ -14,3 +14,15 @@ ROOT = Path(__file__).resolve().parents[1]
 def course():
     """The shipped course.yaml, loaded once per test process."""
     return load_course(ROOT / "course.yaml")
+
+
+# Property tests replay the same examples on every run, so a red run can be replayed from its
+# log (derandomize). A search for new examples happens only when someone asks for it:
+# HYPOTHESIS_PROFILE=explore make test
+import os  # noqa: E402
+
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile("replay", derandomize=True, database=None, print_blob=True)
+_hypothesis_settings.register_profile("explore", derandomize=False, print_blob=True)
+_hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "replay"))

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from hypothesis import assume, given, settings, strategies as st
+from hypothesis import assume, example, given, settings, strategies as st
 
 from reference import (log_softmax, sigmoid, softmax, temporal_affine_backward,
                        temporal_affine_forward, temporal_softmax_loss, word_embedding_backward,
@@ -144,6 +144,7 @@ def _torch_masked_loss(x, y, mask):
 @fast
 @given(N=st.integers(2, 4), T=st.integers(3, 5), V=st.integers(2, 7),
        scale=st.sampled_from([1.0, 30.0, 1000.0]), seed=st.integers(0, 2**32 - 1))
+@example(N=3, T=5, V=4, scale=30.0, seed=554846)  # a p - 1 that cancels to ~1e-12 beside entries of 0.33
 def test_temporal_softmax_loss_matches_torch(N, T, V, scale, seed):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((N, T, V)) * scale  # 1000: exp would overflow without the shift
