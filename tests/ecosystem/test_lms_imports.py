@@ -113,6 +113,20 @@ def test_a_bad_column_mapping_is_a_sentence(tmp_path, graded_class, course, colu
         run_export(course, out, "--format", "canvas", "--column", column, "--new-assignments", "--out", tmp_path / "c.csv")
 
 
+def test_two_roster_columns_for_one_assignment_are_refused_until_one_is_chosen(tmp_path, graded_class, course):
+    out, results = graded_class
+    canvas = canvas_course(course, graded_students(results))
+    roster = write_csv(tmp_path / "canvas-export.csv", [
+        ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "LSTM (5514)", "lstm (7777)",
+         *(f"{t} ({i})" for i, t in canvas.assignments.items() if i != 5514)],
+        ["Kim, Minji", "1000", "2024-0000", "s01", "RNN 001", "", "", *[""] * 5]])
+    with pytest.raises(UsageError, match=r"several columns could be lstm: LSTM \(5514\), lstm \(7777\)"):
+        run_export(course, out, "--format", "canvas", "--roster", roster, "--out", tmp_path / "canvas.csv")
+    run_export(course, out, "--format", "canvas", "--roster", roster, "--column", "lstm=LSTM (5514)",
+               "--out", tmp_path / "canvas.csv")
+    assert_canvas_got_the_grades(canvas_import((tmp_path / "canvas.csv").read_text(), canvas), canvas, results, course)
+
+
 def test_the_canvas_checker_catches_what_the_old_export_wrote(course):
     """Bare titles, as before: Canvas would have created every assignment anew."""
     canvas = canvas_course(course, ["s01"])
