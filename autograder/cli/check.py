@@ -4,12 +4,13 @@ Inside a course (a course.yaml here or above the notebook) each notebook runs li
 grade` runs it: the course's setup cells plus the notebook's solution cells, in the sandbox,
 on the course's public cases; the notebook can read nothing of the course.  In a student's
 released folder (no course.yaml): the notebook's own setup cells and the public cases beside it.
-Exit status: 0 when every checked function passes its public cases, 1 otherwise, 2 when the
-check cannot run.
+Exit status: 0 when every checked function passes its public cases (with --allow-unfinished:
+or is still a stub raising NotImplementedError), 1 otherwise, 2 when the check cannot run.
 
 Examples:
   autograder check exercises/*/*.ipynb
   autograder check exercises/rnn/rnn.ipynb --function rnn_step_forward --lang en
+  autograder check exercises/*/*.ipynb --allow-unfinished --summary "$GITHUB_STEP_SUMMARY"   # CI
 """
 # Developer notes: the code is extracted exactly as the grader does (extract.py), run in a
 # fresh namespace, then selfcheck.check runs per function.  Needs no course.yaml and no
@@ -37,8 +38,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="ko or en (default: $RNNLAB_LANG, else the course's language, else ko)")
     parser.add_argument("--no-sandbox", action="store_true",
                         help="run the notebook's code in this process (only for code you trust; warns)")
+    parser.add_argument("--allow-unfinished", action="store_true",
+                        help="a stub still raising NotImplementedError does not fail the exit status "
+                             "(work in progress); wrong answers and errors still do")
+    parser.add_argument("--summary", type=Path, default=None, metavar="FILE",
+                        help="append a Markdown table per notebook (pass / unfinished / fail) to FILE, "
+                             "e.g. $GITHUB_STEP_SUMMARY")
 
 
 def run(args: argparse.Namespace, course=None) -> int:
     return check_notebooks(args.notebooks, args.function, course_file=getattr(args, "course", None),
-                           fixtures=args.fixtures, lang=args.lang, sandbox=False if args.no_sandbox else None)
+                           fixtures=args.fixtures, lang=args.lang, sandbox=False if args.no_sandbox else None,
+                           allow_unfinished=args.allow_unfinished, summary=args.summary)

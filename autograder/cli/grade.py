@@ -35,9 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--secret-file", type=Path, default=None, help="key of the hidden cases")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--shard", default=None, metavar="K/N|auto",
-                        help="grade only shard K of N of the students (CI matrix, batch array); 'auto': K and N "
-                             "from a Slurm job array or a Kubernetes Indexed Job (with $RNNLAB_SHARDS); "
-                             "every shard needs the same secret; join them with `autograder merge`")
+                        help="grade only shard K of N of the students (sorted ids dealt round-robin: sizes differ "
+                             "by at most one); 'auto': K and N from a Slurm job array given as one range "
+                             "(--array=1-N) or a Kubernetes Indexed Job (with $RNNLAB_SHARDS); every shard needs "
+                             "the same secret; join them with `autograder merge`, which checks that none is missing")
     parser.add_argument("--junit", type=Path, default=None, metavar="FILE", help="also write a JUnit XML report")
     parser.add_argument("--summary", type=Path, default=None, metavar="FILE",
                         help="also write a Markdown class summary (e.g. $GITHUB_STEP_SUMMARY)")

@@ -2,7 +2,9 @@
 
 Each SHARD is the --out folder of one `autograder grade --shard K/N` (or --shard auto in a
 Slurm array or a Kubernetes Indexed Job); the merged folder is what one unsharded run would
-have written.  Refuses, and writes nothing, when two shards disagree about a student.
+have written.  Refuses, and writes nothing, when a shard is missing, given twice or from
+another run (another class, course or secret), or when two shards disagree about a student;
+--allow-partial merges what is there anyway, and says so on every line it can.
 
 Example:
   autograder merge shards/* --out results --junit results/junit.xml --summary results/summary.md
@@ -11,9 +13,11 @@ from __future__ import annotations
 
 from pathlib import Path
 import argparse
+import sys
 
 from autograder.engine.course import Course
-from autograder.engine.merge import merge
+from autograder.engine.errors import UsageError
+from autograder.engine.merge import merge, shard_problems
 from autograder.integrations.class_outputs import class_outputs
 from autograder.report.stats import class_summary
 
@@ -24,12 +28,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--junit", type=Path, default=None, help="also write JUnit XML of the merged class here")
     parser.add_argument("--summary", type=Path, default=None,
                         help="also write the Markdown class summary here (e.g. for $GITHUB_STEP_SUMMARY)")
+    parser.add_argument("--allow-partial", action="store_true",
+                        help="merge even if a shard is missing, duplicated or from another run (loudly)")
 
 
 def run(args: argparse.Namespace, course: Course) -> int:
     # grades.csv, the class figures and the optional outputs come from one pass over the merged folder
+    problems = shard_problems(args.shards)
+    if problems and not args.allow_partial:
+        raise UsageError("these folders are not the complete shards of one run; nothing was merged:\n"
+                         + "\n".join(f"  {p}" for p in problems)
+                         + "\nGrade the missing shard(s), remove the stray folder(s), or pass --allow-partial")
+    for problem in problems:
+        print(f"autograder merge: WARNING (--allow-partial): {problem}", file=sys.stderr)
     stats, outputs = class_outputs(course, junit=args.junit, summary=args.summary)
     rows = merge(args.shards, args.out, outputs)
-    print(f"merged {len(args.shards)} folder(s): {rows} result(s)")
+    print(f"merged {len(args.shards)} folder(s): {rows} result(s)"
+          + (f"; PARTIAL: {len(problems)} problem(s) overridden, see above" if problems else ""))
     print(class_summary(stats, course, args.out))
     return 0

@@ -18,9 +18,9 @@ from autograder.sandbox import box as sandbox_mod
 from autograder.sandbox import prewarm
 from autograder.engine.course import Course
 from autograder.engine.errors import UsageError
-from autograder.engine.pipeline import RETRY_PREFIX, GradingPlan, StudentGrader, load_secret
+from autograder.engine.pipeline import RETRY_PREFIX, GradingPlan, StudentGrader, load_secret, rubric_digest
 from autograder.engine.results import GradesCsv, Output, feed_results, student_id_problem, WriteBehind
-from autograder.engine.shard import select_shard
+from autograder.engine.shard import clear_manifest, select_shard, write_manifest
 
 
 def discover(submitted: Path, course: Course, only: list[str] | None,
@@ -116,11 +116,16 @@ def grade_class(course: Course, run: ClassRun, outputs: list[Output] = (),
     students, assignments, refused = discover(run.submitted, course, run.assignments, output_names)
     if not students or not assignments:
         raise UsageError(f"{run.submitted}: no submissions for any assignment of {course.path.name}")
+    everyone = students
     if run.shard:
         students = select_shard(students, run.shard)  # may be empty in a small class: still a valid shard
     run.out.mkdir(parents=True, exist_ok=True)
+    clear_manifest(run.out)  # written again only once this shard is graded to the end
     trouble = grade_students(run, course, students, assignments) if students else []
     feed_results(run.out, [GradesCsv(run.out), *outputs])
+    if run.shard:  # what `autograder merge` checks: K/N and the class's fingerprint
+        write_manifest(run.out, run.shard, everyone, assignments,
+                       rubric_digest(course, load_secret(course, run.secret_file)))
     return ClassRunOutcome(students, refused, trouble)
 
 

@@ -6,6 +6,12 @@ bytes, otherwise nothing is written and the command says which files disagree.
 ``grades.csv`` is then rebuilt from the result files (results.py), exactly as
 `autograder grade` does, so merging the shards of a class gives the folder an unsharded run
 would have written.  Optionally also the JUnit XML and the Markdown summary of the merged class.
+
+Before anything is copied, :func:`shard_problems` reads each folder's shard record
+(shard.py's MANIFEST) and names every shard that is missing, given twice, or from another
+run (another class, course, reference or secret, or another N), and every folder without a
+record (not a `grade --shard` folder, or a run that did not finish).  The caller refuses on
+any of them unless told to merge a partial class.
 """
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ from pathlib import Path
 
 from autograder.engine.errors import UsageError
 from autograder.engine.results import GradesCsv, Output, feed_results, parse_result, write_atomic
+from autograder.engine.shard import MANIFEST, read_manifest, select_shard
 
 SUFFIXES = (".md", ".json")  # feedback first, JSON last: as results.write_result, the JSON marks completion
 
@@ -43,6 +50,48 @@ def _decode(path: Path, data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         raise UsageError(f"{path}: not UTF-8; result files are written by `autograder grade`") from None
+
+
+def _names(students: list[str], limit: int = 8) -> str:
+    shown = ", ".join(students[:limit])
+    return shown + (f" and {len(students) - limit} more" if len(students) > limit else "")
+
+
+def shard_problems(shards: list[Path]) -> list[str]:
+    """One sentence per reason these folders are not exactly the N shards of one run (empty: they are)."""
+    problems, records = [], {}
+    for shard in shards:
+        if not shard.is_dir():
+            raise UsageError(f"{shard}: no such results folder")
+        record = read_manifest(shard)
+        if record is None:
+            problems.append(f"{shard}: no shard record ({MANIFEST}); it is not the --out folder of a finished "
+                            "`autograder grade --shard K/N` (regrade that shard: finished students are kept)")
+        else:
+            records[shard] = record
+    if not records:
+        return problems
+    runs: dict[tuple[str, int], list[Path]] = {}
+    for shard, record in records.items():
+        runs.setdefault((record["fingerprint"], record["of"]), []).append(shard)
+    (fingerprint, n), main = max(runs.items(), key=lambda kv: (len(kv[1]), -shards.index(kv[1][0])))
+    for (other, other_n), folders in runs.items():
+        if (other, other_n) != (fingerprint, n):
+            why = f"{other_n} shards, not {n}" if other_n != n else "another class, course or grading secret"
+            problems.append(f"{', '.join(map(str, folders))}: from another run than {main[0]} ({why})")
+    taken: dict[int, list[Path]] = {}
+    for shard in main:
+        taken.setdefault(records[shard]["shard"], []).append(shard)
+    for k, folders in sorted(taken.items()):
+        if len(folders) > 1:
+            problems.append(f"shard {k}/{n} is given {len(folders)} times: {', '.join(map(str, folders))}")
+    everyone = records[main[0]]["class"]
+    for k in range(1, n + 1):
+        if k not in taken:
+            missing = select_shard(everyone, f"{k}/{n}")
+            problems.append(f"shard {k}/{n} is missing: its {len(missing)} student(s) would have no results"
+                            + (f" ({_names(missing)})" if missing else ""))
+    return problems
 
 
 def plan_merge(shards: list[Path]) -> dict[str, tuple[Path, str]]:

@@ -267,10 +267,13 @@ def check_notebook(target: Target, names: list[str], entries: dict[str, Any], la
 
 def check_notebooks(notebooks: list[Path], functions: list[str] | None = None, *, course_file: Path | None = None,
                     fixtures: Path | None = None, lang: str | None = None, sandbox: bool | None = None,
-                    out: Callable[[str], None] = print, warn: Callable[[str], None] | None = None) -> int:
+                    out: Callable[[str], None] = print, warn: Callable[[str], None] | None = None,
+                    allow_unfinished: bool = False, summary: Path | None = None) -> int:
     """Check every notebook (``sandbox``: None = choose as the module doc says, False = --no-sandbox).
 
-    Returns the exit status: 0 when every checked function passes, 1 otherwise.
+    Returns the exit status: 0 when every checked function passes (``allow_unfinished``: or
+    is still a stub raising NotImplementedError), 1 otherwise.  ``summary``: a Markdown table
+    per notebook (passed, unfinished, failing) is appended there (e.g. $GITHUB_STEP_SUMMARY).
     """
     warn = warn or (lambda line: print(line, file=sys.stderr, flush=True))
     targets = plan(notebooks, course_file, fixtures)
@@ -284,7 +287,7 @@ def check_notebooks(notebooks: list[Path], functions: list[str] | None = None, *
     runners = [_choose_runner(t, sandbox) for t in targets]  # refuse before running anything
     for message in dict.fromkeys(w for _, w in runners if w):
         warn(message)
-    failed = 0
+    failed, table = 0, []
     for target, entries, (factory, _) in zip(targets, available, runners):
         names = [n for n in (functions or entries) if n in entries]
         if not names:
@@ -294,8 +297,14 @@ def check_notebooks(notebooks: list[Path], functions: list[str] | None = None, *
         this_lang = _language(lang, target.course)
         results = check_notebook(target, names, entries, this_lang, factory, out)
         passed = sum(bool(r) for r in results)
-        failed += len(results) - passed
+        unfinished = sum(r.status == "not-implemented" for r in results)
+        failed += len(results) - passed - (unfinished if allow_unfinished else 0)
         out(render("check.total", this_lang, notebook=target.notebook.name, passed=passed, total=len(results)))
+        table.append(f"| `{target.notebook.as_posix().replace('`', '')}` | {passed} | {unfinished} | "
+                     f"{len(results) - passed - unfinished} |")
+    if summary is not None:
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write("\n".join([render("check.table-head", _language(lang, None)), *table]) + "\n\n")
     return 0 if failed == 0 else 1
 
 

@@ -1,19 +1,32 @@
 """Split a class into N disjoint shards for a CI matrix or a batch scheduler (``--shard K/N``).
 
-Owns the rule that puts a student in a shard: a stable hash of the student id (SHA-256, not
-Python's per-process ``hash``), so every machine agrees, and adding or removing a student
-never moves anyone else to another shard.  Shards are therefore close to, not exactly,
-equal in size.  All shards of one class must use the same grading secret
-(``$RNNLAB_SECRET`` or ``--secret-file``) so that they grade on the same hidden cases.
+Owns the rule that puts a student in a shard, and the record each shard leaves for
+`autograder merge`:
+
+- The students of the submitted folder, sorted by id (code points, the same on every
+  machine), are dealt round-robin: the i-th goes to shard ``i mod N + 1``.  Every shard's
+  size is within one student of the others', and the split depends only on the folder.
+- ``--shard auto`` reads K and N from a Slurm job array or a Kubernetes Indexed Job; an array
+  that is not one evenly spaced range (``--array=1,3,7``) is refused before anything is
+  graded, since its tasks cannot tell which shard they are.
+- Each shard writes :data:`MANIFEST` into its results folder when it has graded everything:
+  K, N, its students, and the class's fingerprint (the sorted student ids, the assignments
+  and the rubric digest, which covers the course, the reference and the grading secret).
+  Shards of one run share the fingerprint; a shard from another class, course or secret
+  does not.  All shards of one class must use the same secret (``$RNNLAB_SECRET`` or
+  ``--secret-file``) so that they grade on the same hidden cases.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
+from pathlib import Path
 from typing import Mapping
 
 from autograder.engine.errors import UsageError
+from autograder.engine.results import write_atomic
 
 _SPEC = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 
@@ -34,22 +47,29 @@ def auto_shard(env: Mapping[str, str] | None = None) -> tuple[int, int, str]:
     Kubernetes Indexed Job.  Anything else is a :class:`UsageError` that says what to set.
 
     Slurm: task ``SLURM_ARRAY_TASK_ID`` of an array ``--array=MIN-MAX[:STEP]`` is shard
-    ``(ID - MIN) / STEP + 1`` of ``SLURM_ARRAY_TASK_COUNT`` (the array must be one range).
+    ``(ID - MIN) / STEP + 1`` of ``SLURM_ARRAY_TASK_COUNT``.  The array must be one evenly spaced
+    range (``MAX - MIN = STEP * (COUNT - 1)``): a list such as ``--array=1,3,7`` is refused
+    in every task, before grading, because no task can tell which shard it is.
     Kubernetes: ``JOB_COMPLETION_INDEX`` (0-based) is shard ``INDEX + 1`` of ``$RNNLAB_SHARDS``.
     """
     env = os.environ if env is None else env
     if "SLURM_ARRAY_TASK_ID" in env:
-        missing = [v for v in ("SLURM_ARRAY_TASK_MIN", "SLURM_ARRAY_TASK_COUNT") if v not in env]
+        needed = ("SLURM_ARRAY_TASK_MIN", "SLURM_ARRAY_TASK_MAX", "SLURM_ARRAY_TASK_COUNT")
+        missing = [v for v in needed if v not in env]
         if missing:
             raise UsageError(f"--shard auto: $SLURM_ARRAY_TASK_ID is set but not ${missing[0]}; "
                              "run the grader as a task of an sbatch --array job, or give --shard K/N")
-        task, first, count = (_int_var(env, v) for v in
-                              ("SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_MIN", "SLURM_ARRAY_TASK_COUNT"))
+        task, first, last, count = (_int_var(env, v) for v in ("SLURM_ARRAY_TASK_ID", *needed))
         step = _int_var(env, "SLURM_ARRAY_TASK_STEP") if env.get("SLURM_ARRAY_TASK_STEP") else 1
+        if step < 1 or count < 1 or last - first != step * (count - 1):
+            raise UsageError(f"--shard auto: this Slurm array ({count} tasks from {first} to {last}"
+                             + (f", step {step}" if step != 1 else "") + ") is a list, not one evenly spaced "
+                             "range, so its tasks cannot tell which shard they are; nothing was graded. "
+                             f"Submit it as --array=1-{count} (or give each task --shard K/N)")
         offset = task - first
-        if step < 1 or offset < 0 or offset % step or not 1 <= offset // step + 1 <= count:
-            raise UsageError(f"--shard auto: Slurm array task {task} (min {first}, step {step}, {count} tasks) "
-                             "is not in one evenly spaced range; use --array=1-N (no lists like 1,3,7)")
+        if offset < 0 or offset % step or offset // step >= count:
+            raise UsageError(f"--shard auto: Slurm array task {task} is not in the array {first}-{last}"
+                             + (f":{step}" if step != 1 else "") + "; nothing was graded")
         return offset // step + 1, count, f"Slurm array task {task} of {count}"
     if "JOB_COMPLETION_INDEX" in env:
         if not env.get(SHARDS_VARIABLE):
@@ -91,13 +111,55 @@ def parse_shard(spec: str) -> tuple[int, int]:
     return k, n
 
 
-def shard_of(student: str, n: int) -> int:
-    """The shard (1..n) that ``student`` belongs to, for every class and every machine."""
-    digest = hashlib.sha256(student.encode("utf-8")).digest()
-    return int.from_bytes(digest[:8], "big") % n + 1
+def assign_shards(students: list[str], n: int) -> dict[str, int]:
+    """Student → shard (1..n): sorted by id, dealt round-robin, so shard sizes differ by at most one."""
+    return {student: i % n + 1 for i, student in enumerate(sorted(set(students)))}
 
 
 def select_shard(students: list[str], spec: str) -> list[str]:
     """The students of shard K of N, in their original order."""
     k, n = parse_shard(spec)
-    return [s for s in students if shard_of(s, n) == k]
+    shards = assign_shards(students, n)
+    return [s for s in students if shards[s] == k]
+
+
+# --------------------------------------------------------------------------- the shard's record
+
+MANIFEST = ".rnnlab-shard.json"  # hidden: result listings skip it, merge reads it
+MANIFEST_FORMAT = 1
+
+
+def class_fingerprint(students: list[str], assignments: list[str], rubric: str) -> str:
+    """What makes two shards parts of one run: the class (every student id), the assignments
+    graded, and the rubric digest (engine, course, reference, secret)."""
+    payload = json.dumps({"students": sorted(set(students)), "assignments": sorted(set(assignments)),
+                          "rubric": rubric}, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def clear_manifest(out: Path) -> None:
+    """Forget a previous run's record before grading (a shard that stops half-way leaves none)."""
+    (out / MANIFEST).unlink(missing_ok=True)
+
+
+def write_manifest(out: Path, spec: str, everyone: list[str], assignments: list[str], rubric: str) -> dict:
+    """Record in ``out`` that it holds shard K of N of this class, graded to the end."""
+    k, n = parse_shard(spec)
+    record = {"format": MANIFEST_FORMAT, "shard": k, "of": n,
+              "fingerprint": class_fingerprint(everyone, assignments, rubric),
+              "class": sorted(set(everyone)), "assignments": list(assignments),
+              "students": select_shard(sorted(set(everyone)), f"{k}/{n}")}
+    write_atomic(out / MANIFEST, json.dumps(record, ensure_ascii=False, indent=1) + "\n")
+    return record
+
+
+def read_manifest(folder: Path) -> dict | None:
+    """The shard record in ``folder``, or None when there is none or it is not one of ours."""
+    try:
+        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    keys = {"shard": int, "of": int, "fingerprint": str, "class": list, "students": list}
+    if not isinstance(data, dict) or not all(isinstance(data.get(k), t) for k, t in keys.items()):
+        return None
+    return data

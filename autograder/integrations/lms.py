@@ -1,7 +1,7 @@
 """`autograder export RESULTS --format nbgrader|lms|canvas|moodle --out FILE`: grades for other tools.
 
 Owns the CSV layouts built from the result files (RESULTS/grades.csv itself never changes
-shape and is not touched):
+shape and is not touched), one class per format in :data:`FORMATS`:
 
 - ``nbgrader``: the columns and value formatting of ``nbgrader export`` (its CSV export
   plugin): one row per assignment and student, assignments in course order, students
@@ -9,22 +9,35 @@ shape and is not touched):
   timestamp, as nbgrader does.  Names and e-mail are empty (results do not hold them);
   with ``--submitted`` the timestamp is read from nbgrader's ``timestamp.txt``.
 - ``lms``: one row per student, one column per assignment plus ``total``.  An assignment
-  without a result is left empty (an LMS then keeps what it has); ``total`` counts it as 0.
-  ``--points-row`` adds a second row with the points possible.
+  without a result is left empty; ``total`` counts it as 0.  ``--points-row`` adds a second
+  row with the points possible.
 - ``canvas``: Canvas's gradebook import: ``Student, ID, SIS User ID, SIS Login ID, Section``
-  (Canvas matches a row by ID, SIS User ID or SIS Login ID), a ``Points Possible`` row, then
-  one column per assignment (its course.yaml title).  The identity columns come from a
-  roster (``--roster``: a Canvas gradebook export, or any CSV with those columns and
-  optionally ``student_id``); without one, SIS Login ID is the nbgrader student id.
-- ``moodle``: Moodle's CSV grade import: ``First name, Last name, ID number, Email address``
-  then one column per assignment; on import, "Identify user by" maps ``ID number`` to
-  ``useridnumber`` (or ``Email address`` to ``useremail``).  Roster columns as for Canvas
-  (``First name``, ``Last name``, ``ID number``, ``Email address``, ``Username``).
+  (Canvas matches a row by ID, then SIS User ID, then SIS Login ID), a ``Points Possible``
+  row, then one column per assignment headed ``Name (id)``, the form Canvas matches to an
+  existing assignment (any other header creates a new one).  The ids come from the roster's
+  own assignment columns (a Canvas gradebook export has them) or from ``--column
+  ASSIGNMENT="Name (id)"``; an assignment with neither is refused, unless
+  ``--new-assignments`` asks for Canvas to create it.  Identities come from the roster
+  (``--roster``: a Canvas gradebook export, or any CSV with those columns and optionally
+  ``student_id``); without one, SIS Login ID is the nbgrader student id.
+- ``moodle``: Moodle's CSV grade import: ``First name, Last name``, one identity column chosen
+  by ``--identity`` (``ID number`` → useridnumber, ``Email address`` → useremail,
+  ``Username`` → username in the import's "Identify user by"), then one column per
+  assignment.  Moodle stops the whole import at a row whose identity it cannot find, and
+  carries the previous row's student onto a row with an empty one, so every row must have
+  it: a student without one (not in the roster, or the roster's cell empty) is refused by
+  name.  An empty grade cell sets "no grade" in Moodle.
+
+In both LMS sheets, roster students without any result are left out: they have nothing
+to import, and an empty cell is not "leave as is" in either importer.  A malformed roster is
+a :class:`UsageError` naming the line.
 """
 from __future__ import annotations
 
 import csv
 import io
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.engine.course import Course
@@ -115,29 +128,54 @@ def _csv(rows: list[list[str]]) -> str:
 # --------------------------------------------------------------------------- Canvas, Moodle
 
 CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
-MOODLE_COLUMNS = ["First name", "Last name", "ID number", "Email address"]
+CANVAS_IDENTITY = ("ID", "SIS User ID", "SIS Login ID")  # what Canvas matches a row by, in its order
+CANVAS_ASSIGNMENT = re.compile(r"\A(.*)\s\((\d+)\)\Z", re.S)  # Canvas's "Name (id)" assignment header
+MOODLE_NAMES = ["First name", "Last name"]
+MOODLE_IDENTITY = {"idnumber": "ID number", "email": "Email address", "username": "Username"}
+MOODLE_COLUMNS = [*MOODLE_NAMES, "ID number"]  # the default identity
 ROSTER_KEY = "student_id"
 # Without a student_id column, a roster row belongs to the student whose id equals one of
 # these (a Canvas or Moodle export, where the nbgrader id is usually the login or the ID number).
 ROSTER_MATCH = ("SIS Login ID", "SIS User ID", "ID", "Username", "ID number", "Email address")
 
 
-def read_roster(path: Path) -> list[dict[str, str]]:
-    """The roster's rows as dicts (header = first row; UTF-8, a BOM from Excel is fine)."""
+@dataclass(frozen=True)
+class Roster:
+    """The roster's header and its student rows as dicts (header = first row)."""
+
+    path: Path
+    header: list[str]
+    rows: list[dict[str, str]]
+
+
+def read_roster(path: Path) -> Roster:
+    """The roster (UTF-8, a BOM from Excel is fine); a row with more fields than the header is refused by line."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            rows = [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in reader]
-            header = [h.strip() for h in reader.fieldnames or []]
+            reader = csv.reader(handle)
+            header = [h.strip() for h in next(reader, [])]
+            rows = []
+            for fields in reader:
+                if not any(f.strip() for f in fields):
+                    continue
+                if len(fields) > len(header):
+                    raise UsageError(f"--roster {path}, line {reader.line_num}: {len(fields)} fields, but the header "
+                                     f"has {len(header)}; a value with a comma must be in double quotes")
+                rows.append({h: (fields[i].strip() if i < len(fields) else "") for i, h in enumerate(header)})
     except OSError as exc:
         raise UsageError(f"--roster {path}: cannot read it ({exc.strerror})") from None
-    except (UnicodeDecodeError, csv.Error) as exc:
+    except UnicodeDecodeError as exc:
         raise UsageError(f"--roster {path}: not a UTF-8 CSV file ({exc})") from None
+    except csv.Error as exc:
+        raise UsageError(f"--roster {path}, line {reader.line_num}: not valid CSV ({exc})") from None
+    doubled = sorted({h for h in header if h and header.count(h) > 1})
+    if doubled:
+        raise UsageError(f"--roster {path}, line 1: the column {doubled[0]!r} appears twice")
     if ROSTER_KEY not in header and not set(ROSTER_MATCH) & set(header):
         raise UsageError(f"--roster {path}: no column to find students by; add '{ROSTER_KEY}' "
                          f"(the nbgrader student id) or one of: {', '.join(ROSTER_MATCH)}")
     # Canvas exports have a "Points Possible" row (and sometimes muted/read-only rows) before the students
-    return [r for r in rows if r.get("Student", "").strip() not in ("Points Possible",) and any(r.values())]
+    return Roster(path, header, [r for r in rows if "Points Possible" not in r.get("Student", "")])
 
 
 def _roster_index(roster: list[dict[str, str]]) -> dict[str, dict[str, str]]:
@@ -149,46 +187,158 @@ def _roster_index(roster: list[dict[str, str]]) -> dict[str, dict[str, str]]:
     return index
 
 
-def _identity_rows(results_dir: Path, course: Course, roster_path: Path | None, columns: list[str],
-                   default: dict[str, str], title_column: str | None) -> tuple[list[list[str]], list[str]]:
-    """Header + one row per student for an LMS import: identity columns, then one score per assignment.
+@dataclass(frozen=True)
+class Sheet:
+    """An export: its rows (header first), how many are students, and what the user should know."""
 
-    Students of the roster without results get empty scores (the LMS keeps what it has);
-    students with results but not in the roster are kept with the default identity and named
-    in the returned warnings."""
-    students, assignments, scores, max_scores = _collect(results_dir, course)
-    titles = [course.assignments[a].title if a in course.assignments else a for a in assignments]
-    header = [*columns, *titles]
-    rows = [header]
-    if title_column is not None:
-        rows.append([title_column, *[""] * (len(columns) - 1), *(f"{max_scores[a]:g}" for a in assignments)])
-    warnings = []
-    roster = read_roster(roster_path) if roster_path is not None else []
-    index = _roster_index(roster)
-    seen: set[int] = set()
-    entries: list[tuple[dict[str, str], str | None]] = []
-    for student in students:
-        row = index.get(student)
-        if row is None:
-            if roster_path is not None:
-                warnings.append(student)
-            row = {c: value.format(student=student) for c, value in default.items()}
+    rows: list[list[str]]
+    students: int
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """The `export` verb's options that shape a sheet."""
+
+    roster: Path | None = None
+    submitted: Path | None = None
+    points_row: bool = False
+    columns: dict[str, str] = field(default_factory=dict)  # canvas: assignment id -> "Name (id)"
+    new_assignments: bool = False  # canvas: plain titles, which Canvas imports as new assignments
+    identity: str = "idnumber"  # moodle: the one column Moodle identifies users by
+
+
+def _names(students: list[str], limit: int = 10) -> str:
+    return ", ".join(students[:limit]) + (f" and {len(students) - limit} more" if len(students) > limit else "")
+
+
+def _students_with_rows(students: list[str], roster: Roster | None) -> tuple[list[tuple[str, dict | None]], list[str]]:
+    """(student, their roster row or None) for every graded student, and those the roster lacks."""
+    index = _roster_index(roster.rows) if roster is not None else {}
+    pairs = [(student, index.get(student)) for student in students]
+    return pairs, [s for s, row in pairs if roster is not None and row is None]
+
+
+def _score_cells(student: str, assignments: list[str], scores: dict) -> list[str]:
+    return ["" if scores.get((student, a)) is None else f"{scores[student, a]:g}" for a in assignments]
+
+
+def canvas_headers(course: Course, assignments: list[str], roster: Roster | None, columns: dict[str, str],
+                   new_assignments: bool) -> list[str]:
+    """One ``Name (id)`` header per assignment: ``--column`` first, then the roster's own columns."""
+    unknown = sorted(set(columns) - set(assignments))
+    if unknown:
+        raise UsageError(f"--column {unknown[0]}: not an assignment of these results "
+                         f"({', '.join(assignments)})")
+    for aid, header in columns.items():
+        if not CANVAS_ASSIGNMENT.match(header):
+            raise UsageError(f'--column {aid}="{header}": Canvas matches an assignment by a header of the form '
+                             f'"Name (id)", e.g. --column {aid}="Vanilla RNN (123456)"')
+    found: dict[str, list[str]] = {}
+    for header in roster.header if roster is not None else []:
+        match = CANVAS_ASSIGNMENT.match(header)
+        if match:
+            name = match.group(1).strip().casefold()
+            for aid in assignments:
+                title = course.assignments[aid].title if aid in course.assignments else aid
+                if name in (title.strip().casefold(), aid.casefold()):
+                    found.setdefault(aid, []).append(header)
+    headers, unmatched = [], []
+    for aid in assignments:
+        title = course.assignments[aid].title if aid in course.assignments else aid
+        if aid in columns:
+            headers.append(columns[aid])
+        elif len(found.get(aid, [])) == 1:
+            headers.append(found[aid][0])
+        elif found.get(aid):
+            raise UsageError(f"--roster {roster.path}: several columns could be {aid}: {', '.join(found[aid])}; "
+                             f'choose one with --column {aid}="…"')
+        elif new_assignments:
+            headers.append(title)
         else:
-            seen.add(id(row))
-        entries.append((row, student))
-    entries += [(row, None) for row in roster if id(row) not in seen]
-    for row, student in entries:
-        cells = [scores.get((student, a)) if student is not None else None for a in assignments]
-        rows.append([row.get(c, "") for c in columns] + ["" if c is None else f"{c:g}" for c in cells])
-    return rows, warnings
+            unmatched.append(f'{aid} ("{title}")')
+    if unmatched:
+        raise UsageError("Canvas would create a new assignment for " + ", ".join(unmatched) + ": neither "
+                         "the roster nor --column gives its Canvas header 'Name (id)'. Export the Canvas "
+                         "gradebook after creating the assignments and pass it as --roster, or give --column "
+                         "ASSIGNMENT=\"Name (id)\", or pass --new-assignments to have Canvas create them")
+    return headers
 
 
-def canvas_rows(results_dir: Path, course: Course, roster: Path | None = None) -> tuple[list[list[str]], list[str]]:
-    """Canvas's gradebook import sheet (see the module docstring); also the unmatched students."""
-    return _identity_rows(results_dir, course, roster, CANVAS_COLUMNS,
-                          {"Student": "{student}", "SIS Login ID": "{student}"}, "Points Possible")
+class CanvasFormat:
+    """Canvas's gradebook import sheet (see the module docstring)."""
+
+    name = "canvas"
+
+    def sheet(self, results_dir: Path, course: Course, options: ExportOptions) -> Sheet:
+        students, assignments, scores, max_scores = _collect(results_dir, course)
+        roster = read_roster(options.roster) if options.roster is not None else None
+        headers = canvas_headers(course, assignments, roster, options.columns, options.new_assignments)
+        rows = [[*CANVAS_COLUMNS, *headers],
+                ["Points Possible", *[""] * (len(CANVAS_COLUMNS) - 1), *(f"{max_scores[a]:g}" for a in assignments)]]
+        pairs, unmatched = _students_with_rows(students, roster)
+        for student, row in pairs:
+            row = row or {"Student": student, "SIS Login ID": student}
+            rows.append([row.get(c, "") for c in CANVAS_COLUMNS] + _score_cells(student, assignments, scores))
+        faceless = [s for (s, _), r in zip(pairs, rows[2:]) if not any(r[CANVAS_COLUMNS.index(c)]
+                                                                        for c in CANVAS_IDENTITY)]
+        if faceless:
+            raise UsageError(f"--roster {options.roster}: no ID, SIS User ID or SIS Login ID for "
+                             f"{_names(faceless)}; Canvas could only guess them by name")
+        warnings = [f"{len(unmatched)} student(s) not in {options.roster}, written with their nbgrader id as "
+                    f"SIS Login ID: {_names(unmatched)}"] if unmatched else []
+        return Sheet(rows, len(pairs), warnings)
 
 
-def moodle_rows(results_dir: Path, course: Course, roster: Path | None = None) -> tuple[list[list[str]], list[str]]:
-    """Moodle's CSV grade import sheet (see the module docstring); also the unmatched students."""
-    return _identity_rows(results_dir, course, roster, MOODLE_COLUMNS, {"ID number": "{student}"}, None)
+class MoodleFormat:
+    """Moodle's CSV grade import sheet (see the module docstring)."""
+
+    name = "moodle"
+
+    def sheet(self, results_dir: Path, course: Course, options: ExportOptions) -> Sheet:
+        if options.identity not in MOODLE_IDENTITY:
+            raise UsageError(f"--identity {options.identity}: choose one of {', '.join(MOODLE_IDENTITY)}")
+        column = MOODLE_IDENTITY[options.identity]
+        students, assignments, scores, _ = _collect(results_dir, course)
+        roster = read_roster(options.roster) if options.roster is not None else None
+        titles = [course.assignments[a].title if a in course.assignments else a for a in assignments]
+        pairs, unmatched = _students_with_rows(students, roster)
+        if unmatched:
+            raise UsageError(f"--roster {options.roster} lacks {_names(unmatched)}; Moodle stops the whole import at a "
+                             "user it cannot find. Add them to the roster, or remove their results")
+        default = {} if column == "Email address" else {column: "{student}"}  # the nbgrader id can be a login
+        rows, faceless = [[*MOODLE_NAMES, column, *titles]], []
+        for student, row in pairs:
+            row = row or {c: v.format(student=student) for c, v in default.items()}
+            if not row.get(column):
+                faceless.append(student)
+            rows.append([row.get(c, "") for c in (*MOODLE_NAMES, column)] + _score_cells(student, assignments, scores))
+        if faceless:
+            where = f"--roster {options.roster} has no '{column}' for" if roster is not None else f"no '{column}' for"
+            raise UsageError(f"{where} {_names(faceless)}; Moodle identifies every row by it (--identity "
+                             f"{options.identity}). Fill it in the roster, or choose another --identity")
+        return Sheet(rows, len(pairs))
+
+
+class NbgraderFormat:
+    """The columns of ``nbgrader export``."""
+
+    name = "nbgrader"
+
+    def sheet(self, results_dir: Path, course: Course, options: ExportOptions) -> Sheet:
+        rows = nbgrader_rows(results_dir, course, options.submitted)
+        return Sheet(rows, len(rows) - 1)
+
+
+class LmsFormat:
+    """One row per student, one column per assignment, and the total."""
+
+    name = "lms"
+
+    def sheet(self, results_dir: Path, course: Course, options: ExportOptions) -> Sheet:
+        rows = lms_rows(results_dir, course, options.points_row)
+        return Sheet(rows, len(rows) - 1 - options.points_row)
+
+
+FORMATS = {f.name: f for f in (NbgraderFormat, LmsFormat, CanvasFormat, MoodleFormat)}
+

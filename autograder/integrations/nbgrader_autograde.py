@@ -12,6 +12,13 @@ reference, secret), so the nine grade cells of a notebook, or a rerun of nbgrade
 it once.  Concurrent calls for the same notebook wait for each other instead of grading
 twice.  NOTEBOOK may be the notebook or the folder that holds it (the folder's name is the
 assignment, nbgrader's ``<student>/<assignment>/`` layout).
+
+Each function's entry also carries its ``feedback``: the lines its grade cell prints under the
+score, so that ``nbgrader generate_feedback`` shows them to the student — every item that did
+not pass with its status and message, then each recognised mistake's explanation and hint as
+the result carries them (rendered at grading time, in the course's language and at its
+feedback level; never re-derived here).  Plain text on one line each: the cell's output is a
+text stream, and the message may hold what the student's code printed.
 """
 from __future__ import annotations
 
@@ -19,12 +26,14 @@ import contextlib
 import fcntl
 import json
 import tempfile
+import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
 from autograder.engine.course import Course
 from autograder.engine.errors import UsageError
-from autograder.engine.results import write_atomic
+from autograder.engine.messages import STATUS_LABEL, render
+from autograder.engine.results import item_explanation, write_atomic
 
 CACHE_DIR = Path(".rnnlab-cache") / "autograde"
 DEFAULT_STUDENT = "notebook"
@@ -56,20 +65,45 @@ def student_of(notebook: Path, assignment: str) -> str:
     return parent.parent.name if parent.name == assignment and parent.parent.name else DEFAULT_STUDENT
 
 
-def summarise(result: dict, notebook: Path, cached: bool, student: str | None = None) -> dict:
-    """What a grade cell needs: per-function scores (= per grade cell) beside the items."""
-    functions: dict[str, dict] = defaultdict(lambda: {"score": 0.0, "max_score": 0.0})
+def _plain(text) -> str:
+    """One line of plain text: control and format characters (ANSI escapes, line breaks) become spaces."""
+    return " ".join("".join(" " if unicodedata.category(c)[0] == "C" else c for c in str(text)).split())
+
+
+def function_feedback(items: list[dict], language: str) -> list[str]:
+    """The lines a grade cell prints under its score for these items of one function (see the module doc)."""
+    lines = [f"{item['id']}: {render(STATUS_LABEL.get(item['status'], 'status.error'), language)}: "
+             f"{_plain(item.get('message') or '')}" for item in items if item["status"] != "passed"]
+    diagnosed: dict[tuple[str, str], list[str]] = {}
+    for item in items:
+        entry = item_explanation(item) if item.get("diagnosis") else None
+        if entry:
+            diagnosed.setdefault((entry["explanation"], entry["hint"]), []).append(item["id"])
+    for (explanation, hint), ids in diagnosed.items():
+        if explanation:
+            lines.append(f"{', '.join(ids)}: {_plain(explanation)}")
+        if hint:
+            lines.append(f"{render('feedback.hint', language)}: {_plain(hint)}")
+    return lines
+
+
+def summarise(result: dict, notebook: Path, cached: bool, student: str | None = None,
+              language: str = "en") -> dict:
+    """What a grade cell needs: per-function scores (= per grade cell) and feedback beside the items."""
+    functions: dict[str, dict] = defaultdict(lambda: {"score": 0.0, "max_score": 0.0, "items": []})
     for item in result["items"]:
         entry = functions[item["function"]]
         entry["score"] += float(item["score"])
         entry["max_score"] += float(item["max_score"])
+        entry["items"].append(item)
     return {
         "notebook": str(notebook),
         "student": student or result["student"],
         "assignment": result["assignment"],
         "score": result["score"],
         "max_score": result["max_score"],
-        "functions": {name: {"score": round(v["score"], 6), "max_score": round(v["max_score"], 6)}
+        "functions": {name: {"score": round(v["score"], 6), "max_score": round(v["max_score"], 6),
+                             "feedback": function_feedback(v["items"], language)}
                       for name, v in functions.items()},
         "items": [{k: item.get(k) for k in ("id", "function", "score", "max_score", "status")}
                   for item in result["items"]],
@@ -119,7 +153,7 @@ def grade_notebook(course: Course, notebook: Path, assignment: str, *, student: 
         if use_cache:
             result = _cached(entry, fingerprint)
             if result is not None:
-                return summarise(result, notebook, cached=True, student=student)
+                return summarise(result, notebook, cached=True, student=student, language=course.language)
         factory_for = make_sandbox_factory(course, isolate=isolate)
         plan = GradingPlan(course, secret, [assignment])
         with tempfile.TemporaryDirectory(prefix="rnnlab-grade-notebook-") as tmp:
@@ -127,4 +161,4 @@ def grade_notebook(course: Course, notebook: Path, assignment: str, *, student: 
             result = grader.grade(student, [submission])[0]
         if use_cache:
             write_atomic(entry, json.dumps(result, ensure_ascii=False) + "\n")
-    return summarise(result, notebook, cached=False)
+    return summarise(result, notebook, cached=False, language=course.language)

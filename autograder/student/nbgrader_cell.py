@@ -137,4 +137,6 @@ def hidden_score(function_name: str, folder: Path | None = None) -> float:
         raise GraderUnavailable(f"{function_name} is not graded in {summary['assignment']} (course.yaml)")
     score, max_score = float(entry["score"]), float(entry["max_score"])
     print(f"{function_name}: {score:g}/{max_score:g} (RNN Lab, hidden cases)", flush=True)
+    for line in entry.get("feedback", ()):  # the grader's feedback for this function, for generate_feedback
+        print(f"  {line}", flush=True)
     return float(round(min(max(score, 0.0), max_score), 6))

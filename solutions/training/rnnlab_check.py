@@ -1209,6 +1209,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         'en': '{function} is checked through your {forward}: implement that one first',
         'ko': '{function}은(는) 여러분의 {forward}을(를) 거쳐 확인됩니다: 그 함수를 먼저 구현하세요',
     },
+    'check.table-head': {
+        'en': '| notebook | pass | unfinished (NotImplementedError) | fail or error |\n|---|---:|---:|---:|',
+        'ko': '| 노트북 | 통과 | 미완성 (NotImplementedError) | 실패·오류 |\n|---|---:|---:|---:|',
+    },
     'check.summary': {
         'en': '{function}: {passed}/{total} outputs pass the public cases (hidden cases decide the grade)',
         'ko': '{function}: 공개 케이스에서 {passed}/{total}개 출력 통과 (점수는 비공개 케이스로 결정됩니다)',
@@ -1353,6 +1357,8 @@ def hidden_score(function_name: str, folder: Path | None = None) -> float:
         raise GraderUnavailable(f"{function_name} is not graded in {summary['assignment']} (course.yaml)")
     score, max_score = float(entry["score"]), float(entry["max_score"])
     print(f"{function_name}: {score:g}/{max_score:g} (RNN Lab, hidden cases)", flush=True)
+    for line in entry.get("feedback", ()):  # the grader's feedback for this function, for generate_feedback
+        print(f"  {line}", flush=True)
     return float(round(min(max(score, 0.0), max_score), 6))
 
 

@@ -4,13 +4,17 @@ The slow test runs the real nbgrader (generate_assignment, then autograde) on a 
 course with part of the example class — a correct student, the untouched stubs and two
 buggy students — and compares the partial credit nbgrader recorded for every grade cell
 with the sum of that function's item scores from `autograder grade` on the same
-submissions and the same secret.  The fast tests pin down how check() tells autograding
-from a student's session and what it shows nbgrader.
+submissions and the same secret; then it runs `nbgrader generate_feedback` and reads, in the
+HTML a student gets, the explanation and hint that `autograder grade` wrote for a diagnosed
+mistake.  The fast tests pin down how check() tells autograding from a student's session and
+what it shows nbgrader.
 """
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -59,6 +63,7 @@ def autograded(tmp_path_factory):
                         course_dir / "submitted" / student / ASSIGNMENT)
     _run(["-m", "nbgrader", "generate_assignment", ASSIGNMENT, "--force", "--log-level=WARN"], course_dir)
     _run(["-m", "nbgrader", "autograde", ASSIGNMENT, "--log-level=WARN"], course_dir)
+    _run(["-m", "nbgrader", "generate_feedback", ASSIGNMENT, "--log-level=WARN"], course_dir)
     _run(["-m", "autograder", "--course", str(course_dir / "course.yaml"), "grade", str(course_dir / "submitted"),
           "--out", str(course_dir / "results"), "--assignment", ASSIGNMENT, "--quiet"], course_dir)
     return course_dir
@@ -117,6 +122,31 @@ def test_grade_cells_show_a_plain_float_and_nothing_on_stderr(autograded):
             assert not text.startswith("np.")
 
 
+def _feedback_text(course_dir: Path, student: str) -> str:
+    """The text of the feedback page nbgrader made for ``student``, tags dropped, whitespace collapsed."""
+    page = (course_dir / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text(encoding="utf-8")
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+@pytest.mark.slow
+@pytest.mark.sandbox
+def test_generate_feedback_shows_the_diagnosis_and_hint_autograder_grade_wrote(autograded):
+    diagnosed = 0
+    for student in STUDENTS:
+        result = json.loads((autograded / "results" / student / f"{ASSIGNMENT}.json").read_text())
+        text = _feedback_text(autograded, student)
+        for item in result["items"]:
+            if item["status"] != "passed":
+                assert item["id"] in text, (student, item["id"])
+            if item.get("diagnosis") and item.get("hint"):
+                diagnosed += 1
+                for field in ("explanation", "hint"):
+                    assert " ".join(item[field].split()) in text, (student, item["id"], field)
+    assert diagnosed  # s03 (BPTT '=' for '+=') and s05 (mask missing in dx) are diagnosed mistakes
+    assert "Hint:" in _feedback_text(autograded, "s03")
+
+
 # ----------------------------------------------------------------- fast: no nbgrader, no sandbox
 
 
@@ -164,8 +194,8 @@ def test_under_autograde_check_returns_the_graders_points_as_a_float(clean_env, 
     def fake_grader(target, root):
         calls.append(target)
         return {"notebook": str(notebook), "assignment": "rnn",
-                "functions": {"rnn_forward": {"score": 1.5, "max_score": 2.0},
-                              "rnn_backward": {"score": 0.0, "max_score": 10.0}}}
+                "functions": {"rnn_forward": {"score": 1.5, "max_score": 2.0, "feedback": ["rnn_forward.h: failed: x"]},
+                              "rnn_backward": {"score": 0.0, "max_score": 10.0, "feedback": ["Hint: add, not assign"]}}}
 
     monkeypatch.setattr(nbgrader_cell, "_run_grader", fake_grader)
     monkeypatch.setattr(nbgrader_cell, "_GRADES", {})
@@ -179,5 +209,34 @@ def test_under_autograde_check_returns_the_graders_points_as_a_float(clean_env, 
     assert len(calls) == 2
     captured = capsys.readouterr()
     assert captured.err == "" and "rnn_forward: 1.5/2" in captured.out
+    assert "  rnn_forward.h: failed: x\n" in captured.out and "  Hint: add, not assign\n" in captured.out
     with pytest.raises(nbgrader_cell.GraderUnavailable):  # a cell that cannot be graded earns 0, not full points
         selfcheck.check("not_graded_here")
+
+
+def test_each_function_carries_the_results_explanation_and_hint_as_plain_lines():
+    from autograder.integrations.nbgrader_autograde import summarise
+
+    items = [
+        {"id": "rnn_backward.dx", "function": "rnn_backward", "score": 2.0, "max_score": 2.0, "status": "passed",
+         "message": "correct on all 3 cases", "diagnosis": None},
+        {"id": "rnn_backward.dWh", "function": "rnn_backward", "score": 0.0, "max_score": 2.0, "status": "failed",
+         "message": "relative error 0.93\x1b[31m on\ncase 2", "diagnosis": "bptt-overwrite-accumulator",
+         "explanation": "`dWh` keeps only\nthe last step.", "hint": "Accumulate with `+=`."},
+        {"id": "rnn_backward.db", "function": "rnn_backward", "score": 0.0, "max_score": 1.0, "status": "failed",
+         "message": "relative error 0.5", "diagnosis": "bptt-overwrite-accumulator",
+         "explanation": "`dWh` keeps only\nthe last step.", "hint": "Accumulate with `+=`."},
+        {"id": "rnn_forward.h", "function": "rnn_forward", "score": 0.0, "max_score": 2.0, "status": "error",
+         "message": "NotImplementedError", "diagnosis": None},
+    ]
+    result = {"student": "s03", "assignment": "rnn", "score": 2.0, "max_score": 7.0, "items": items, "errors": []}
+    functions = summarise(result, Path("rnn.ipynb"), cached=False, language="en")["functions"]
+    assert functions["rnn_backward"]["feedback"] == [
+        "rnn_backward.dWh: failed: relative error 0.93 [31m on case 2",
+        "rnn_backward.db: failed: relative error 0.5",
+        "rnn_backward.dWh, rnn_backward.db: `dWh` keeps only the last step.",  # one diagnosis, said once
+        "Hint: Accumulate with `+=`.",
+    ]
+    assert functions["rnn_forward"]["feedback"] == ["rnn_forward.h: error: NotImplementedError"]
+    korean = summarise(result, Path("rnn.ipynb"), cached=False, language="ko")["functions"]
+    assert korean["rnn_backward"]["feedback"][-1] == "힌트: Accumulate with `+=`."

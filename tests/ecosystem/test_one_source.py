@@ -173,15 +173,9 @@ def test_texts_are_rendered_in_the_course_language_at_grading_time():
 
 
 def test_merge_reads_the_merged_folder_once(tmp_path, course, monkeypatch):
-    from autograder.engine.shard import select_shard
+    from .test_merge import run_merge, write_shard
 
-    from .conftest import STUDENTS, write_class
-    from .test_merge import run_merge
-
-    shards = []
-    for k in (1, 2):
-        shards.append(tmp_path / f"shard-{k}")
-        write_class(shards[-1], course, select_shard(STUDENTS, f"{k}/2"))
+    shards = [write_shard(tmp_path / f"shard-{k}", course, k, 2) for k in (1, 2)]
     out = tmp_path / "merged"
     reads, passes = {}, []
     read_result, iter_results = results_mod.read_result, results_mod.iter_results

@@ -1,4 +1,5 @@
-"""--shard K/N: disjoint, complete, stable when the class changes, the same on every machine."""
+"""--shard K/N: disjoint, complete, balanced to one student, decided by the folder alone, the same on every machine;
+--shard auto in Slurm arrays (one range, or refused) and Kubernetes Indexed Jobs."""
 import os
 import subprocess
 import sys
@@ -22,17 +23,23 @@ def test_shards_are_disjoint_and_cover_the_class_in_order(n):
         assert shard == [s for s in CLASS if s in set(shard)]  # original order kept
 
 
-def test_adding_or_removing_students_moves_nobody_else():
-    n = 4
-    before = {s: k for k in range(1, n + 1) for s in select_shard(CLASS, f"{k}/{n}")}
-    grown = ["new-student", "late.enrolment"] + CLASS[50:]  # some join, 50 leave, list reordered
-    after = {s: k for k in range(1, n + 1) for s in select_shard(grown, f"{k}/{n}")}
-    assert all(after[s] == before[s] for s in CLASS[50:])
+@pytest.mark.parametrize("size", [0, 1, 3, 16, 17, 303])
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 7])
+def test_every_shard_is_within_one_student_of_the_others(size, n):
+    students = CLASS[:size]
+    sizes = [len(select_shard(students, f"{k}/{n}")) for k in range(1, n + 1)]
+    assert sum(sizes) == size and max(sizes) - min(sizes) <= 1, sizes
 
 
-def test_shards_are_roughly_even():
-    sizes = [len(select_shard(CLASS, f"{k}/4")) for k in range(1, 5)]
-    assert min(sizes) > len(CLASS) / 4 * 0.6 and max(sizes) < len(CLASS) / 4 * 1.4
+def test_seventeen_students_in_four_shards_is_5_4_4_4():
+    students = [f"s{i:02d}" for i in range(1, 18)]
+    assert sorted(len(select_shard(students, f"{k}/4")) for k in range(1, 5)) == [4, 4, 4, 5]
+
+
+def test_the_split_depends_only_on_the_folder_not_on_the_listing_order():
+    shuffled = CLASS[::-1][::2] + CLASS[::-1][1::2]  # the same folder, listed in another order
+    for k in range(1, 5):
+        assert sorted(select_shard(CLASS, f"{k}/4")) == sorted(select_shard(shuffled, f"{k}/4"))
 
 
 def test_same_assignment_in_another_process_whatever_the_hash_seed():
@@ -89,14 +96,49 @@ def test_auto_is_the_same_as_the_explicit_spec():
 @pytest.mark.parametrize("env, expected", [
     ({}, "no Slurm job array"),
     ({"SLURM_ARRAY_TASK_ID": "3"}, "SLURM_ARRAY_TASK_MIN"),
-    ({"SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_COUNT": "x"}, "not a whole number"),
-    ({"SLURM_ARRAY_TASK_ID": "7", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_COUNT": "3"}, "one evenly spaced range"),
+    ({"SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_COUNT": "3"}, "SLURM_ARRAY_TASK_MAX"),
+    ({"SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_MAX": "3",
+      "SLURM_ARRAY_TASK_COUNT": "x"}, "not a whole number"),
+    ({"SLURM_ARRAY_TASK_ID": "7", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_MAX": "3",
+      "SLURM_ARRAY_TASK_COUNT": "3"}, "not in the array 1-3"),
     ({"JOB_COMPLETION_INDEX": "0"}, "RNNLAB_SHARDS"),
     ({"JOB_COMPLETION_INDEX": "4", "RNNLAB_SHARDS": "4"}, "not below"),
 ])
 def test_auto_without_a_batch_system_says_what_to_set(env, expected):
     with pytest.raises(UsageError, match=expected):
         resolve_shard("auto", env)
+
+
+def _slurm_list(ids: list[int]) -> list[dict]:
+    """The environment of every task of `sbatch --array=1,3,7` (a list: Slurm sets no step)."""
+    return [{"SLURM_ARRAY_JOB_ID": "778", "SLURM_ARRAY_TASK_ID": str(i), "SLURM_ARRAY_TASK_MIN": str(min(ids)),
+             "SLURM_ARRAY_TASK_MAX": str(max(ids)), "SLURM_ARRAY_TASK_COUNT": str(len(ids))} for i in ids]
+
+
+@pytest.mark.parametrize("ids", [[1, 3, 7], [1, 2, 7], [0, 5], [2, 3, 4, 9]])
+def test_every_task_of_a_slurm_list_array_is_refused(ids):
+    """Before, tasks 1 and 3 of --array=1,3,7 graded shards 1 and 3 and nobody graded shard 2."""
+    for env in _slurm_list(ids):
+        with pytest.raises(UsageError, match=r"is a list, not one evenly spaced range.*--array=1-"):
+            resolve_shard("auto", env)
+
+
+def test_a_list_that_is_a_range_written_out_is_fine():
+    assert [resolve_shard("auto", env)[0] for env in _slurm_list([4, 5, 6])] == ["1/3", "2/3", "3/3"]
+
+
+def test_grade_in_a_slurm_list_array_stops_before_grading(tmp_path, monkeypatch, capsys):
+    from autograder.cli import main
+
+    submitted = tmp_path / "submitted"
+    (submitted / "s01" / "rnn").mkdir(parents=True)
+    for key, value in _slurm_list([1, 3, 7])[0].items():
+        monkeypatch.setenv(key, value)
+    status = main(["--course", str(ROOT / "course.yaml"), "grade", str(submitted), "--out", str(tmp_path / "r"),
+                   "--quiet", "--no-sandbox", "--shard", "auto"])
+    err = capsys.readouterr().err
+    assert status == 2 and "is a list" in err and "Traceback" not in err
+    assert not (tmp_path / "r").exists()
 
 
 def test_grade_shard_auto_grades_the_tasks_shard(tmp_path, monkeypatch, capsys):

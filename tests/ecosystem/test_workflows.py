@@ -106,3 +106,82 @@ def test_course_workflow_installs_the_cpu_build_of_torch_before_make_test():
     assert wf["env"]["TORCH_CPU_INDEX"].rstrip("/").endswith("/whl/cpu")
     pinned = re.search(r"^torch==(\S+)", (ROOT / "requirements" / "test.in").read_text(), re.M).group(1)
     assert wf["env"]["TORCH_VERSION"] == pinned
+
+
+# ------------------------------------------------------------------ the sandbox tools of every grading job
+
+
+def _sandbox_packages():
+    return re.search(r"^SANDBOX_PACKAGES\s*:=\s*(.+)$", (ROOT / "Makefile").read_text(), re.M).group(1).split()
+
+
+@pytest.mark.parametrize("job_name, first_use", [("validate", "make test"), ("grade", "autograder grade")])
+def test_jobs_that_run_student_code_install_what_make_sandbox_tools_installs(job_name, first_use):
+    """Not a hand-kept apt-get list: before, the grade job installed bubblewrap but not python3-seccomp,
+    so CI graded without the seccomp filter and said nothing."""
+    assert "python3-seccomp" in _sandbox_packages() and "bubblewrap" in _sandbox_packages()
+    steps = [s.get("run", "") for s in load("grade.yml")["jobs"][job_name]["steps"]]
+    tools = next(i for i, r in enumerate(steps) if re.search(r"^\s*sudo make sandbox-tools\s*$", r, re.M))
+    assert tools < next(i for i, r in enumerate(steps) if first_use in r)
+    assert "/usr/bin/python3 -c 'import seccomp'" in steps[tools] and "exit 1" in steps[tools]  # fails loudly
+    assert not [r for r in steps if "apt-get install" in r]  # one list of packages: the Makefile's
+
+
+# ------------------------------------------------------------------ the student self-check: unfinished is not red
+
+
+def _selfcheck_step():
+    [job] = load("student-selfcheck.yml")["jobs"].values()
+    return next(s for s in job["steps"] if "autograder check" in s.get("run", ""))["run"]
+
+
+def _student_repo(tmp_path, edit=None):
+    """A student's repository as the release ships it (exercises/ only matters here), stubs untouched
+    except ``edit``: (function, new body) replacing that stub's `raise NotImplementedError()`."""
+    import json
+    import shutil
+
+    repo = tmp_path / "student"
+    shutil.copytree(ROOT / "exercises" / "rnn", repo / "exercises" / "rnn")
+    if edit:
+        path = repo / "exercises" / "rnn" / "rnn.ipynb"
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        cell = next(c for c in nb["cells"] if f"def {edit[0]}(" in "".join(c["source"]))
+        source = "".join(cell["source"])
+        assert "raise NotImplementedError()" in source
+        cell["source"] = source.replace("raise NotImplementedError()", edit[1], 1)
+        path.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
+    return repo
+
+
+def _run_selfcheck(repo):
+    import os
+    import subprocess
+    import sys
+
+    summary = repo / "step-summary.md"
+    env = {**os.environ, "GITHUB_STEP_SUMMARY": str(summary), "RNNLAB_LANG": "en", "OPENBLAS_NUM_THREADS": "1",
+           "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+    proc = subprocess.run(["bash", "-c", _selfcheck_step()], cwd=repo, env=env, capture_output=True, text=True,
+                          timeout=600)
+    return proc, summary.read_text(encoding="utf-8") if summary.exists() else ""
+
+
+@pytest.mark.slow
+def test_selfcheck_is_green_on_untouched_stubs_with_a_line_per_notebook(tmp_path):
+    proc, summary = _run_selfcheck(_student_repo(tmp_path))
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    row = next(line for line in summary.splitlines() if "rnn.ipynb" in line)
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[1] == "0" and int(cells[2]) > 0 and cells[3] == "0"  # pass, unfinished, fail
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("body", ["return np.zeros_like(prev_h), None",  # a wrong answer
+                                  "raise ValueError('oops')"],  # an error
+                         ids=["wrong-answer", "error"])
+def test_selfcheck_is_red_on_a_wrong_answer_or_an_error(tmp_path, body):
+    proc, summary = _run_selfcheck(_student_repo(tmp_path, ("rnn_step_forward", body)))
+    assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-2000:]
+    row = next(line for line in summary.splitlines() if "rnn.ipynb" in line)
+    assert [c.strip() for c in row.strip("|").split("|")][3] != "0"
