@@ -120,6 +120,7 @@ _TEMPLATE = re.compile("|".join(re.escape(t) for t in sorted(PARTICLES, key=len,
 _SKIP = "`'\"’”)]}*_ "
 _LETTER_NAMES_WITH_CODA = {"l": "ㄹ", "m": "ㅁ", "n": "ㄴ", "r": "ㄹ"}
 _DIGIT_CODA = {"0": "ㅇ", "1": "ㄹ", "3": "ㅁ", "6": "ㄱ", "7": "ㄹ", "8": "ㄹ"}
+_SIGN_CODA = {"²": "ㅂ", "³": "ㅂ", "′": "ㅁ"}  # 제곱, 세제곱, 프라임: "1 − c²은" reads 제곱은
 _VOWELS = "aeiouy"
 
 
@@ -147,6 +148,8 @@ def final_sound(text: str) -> str | None:
     if "가" <= last <= "힣":
         coda = (ord(last) - 0xAC00) % 28
         return None if coda == 0 else ("ㄹ" if coda == 8 else "ㄱ")  # only ㄹ matters beyond yes/no
+    if last in _SIGN_CODA:
+        return _SIGN_CODA[last]
     if last.isdigit():
         return _DIGIT_CODA.get(last)
     if last.isascii() and last.isalpha():

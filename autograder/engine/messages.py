@@ -151,8 +151,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "notebook.source-too-large": {
         "en": "notebook `{notebook}` is not graded: its solution cells hold {size_kb:,} KB of code, "
               "over the course's limit of {limit_kb:,} KB (a huge literal or pasted data?)",
-        "ko": "노트북 `{notebook}`은(는) 채점되지 않았습니다: 답안 셀의 코드가 {size_kb:,} KB로 "
-              "과목의 제한 {limit_kb:,} KB를 넘습니다 (아주 큰 리터럴이나 붙여 넣은 데이터?)",
+        "ko": "노트북 `{notebook}`은(는) 채점되지 않았습니다: 답안 셀의 코드가 {size_kb:,} KB(으)로 "
+              "과목의 제한 {limit_kb:,} KB을(를) 넘습니다 (아주 큰 리터럴이나 붙여 넣은 데이터?)",
     },
     "notebook.sandbox-failed": {
         "en": "the notebook's code could not be run: {detail}",
@@ -165,7 +165,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "status.numerical-gradient": {
         "en": "`{function}` called your forward functions ({forwards}) {calls:,} times on case {case} ({dims}), "
               "where backpropagation needs at most {allowed}: a numerical gradient, not backpropagation",
-        "ko": "`{function}`이(가) 케이스 {case} ({dims})에서 순전파 함수({forwards})를 {calls:,}번 호출했습니다. "
+        "ko": "`{function}`이(가) 케이스 {case} ({dims})에서 순전파 함수({forwards})을(를) {calls:,}번 호출했습니다. "
               "역전파에는 많아야 {allowed}번이면 됩니다: 역전파가 아니라 수치 미분(numerical gradient)입니다",
     },
     "status.retry": {
@@ -213,8 +213,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "check.hint.shape": {
         "en": "check the axis order (N, T, D/H/V) and which matrices are transposed "
               "(row vectors: x @ Wx, not Wx @ x).",
-        "ko": "축(axis) 순서 (N, T, D/H/V)와 전치(transpose)한 행렬을 확인하세요 "
-              "(행 벡터 규약: x @ Wx, Wx @ x가 아님).",
+        "ko": "축(axis) 순서 (N, T, D/H/V)과(와) 전치(transpose)한 행렬을 확인하세요 "
+              "(행 벡터 규약: x @ Wx, Wx @ x이(가) 아님).",
     },
     "check.hint.value": {
         "en": "check the formula against the markdown above, term by term, on a tiny input "
@@ -224,8 +224,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "check.hint.value-backward": {
         "en": "check every gradient path: a variable used in several places receives the sum of "
               "their gradients (+=), and the local derivative uses the forward's own values.",
-        "ko": "모든 기울기 경로(gradient path)를 확인하세요: 여러 곳에서 쓰인 변수는 각 경로의 기울기를 "
-              "모두 더해야 하며(+=), 국소 미분(local derivative)은 순전파(forward)의 값을 사용합니다.",
+        "ko": "모든 기울기 경로(gradient path)을(를) 확인하세요: 여러 곳에서 쓰인 변수는 각 경로의 기울기를 "
+              "모두 더해야 하며(+=), 국소 미분(local derivative)은(는) 순전파(forward)의 값을 사용합니다.",
     },
     "check.hint.dtype": {
         "en": "return float64 arrays (an integer array silently truncates what you add to it).",
@@ -234,7 +234,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "check.hint.nonfinite": {
         "en": "NaN/inf usually comes from exp overflow or log(0): subtract the maximum before exp "
               "(numerically stable softmax/sigmoid).",
-        "ko": "NaN/inf는 대개 exp 오버플로나 log(0)에서 생깁니다: exp 전에 최댓값을 빼세요 "
+        "ko": "NaN/inf은(는) 대개 exp 오버플로나 log(0)에서 생깁니다: exp 전에 최댓값을 빼세요 "
               "(수치적으로 안정한 softmax/sigmoid).",
     },
     "check.hint.type": {
@@ -330,8 +330,8 @@ MESSAGES: dict[str, dict[str, str]] = {
               "reference’s (blue), on a log scale. Bottom: the relative error at each step. Steps where "
               "the two curves part show where in time the computation goes wrong — e.g. correct only at "
               "the last steps means the gradient is not carried back through time.",
-        "ko": "위: 각 시점 t에서 여러분 출력의 크기(주황 점선, “yours”)와 참조 구현의 크기(파랑, "
-              "“reference”)를 로그 스케일로 비교합니다. 아래: 각 시점의 상대 오차입니다. 두 곡선이 "
+        "ko": "위: 각 시점 t에서 여러분 출력의 크기(주황 점선, “yours”)과(와) 참조 구현의 크기(파랑, "
+              "“reference”)을(를) 로그 스케일로 비교합니다. 아래: 각 시점의 상대 오차입니다. 두 곡선이 "
               "갈라지는 시점이 계산이 틀리기 시작하는 시점입니다. 예를 들어 마지막 몇 시점에서만 맞는다면 "
               "기울기가 시간을 거슬러 전달되지 않고 있다는 뜻입니다.",
     },
@@ -342,7 +342,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                        "ko": "보고서: {path} (학생 {students}명, 결과 파일 {files}개)"},
     "report.no-results": {
         "en": "{results}: no result files (expected RESULTS/<student>/<assignment>.json from `autograder grade`)",
-        "ko": "{results}: 결과 파일이 없습니다 (`autograder grade`가 만든 RESULTS/<학생>/<과제>.json 필요)",
+        "ko": "{results}: 결과 파일이 없습니다 (`autograder grade`이(가) 만든 RESULTS/<학생>/<과제>.json 필요)",
     },
     "report.not-a-folder": {"en": "{results}: no such folder", "ko": "{results}: 폴더가 없습니다"},
 }
