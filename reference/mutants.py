@@ -41,9 +41,21 @@ from . import lstm as _lstm
 from . import optim as _optim
 from . import rnn as _rnn
 
-__all__ = ["Mutant", "MutantNamespace", "CATALOGUE", "by_id", "namespace_with", "applicable"]
+__all__ = ["Mutant", "MutantNamespace", "CATALOGUE", "GATE_BLOCKS", "by_id", "gate_blocks", "namespace_with",
+           "applicable"]
 
 GRU_FORMS = _gru.GRU_FORMS
+
+#: The gate blocks, in order, along the last axis of a gated cell's stacked weights and biases
+#: (DESIGN: LSTM [i | f | o | g], GRU [r | z | n]); the grader locates a wrong block with them.
+GATE_BLOCKS = {"lstm": ("i", "f", "o", "g"), "gru": ("r", "z", "n")}
+_GATED_OUTPUTS = ("dWx", "dWh", "db", "dbx", "dbh")
+
+
+def gate_blocks(function: str, output: str) -> tuple[str, ...] | None:
+    """The gate blocks stacked along the last axis of ``function``'s ``output``, or None."""
+    family = function.partition("_")[0]
+    return GATE_BLOCKS.get(family) if output in _GATED_OUTPUTS else None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ checks that every code has both languages and the same placeholders in each.
 from __future__ import annotations
 
 import numbers
+import re
 
 from autograder.engine.glossary import fill_particles
 
@@ -40,6 +41,36 @@ def bounded(value):
     return _clip(value if isinstance(value, str) else str(value), MAX_PARAM)
 
 MESSAGES: dict[str, dict[str, str]] = {
+    # ---- details the sandbox and its worker write in English (they run without the course's
+    #      language): put into the message's language by :func:`render` (see DETAILS)
+    "detail.too-large": {
+        "en": "the outputs are too large ({size} bytes; the limit is {limit})",
+        "ko": "출력이 너무 큽니다 ({size}바이트, 한도 {limit}바이트)",
+    },
+    "detail.too-large-structure": {
+        "en": "the outputs are too large ({size} bytes of structure and keys; the limit is {limit})",
+        "ko": "출력이 너무 큽니다 (구조와 키가 {size}바이트, 한도 {limit}바이트)",
+    },
+    "detail.object-of-type": {
+        "en": "an object of type {type}",
+        "ko": "{type} 형식의 객체",
+    },
+    "detail.invalid-reply": {
+        "en": "invalid reply from the worker{why}",
+        "ko": "샌드박스의 응답을 읽을 수 없습니다{why}",
+    },
+    "detail.sandbox-slow": {
+        "en": "the sandbox did not answer in time; it was killed and will be restarted",
+        "ko": "샌드박스가 제시간에 응답하지 않아 종료했고, 다시 시작합니다",
+    },
+    "detail.sandbox-died": {
+        "en": "the sandbox died ({why}){rest}",
+        "ko": "샌드박스가 종료되었습니다 ({why}){rest}",
+    },
+    "detail.reload-failed": {
+        "en": "reloading the unit failed: {why}",
+        "ko": "실행 단위를 다시 불러오지 못했습니다: {why}",
+    },
     # ---- verdicts on one output (compare.py codes, prefixed "verdict.")
     "verdict.ok": {
         "en": "correct on all {cases} cases (largest relative error {error:.1e})",
@@ -116,7 +147,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "status.mutated": {
         "en": "note: changes its input(s) {args} in place",
-        "ko": "참고: 입력 {args}을(를) 제자리(in-place)에서 변경합니다",
+        "ko": "참고: 입력 {args}을(를) 새 배열을 만들지 않고 그 자리에서 바꿉니다",
     },
     # ---- root causes (rootcause.py): another function of the notebook fails first
     "rootcause.wrong": {
@@ -166,7 +197,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "`{function}` called your forward functions ({forwards}) {calls:,} times on case {case} ({dims}), "
               "where backpropagation needs at most {allowed}: a numerical gradient, not backpropagation",
         "ko": "`{function}`이(가) 케이스 {case} ({dims})에서 순전파 함수({forwards})을(를) {calls:,}번 호출했습니다. "
-              "역전파에는 많아야 {allowed}번이면 됩니다: 역전파가 아니라 수치 미분(numerical gradient)입니다",
+              "역전파에는 많아야 {allowed}번이면 됩니다: 역전파가 아니라 수치 기울기입니다",
     },
     "status.retry": {
         "en": "the next `autograder grade` run grades it again",
@@ -202,7 +233,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "check.fail": {"en": "[FAIL] {item}: {detail}", "ko": "[실패] {item}: {detail}"},
     "check.not-implemented": {
         "en": "[TODO] {function}: not implemented yet",
-        "ko": "[미구현] {function}: 아직 구현되지 않았습니다 (not implemented yet)",
+        "ko": "[미구현] {function}: 아직 구현되지 않았습니다",
     },
     "check.error": {"en": "[ERROR] {function}: {detail}", "ko": "[오류] {function}: {detail}"},
     "check.hint-label": {"en": "hint", "ko": "힌트"},
@@ -213,7 +244,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "check.hint.shape": {
         "en": "check the axis order (N, T, D/H/V) and which matrices are transposed "
               "(row vectors: x @ Wx, not Wx @ x).",
-        "ko": "축(axis) 순서 (N, T, D/H/V)과(와) 전치(transpose)한 행렬을 확인하세요 "
+        "ko": "축 순서 (N, T, D/H/V)과(와) 전치한 행렬을 확인하세요 "
               "(행 벡터 규약: x @ Wx, Wx @ x이(가) 아님).",
     },
     "check.hint.value": {
@@ -224,8 +255,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "check.hint.value-backward": {
         "en": "check every gradient path: a variable used in several places receives the sum of "
               "their gradients (+=), and the local derivative uses the forward's own values.",
-        "ko": "모든 기울기 경로(gradient path)을(를) 확인하세요: 여러 곳에서 쓰인 변수는 각 경로의 기울기를 "
-              "모두 더해야 하며(+=), 국소 미분(local derivative)은(는) 순전파(forward)의 값을 사용합니다.",
+        "ko": "모든 기울기 경로를 확인하세요: 여러 곳에서 쓰인 변수는 각 경로의 기울기를 "
+              "모두 더해야 하며(+=), 국소 미분은 순전파의 값을 사용합니다.",
     },
     "check.hint.dtype": {
         "en": "return float64 arrays (an integer array silently truncates what you add to it).",
@@ -351,6 +382,32 @@ STATUS_LABEL = {"passed": "status.passed", "failed": "status.failed", "error": "
                 "missing": "status.missing-short", "timeout": "status.timeout-short"}
 
 
+# What the sandbox and its worker write into a reply's ``detail`` (box.py, worker.py, score.py),
+# as the message that says it in every language.  Any other detail is the student's code's
+# (an exception message) or the system's, and is shown as written.
+DETAILS: tuple[tuple[re.Pattern, str], ...] = (
+    (re.compile(r"the outputs are too large \((?P<size>\d+) bytes; the limit is (?P<limit>\d+)\)"), "detail.too-large"),
+    (re.compile(r"the outputs are too large \((?P<size>\d+) bytes of structure and keys; the limit is (?P<limit>\d+)\)"),
+     "detail.too-large-structure"),
+    (re.compile(r"an object of type (?P<type>\S+)"), "detail.object-of-type"),
+    (re.compile(r"invalid reply from the worker(?P<why>( \(.*\))?)"), "detail.invalid-reply"),
+    (re.compile(r"the sandbox did not answer in time; it was killed and will be restarted"), "detail.sandbox-slow"),
+    (re.compile(r"the sandbox died \((?P<why>.*?)\)(?P<rest>.*)", re.S), "detail.sandbox-died"),
+    (re.compile(r"reloading the unit failed: (?P<why>.*)", re.S), "detail.reload-failed"),
+)
+
+
+def translated_detail(detail: str, language: str) -> str:
+    """``detail`` in ``language`` if the grader's own sandbox wrote it, else as it is."""
+    if language == "en":
+        return detail
+    for pattern, code in DETAILS:
+        match = pattern.fullmatch(detail)
+        if match:
+            return render(code, language, **match.groupdict(default=""))
+    return detail
+
+
 class Nested:
     """A message used as a parameter of another; rendered in the outer message's language."""
 
@@ -364,4 +421,6 @@ def render(code: str, language: str, **params) -> str:
     template = templates.get(language) or templates["en"]
     params = {k: render(v.code, language, **v.params) if isinstance(v, Nested) else bounded(v)
               for k, v in params.items()}
+    if isinstance(params.get("detail"), str):
+        params["detail"] = translated_detail(params["detail"], language)
     return _clip(fill_particles(template.format(**params)), MAX_TEXT)

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from autograder.engine.glossary import fill_particles
+from autograder.engine.glossary import TERM_BY_EN, fill_particles
 
 __all__ = ["LEVELS", "DEFAULT_LEVEL", "MUTANT_TEXTS", "GENERIC_TEXTS", "render", "levels"]
 
@@ -63,7 +63,7 @@ MUTANT_TEXTS: dict[str, dict] = {
     "bptt-missing-carried-gradient": _t(
         "시점 t의 은닉 상태가 받는 기울기에서 다음 시점으로부터 거꾸로 전달되는 부분이 빠졌습니다 (시간 역전파).",
         "The gradient of the hidden state at step t misses the part carried back from step t+1 (backpropagation through time).",
-        "rnn_backward에서 셀의 역전파에 넘기는 upstream 기울기를 보세요.",
+        "rnn_backward에서 셀의 역전파에 넘기는, 위에서 들어오는 기울기를 보세요.",
         "Look at the upstream gradient rnn_backward passes to the cell's backward.",
         "h_t은(는) 손실과 다음 시점 두 곳에 쓰이므로, 두 경로의 기울기를 모두 받아야 합니다.",
         "h_t feeds both the loss and the next step, so it receives the gradients of both paths.",
@@ -107,7 +107,7 @@ MUTANT_TEXTS: dict[str, dict] = {
     "bptt-loop-forward-in-time": _t(
         "역전파 루프에서 기울기가 잘못된 시점에서 전달됩니다: 시점을 도는 순서가 틀렸습니다.",
         "In the backward loop the carried gradient comes from the wrong step: the loop visits the steps in the wrong order.",
-        "rnn_backward에서 시점 루프의 range이(가) 어느 방향으로 도는지 보세요.",
+        "rnn_backward에서 시점 루프가 어느 방향으로 도는지 보세요.",
         "Look at which direction the range of rnn_backward's time loop runs.",
         "시점 t의 기울기는 시점 t+1에서 거꾸로 전달된 기울기를 필요로 하므로, 마지막 시점부터 처음 시점으로 계산해야 합니다.",
         "The gradient at step t needs the gradient carried back from step t+1, so the loop must go from the last step to the first.",
@@ -344,8 +344,8 @@ MUTANT_TEXTS: dict[str, dict] = {
         "Compare the array dbh is summed from in gru_step_backward with the forward term that contains bh_n.",
         "PyTorch 형식에서 bh_n은(는) 리셋 게이트가 곱해지는 r ⊙ (h Wh_n + bh_n) 안에 있으므로, 그 기울기에는 r이(가) 곱해집니다. bx_n에는 곱해지지 않으므로 dbh과(와) dbx의 n 블록은 다릅니다.",
         "In the PyTorch form bh_n sits inside r ⊙ (h Wh_n + bh_n), which the reset gate multiplies, so its gradient is multiplied by r; bx_n's is not, so the n blocks of dbh and dbx differ.",
-        "`dbh = dhp.sum(axis=0)`이며 dhp의 n 블록은 `da_n * r`입니다.",
-        "`dbh = dhp.sum(axis=0)`, where dhp's n block is `da_n * r`.",
+        "`dbh = dhp.sum(axis=0)`이며 `dhp`의 n 블록은 `da_n * r`입니다.",
+        "`dbh = dhp.sum(axis=0)`, where `dhp`'s n block is `da_n * r`.",
         fix_words={"ko": ('리셋 게이트', 'r이(가) 곱해', 'da_n * r'),
                    "en": ('reset gate', 'multiplied by r', 'da_n * r')}),
     "gru-update-gate-grad-sign": _t(
@@ -536,8 +536,8 @@ MUTANT_TEXTS: dict[str, dict] = {
         "Compare what adam_step does between updating m and v and using them with the notebook's equations.",
         "m과(와) v은(는) 0에서 시작하므로 처음 몇 번의 갱신에서는 0 쪽으로 치우쳐 있습니다. 보정하지 않으면 초기 갱신 크기가 달라집니다.",
         "m and v start at zero, so they are biased towards zero during the first steps; without the correction the early steps have the wrong size.",
-        "t = step + 1일 때 `m_hat = m / (1 - beta1**t)`, `v_hat = v / (1 - beta2**t)`, `p - lr * m_hat / (sqrt(v_hat) + eps)`.",
-        "With t = step + 1: `m_hat = m / (1 - beta1**t)`, `v_hat = v / (1 - beta2**t)`, `p - lr * m_hat / (sqrt(v_hat) + eps)`.",
+        "`t = step + 1`일 때 `m_hat = m / (1 - beta1**t)`, `v_hat = v / (1 - beta2**t)`, `p - lr * m_hat / (sqrt(v_hat) + eps)`.",
+        "With `t = step + 1`: `m_hat = m / (1 - beta1**t)`, `v_hat = v / (1 - beta2**t)`, `p - lr * m_hat / (sqrt(v_hat) + eps)`.",
         fix_words={"ko": ('m_hat', '보정'),
                    "en": ('m_hat', 'correction')}),
     # --------------------------------------------------------------- architectures
@@ -580,7 +580,9 @@ MUTANT_TEXTS: dict[str, dict] = {
 # ---------------------------------------------------------------------- generic patterns
 #
 # "detail" is appended to ``what`` when the diagnosis carries its parameters; a dict of
-# details is chosen by the parameter "variant".
+# details is chosen by the parameter "variant" ("default" without one).  A detail of the form
+# {"what": ..., "where": ...} also replaces ``where`` (a square transposed matrix: the shape,
+# which ``where`` points at, cannot tell).  Parameters are completed by :func:`_derived`.
 
 GENERIC_TEXTS: dict[str, dict] = {
     "transposed": _t(
@@ -592,7 +594,28 @@ GENERIC_TEXTS: dict[str, dict] = {
         "With row vectors (x @ W), a weight gradient multiplies by the input transposed.",
         "y = x @ W이면 `dW = x.T @ dy`, `dx = dy @ W.T`입니다.",
         "If y = x @ W, then `dW = x.T @ dy` and `dx = dy @ W.T`.",
-        detail={"ko": "(축 순서 {axes})", "en": "(axis order {axes})"}),
+        detail={
+            "default": {"ko": "(축 순서 {axes})", "en": "(axis order {axes})"},
+            # a square matrix: its shape cannot tell, so the words name the product and its factor
+            "square": {
+                "what": {"ko": "({output}이(가) 정사각 행렬이라 shape(으)로는 알 수 없습니다: 순전파의 행렬곱 {product}에서 "
+                               "인수 {factor}의 전치나 곱하는 쪽이 틀렸습니다)",
+                         "en": "({output} is square, so its shape cannot tell: in the forward's product {product}, the "
+                               "factor {factor} is transposed wrongly or multiplies on the wrong side)"},
+                "where": {"ko": "{output}을(를) 만드는 행렬곱에서 {factor}이(가) 어느 쪽에 곱해지는지, 전치되는지를 순전파의 "
+                                "{product}과(와) 비교하세요.",
+                          "en": "In the product that makes {output}, check on which side {factor} multiplies and whether "
+                                "it is transposed, against the forward's {product}."}},
+            "square-other": {
+                "what": {"ko": "({output}이(가) 정사각 행렬이라 shape(으)로는 알 수 없습니다: 이 값을 만드는 행렬곱의 한 "
+                               "인수의 전치나 곱하는 쪽이 틀렸습니다)",
+                         "en": "({output} is square, so its shape cannot tell: one factor of the product that makes it "
+                               "is transposed wrongly or multiplies on the wrong side)"},
+                "where": {"ko": "{output}을(를) 만드는 행렬곱의 두 인수를 순전파에서 그 값들이 곱해진 식과 비교하세요: 어느 "
+                                "쪽에서, 전치되어 곱해지는지 보세요.",
+                          "en": "Compare the two factors of the product that makes {output} with the forward equation "
+                                "they come from: on which side each multiplies, and whether it is transposed."}},
+        }),
     "wrong-sign": _t(
         "결과의 부호가 정답과 반대입니다 (−1배).",
         "Your output has the opposite sign of the correct one (−1 times).",
@@ -643,13 +666,28 @@ GENERIC_TEXTS: dict[str, dict] = {
         "Check which axes you sum over and compare every shape with the docstring.",
         "편향처럼 여러 위치에서 공유되는 값의 기울기는 공유된 축에 대해 합해야 합니다.",
         "The gradient of a value shared across positions (like a bias) sums over the shared axes.",
-        "예: temporal 층의 db은(는) `dout.sum(axis=(0, 1))`입니다.",
+        "예: 시간 축이 있는 층(temporal_affine_backward)의 db은(는) `dout.sum(axis=(0, 1))`입니다.",
         "E.g. a temporal layer's db is `dout.sum(axis=(0, 1))`.",
         detail={"ko": "(결과 {got}, 기대 {expected})", "en": "(got {got}, expected {expected})"}),
+    "gate-block": _t(
+        "한 게이트의 블록만 틀렸습니다.",
+        "Only one gate's block is wrong.",
+        "그 게이트의 블록을 만드는 줄을 맞은 블록들의 줄과 비교하고, 순전파에서 그 게이트가 쓰이는 식을 보세요.",
+        "Compare the line that makes that gate's block with the lines of the right blocks, and look at the forward "
+        "equations that use that gate.",
+        "블록마다 한 게이트의 활성화 전 값에 대한 기울기입니다. 한 블록만 틀렸다면 그 게이트의 국소 미분이나 그 게이트로 "
+        "들어오는 기울기가 틀렸습니다.",
+        "Each block is the gradient of one gate's pre-activation; when only one is wrong, that gate's local derivative "
+        "or the gradient reaching that gate is wrong.",
+        "노트북의 식에서 그 게이트의 기울기를 한 항씩 다시 유도해, 맞은 블록과 같은 방식으로 계산했는지 비교하세요.",
+        "Derive that gate's gradient again from the notebook's equations, term by term, and compare it with how the "
+        "right blocks are computed.",
+        detail={"ko": "({output}의 {gate_name} 블록({gate})만 틀리고 다른 블록은 맞음)",
+                "en": "(only the {gate_name} block ({gate}) of {output} is wrong; the other blocks are right)"}),
     # set by the pipeline, not by comparing values: a backward that calls its forward once per
     # perturbed number (course.yaml grading.numerical_gradient)
     "numerical-gradient": _t(
-        "수치 미분(numerical gradient)이지 역전파가 아닙니다: 역전파 함수가 실행되는 동안 순전파 함수를 입력 원소마다 다시 호출했습니다.",
+        "수치 기울기이지 역전파가 아닙니다: 역전파 함수가 실행되는 동안 순전파 함수를 입력 원소마다 다시 호출했습니다.",
         "A numerical gradient, not backpropagation: while the backward ran it called the forward again for every perturbed number.",
         "역전파 함수 안에서 순전파 함수를 부르는 곳을 보세요.",
         "Look for calls to the forward inside your backward.",
@@ -658,6 +696,36 @@ GENERIC_TEXTS: dict[str, dict] = {
         "순전파의 cache에 저장한 중간값으로 국소 미분을 곱해 가며 기울기를 거꾸로 전달하세요.",
         "Propagate the gradient backwards by multiplying local derivatives, using the values saved in the forward's cache."),
 }
+
+
+# The gate a block of a stacked LSTM/GRU gradient belongs to (diagnose.gate_block_diagnosis),
+# by the glossary's English term.
+GATE_TERMS = {"i": "input gate", "f": "forget gate", "o": "output gate", "g": "candidate",
+              "r": "reset gate", "z": "update gate", "n": "candidate"}
+
+# The forward product a square gradient comes from, and the factor whose transpose or side
+# decides it (the "transposed" pattern on a square matrix): by function.output, else by output.
+PRODUCTS = {
+    "dWx": ("x @ Wx", "x"), "dWh": ("prev_h @ Wh", "prev_h"),
+    "dx": ("x @ Wx", "Wx"), "dprev_h": ("prev_h @ Wh", "Wh"), "dh0": ("h0 @ Wh", "Wh"),
+    "temporal_affine_backward.dx": ("x @ w", "w"), "temporal_affine_backward.dw": ("x @ w", "x"),
+}
+
+
+def _derived(params: Mapping[str, Any], language: str) -> dict:
+    """A diagnosis' parameters with the words they stand for: the gate's glossary name, the
+    product and factor of a square transposed output."""
+    params = dict(params)
+    if params.get("gate") in GATE_TERMS:
+        term = TERM_BY_EN[GATE_TERMS[params["gate"]]]
+        params["gate_name"] = term.ko if language == "ko" else term.en
+    if params.get("variant") == "square":
+        product = PRODUCTS.get(f"{params.get('function')}.{params.get('output')}") or PRODUCTS.get(params.get("output"))
+        if product is None:
+            params["variant"] = "square-other"
+        else:
+            params["product"], params["factor"] = product
+    return params
 
 
 def _entry(diagnosis_id: str) -> dict | None:
@@ -678,13 +746,19 @@ def _parts(entry: Mapping[str, Any], language: str, params: Mapping[str, Any] | 
         parts = {p: _lang(entry[p], language) for p in PARTS}
     detail = entry.get("detail")
     if params and detail:
-        if "variant" in params:
-            detail = detail.get(params["variant"])
+        params = _derived(params, language)
+        if "ko" not in detail:  # one detail per variant
+            detail = detail.get(params.get("variant", "default"))
         if detail:
+            words = detail if "what" in detail else {"what": detail}
             try:
-                parts["what"] += " " + _lang(detail, language).format(**params)
+                extra = {part: _lang(words[part], language).format(**params) for part in ("what", "where") if part in words}
             except (KeyError, ValueError, IndexError, TypeError):
-                pass
+                extra = {}
+            if "what" in extra:
+                parts["what"] += " " + extra["what"]
+            if "where" in extra:
+                parts["where"] = extra["where"]
     return parts
 
 
