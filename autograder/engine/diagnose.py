@@ -3,8 +3,8 @@
 Owns: recognising a failed item as one of the known mistakes of ``reference/mutants.py``
 (the student's outputs equal a mutant's on every hidden case), or else as a generic
 pattern on the deciding case (transposed, wrong sign, constant factor, all zeros, right
-only for some time steps, wrong shape, one gate's block of an LSTM/GRU gradient); the Korean/English explanation and hint of every
-diagnosis id; the check that the rubric catches every catalogued mistake
+only for some time steps, wrong shape, one gate's block of an LSTM/GRU gradient); the
+Korean/English explanation and hint of every diagnosis id; the check that the rubric catches every catalogued mistake
 (:func:`rubric_escapes`, used by ``autograder validate``); and docs/MISTAKES.md
 (:func:`catalogue_markdown`).
 
