@@ -212,13 +212,13 @@ def _choose(template: str, before: str) -> str:
     return after_consonant if coda else after_vowel
 
 
-def fill_particles(text: str) -> str:
-    """``text`` with every particle template replaced by the particle the word before takes."""
+def fill_particles(text: str, before: str = "") -> str:
+    """``text`` with every particle template replaced by the particle the word before takes;
+    ``before`` is the text that precedes ``text`` where it is shown (a message built in pieces)."""
     out, last = [], 0
     for match in _TEMPLATE.finditer(text):
         out.append(text[last:match.start()])
-        before = "".join(out)
-        out.append(_choose(match.group(0), before))
+        out.append(_choose(match.group(0), before + "".join(out)))
         last = match.end()
     out.append(text[last:])
     return "".join(out)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numbers
 import re
+import string
 
 from autograder.engine.glossary import fill_particles
 
@@ -413,6 +414,37 @@ class Nested:
 
     def __init__(self, code: str, **params):
         self.code, self.params = code, params
+
+
+def render_markdown(code: str, language: str, escape, params: dict, trusted=lambda text: text) -> str:
+    """The message ``code`` as Markdown: the template's own text (its `code` spans included) as
+    written (through ``trusted``, e.g. a table cell's pipes), each parameter made inert by
+    ``escape(text, in_code)``; ``in_code`` says whether the template puts the parameter inside
+    a code span.  Particles are chosen on the plain text."""
+    templates = MESSAGES[code]
+    template = templates.get(language) or templates["en"]
+    plain, markdown, in_code = "", [], False
+    for literal, field, spec, conversion in string.Formatter().parse(template):
+        text = fill_particles(literal, plain)
+        plain += text
+        markdown.append(trusted(text))
+        in_code ^= literal.count("`") % 2 == 1
+        if field is None:
+            continue
+        value = params[field]
+        if isinstance(value, Nested):
+            shown = render(value.code, language, **value.params)
+            markdown.append(render_markdown(value.code, language, escape, value.params, trusted))
+        else:
+            value = bounded(value)
+            if field == "detail" and isinstance(value, str):
+                value = translated_detail(value, language)
+            if conversion:
+                value = repr(value) if conversion == "r" else str(value) if conversion == "s" else ascii(value)
+            shown = format(value, spec)
+            markdown.append(escape(shown, in_code))
+        plain += shown
+    return _clip("".join(markdown), MAX_TEXT)
 
 
 def render(code: str, language: str, **params) -> str:
