@@ -417,9 +417,12 @@ def catalogue_markdown() -> str:
     """docs/MISTAKES.md, generated from the catalogue (a test keeps the file in sync)."""
     from reference.mutants import CATALOGUE, GRU_FORMS
 
+    from autograder.engine.glossary import TERMS, fill_particles
+
     def parts(i):
         entry = mistakes.MUTANT_TEXTS.get(i) or GENERIC[i]
-        return {p: {lang: mistakes._parts(entry, lang, None)[p] for lang in ("ko", "en")} for p in mistakes.PARTS}
+        return {p: {lang: fill_particles(mistakes._parts(entry, lang, None)[p]) for lang in ("ko", "en")}
+                for p in mistakes.PARTS}
 
     lines = [
         "# Recognised mistakes",
@@ -467,4 +470,16 @@ def catalogue_markdown() -> str:
     for gid in GENERIC:
         p = parts(gid)
         lines.append(f"| `{gid}` | {_cell(p['what']['ko'])} | {_cell(p['what']['en'])} | {_cell(p['where']['en'])} |")
+    lines += [
+        "",
+        "## Glossary",
+        "",
+        "Every message and explanation uses these terms (`autograder/engine/glossary.py`).  Where",
+        "밑바닥부터 시작하는 딥러닝 2 (밑바닥2) says it otherwise, its word is listed: a text may give it once,",
+        "in parentheses right after the term, e.g. `기울기 소멸(밑바닥2: 기울기 소실)`.",
+        "",
+        "| 용어 | term | 밑바닥2 |",
+        "|---|---|---|",
+    ]
+    lines += [f"| {_cell(t.ko)} | {_cell(t.en)} | {_cell(', '.join(t.book))} |" for t in TERMS]
     return "\n".join(lines) + "\n"

@@ -158,3 +158,14 @@ def test_the_selfcheck_api_renders_without_the_reference():
 def test_explain_follows_the_level_argument():
     assert explain("wrong-sign", "en", level="reveal")["hint"] == render("wrong-sign", "reveal", "en")["hint"]
     assert explain("wrong-sign", "en") == render("wrong-sign", "hint", "en")
+
+
+def test_the_gru_direct_path_message_no_longer_contradicts_itself():
+    """It said the missing direct path goes 'through the update gate' and that 'only the paths
+    through the gates' remain: the direct path is the term where prev_h appears itself."""
+    for language, gate in (("ko", "게이트를 통해"), ("en", "through the update gate")):
+        for level in LEVELS:
+            text = render("gru-dprev-h-missing-direct-path", level, language)["explanation"]
+            assert gate not in text, (language, level)
+    assert "r, z, n을 거치는 경로만" in render("gru-dprev-h-missing-direct-path", "hint", "ko")["explanation"]
+    assert "only the paths through r, z and n" in render("gru-dprev-h-missing-direct-path", "hint", "en")["explanation"]
