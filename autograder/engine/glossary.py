@@ -149,7 +149,8 @@ def forbidden_uses(text: str, language: str) -> list[tuple[str, str]]:
 # commonly read: one letter by its name (l 엘, m 엠, n 엔, r 알 end in a consonant), a
 # word ending in m, n, ng or l with a consonant (…tion, …ing, model), or in a short vowel +
 # k/p/t (stack, step, set), and otherwise with a vowel (shape, backward, dtype, Wh).
-# Closing quotes, backticks and brackets are skipped: "`next_c`이(가)" reads next_c.
+# Closing quotes, backticks and brackets are skipped: "`next_c`이(가)" reads next_c; a
+# parenthesis right after a Korean word glosses it: "규약(h @ Wh)을(를)" reads 규약.
 
 PARTICLES: dict[str, tuple[str, str]] = {  # template -> (after a consonant, after a vowel)
     "이(가)": ("이", "가"),
@@ -185,8 +186,26 @@ def _latin_coda(word: str) -> str | None:
     return None
 
 
+def _glossed(text: str) -> str | None:
+    """The Korean word a closing parenthesis glosses, as in "규약(h @ Wh)": the particle after
+    it agrees with 규약, not with what the parentheses hold; None if ``text`` is no such gloss."""
+    stripped = text.rstrip(" ")
+    if not stripped.endswith(")"):
+        return None
+    depth = 0
+    for i in range(len(stripped) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(stripped[i], 0)
+        if depth == 0:
+            before = stripped[:i]
+            return before if before and "가" <= before[-1] <= "힣" else None
+    return None
+
+
 def final_sound(text: str) -> str | None:
     """The final consonant (받침) of the word ``text`` ends with, or None after a vowel."""
+    glossed = _glossed(text)
+    if glossed is not None:
+        text = glossed
     stripped = text.rstrip(_SKIP)
     if not stripped:
         return None

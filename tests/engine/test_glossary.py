@@ -99,6 +99,8 @@ def _family_violations(text, language):
     ("norm", "이(가)", "norm이"), ("h", "을(를)", "h를"), ("n", "이(가)", "n이"), ("l", "으로(로)", "l로"),
     ("float64", "이(가)", "float64가"), ("3", "을(를)", "3을"), ("7", "으로(로)", "7로"), ("2", "와(과)", "2와"),
     ("step", "이(가)", "step이"), ("Wh (key)", "이(가)", "Wh (key)가"),
+    ("규약(h @ Wh)", "을(를)", "규약(h @ Wh)을"), ("값(제곱의 합)", "을(를)", "값(제곱의 합)을"),
+    ("tanh²(a)", "이(가)", "tanh²(a)가"), ("c²", "은(는)", "c²은"), ("(N, T, D/H/V)", "과(와)", "(N, T, D/H/V)와"),
 ])
 def test_particles_follow_the_final_sound(word, template, expected):
     assert fill_particles(word + template) == expected + ""
