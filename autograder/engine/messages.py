@@ -404,7 +404,7 @@ def translated_detail(detail: str, language: str) -> str:
         return detail
     for pattern, code in DETAILS:
         match = pattern.fullmatch(detail)
-        if match:
+        if match and code in MESSAGES:  # a bundle may carry only some of the messages
             return render(code, language, **match.groupdict(default=""))
     return detail
 
