@@ -41,9 +41,21 @@ from . import lstm as _lstm
 from . import optim as _optim
 from . import rnn as _rnn
 
-__all__ = ["Mutant", "MutantNamespace", "CATALOGUE", "by_id", "namespace_with", "applicable"]
+__all__ = ["Mutant", "MutantNamespace", "CATALOGUE", "GATE_BLOCKS", "by_id", "gate_blocks", "namespace_with",
+           "applicable"]
 
 GRU_FORMS = _gru.GRU_FORMS
+
+#: The gate blocks, in order, along the last axis of a gated cell's stacked weights and biases
+#: (DESIGN: LSTM [i | f | o | g], GRU [r | z | n]); the grader locates a wrong block with them.
+GATE_BLOCKS = {"lstm": ("i", "f", "o", "g"), "gru": ("r", "z", "n")}
+_GATED_OUTPUTS = ("dWx", "dWh", "db", "dbx", "dbh")
+
+
+def gate_blocks(function: str, output: str) -> tuple[str, ...] | None:
+    """The gate blocks stacked along the last axis of ``function``'s ``output``, or None."""
+    family = function.partition("_")[0]
+    return GATE_BLOCKS.get(family) if output in _GATED_OUTPUTS else None
 
 
 @dataclass(frozen=True)
@@ -163,6 +175,18 @@ def _rnn_step_backward_not_squared(dnext_h, cache):
 @_sig(_rnn.rnn_backward)
 def _rnn_backward_not_squared(dh, cache):
     return _rnn_bptt(dh, cache, step_backward=_rnn_step_backward_not_squared)
+
+
+@_sig(_rnn.rnn_step_backward)
+def _rnn_step_backward_no_tanh_grad(dnext_h, cache):
+    x, prev_h, Wx, Wh, next_h = cache
+    da = dnext_h  # the local derivative of tanh left out: `da = dnext_h`
+    return da @ Wx.T, da @ Wh.T, x.T @ da, prev_h.T @ da, da.sum(axis=0)
+
+
+@_sig(_rnn.rnn_backward)
+def _rnn_backward_no_tanh_grad(dh, cache):
+    return _rnn_bptt(dh, cache, step_backward=_rnn_step_backward_no_tanh_grad)
 
 
 @_sig(_rnn.rnn_backward)
@@ -329,6 +353,17 @@ def _cell_sigmoid_as_tanh(dnext_h, dnext_c, prev_c, gates, tanh_c):
     return da, dprev_c
 
 
+def _cell_do_from_dc(dnext_h, dnext_c, prev_c, gates, tanh_c):
+    da, dprev_c = _lstm._lstm_cell_backward(dnext_h, dnext_c, prev_c, gates, tanh_c)
+    H = prev_c.shape[1]
+    o = _blocks(gates, H)[2]
+    dc = dnext_c + dnext_h * o * (1.0 - tanh_c * tanh_c)
+    da = da.copy()
+    # the output gate's block from dc, as the other gates', instead of from dnext_h
+    da[:, 2 * H:3 * H] = dc * tanh_c * o * (1.0 - o)
+    return da, dprev_c
+
+
 def _swap_go(a):
     """Swap the last two gate blocks along the last axis: [i|f|o|g] <-> [i|f|g|o]."""
     H = a.shape[-1] // 4
@@ -467,6 +502,18 @@ def _gru_cell_no_direct_path(dnext_h, c, Wh, textbook):
     dxp, dprev_h, dhp = _gru._gru_cell_backward(dnext_h, c, Wh, textbook)
     u = (1.0 - c["z"]) if textbook else c["z"]
     return dxp, dprev_h - dnext_h * u, dhp  # the h' = ... + u * h term dropped
+
+
+def _gru_cell_dz_flipped(dnext_h, c, Wh, textbook):
+    dxp, dprev_h, dhp = _gru._gru_cell_backward(dnext_h, c, Wh, textbook)
+    H = dnext_h.shape[1]
+    dz_block = dhp[:, H:2 * H].copy()  # da_z: the same in both affine maps
+    dxp, dhp = dxp.copy(), dhp.copy()
+    # dz with its sign flipped (n - h instead of h - n): da_z negated in both maps, and its
+    # share of dprev_h (da_z @ Wh_z.T) with it
+    dxp[:, H:2 * H] = -dz_block
+    dhp[:, H:2 * H] = -dz_block
+    return dxp, dprev_h - 2.0 * dz_block @ Wh[:, H:2 * H].T, dhp
 
 
 # ====================================================================== loss, embedding
@@ -683,6 +730,9 @@ CATALOGUE: tuple[Mutant, ...] = (
     _m("rnn-dprev-h-not-transposed",
        {"rnn_step_backward": _rnn_step_backward_wh_not_t, "rnn_backward": _rnn_backward_wh_not_t},
        ("rnn_step_backward.dprev_h",) + _RNN_BWD),
+    _m("rnn-tanh-derivative-missing",
+       {"rnn_step_backward": _rnn_step_backward_no_tanh_grad, "rnn_backward": _rnn_backward_no_tanh_grad},
+       _RNN_STEP_BWD + _RNN_BWD),
     _m("rnn-h0-wraparound",
        {"rnn_backward": _rnn_backward_wrap_h0},
        ("rnn_backward.dWh",)),
@@ -720,6 +770,10 @@ CATALOGUE: tuple[Mutant, ...] = (
        {"lstm_step_backward": _lstm_step_backward_with(_cell_sigmoid_as_tanh),
         "lstm_backward": _lstm_backward_with(_cell_sigmoid_as_tanh)},
        tuple(t for t in _LSTM_STEP_BWD if t != "lstm_step_backward.dprev_c") + _LSTM_BWD),
+    _m("lstm-output-gate-from-dc",
+       {"lstm_step_backward": _lstm_step_backward_with(_cell_do_from_dc),
+        "lstm_backward": _lstm_backward_with(_cell_do_from_dc)},
+       tuple(t for t in _LSTM_STEP_BWD if t != "lstm_step_backward.dprev_c") + _LSTM_BWD),
     _m("lstm-dprev-c-not-carried",
        {"lstm_backward": _lstm_backward_with(_lstm._lstm_cell_backward, carry_c=False)},
        _LSTM_BWD),
@@ -749,6 +803,10 @@ CATALOGUE: tuple[Mutant, ...] = (
        {"gru_step_backward": _gru_step_backward_dbh_no_reset, "gru_backward": _gru_backward_dbh_no_reset},
        ("gru_step_backward.dbh", "gru_backward.dbh"),
        gru_forms=("pytorch",)),
+    _m("gru-update-gate-grad-sign",
+       {"gru_step_backward": _gru_step_backward_with(_gru_cell_dz_flipped),
+        "gru_backward": _gru_backward_with(_gru_cell_dz_flipped)},
+       _GRU_STEP_BWD + _GRU_BWD),
     _m("gru-missing-carried-gradient",
        {"gru_backward": _gru_backward_with(_gru._gru_cell_backward, carry_h=False)},
        _GRU_BWD),

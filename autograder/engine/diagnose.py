@@ -3,8 +3,8 @@
 Owns: recognising a failed item as one of the known mistakes of ``reference/mutants.py``
 (the student's outputs equal a mutant's on every hidden case), or else as a generic
 pattern on the deciding case (transposed, wrong sign, constant factor, all zeros, right
-only for some time steps, wrong shape); the Korean/English explanation and hint of every
-diagnosis id; the check that the rubric catches every catalogued mistake
+only for some time steps, wrong shape, one gate's block of an LSTM/GRU gradient); the
+Korean/English explanation and hint of every diagnosis id; the check that the rubric catches every catalogued mistake
 (:func:`rubric_escapes`, used by ``autograder validate``); and docs/MISTAKES.md
 (:func:`catalogue_markdown`).
 
@@ -30,7 +30,8 @@ from autograder.engine.score import (CaseRun, FunctionFailure, ItemResult, case_
 
 __all__ = [
     "GENERIC", "MATCH_FACTOR", "Diagnosis", "Diagnoser", "Explanations", "RubricCoverage", "catalogue_markdown",
-    "explain", "explanations", "generic_diagnosis", "mutant_runs", "rubric_coverage", "rubric_escapes",
+    "explain", "explanations", "gate_block_diagnosis", "generic_diagnosis", "mutant_runs", "rubric_coverage",
+    "rubric_escapes",
 ]
 
 #: Set by the pipeline (not found by comparing values): a backward that calls its forward once
@@ -204,6 +205,35 @@ def generic_diagnosis(student: Any, reference: Any, tolerance: float, profile: d
     return None
 
 
+def gate_block_diagnosis(student: Any, reference: Any, tolerance: float,
+                         gates: tuple[str, ...]) -> tuple[str, dict] | None:
+    """("gate-block", {"gate", "block"}) when exactly one gate's block of a gated output is wrong.
+
+    ``gates`` name the blocks stacked, in order, along the last axis (LSTM i, f, o, g; GRU
+    r, z, n).  The other blocks must match within max(tolerance, 1e-6) · 10.
+    """
+    s, r = _as_float_array(student), _as_float_array(reference)
+    k = len(gates)
+    if s is None or r is None or s.shape != r.shape or r.ndim < 1 or k < 2 or r.shape[-1] % k:
+        return None
+    if not (np.all(np.isfinite(s)) and np.all(np.isfinite(r))):
+        return None
+    tol = max(tolerance, MIN_TOLERANCE) * MATCH_FACTOR
+    H = r.shape[-1] // k
+    wrong = [b for b in range(k) if relative_error(s[..., b * H:(b + 1) * H], r[..., b * H:(b + 1) * H]) > tol]
+    if len(wrong) != 1:
+        return None
+    return "gate-block", {"gate": gates[wrong[0]], "block": wrong[0]}
+
+
+def _square_transpose(params: dict, function: str, output: str) -> dict:
+    """A transposed square matrix: its shape cannot tell, so the words name the product's factor."""
+    got = params.get("got") or []
+    if len(got) == 2 and got[0] == got[1]:
+        return {**params, "variant": "square", "function": function, "output": output}
+    return params
+
+
 # --------------------------------------------------------------- mutants as students
 
 
@@ -274,10 +304,20 @@ class Diagnoser:
         run = runs[item.case - 1]
         if run.outputs is None:
             return None
-        reference = self.plan.expected[spec.name].outputs[item.case - 1][item.item.output]
+        output = item.item.output
+        reference = self.plan.expected[spec.name].outputs[item.case - 1][output]
         shape = item.params if item.code == "verdict.shape" else None
-        return generic_diagnosis(run.outputs[item.item.output], reference, item.item.tolerance,
-                                 item.profile, shape)
+        found = generic_diagnosis(run.outputs[output], reference, item.item.tolerance, item.profile, shape)
+        if found is not None and found[0] == "transposed":
+            return found[0], _square_transpose(found[1], spec.name, output)
+        if found is None:
+            module = _mutants_module()
+            gates = module.gate_blocks(spec.name, output) if module else None
+            if gates:
+                found = gate_block_diagnosis(run.outputs[output], reference, item.item.tolerance, gates)
+                if found is not None:
+                    found = found[0], {**found[1], "output": output}
+        return found
 
     def diagnose(self, spec: FunctionSpec, runs: list[CaseRun] | FunctionFailure,
                  items: list[ItemResult]) -> dict[str, Diagnosis]:
@@ -377,9 +417,12 @@ def catalogue_markdown() -> str:
     """docs/MISTAKES.md, generated from the catalogue (a test keeps the file in sync)."""
     from reference.mutants import CATALOGUE, GRU_FORMS
 
+    from autograder.engine.glossary import TERMS, fill_particles
+
     def parts(i):
         entry = mistakes.MUTANT_TEXTS.get(i) or GENERIC[i]
-        return {p: {lang: mistakes._parts(entry, lang, None)[p] for lang in ("ko", "en")} for p in mistakes.PARTS}
+        return {p: {lang: fill_particles(mistakes._parts(entry, lang, None)[p]) for lang in ("ko", "en")}
+                for p in mistakes.PARTS}
 
     lines = [
         "# Recognised mistakes",
@@ -427,4 +470,16 @@ def catalogue_markdown() -> str:
     for gid in GENERIC:
         p = parts(gid)
         lines.append(f"| `{gid}` | {_cell(p['what']['ko'])} | {_cell(p['what']['en'])} | {_cell(p['where']['en'])} |")
+    lines += [
+        "",
+        "## Glossary",
+        "",
+        "Every message and explanation uses these terms (`autograder/engine/glossary.py`).  Where",
+        "밑바닥부터 시작하는 딥러닝 2 (밑바닥2) says it otherwise, its word is listed: a text may give it once,",
+        "in parentheses right after the term, e.g. `기울기 소멸(밑바닥2: 기울기 소실)`.",
+        "",
+        "| 용어 | term | 밑바닥2 |",
+        "|---|---|---|",
+    ]
+    lines += [f"| {_cell(t.ko)} | {_cell(t.en)} | {_cell(', '.join(t.book))} |" for t in TERMS]
     return "\n".join(lines) + "\n"

@@ -2,13 +2,20 @@
 
 Owns the layout of the feedback page; the sentences come from messages.py, and the
 explanation and hint of a recognised mistake are the ones the result's item carries
-(rendered at grading time, DESIGN §5), printed as they are.
+(rendered at grading time), printed as they are.
+
+Only what a student controls is escaped: a message's parameters (an exception message, a
+dictionary key).  The grader passes the messages' :class:`Sources` (code and parameters), so
+a message's own `code` spans stay code; a page made from a result file alone (no sources)
+escapes each message whole.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
+from typing import Mapping
 
-from autograder.engine.messages import STATUS_LABEL, render
+from autograder.engine.messages import MAX_TEXT, STATUS_LABEL, render, render_markdown
 from autograder.engine.results import item_explanation
 
 
@@ -36,18 +43,51 @@ def _trusted_cell(text: str) -> str:
     return text.translate(_LINE_BREAKS).replace("|", "\\|")
 
 
-def render_feedback(result: dict, language: str, title: str) -> str:
+def _parameter(text: str, in_code: bool) -> str:
+    """A message parameter: inert text, or, inside the template's code span, code that cannot
+    close the span or the table cell."""
+    if in_code:
+        return text.translate(_LINE_BREAKS).replace("`", "'").replace("|", "¦")  # renderers differ on \\| in code
+    return _cell(text)
+
+
+@dataclass
+class Sources:
+    """What a page's messages are made of: per item id its message and notes, per error its
+    message, each as (code, parameters) in the order the result shows them."""
+
+    items: Mapping[str, list[tuple[str, dict]]] = field(default_factory=dict)
+    errors: list[tuple[str, dict]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, items, errors: list[tuple[str, dict]] = ()) -> "Sources":
+        """From scored items (score.ItemResult) and the submission's errors."""
+        return cls({i.item.id: [(i.code, i.params), *i.notes] for i in items}, list(errors))
+
+
+def _markdown(parts: list[tuple[str, dict]], language: str) -> str:
+    text = "; ".join(render_markdown(code, language, _parameter, params, _trusted_cell) for code, params in parts)
+    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT - 1] + "…"
+
+
+def render_feedback(result: dict, language: str, title: str, sources: Sources | None = None) -> str:
+    """The page of ``result``; with ``sources`` (the grader's), messages keep their own markup."""
+    sources = sources or Sources()
     lines = [render("feedback.title", language, assignment=title, score=result["score"],
                     max_score=result["max_score"]), "",
              render("feedback.student", language, student=result["student"]), ""]
     if result["errors"]:
         lines += [render("feedback.errors", language), ""]
-        lines += [f"- {_cell(e)}" for e in result["errors"]] + [""]
+        from_sources = len(sources.errors) == len(result["errors"])
+        lines += [f"- {_markdown([sources.errors[i]], language) if from_sources else _cell(e)}"
+                  for i, e in enumerate(result["errors"])] + [""]
     lines.append(render("feedback.table-head", language))
     for item in result["items"]:
         status = render(STATUS_LABEL[item["status"]], language)
+        parts = sources.items.get(item["id"])
+        message = _markdown(parts, language) if parts else _cell(item["message"])
         lines.append(f"| `{item['id']}` | {item['score']:g} / {item['max_score']:g} | "
-                     f"{status}: {_cell(item['message'])} |")
+                     f"{status}: {message} |")
     lines.append("")
     diagnosed: dict[tuple[str, str], tuple[dict, list[str]]] = {}  # (explanation, hint) -> (entry, item ids)
     for item in result["items"]:

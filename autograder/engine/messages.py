@@ -9,6 +9,8 @@ checks that every code has both languages and the same placeholders in each.
 from __future__ import annotations
 
 import numbers
+import re
+import string
 
 from autograder.engine.glossary import fill_particles
 
@@ -40,6 +42,36 @@ def bounded(value):
     return _clip(value if isinstance(value, str) else str(value), MAX_PARAM)
 
 MESSAGES: dict[str, dict[str, str]] = {
+    # ---- details the sandbox and its worker write in English (they run without the course's
+    #      language): put into the message's language by :func:`render` (see DETAILS)
+    "detail.too-large": {
+        "en": "the outputs are too large ({size} bytes; the limit is {limit})",
+        "ko": "출력이 너무 큽니다 ({size}바이트, 한도 {limit}바이트)",
+    },
+    "detail.too-large-structure": {
+        "en": "the outputs are too large ({size} bytes of structure and keys; the limit is {limit})",
+        "ko": "출력이 너무 큽니다 (구조와 키가 {size}바이트, 한도 {limit}바이트)",
+    },
+    "detail.object-of-type": {
+        "en": "an object of type {type}",
+        "ko": "{type} 형식의 객체",
+    },
+    "detail.invalid-reply": {
+        "en": "invalid reply from the worker{why}",
+        "ko": "샌드박스의 응답을 읽을 수 없습니다{why}",
+    },
+    "detail.sandbox-slow": {
+        "en": "the sandbox did not answer in time; it was killed and will be restarted",
+        "ko": "샌드박스가 제시간에 응답하지 않아 종료했고, 다시 시작합니다",
+    },
+    "detail.sandbox-died": {
+        "en": "the sandbox died ({why}){rest}",
+        "ko": "샌드박스가 종료되었습니다 ({why}){rest}",
+    },
+    "detail.reload-failed": {
+        "en": "reloading the unit failed: {why}",
+        "ko": "실행 단위를 다시 불러오지 못했습니다: {why}",
+    },
     # ---- verdicts on one output (compare.py codes, prefixed "verdict.")
     "verdict.ok": {
         "en": "correct on all {cases} cases (largest relative error {error:.1e})",
@@ -116,7 +148,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "status.mutated": {
         "en": "note: changes its input(s) {args} in place",
-        "ko": "참고: 입력 {args}을(를) 제자리(in-place)에서 변경합니다",
+        "ko": "참고: 입력 {args}을(를) 새 배열을 만들지 않고 그 자리에서 바꿉니다",
     },
     # ---- root causes (rootcause.py): another function of the notebook fails first
     "rootcause.wrong": {
@@ -151,8 +183,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "notebook.source-too-large": {
         "en": "notebook `{notebook}` is not graded: its solution cells hold {size_kb:,} KB of code, "
               "over the course's limit of {limit_kb:,} KB (a huge literal or pasted data?)",
-        "ko": "노트북 `{notebook}`은(는) 채점되지 않았습니다: 답안 셀의 코드가 {size_kb:,} KB로 "
-              "과목의 제한 {limit_kb:,} KB를 넘습니다 (아주 큰 리터럴이나 붙여 넣은 데이터?)",
+        "ko": "노트북 `{notebook}`은(는) 채점되지 않았습니다: 답안 셀의 코드가 {size_kb:,} KB(으)로 "
+              "과목의 제한 {limit_kb:,} KB을(를) 넘습니다 (아주 큰 리터럴이나 붙여 넣은 데이터?)",
     },
     "notebook.sandbox-failed": {
         "en": "the notebook's code could not be run: {detail}",
@@ -165,8 +197,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "status.numerical-gradient": {
         "en": "`{function}` called your forward functions ({forwards}) {calls:,} times on case {case} ({dims}), "
               "where backpropagation needs at most {allowed}: a numerical gradient, not backpropagation",
-        "ko": "`{function}`이(가) 케이스 {case} ({dims})에서 순전파 함수({forwards})를 {calls:,}번 호출했습니다. "
-              "역전파에는 많아야 {allowed}번이면 됩니다: 역전파가 아니라 수치 미분(numerical gradient)입니다",
+        "ko": "`{function}`이(가) 케이스 {case} ({dims})에서 순전파 함수({forwards})을(를) {calls:,}번 호출했습니다. "
+              "역전파에는 많아야 {allowed}번이면 됩니다: 역전파가 아니라 수치 기울기입니다",
     },
     "status.retry": {
         "en": "the next `autograder grade` run grades it again",
@@ -202,7 +234,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "check.fail": {"en": "[FAIL] {item}: {detail}", "ko": "[실패] {item}: {detail}"},
     "check.not-implemented": {
         "en": "[TODO] {function}: not implemented yet",
-        "ko": "[미구현] {function}: 아직 구현되지 않았습니다 (not implemented yet)",
+        "ko": "[미구현] {function}: 아직 구현되지 않았습니다",
     },
     "check.error": {"en": "[ERROR] {function}: {detail}", "ko": "[오류] {function}: {detail}"},
     "check.hint-label": {"en": "hint", "ko": "힌트"},
@@ -213,8 +245,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "check.hint.shape": {
         "en": "check the axis order (N, T, D/H/V) and which matrices are transposed "
               "(row vectors: x @ Wx, not Wx @ x).",
-        "ko": "축(axis) 순서 (N, T, D/H/V)와 전치(transpose)한 행렬을 확인하세요 "
-              "(행 벡터 규약: x @ Wx, Wx @ x가 아님).",
+        "ko": "축 순서 (N, T, D/H/V)과(와) 전치한 행렬을 확인하세요 "
+              "(행 벡터 규약: x @ Wx, Wx @ x이(가) 아님).",
     },
     "check.hint.value": {
         "en": "check the formula against the markdown above, term by term, on a tiny input "
@@ -224,8 +256,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "check.hint.value-backward": {
         "en": "check every gradient path: a variable used in several places receives the sum of "
               "their gradients (+=), and the local derivative uses the forward's own values.",
-        "ko": "모든 기울기 경로(gradient path)를 확인하세요: 여러 곳에서 쓰인 변수는 각 경로의 기울기를 "
-              "모두 더해야 하며(+=), 국소 미분(local derivative)은 순전파(forward)의 값을 사용합니다.",
+        "ko": "모든 기울기 경로를 확인하세요: 여러 곳에서 쓰인 변수는 각 경로의 기울기를 "
+              "모두 더해야 하며(+=), 국소 미분은 순전파의 값을 사용합니다.",
     },
     "check.hint.dtype": {
         "en": "return float64 arrays (an integer array silently truncates what you add to it).",
@@ -234,7 +266,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "check.hint.nonfinite": {
         "en": "NaN/inf usually comes from exp overflow or log(0): subtract the maximum before exp "
               "(numerically stable softmax/sigmoid).",
-        "ko": "NaN/inf는 대개 exp 오버플로나 log(0)에서 생깁니다: exp 전에 최댓값을 빼세요 "
+        "ko": "NaN/inf은(는) 대개 exp 오버플로나 log(0)에서 생깁니다: exp 전에 최댓값을 빼세요 "
               "(수치적으로 안정한 softmax/sigmoid).",
     },
     "check.hint.type": {
@@ -334,8 +366,8 @@ MESSAGES: dict[str, dict[str, str]] = {
               "reference’s (blue), on a log scale. Bottom: the relative error at each step. Steps where "
               "the two curves part show where in time the computation goes wrong — e.g. correct only at "
               "the last steps means the gradient is not carried back through time.",
-        "ko": "위: 각 시점 t에서 여러분 출력의 크기(주황 점선, “yours”)와 참조 구현의 크기(파랑, "
-              "“reference”)를 로그 스케일로 비교합니다. 아래: 각 시점의 상대 오차입니다. 두 곡선이 "
+        "ko": "위: 각 시점 t에서 여러분 출력의 크기(주황 점선, “yours”)과(와) 참조 구현의 크기(파랑, "
+              "“reference”)을(를) 로그 스케일로 비교합니다. 아래: 각 시점의 상대 오차입니다. 두 곡선이 "
               "갈라지는 시점이 계산이 틀리기 시작하는 시점입니다. 예를 들어 마지막 몇 시점에서만 맞는다면 "
               "기울기가 시간을 거슬러 전달되지 않고 있다는 뜻입니다.",
     },
@@ -346,13 +378,39 @@ MESSAGES: dict[str, dict[str, str]] = {
                        "ko": "보고서: {path} (학생 {students}명, 결과 파일 {files}개)"},
     "report.no-results": {
         "en": "{results}: no result files (expected RESULTS/<student>/<assignment>.json from `autograder grade`)",
-        "ko": "{results}: 결과 파일이 없습니다 (`autograder grade`가 만든 RESULTS/<학생>/<과제>.json 필요)",
+        "ko": "{results}: 결과 파일이 없습니다 (`autograder grade`이(가) 만든 RESULTS/<학생>/<과제>.json 필요)",
     },
     "report.not-a-folder": {"en": "{results}: no such folder", "ko": "{results}: 폴더가 없습니다"},
 }
 
 STATUS_LABEL = {"passed": "status.passed", "failed": "status.failed", "error": "status.error",
                 "missing": "status.missing-short", "timeout": "status.timeout-short"}
+
+
+# What the sandbox and its worker write into a reply's ``detail`` (box.py, worker.py, score.py),
+# as the message that says it in every language.  Any other detail is the student's code's
+# (an exception message) or the system's, and is shown as written.
+DETAILS: tuple[tuple[re.Pattern, str], ...] = (
+    (re.compile(r"the outputs are too large \((?P<size>\d+) bytes; the limit is (?P<limit>\d+)\)"), "detail.too-large"),
+    (re.compile(r"the outputs are too large \((?P<size>\d+) bytes of structure and keys; the limit is (?P<limit>\d+)\)"),
+     "detail.too-large-structure"),
+    (re.compile(r"an object of type (?P<type>\S+)"), "detail.object-of-type"),
+    (re.compile(r"invalid reply from the worker(?P<why>( \(.*\))?)"), "detail.invalid-reply"),
+    (re.compile(r"the sandbox did not answer in time; it was killed and will be restarted"), "detail.sandbox-slow"),
+    (re.compile(r"the sandbox died \((?P<why>.*?)\)(?P<rest>.*)", re.S), "detail.sandbox-died"),
+    (re.compile(r"reloading the unit failed: (?P<why>.*)", re.S), "detail.reload-failed"),
+)
+
+
+def translated_detail(detail: str, language: str) -> str:
+    """``detail`` in ``language`` if the grader's own sandbox wrote it, else as it is."""
+    if language == "en":
+        return detail
+    for pattern, code in DETAILS:
+        match = pattern.fullmatch(detail)
+        if match and code in MESSAGES:  # a bundle may carry only some of the messages
+            return render(code, language, **match.groupdict(default=""))
+    return detail
 
 
 class Nested:
@@ -362,10 +420,43 @@ class Nested:
         self.code, self.params = code, params
 
 
+def render_markdown(code: str, language: str, escape, params: dict, trusted=lambda text: text) -> str:
+    """The message ``code`` as Markdown: the template's own text (its `code` spans included) as
+    written (through ``trusted``, e.g. a table cell's pipes), each parameter made inert by
+    ``escape(text, in_code)``; ``in_code`` says whether the template puts the parameter inside
+    a code span.  Particles are chosen on the plain text."""
+    templates = MESSAGES[code]
+    template = templates.get(language) or templates["en"]
+    plain, markdown, in_code = "", [], False
+    for literal, field, spec, conversion in string.Formatter().parse(template):
+        text = fill_particles(literal, plain)
+        plain += text
+        markdown.append(trusted(text))
+        in_code ^= literal.count("`") % 2 == 1
+        if field is None:
+            continue
+        value = params[field]
+        if isinstance(value, Nested):
+            shown = render(value.code, language, **value.params)
+            markdown.append(render_markdown(value.code, language, escape, value.params, trusted))
+        else:
+            value = bounded(value)
+            if field == "detail" and isinstance(value, str):
+                value = translated_detail(value, language)
+            if conversion:
+                value = repr(value) if conversion == "r" else str(value) if conversion == "s" else ascii(value)
+            shown = format(value, spec)
+            markdown.append(escape(shown, in_code))
+        plain += shown
+    return _clip("".join(markdown), MAX_TEXT)
+
+
 def render(code: str, language: str, **params) -> str:
     """The message ``code`` in ``language`` with ``params`` filled in (bounded: :func:`bounded`, :data:`MAX_TEXT`)."""
     templates = MESSAGES[code]
     template = templates.get(language) or templates["en"]
     params = {k: render(v.code, language, **v.params) if isinstance(v, Nested) else bounded(v)
               for k, v in params.items()}
+    if isinstance(params.get("detail"), str):
+        params["detail"] = translated_detail(params["detail"], language)
     return _clip(fill_particles(template.format(**params)), MAX_TEXT)

@@ -27,7 +27,7 @@ from autograder.engine.cases import Case, build_cases, graded_outputs
 from autograder.engine.course import Course, FunctionSpec
 from autograder.engine.extract import NotebookError, Template, parse_notebook, read_submitted_bytes
 from autograder.engine.refimpl import reference_package
-from autograder.engine.feedback import render_feedback
+from autograder.engine.feedback import Sources, render_feedback
 from autograder.engine.messages import render
 from autograder.sandbox.inside.program import run_program
 from autograder.engine.results import is_current, write_result
@@ -272,7 +272,7 @@ class StudentGrader:
         try:
             for submission in todo:
                 aid, notebook, fingerprint = submission.assignment, submission.notebook, submission.fingerprint
-                errors = []
+                errors = []  # (message code, parameters)
                 failure = None
                 self._retry = False
                 try:
@@ -298,10 +298,9 @@ class StudentGrader:
                         if not reply.get("ok"):
                             failure = _load_failure(reply, self.course.limits.load_seconds)
                             if failure is None:
-                                errors.append(render("notebook.load-error", self.course.language,
-                                                     detail=str(reply.get("message", ""))[:600]))
+                                errors.append(("notebook.load-error", {"detail": str(reply.get("message", ""))[:600]}))
                 if failure:
-                    errors.append(render(failure.code, self.course.language, **failure.params))
+                    errors.append((failure.code, failure.params))
                 try:  # the fast path; on any trouble every function runs on its own, as before
                     together = self._run_together(aid, sandbox) if failure is None else {}
                 except Exception:  # noqa: BLE001 - _grade_function meets (and reports) it again
@@ -390,7 +389,7 @@ class StudentGrader:
                                           {"function": spec.name, "detail": str(reply.get("message", ""))[:300]})
         return steps.FunctionRun(spec, score_function(self.course, spec, expected.cases, expected.outputs, failure))
 
-    def _write(self, student: str, aid: str, fingerprint: str, items: list[ItemResult], errors: list[str],
+    def _write(self, student: str, aid: str, fingerprint: str, items: list[ItemResult], errors: list[tuple[str, dict]],
                isolation: str | None = None) -> dict:
         language = self.course.language
         result = {
@@ -399,12 +398,12 @@ class StudentGrader:
             "score": round(sum(i.score for i in items), 6),
             "max_score": self.course.max_score(aid),
             "items": [i.to_json(language) for i in items],  # explanation/hint: steps.Explanations
-            "errors": errors,
+            "errors": [render(code, language, **params) for code, params in errors],
             "isolation": isolation,  # what the student's code ran under (null: none of it ran)
             "fingerprint": fingerprint,
             "graded_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         }
         assignment = self.course.assignments[aid]
         title = assignment.title_ko if language == "ko" else assignment.title
-        self.write(self.out, result, render_feedback(result, language, title))
+        self.write(self.out, result, render_feedback(result, language, title, Sources.of(items, errors)))
         return result

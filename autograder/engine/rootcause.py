@@ -9,7 +9,16 @@ the item gets ``root_cause`` (the item id to fix first) and a note in its messag
 F depends on the forward it is graded through (course.yaml ``through``: its own forward
 and cache) and on the graded functions it calls (course.yaml ``calls``); course.yaml is
 the one source of both.  The deepest failing dependency is named (rnn_backward →
-rnn_step_backward → rnn_step_forward), preferring the item with the same output name.
+rnn_step_backward → rnn_step_forward), and within it the output that explains F's:
+
+- the forward F is graded through made F's cache: any of its failing outputs explains every
+  output of F (its namesake first);
+- a function F calls explains F's output of the same name (``dWx`` → ``dWx``), and its outputs
+  F does not return, the state carried from step to step (``dprev_h``, ``dprev_c``, ``next_h``,
+  ``next_c``), explain every output of F, as that state feeds every step (``lstm_backward.dh0``
+  → ``lstm_step_backward.dprev_h`` / ``dprev_c``); another failing output (``dx`` for ``dh0``)
+  explains nothing, and the next dependency is looked at.
+
 Only functions of the same assignment are followed.  No I/O, no wording (messages.py).
 """
 from __future__ import annotations
@@ -40,17 +49,27 @@ class RootCauses:
     def __init__(self, course: Course):
         self.course = course
 
+    def _explaining(self, function: str, output: str, dependency: str, items: list[ItemResult]) -> ItemResult | None:
+        """The failing item of ``dependency`` that explains ``function``'s ``output`` (module doc), or None."""
+        spec = self.course.functions[function]
+        same = [i for i in items if i.item.output == output]
+        if dependency == spec.through:
+            return (same + items)[0]
+        carried = [i for i in items if i.item.output not in spec.returns]
+        return (same + carried)[0] if same or carried else None
+
     def _root(self, function: str, output: str, failing: dict[str, list[ItemResult]],
               seen: frozenset = frozenset()) -> ItemResult | None:
-        """The deepest failing item ``function`` depends on, or None."""
+        """The deepest failing item that explains ``function``'s ``output``, or None."""
         for dependency in dependencies(self.course, function):
             if dependency in seen or dependency not in failing:
                 continue
             deeper = self._root(dependency, output, failing, seen | {function})
             if deeper is not None:
                 return deeper
-            items = failing[dependency]
-            return next((i for i in items if i.item.output == output), items[0])
+            found = self._explaining(function, output, dependency, failing[dependency])
+            if found is not None:
+                return found
         return None
 
     def apply(self, items: list[ItemResult]) -> list[ItemResult]:

@@ -906,26 +906,34 @@ class Term:
     en: str
     avoid_ko: tuple[str, ...] = ()  # regular expressions of variants students must not meet
     avoid_en: tuple[str, ...] = ()
+    book: tuple[str, ...] = ()  # the Korean word 밑바닥부터 시작하는 딥러닝 2 uses, if it differs
+
+    def book_note(self) -> str:
+        """The term with the book's word, as a text may write it once so that the book's readers
+        find it: ``기울기 소멸(밑바닥2: 기울기 소실)``."""
+        return f"{self.ko}(밑바닥2: {', '.join(self.book)})" if self.book else self.ko
 
 
 TERMS: tuple[Term, ...] = (
     Term("순환 신경망", "recurrent neural network"),
     Term("은닉 상태", "hidden state", avoid_ko=("히든 스테이트", "은닉상태")),
-    Term("셀 상태", "cell state", avoid_ko=("셀상태", "셀 스테이트")),
-    Term("망각 게이트", "forget gate", avoid_ko=(r"forget 게이트", "포겟 게이트", "잊음 게이트")),
-    Term("입력 게이트", "input gate", avoid_ko=(r"input 게이트",)),
-    Term("출력 게이트", "output gate", avoid_ko=(r"output 게이트",)),
-    Term("갱신 게이트", "update gate", avoid_ko=("업데이트 게이트", r"update 게이트")),
-    Term("리셋 게이트", "reset gate", avoid_ko=("재설정 게이트", r"reset 게이트")),
-    Term("후보", "candidate"),
+    Term("셀 상태", "cell state", avoid_ko=("셀상태", "셀 스테이트"), book=("기억 셀",)),
+    Term("망각 게이트", "forget gate", avoid_ko=("포겟 게이트", "잊음 게이트"), book=("forget 게이트",)),
+    Term("입력 게이트", "input gate", book=("input 게이트",)),
+    Term("출력 게이트", "output gate", book=("output 게이트",)),
+    Term("갱신 게이트", "update gate", avoid_ko=("업데이트 게이트",), book=("update 게이트",)),
+    Term("리셋 게이트", "reset gate", avoid_ko=("재설정 게이트",), book=("reset 게이트",)),
+    Term("후보", "candidate", book=("새로운 기억 셀",)),
     Term("시점", "time step", avoid_ko=("시간 스텝", "시간 단계", "타임 ?스텝", r"(?<![가-힣])스텝"),
-         avoid_en=("timestep",)),
+         avoid_en=("timestep",), book=("시각",)),
     Term("순전파", "forward pass"),
     Term("역전파", "backward pass"),
     Term("시간 역전파", "backpropagation through time"),
+    Term("잘린 BPTT", "truncated BPTT", avoid_ko=(r"(?<![`\w])TBPTT(?![`A-Za-z0-9_])", "절단된 BPTT", "절단 BPTT"),
+         avoid_en=(r"(?<![`\w])TBPTT(?![`\w])",), book=("Truncated BPTT",)),
     Term("기울기", "gradient", avoid_ko=("그래디언트", "그라디언트", "경사(?! 하강법)")),
     Term("경사 하강법", "gradient descent"),
-    Term("기울기 소멸", "vanishing gradient"),
+    Term("기울기 소멸", "vanishing gradient", book=("기울기 소실",)),
     Term("기울기 폭발", "exploding gradient"),
     Term("기울기 클리핑", "gradient clipping"),
     Term("노름 클리핑", "norm clipping"),
@@ -936,6 +944,10 @@ TERMS: tuple[Term, ...] = (
     Term("참조 구현", "reference implementation"),
     Term("가중치", "weight"),
     Term("편향", "bias", avoid_ko=("바이어스",)),
+    Term("매개변수", "parameter", avoid_ko=("파라미터",)),
+    Term("항", "term"),  # of a sum: "순환 항", "편향 항"
+    Term("계수", "factor"),  # of a product; 인자 reads as a function's argument
+    Term("인자", "argument"),  # of a function call only
     Term("활성화 함수", "activation function", avoid_ko=("활성 함수", "활성함수")),
     Term("활성화 전 값", "pre-activation"),
     Term("행렬곱", "matrix product", avoid_ko=("행렬 곱(?!셈)",)),
@@ -958,15 +970,46 @@ TERMS: tuple[Term, ...] = (
          avoid_en=(r"(?<![`\"'=:_\w])pytorch(?![`\"'_\w])", "Pytorch")),
 )
 
+# Latin words a Korean text may use as they are: names of functions, libraries and formats, and
+# words the lecture itself writes in Latin letters.  Besides these, a Korean text holds only
+# code (in backticks, or a name of the course's functions, arguments and outputs), acronyms,
+# variables (one or two letters, or mixed case: Wh, dWx) and figure labels in quotes (“yours”).
+LATIN_IN_KO = frozenset({
+    "shape", "dtype", "docstring", "cache", "softmax", "sigmoid", "tanh", "exp", "log", "inf", "diag",
+    "float", "numpy", "np", "torch", "nn", "utils", "linalg", "norm", "svd", "sqrt", "onehot", "range",
+    "reversed", "sum", "axis", "grads", "values", "zeros", "clip", "add", "at", "compute_uv", "Adam",
+    "sin", "cos", "max", "min", "mean", "eps", "lr", "beta", "hat",
+    "Returns",  # a docstring's section
+})
+
 KO_TERMS = frozenset(t.ko for t in TERMS)
+TERM_BY_EN = {t.en: t for t in TERMS}
 EN_TERMS = frozenset(t.en for t in TERMS)
 
 
-def forbidden_uses(text: str, language: str) -> list[tuple[str, str]]:
-    """(variant found, the glossary term to use instead) for every avoided variant in ``text``."""
-    found, covered = [], set()
+# The book's word is avoided like any variant, except right after its term in parentheses,
+# where it is there for the book's readers: "기울기 소멸(밑바닥2: 기울기 소실)", "망각 게이트(forget 게이트)".
+_BOOK_WORD = r"(?<![가-힣]){}(?![화적])"  # "시각" (time) is the book's word, "시각화" is not
+
+
+def without_book_notes(text: str) -> str:
+    """``text`` with every book note blanked out (same length, so positions stay)."""
     for term in TERMS:
-        for pattern in (term.avoid_ko if language == "ko" else term.avoid_en):
+        for word in term.book:
+            note = re.escape(term.ko) + r"\s?\((?:밑바닥2:\s*)?" + re.escape(word) + r"\)"
+            text = re.sub(note, lambda m: term.ko + " " * (len(m.group(0)) - len(term.ko)), text)
+    return text
+
+
+def forbidden_uses(text: str, language: str) -> list[tuple[str, str]]:
+    """(variant found, the glossary term to use instead) for every avoided variant in ``text``:
+    a listed variant, or (Korean) the book's word outside a book note."""
+    found, covered = [], set()
+    if language == "ko":
+        text = without_book_notes(text)
+    for term in TERMS:
+        book = tuple(_BOOK_WORD.format(re.escape(w)) for w in term.book) if language == "ko" else ()
+        for pattern in (term.avoid_ko + book if language == "ko" else term.avoid_en):
             for match in re.finditer(pattern, text):
                 span = set(range(match.start(), match.end()))
                 if span & covered:  # "시간 스텝" is one variant, not also "스텝"
@@ -984,7 +1027,8 @@ def forbidden_uses(text: str, language: str) -> list[tuple[str, str]]:
 # commonly read: one letter by its name (l 엘, m 엠, n 엔, r 알 end in a consonant), a
 # word ending in m, n, ng or l with a consonant (…tion, …ing, model), or in a short vowel +
 # k/p/t (stack, step, set), and otherwise with a vowel (shape, backward, dtype, Wh).
-# Closing quotes, backticks and brackets are skipped: "`next_c`이(가)" reads next_c.
+# Closing quotes, backticks and brackets are skipped: "`next_c`이(가)" reads next_c; a
+# parenthesis right after a Korean word glosses it: "규약(h @ Wh)을(를)" reads 규약.
 
 PARTICLES: dict[str, tuple[str, str]] = {  # template -> (after a consonant, after a vowel)
     "이(가)": ("이", "가"),
@@ -1001,6 +1045,7 @@ _TEMPLATE = re.compile("|".join(re.escape(t) for t in sorted(PARTICLES, key=len,
 _SKIP = "`'\"’”)]}*_ "
 _LETTER_NAMES_WITH_CODA = {"l": "ㄹ", "m": "ㅁ", "n": "ㄴ", "r": "ㄹ"}
 _DIGIT_CODA = {"0": "ㅇ", "1": "ㄹ", "3": "ㅁ", "6": "ㄱ", "7": "ㄹ", "8": "ㄹ"}
+_SIGN_CODA = {"²": "ㅂ", "³": "ㅂ", "′": "ㅁ"}  # 제곱, 세제곱, 프라임: "1 − c²은" reads 제곱은
 _VOWELS = "aeiouy"
 
 
@@ -1019,8 +1064,26 @@ def _latin_coda(word: str) -> str | None:
     return None
 
 
+def _glossed(text: str) -> str | None:
+    """The Korean word a closing parenthesis glosses, as in "규약(h @ Wh)": the particle after
+    it agrees with 규약, not with what the parentheses hold; None if ``text`` is no such gloss."""
+    stripped = text.rstrip(" ")
+    if not stripped.endswith(")"):
+        return None
+    depth = 0
+    for i in range(len(stripped) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(stripped[i], 0)
+        if depth == 0:
+            before = stripped[:i]
+            return before if before and "가" <= before[-1] <= "힣" else None
+    return None
+
+
 def final_sound(text: str) -> str | None:
     """The final consonant (받침) of the word ``text`` ends with, or None after a vowel."""
+    glossed = _glossed(text)
+    if glossed is not None:
+        text = glossed
     stripped = text.rstrip(_SKIP)
     if not stripped:
         return None
@@ -1028,6 +1091,8 @@ def final_sound(text: str) -> str | None:
     if "가" <= last <= "힣":
         coda = (ord(last) - 0xAC00) % 28
         return None if coda == 0 else ("ㄹ" if coda == 8 else "ㄱ")  # only ㄹ matters beyond yes/no
+    if last in _SIGN_CODA:
+        return _SIGN_CODA[last]
     if last.isdigit():
         return _DIGIT_CODA.get(last)
     if last.isascii() and last.isalpha():
@@ -1044,13 +1109,13 @@ def _choose(template: str, before: str) -> str:
     return after_consonant if coda else after_vowel
 
 
-def fill_particles(text: str) -> str:
-    """``text`` with every particle template replaced by the particle the word before takes."""
+def fill_particles(text: str, before: str = "") -> str:
+    """``text`` with every particle template replaced by the particle the word before takes;
+    ``before`` is the text that precedes ``text`` where it is shown (a message built in pieces)."""
     out, last = [], 0
     for match in _TEMPLATE.finditer(text):
         out.append(text[last:match.start()])
-        before = "".join(out)
-        out.append(_choose(match.group(0), before))
+        out.append(_choose(match.group(0), before + "".join(out)))
         last = match.end()
     out.append(text[last:])
     return "".join(out)
@@ -1059,6 +1124,8 @@ def fill_particles(text: str) -> str:
 # ==================== autograder/engine/messages.py ====================
 
 import numbers
+import re
+import string
 
 
 LANGUAGES = ("ko", "en")
@@ -1131,7 +1198,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     'status.mutated': {
         'en': 'note: changes its input(s) {args} in place',
-        'ko': '참고: 입력 {args}을(를) 제자리(in-place)에서 변경합니다',
+        'ko': '참고: 입력 {args}을(를) 새 배열을 만들지 않고 그 자리에서 바꿉니다',
     },
     'check.pass': {
         'en': '[PASS] {item}: relative error {error:.1e}',
@@ -1143,7 +1210,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     'check.not-implemented': {
         'en': '[TODO] {function}: not implemented yet',
-        'ko': '[미구현] {function}: 아직 구현되지 않았습니다 (not implemented yet)',
+        'ko': '[미구현] {function}: 아직 구현되지 않았습니다',
     },
     'check.error': {
         'en': '[ERROR] {function}: {detail}',
@@ -1159,7 +1226,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     'check.hint.shape': {
         'en': 'check the axis order (N, T, D/H/V) and which matrices are transposed (row vectors: x @ Wx, not Wx @ x).',
-        'ko': '축(axis) 순서 (N, T, D/H/V)와 전치(transpose)한 행렬을 확인하세요 (행 벡터 규약: x @ Wx, Wx @ x가 아님).',
+        'ko': '축 순서 (N, T, D/H/V)과(와) 전치한 행렬을 확인하세요 (행 벡터 규약: x @ Wx, Wx @ x이(가) 아님).',
     },
     'check.hint.value': {
         'en': 'check the formula against the markdown above, term by term, on a tiny input you can follow by hand.',
@@ -1167,7 +1234,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     'check.hint.value-backward': {
         'en': "check every gradient path: a variable used in several places receives the sum of their gradients (+=), and the local derivative uses the forward's own values.",
-        'ko': '모든 기울기 경로(gradient path)를 확인하세요: 여러 곳에서 쓰인 변수는 각 경로의 기울기를 모두 더해야 하며(+=), 국소 미분(local derivative)은 순전파(forward)의 값을 사용합니다.',
+        'ko': '모든 기울기 경로를 확인하세요: 여러 곳에서 쓰인 변수는 각 경로의 기울기를 모두 더해야 하며(+=), 국소 미분은 순전파의 값을 사용합니다.',
     },
     'check.hint.dtype': {
         'en': 'return float64 arrays (an integer array silently truncates what you add to it).',
@@ -1175,7 +1242,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     'check.hint.nonfinite': {
         'en': 'NaN/inf usually comes from exp overflow or log(0): subtract the maximum before exp (numerically stable softmax/sigmoid).',
-        'ko': 'NaN/inf는 대개 exp 오버플로나 log(0)에서 생깁니다: exp 전에 최댓값을 빼세요 (수치적으로 안정한 softmax/sigmoid).',
+        'ko': 'NaN/inf은(는) 대개 exp 오버플로나 log(0)에서 생깁니다: exp 전에 최댓값을 빼세요 (수치적으로 안정한 softmax/sigmoid).',
     },
     'check.hint.type': {
         'en': "return exactly what the docstring's Returns lists, in that order.",
@@ -1223,11 +1290,68 @@ STATUS_LABEL = {"passed": "status.passed", "failed": "status.failed", "error": "
                 "missing": "status.missing-short", "timeout": "status.timeout-short"}
 
 
+# What the sandbox and its worker write into a reply's ``detail`` (box.py, worker.py, score.py),
+# as the message that says it in every language.  Any other detail is the student's code's
+# (an exception message) or the system's, and is shown as written.
+DETAILS: tuple[tuple[re.Pattern, str], ...] = (
+    (re.compile(r"the outputs are too large \((?P<size>\d+) bytes; the limit is (?P<limit>\d+)\)"), "detail.too-large"),
+    (re.compile(r"the outputs are too large \((?P<size>\d+) bytes of structure and keys; the limit is (?P<limit>\d+)\)"),
+     "detail.too-large-structure"),
+    (re.compile(r"an object of type (?P<type>\S+)"), "detail.object-of-type"),
+    (re.compile(r"invalid reply from the worker(?P<why>( \(.*\))?)"), "detail.invalid-reply"),
+    (re.compile(r"the sandbox did not answer in time; it was killed and will be restarted"), "detail.sandbox-slow"),
+    (re.compile(r"the sandbox died \((?P<why>.*?)\)(?P<rest>.*)", re.S), "detail.sandbox-died"),
+    (re.compile(r"reloading the unit failed: (?P<why>.*)", re.S), "detail.reload-failed"),
+)
+
+
+def translated_detail(detail: str, language: str) -> str:
+    """``detail`` in ``language`` if the grader's own sandbox wrote it, else as it is."""
+    if language == "en":
+        return detail
+    for pattern, code in DETAILS:
+        match = pattern.fullmatch(detail)
+        if match and code in MESSAGES:  # a bundle may carry only some of the messages
+            return render(code, language, **match.groupdict(default=""))
+    return detail
+
+
 class Nested:
     """A message used as a parameter of another; rendered in the outer message's language."""
 
     def __init__(self, code: str, **params):
         self.code, self.params = code, params
+
+
+def render_markdown(code: str, language: str, escape, params: dict, trusted=lambda text: text) -> str:
+    """The message ``code`` as Markdown: the template's own text (its `code` spans included) as
+    written (through ``trusted``, e.g. a table cell's pipes), each parameter made inert by
+    ``escape(text, in_code)``; ``in_code`` says whether the template puts the parameter inside
+    a code span.  Particles are chosen on the plain text."""
+    templates = MESSAGES[code]
+    template = templates.get(language) or templates["en"]
+    plain, markdown, in_code = "", [], False
+    for literal, field, spec, conversion in string.Formatter().parse(template):
+        text = fill_particles(literal, plain)
+        plain += text
+        markdown.append(trusted(text))
+        in_code ^= literal.count("`") % 2 == 1
+        if field is None:
+            continue
+        value = params[field]
+        if isinstance(value, Nested):
+            shown = render(value.code, language, **value.params)
+            markdown.append(render_markdown(value.code, language, escape, value.params, trusted))
+        else:
+            value = bounded(value)
+            if field == "detail" and isinstance(value, str):
+                value = translated_detail(value, language)
+            if conversion:
+                value = repr(value) if conversion == "r" else str(value) if conversion == "s" else ascii(value)
+            shown = format(value, spec)
+            markdown.append(escape(shown, in_code))
+        plain += shown
+    return _clip("".join(markdown), MAX_TEXT)
 
 
 def render(code: str, language: str, **params) -> str:
@@ -1236,6 +1360,8 @@ def render(code: str, language: str, **params) -> str:
     template = templates.get(language) or templates["en"]
     params = {k: render(v.code, language, **v.params) if isinstance(v, Nested) else bounded(v)
               for k, v in params.items()}
+    if isinstance(params.get("detail"), str):
+        params["detail"] = translated_detail(params["detail"], language)
     return _clip(fill_particles(template.format(**params)), MAX_TEXT)
 
 

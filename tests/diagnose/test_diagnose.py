@@ -6,6 +6,7 @@ from autograder.engine import diagnose as dg
 from autograder.engine.diagnose import (GENERIC, Diagnoser, explain, explanations, generic_diagnosis,
                                  mutant_runs)
 from autograder.engine.score import CaseRun, FunctionFailure, score_function
+from autograder.engine.glossary import fill_particles
 from autograder.engine.mistakes import MUTANT_TEXTS, PARTS
 from reference.mutants import CATALOGUE, applicable
 
@@ -189,7 +190,7 @@ def test_every_id_has_explanation_and_hint_in_both_languages():
         for key in PARTS:
             assert entry[key]["ko"] != entry[key]["en"], gid
     assert explain("no-such-id", "ko") is None
-    assert explain("rnn-h0-wraparound", "ko")["explanation"] == MUTANT_TEXTS["rnn-h0-wraparound"]["what"]["ko"]
+    assert explain("rnn-h0-wraparound", "ko")["explanation"] == fill_particles(MUTANT_TEXTS["rnn-h0-wraparound"]["what"]["ko"])
 
 
 def test_a_mutant_that_leaves_the_item_unchanged_is_not_the_diagnosis(course, plan):
@@ -214,3 +215,86 @@ def test_autograder_diagnose_works_without_the_reference():
     from .conftest import ROOT
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+# ------------------------------------------------------------- which gate, which factor
+
+
+def _scale_block(output, block, blocks, factor):
+    def change(i, o):
+        H = o[output].shape[-1] // blocks
+        o[output][..., block * H:(block + 1) * H] *= factor
+    return change
+
+
+@pytest.mark.parametrize("function,output,block,blocks,gate,ko,en", [
+    ("lstm_step_backward", "db", 1, 4, "f", "망각 게이트", "forget gate"),
+    ("lstm_backward", "dWx", 2, 4, "o", "출력 게이트", "output gate"),
+    ("lstm_step_backward", "dWh", 3, 4, "g", "후보", "candidate"),
+    ("gru_step_backward", "dbx", 1, 3, "z", "갱신 게이트", "update gate"),
+    ("gru_backward", "dbh", 0, 3, "r", "리셋 게이트", "reset gate"),
+])
+def test_one_wrong_gate_block_is_located(course, plan, function, output, block, blocks, gate, ko, en):
+    spec = course.functions[function]
+    runs = _student(plan, spec, _scale_block(output, block, blocks, -0.5))
+    items, found = _grade(course, plan, spec, runs, Diagnoser(course, plan))
+    assert items[output].status == "failed"
+    diagnosis = found[f"{function}.{output}"]
+    assert (diagnosis.id, diagnosis.params["gate"], diagnosis.params["output"]) == ("gate-block", gate, output)
+    text_ko = explain(diagnosis.id, "ko", diagnosis.params)["explanation"]
+    text_en = explain(diagnosis.id, "en", diagnosis.params)["explanation"]
+    assert f"{output}의 {ko} 블록({gate})만 틀리고" in text_ko
+    assert f"only the {en} block ({gate}) of {output} is wrong" in text_en
+    assert all(i.status == "passed" for o, i in items.items() if o != output)
+
+
+def test_the_gate_block_locator_needs_exactly_one_wrong_block(course, plan):
+    spec = course.functions["lstm_step_backward"]
+
+    def two_blocks(i, o):
+        _scale_block("db", 0, 4, 2.0)(i, o)
+        _scale_block("db", 2, 4, 2.0)(i, o)
+    items, found = _grade(course, plan, spec, _student(plan, spec, two_blocks), Diagnoser(course, plan))
+    assert items["db"].status == "failed" and "lstm_step_backward.db" not in found
+    # the whole array negated is the wrong sign, not a block
+    items, found = _grade(course, plan, spec, _student(plan, spec, lambda i, o: o.__setitem__("db", -o["db"])),
+                          Diagnoser(course, plan))
+    assert found["lstm_step_backward.db"].id == "wrong-sign"
+    # an RNN gradient has no gate blocks
+    rnn = course.functions["rnn_step_backward"]
+    items, found = _grade(course, plan, rnn, _student(plan, rnn, _scale_block("db", 0, 2, 3.0)), Diagnoser(course, plan))
+    assert items["db"].status == "failed" and "rnn_step_backward.db" not in found
+
+
+def test_gate_block_diagnosis_on_synthetic_arrays():
+    rng = np.random.default_rng(4)
+    r = rng.standard_normal((5, 12))
+    s = r.copy()
+    s[:, 4:8] += 1.0
+    assert dg.gate_block_diagnosis(s, r, 1e-6, ("r", "z", "n")) == ("gate-block", {"gate": "z", "block": 1})
+    assert dg.gate_block_diagnosis(s, r, 1e-6, ("i", "f", "o", "g")) is None  # blocks 1 and 2 of 4 both differ
+    assert dg.gate_block_diagnosis(r.copy(), r, 1e-6, ("r", "z", "n")) is None
+    assert dg.gate_block_diagnosis(s[:, :11], r[:, :11], 1e-6, ("r", "z", "n")) is None  # not a stack of blocks
+
+
+def test_a_transposed_square_matrix_names_the_product_and_its_factor(course, plan):
+    """dWh is H x H: 'compare the shapes' cannot tell, so the words name prev_h @ Wh and prev_h,
+    without the formula of the fix."""
+    spec = course.functions["rnn_step_backward"]
+    runs = _student(plan, spec, lambda i, o: o.__setitem__("dWh", o["dWh"].T.copy()))
+    items, found = _grade(course, plan, spec, runs, Diagnoser(course, plan))
+    diagnosis = found["rnn_step_backward.dWh"]
+    assert diagnosis.id == "transposed" and diagnosis.params["variant"] == "square"
+    for language in ("ko", "en"):
+        words = explain(diagnosis.id, language, diagnosis.params)
+        shown = words["explanation"] + words["hint"]
+        assert "prev_h @ Wh" in shown and "prev_h" in words["hint"], words
+        assert ".shape" not in words["hint"] and "prev_h.T" not in shown and "`" not in shown, words
+    ko = explain(diagnosis.id, "ko", diagnosis.params)
+    assert "dWh가 정사각 행렬이라 shape로는 알 수 없습니다" in ko["explanation"]
+    # a non-square transpose keeps the shape hint
+    spec = course.functions["rnn_backward"]
+    runs = _student(plan, spec, lambda i, o: o.__setitem__("dx", o["dx"].transpose(1, 0, 2).copy()))
+    items, found = _grade(course, plan, spec, runs, Diagnoser(course, plan))
+    assert "variant" not in found["rnn_backward.dx"].params
+    assert ".shape" in explain("transposed", "en", found["rnn_backward.dx"].params)["hint"]

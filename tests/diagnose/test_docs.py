@@ -14,3 +14,11 @@ def test_mistakes_md_is_in_sync():
                                 "import catalogue_markdown; print(catalogue_markdown(), end='')\" > docs/MISTAKES.md")
     for i in [m.id for m in CATALOGUE] + list(GENERIC):
         assert f"`{i}`" in actual
+
+
+def test_mistakes_md_reads_as_students_read():
+    """Particles filled as the feedback fills them; the glossary with 밑바닥2's words."""
+    text = catalogue_markdown()
+    assert "이(가)" not in text and "을(를)" not in text and "(으)로" not in text
+    assert "| 기울기 소멸 | vanishing gradient | 기울기 소실 |" in text
+    assert "| 잘린 BPTT | truncated BPTT | Truncated BPTT |" in text

@@ -7,6 +7,7 @@ import yaml
 from autograder.engine.course import CourseError, load_course
 from autograder.engine.diagnose import Diagnoser, Explanations, GENERIC, explain, mutant_runs
 from autograder.engine.feedback import render_feedback
+from autograder.engine.glossary import fill_particles
 from autograder.engine.mistakes import LEVELS, MUTANT_TEXTS, PARTS, levels, render
 from autograder.engine.score import score_function
 from reference.mutants import CATALOGUE, by_id
@@ -30,7 +31,7 @@ def test_every_catalogued_mistake_has_words_and_nothing_else_does():
 def test_three_levels_each_give_away_more(did, language):
     hint, explained, revealed = (levels(did, language)[level] for level in LEVELS)
     entry = MUTANT_TEXTS.get(did) or GENERIC[did]
-    fix = entry["fix"][language]
+    fix = fill_particles(entry["fix"][language])
     # hint: the concept and where to look, never the fix
     assert fix not in hint["explanation"] + hint["hint"]
     assert "=" not in hint["explanation"] + hint["hint"] and "`" not in hint["explanation"] + hint["hint"], hint
@@ -40,6 +41,40 @@ def test_three_levels_each_give_away_more(did, language):
     assert revealed["explanation"] == explained["explanation"] and revealed["hint"] == fix
     assert len({hint["explanation"] + hint["hint"], explained["explanation"] + explained["hint"],
                 revealed["explanation"] + revealed["hint"]}) == 3
+
+
+@pytest.mark.parametrize("did", list(MUTANT_TEXTS))
+def test_hint_level_never_contains_the_words_of_the_fix(did):
+    """Each catalogued mistake declares the key words of its fix (``fix_words``): the hint level
+    names the concept and where to look, so none of them may appear there; the words are real
+    ones, found in the entry's own why or fix."""
+    entry = MUTANT_TEXTS[did]
+    assert set(entry["fix_words"]) == {"ko", "en"}
+    for language in ("ko", "en"):
+        words = entry["fix_words"][language]
+        assert words, (did, language)
+        hint = render(did, "hint", language)
+        shown = (hint["explanation"] + " " + hint["hint"]).lower()
+        told = (entry["why"][language] + " " + entry["fix"][language]).lower()
+        for word in words:
+            assert word.lower() not in shown, (did, language, word)
+            assert word.lower() in told, (did, language, word)
+
+
+def test_the_round_two_hint_level_texts_no_longer_name_the_missing_factor():
+    """'tanh의 국소 미분이 빠졌습니다' (lstm) and '리셋 게이트를 거치는 인자가 빠졌습니다' (gru) told
+    the fix at the hint level; '인자' read as a function argument."""
+    lstm = render("lstm-tanh-c-derivative-missing", "hint", "ko")
+    gru = render("gru-dbh-missing-reset", "hint", "ko")
+    assert "tanh" not in lstm["explanation"] + lstm["hint"]
+    assert "리셋 게이트" not in gru["explanation"] + gru["hint"] and "인자" not in gru["explanation"]
+    assert "계수" in gru["explanation"]
+    for language in ("ko", "en"):
+        for did in ("rnn-tanh-derivative-missing", "lstm-output-gate-from-dc", "gru-update-gate-grad-sign"):
+            hint = render(did, "hint", language)
+            assert "=" not in hint["explanation"] + hint["hint"], (did, language)
+    assert "tanh′" in render("rnn-tanh-derivative-missing", "explain", "ko")["explanation"]
+    assert render("rnn-tanh-derivative-missing", "reveal", "en")["hint"] == "`da = dnext_h * (1 - next_h**2)`."
 
 
 def test_the_issue_example_no_longer_states_the_fix_at_hint_level():
@@ -123,3 +158,14 @@ def test_the_selfcheck_api_renders_without_the_reference():
 def test_explain_follows_the_level_argument():
     assert explain("wrong-sign", "en", level="reveal")["hint"] == render("wrong-sign", "reveal", "en")["hint"]
     assert explain("wrong-sign", "en") == render("wrong-sign", "hint", "en")
+
+
+def test_the_gru_direct_path_message_no_longer_contradicts_itself():
+    """It said the missing direct path goes 'through the update gate' and that 'only the paths
+    through the gates' remain: the direct path is the term where prev_h appears itself."""
+    for language, gate in (("ko", "게이트를 통해"), ("en", "through the update gate")):
+        for level in LEVELS:
+            text = render("gru-dprev-h-missing-direct-path", level, language)["explanation"]
+            assert gate not in text, (language, level)
+    assert "r, z, n을 거치는 경로만" in render("gru-dprev-h-missing-direct-path", "hint", "ko")["explanation"]
+    assert "only the paths through r, z and n" in render("gru-dprev-h-missing-direct-path", "hint", "en")["explanation"]

@@ -22,6 +22,8 @@ REQUIRED = {  # the mistakes the feedback issue asks for, by the functions they 
     "loss-mask-not-applied-to-dx", "loss-averaged-over-nt", "clip-norm-elementwise", "clip-norm-per-tensor",
     "birnn-backward-states-not-flipped", "stacked-interlayer-gradient-overwritten",
     "embedding-backward-repeated-indices",
+    # round two: the classic tanh' slip, and the two the notebooks list as common mistakes
+    "rnn-tanh-derivative-missing", "lstm-output-gate-from-dc", "gru-update-gate-grad-sign",
 }
 
 
@@ -193,3 +195,87 @@ def test_stacked_overwrite_only_breaks_lower_layers(cell):
         for key in keys:  # the top layer is right
             np.testing.assert_allclose(mut[2][-1][key], ref[2][-1][key], rtol=1e-12)
         assert np.allclose(mut[0], ref[0]) == (L == 1)  # wrong below the top layer only
+
+
+# ---------------------------------------------------------------- round two's mistakes, as written
+#
+# Each new mutant is built on the reference's code; here it is held to the student's code
+# written out in full, line by line as the notebooks' derivation goes, with the one mistake.
+
+
+def _student_rnn_step_backward_no_tanh_grad(dnext_h, cache):
+    x, prev_h, Wx, Wh, next_h = cache
+    da = dnext_h  # the classic mistake: tanh' forgotten
+    return da @ Wx.T, da @ Wh.T, x.T @ da, prev_h.T @ da, da.sum(axis=0)
+
+
+def _student_lstm_step_backward_do_from_dc(dnext_h, dnext_c, cache):
+    x, prev_h, prev_c, Wx, Wh = (cache[k] for k in ("x", "prev_h", "prev_c", "Wx", "Wh"))
+    H = prev_h.shape[1]
+    gates, tanh_c = cache["gates"], cache["tanh_c"]
+    i, f, o, g = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:3 * H], gates[:, 3 * H:]
+    dc = dnext_c + dnext_h * o * (1 - tanh_c ** 2)
+    da_i, da_f = dc * g * i * (1 - i), dc * prev_c * f * (1 - f)
+    da_o = dc * tanh_c * o * (1 - o)  # the mistake: from dc instead of dnext_h
+    da_g = dc * i * (1 - g ** 2)
+    da = np.concatenate([da_i, da_f, da_o, da_g], axis=1)
+    return da @ Wx.T, da @ Wh.T, dc * f, x.T @ da, prev_h.T @ da, da.sum(axis=0)
+
+
+def _student_gru_step_backward_dz_sign(dnext_h, cache):
+    """PyTorch form, h' = (1 - z) n + z h."""
+    x, h, Wx, Wh, r, z, n, hn = (cache[k] for k in ("x", "prev_h", "Wx", "Wh", "r", "z", "n", "hn"))
+    dn = dnext_h * (1 - z)
+    dz = dnext_h * (n - h)  # the mistake: h - n in the wrong order
+    dprev_h = dnext_h * z
+    da_n = dn * (1 - n ** 2)
+    dr, dhn = da_n * hn, da_n * r
+    da_r, da_z = dr * r * (1 - r), dz * z * (1 - z)
+    dxp = np.concatenate([da_r, da_z, da_n], axis=1)
+    dhp = np.concatenate([da_r, da_z, dhn], axis=1)
+    dprev_h = dprev_h + dhp @ Wh.T
+    return dxp @ Wx.T, dprev_h, x.T @ dxp, h.T @ dhp, dxp.sum(axis=0), dhp.sum(axis=0)
+
+
+def test_round_two_mutants_equal_the_mistakes_written_out():
+    rng = np.random.default_rng(11)
+    N, D, H = 3, 4, 5
+    x, h = rng.standard_normal((N, D)), rng.standard_normal((N, H))
+    c0, dh, dc = rng.standard_normal((N, H)), rng.standard_normal((N, H)), rng.standard_normal((N, H))
+    W = {k: rng.standard_normal(s) * 0.5 for k, s in (("Wx", (D, 4 * H)), ("Wh", (H, 4 * H)), ("b", (4 * H,)))}
+
+    _, cache = reference.rnn_step_forward(x, h, W["Wx"][:, :H], W["Wh"][:, :H], W["b"][:H])
+    mutant = by_id("rnn-tanh-derivative-missing").functions["rnn_step_backward"]
+    pairs = [(mutant(dh, cache), _student_rnn_step_backward_no_tanh_grad(dh, cache), reference.rnn_step_backward(dh, cache))]
+
+    _, _, cache = reference.lstm_step_forward(x, h, c0, W["Wx"], W["Wh"], W["b"])
+    mutant = by_id("lstm-output-gate-from-dc").functions["lstm_step_backward"]
+    pairs.append((mutant(dh, dc, cache), _student_lstm_step_backward_do_from_dc(dh, dc, cache),
+                  reference.lstm_step_backward(dh, dc, cache)))
+
+    _, cache = reference.gru_step_forward(x, h, W["Wx"][:, :3 * H], W["Wh"][:, :3 * H], W["b"][:3 * H], W["b"][H:])
+    mutant = by_id("gru-update-gate-grad-sign").functions["gru_step_backward"]
+    pairs.append((mutant(dh, cache), _student_gru_step_backward_dz_sign(dh, cache), reference.gru_step_backward(dh, cache)))
+
+    for got, written, right in pairs:
+        for a, b in zip(got, written):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+        assert any(not np.allclose(a, b) for a, b in zip(got, right))  # and it is a mistake
+
+
+def test_gru_dz_sign_mutant_follows_the_textbook_form():
+    """In the textbook form, h' = (1 - z) h + z n, the right dz is n - h; the mistake is h - n."""
+    rng = np.random.default_rng(12)
+    N, D, H = 2, 3, 4
+    x, h, dh = rng.standard_normal((N, D)), rng.standard_normal((N, H)), rng.standard_normal((N, H))
+    Wx, Wh, bx, bh = (rng.standard_normal(s) * 0.5 for s in ((D, 3 * H), (H, 3 * H), (3 * H,), (3 * H,)))
+    _, cache = reference.gru_step_forward(x, h, Wx, Wh, bx, bh, form="textbook")
+    got = by_id("gru-update-gate-grad-sign").functions["gru_step_backward"](dh, cache)
+    right = reference.gru_step_backward(dh, cache)
+    np.testing.assert_allclose(got[3][:, H:2 * H], -right[3][:, H:2 * H], rtol=1e-12)  # dWh's z block negated
+    np.testing.assert_allclose(got[3][:, :H], right[3][:, :H], rtol=1e-12)  # the r and n blocks are right
+    np.testing.assert_allclose(got[3][:, 2 * H:], right[3][:, 2 * H:], rtol=1e-12)
+    # dprev_h through z, computed by hand: the direct path and r's share are unchanged
+    dz = dh * (cache["n"] - h)
+    da_z = dz * cache["z"] * (1 - cache["z"])
+    np.testing.assert_allclose(got[1], right[1] - 2 * da_z @ Wh[:, H:2 * H].T, rtol=1e-10)

@@ -119,3 +119,76 @@ def test_calls_are_validated(tmp_path):
     with pytest.raises(CourseError) as info:
         load_course(path)
     assert "another assignment" in str(info.value) and "no_such_function" in str(info.value)
+
+
+# ------------------------------------------------------------- which output is blamed
+
+CARRIED = {"dprev_h", "dprev_c", "next_h", "next_c"}  # the state a step hands to the next
+
+
+def _items_with(course, plan, aid, wrong: dict[str, set[str]]):
+    """Every item of ``aid``; the outputs listed in ``wrong`` (function -> outputs) fail, the rest pass."""
+    items = []
+    for spec in course.functions_of(aid):
+        expected = plan.expected[spec.name]
+        runs = []
+        for outputs in expected.outputs:
+            outputs = dict(outputs)
+            for out in wrong.get(spec.name, ()):
+                outputs[out] = outputs[out] * 1.5 + 0.1
+            runs.append(CaseRun(outputs=outputs))
+        items += score_function(course, spec, expected.cases, expected.outputs, runs)
+    return {i.item.id: i for i in RootCauses(course).apply(items)}
+
+
+CALLERS = [name for name in ("rnn_forward", "rnn_backward", "lstm_forward", "lstm_backward", "gru_forward",
+                             "gru_backward")]
+
+
+@pytest.mark.parametrize("function", CALLERS)
+def test_each_output_blames_its_namesake_or_the_carried_state(function, course, plan):
+    """Every output of the called step function fails: each output of the caller names its
+    namesake (dWx -> dWx) or, without one, the state carried between steps (dh0 -> dprev_h,
+    h -> next_h), never an unrelated output (lstm_backward.dh0 once blamed .dx)."""
+    spec = course.functions[function]
+    (callee,) = spec.calls
+    callee_spec = course.functions[callee]
+    wrong = {callee: {i.output for i in callee_spec.items}, function: {i.output for i in spec.items}}
+    items = _items_with(course, plan, spec.assignment, wrong)
+    for item in spec.items:
+        cause = items[item.id].root_cause
+        assert cause is not None, item.id
+        cause_function, _, cause_output = cause.partition(".")
+        assert cause_function == callee, (item.id, cause)
+        if item.output in callee_spec.returns:
+            assert cause_output == item.output, (item.id, cause)
+        else:
+            assert cause_output in CARRIED, (item.id, cause)
+
+
+def test_the_issue_example_lstm_dh0_blames_dprev_h_not_dx(course, plan):
+    items = _mutant_items(course, plan, "lstm-tanh-c-path-missing")  # every step output fails
+    assert items["lstm_step_backward.dx"].status == "failed"
+    assert items["lstm_backward.dh0"].root_cause in ("lstm_step_backward.dprev_h", "lstm_step_backward.dprev_c")
+    assert items["lstm_backward.dx"].root_cause == "lstm_step_backward.dx"
+    # only dprev_c fails in the step: dh0 (and everything, through the carried state) names it
+    items = _mutant_items(course, plan, "lstm-dprev-c-missing-f")
+    assert items["lstm_backward.dh0"].root_cause == "lstm_step_backward.dprev_c"
+    assert items["lstm_backward.dWx"].root_cause == "lstm_step_backward.dprev_c"
+    gru = _mutant_items(course, plan, "gru-update-gate-grad-sign")
+    assert gru["gru_backward.dh0"].root_cause == "gru_step_backward.dprev_h"
+
+
+def test_an_unrelated_failing_output_explains_nothing(course, plan):
+    """The step's dWx is wrong and the sequence's dh0 too: dh0 does not depend on dWx, so no
+    root cause is claimed for it (its own code is to blame); dWx still names its namesake."""
+    items = _items_with(course, plan, "rnn", {"rnn_step_backward": {"dWx"}, "rnn_backward": {"dh0", "dWx"}})
+    assert items["rnn_backward.dh0"].root_cause is None and not items["rnn_backward.dh0"].notes
+    assert items["rnn_backward.dWx"].root_cause == "rnn_step_backward.dWx"
+
+
+def test_a_wrong_forward_explains_every_output_of_its_backward(course, plan):
+    items = _items_with(course, plan, "lstm", {"lstm_step_forward": {"next_c"},
+                                               "lstm_step_backward": {"dx", "dprev_c"}})
+    assert items["lstm_step_backward.dx"].root_cause == "lstm_step_forward.next_c"
+    assert items["lstm_step_backward.dprev_c"].root_cause == "lstm_step_forward.next_c"
