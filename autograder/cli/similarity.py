@@ -48,11 +48,11 @@ def run(args: argparse.Namespace, course: Course) -> int:
     found = pairs(report)
     print(f"{report.students} student(s), {report.compared} pair(s) of cells compared: "
           f"{len(found)} pair(s) of students with similar solutions")
-    if report.fewer_functions:
-        print(f"  ({report.fewer_functions} more pair(s) share fewer than {args.min_functions} function(s): "
-              "--min-functions 1 lists them)")
     for p in found[:20]:
         functions = ", ".join(f"{m.function} {m.score:.0%}" for m in p["matches"])
         print(f"  {p['a']} ~ {p['b']}: {functions}")
+    if report.fewer_functions:
+        print(f"  ({report.fewer_functions} more pair(s) share fewer than {args.min_functions} function(s): "
+              "--min-functions 1 lists them)")
     print(f"{index}")
     return 0

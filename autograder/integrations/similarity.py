@@ -27,7 +27,9 @@ for a human to read, never a verdict.
 from __future__ import annotations
 
 import ast
+import contextlib
 import csv
+import hashlib
 import html
 import io
 import itertools
@@ -157,6 +159,33 @@ class CommutativeOrder(ast.NodeTransformer):
         return ast.unparse(blinded)
 
 
+def _stable_kgram_hashes(string: str, k: int):
+    """copydetect's ``hashed_kgrams`` with a hash that is the same in every process.
+
+    copydetect hashes k-grams with Python's ``hash()``, salted anew in each process
+    (PYTHONHASHSEED): winnowing then keeps other k-grams, and the same class gives a slightly
+    different report on each run.  BLAKE2b of the k-gram's text is the same everywhere.
+    """
+    import numpy as np
+
+    return np.array([int.from_bytes(hashlib.blake2b(string[i:i + k].encode("utf-8", "surrogatepass"),
+                                                    digest_size=8).digest(), "little", signed=True)
+                     for i in range(len(string) - k + 1)], dtype=np.int64)
+
+
+@contextlib.contextmanager
+def _stable_hashes():
+    """While comparing, copydetect's fingerprints use :func:`_stable_kgram_hashes`."""
+    from copydetect import utils
+
+    original = utils.hashed_kgrams
+    utils.hashed_kgrams = _stable_kgram_hashes
+    try:
+        yield
+    finally:
+        utils.hashed_kgrams = original
+
+
 def _fingerprint(code: str, name: str, boilerplate=None, window: int | None = None):
     from copydetect import CodeFingerprint
 
@@ -228,13 +257,18 @@ def find_similar(course: Course, submitted: Path, assignments: list[str] | None 
                  threshold: float = THRESHOLD, min_tokens: int = MIN_TOKENS,
                  common_share: float = COMMON_SHARE, min_functions: int = MIN_FUNCTIONS) -> Report:
     """Every pair of students whose solution cells of ``min_functions`` functions or more are near-copies."""
-    import numpy as np
-
     try:
-        from copydetect.detector import compare_files
+        import copydetect  # noqa: F401
     except ImportError:
         raise UsageError("similarity needs the copydetect package: run `make .venv/.run` "
                          "(or pip install -c requirements/constraints.txt copydetect)") from None
+    with _stable_hashes():
+        return _find_similar(course, submitted, assignments, threshold, min_tokens, common_share, min_functions)
+
+
+def _find_similar(course, submitted, assignments, threshold, min_tokens, common_share, min_functions) -> Report:
+    import numpy as np
+    from copydetect.detector import compare_files
 
     submitted = Path(submitted)
     if not submitted.is_dir():

@@ -978,3 +978,19 @@ def test_operands_of_plus_and_times_are_put_in_one_order():
     assert normalise(original) == renamed_back
     # operations that do not commute keep their order
     assert normalise("def f(a, b):\n    return a - b, a @ b, a / b") == "def f(a, b):\n    return (a - b, a @ b, a / b)"
+
+
+def test_the_report_is_the_same_in_every_process(submitted, course, tmp_path):
+    """copydetect hashes with Python's salted hash(); the report must not depend on the process's salt."""
+    import os
+    import subprocess
+    import sys
+
+    outputs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"seed{seed}"
+        subprocess.run([sys.executable, "-m", "autograder", "--course", str(course.path), "similarity",
+                        str(submitted), "--out", str(out), "--assignment", "rnn", "--min-functions", "1"],
+                       check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": seed})
+        outputs.append((out / "pairs.csv").read_text(encoding="utf-8"))
+    assert outputs[0] == outputs[1] and outputs[0].count("\n") > 3
