@@ -20,6 +20,7 @@ VERBS = {
     "gradebook": ("autograder.cli.gradebook", "record the results in nbgrader's gradebook (formgrader)"),
     "gradescope": ("autograder.cli.gradescope", "build the Gradescope autograder zip, or grade inside Gradescope"),
     "grade-notebook": ("autograder.cli.grade_notebook", "grade one notebook file (what nbgrader autograde's grade cells call)"),
+    "new-assignment": ("autograder.cli.new_assignment", "add an assignment: course.yaml entry and a skeleton notebook"),
     "new-function": ("autograder.cli.new_function", "add a graded function: course.yaml entry, reference stub, notebook cells"),
     "similarity": ("autograder.cli.similarity", "find near-copies among students' solution cells (HTML page of pairs)"),
 }
