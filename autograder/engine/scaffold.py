@@ -130,7 +130,8 @@ def plan_function(course: Course, name: str, assignment: str, args: list[str] | 
     if not IDENT.match(name):
         raise UsageError(f"{name!r} is not a Python function name")
     if assignment not in course.assignments:
-        raise UsageError(f"unknown assignment {assignment!r}; course.yaml has {', '.join(course.assignments)}")
+        raise UsageError(f"unknown assignment {assignment!r}; course.yaml has {', '.join(course.assignments)} "
+                         f"(a new one: `autograder new-assignment {assignment}` first)")
     if name in course.functions:
         raise UsageError(f"{name} is already in course.yaml (assignment '{course.functions[name].assignment}')")
     forward = None
@@ -500,7 +501,8 @@ def new_function(course: Course, fn: NewFunction) -> list[str]:
     root = course.root
     notebook = root / "solutions" / fn.assignment / course.assignments[fn.assignment].notebook
     if not notebook.is_file():
-        raise UsageError(f"{notebook}: no solutions notebook for '{fn.assignment}' (docs/NOTEBOOKS.md)")
+        raise UsageError(f"{notebook}: no solutions notebook for '{fn.assignment}'; `autograder new-assignment` writes "
+                         "the skeleton of a new assignment's (docs/NOTEBOOKS.md, 'Adding an assignment')")
     if not (root / "reference" / "__init__.py").is_file():
         raise UsageError(f"{root / 'reference'}: no reference package beside course.yaml")
     original = course.path.read_text(encoding="utf-8")

@@ -142,6 +142,7 @@ def _files(root):
 @pytest.mark.parametrize("argv, message", [
     (["rnn_forward", "--assignment", "rnn"], "rnn_forward is already in course.yaml"),
     (["tanh", "--assignment", "rnnn"], "unknown assignment 'rnnn'"),
+    (["tanh", "--assignment", "attention"], "(a new one: `autograder new-assignment attention` first)"),
     (["tanh", "--assignment", "rnn", "--through", "nope"], "--through nope: not a graded function"),
     (["tanh", "--assignment", "rnn", "--arg", "x=N,Q"], "size 'Q' is not defined"),
     (["tanh", "--assignment", "rnn", "--points", "out=x"], "write OUTPUT=POINTS"),
