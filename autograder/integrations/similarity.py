@@ -305,7 +305,10 @@ def _find_similar(course, submitted, assignments, threshold, min_tokens, common_
             for function, source in _solution_cells(notebook, functions).items():
                 codes[function].append((student, normalise(source)))
         cells: dict[str, list[Cell]] = {f: [] for f in functions}
-        for function, written in codes.items():
+        for function, handed_in in codes.items():
+            # the students who wrote something of their own (not the stub as released) are the class of the function
+            written = [(student, code) for student, code in handed_in
+                       if _fingerprint(code, f"{student}.py", boilerplate).token_coverage > 0]
             common = _common_passages([code for _, code in written], common_share)
             report.common[f"{aid}/{function}"] = len(common)
             ignored = np.union1d(boilerplate, common)

@@ -994,3 +994,18 @@ def test_the_report_is_the_same_in_every_process(submitted, course, tmp_path):
                        check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": seed})
         outputs.append((out / "pairs.csv").read_text(encoding="utf-8"))
     assert outputs[0] == outputs[1] and outputs[0].count("\n") > 3
+
+
+def test_students_who_left_a_function_as_released_do_not_dilute_the_idioms(realistic, course, tmp_path):
+    """Twenty untouched notebooks handed in: the idioms are still those of the students who wrote the code."""
+    import shutil
+
+    folder = tmp_path / "submitted"
+    shutil.copytree(realistic, folder)
+    for i in range(20):
+        _fill(ROOT / "exercises/rnn/rnn.ipynb", folder / f"idle{i:02d}" / "rnn" / "rnn.ipynb", {})
+    baseline = find_similar(course, realistic, ["rnn"])
+    diluted = find_similar(course, folder, ["rnn"])
+    assert [(p["a"], p["b"], p["functions"]) for p in pairs(diluted)] == \
+        [(p["a"], p["b"], p["functions"]) for p in pairs(baseline)]
+    assert diluted.common == baseline.common
