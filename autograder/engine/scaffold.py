@@ -559,16 +559,16 @@ def plan_assignment(course: Course, aid: str, title: str | None, title_ko: str |
     return NewAssignment(aid, notebook, title, (title_ko or title).strip(), minutes)
 
 
-def assignment_entry(new: NewAssignment) -> str:
+def assignment_entry(new: NewAssignment, indent: str = "  ") -> str:
     def quoted(text: str) -> str:
         return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML string
 
-    return (f"  - {{id: {new.id}, notebook: {new.notebook}, title: {quoted(new.title)}, "
+    return (f"{indent}- {{id: {new.id}, notebook: {new.notebook}, title: {quoted(new.title)}, "
             f"title_ko: {quoted(new.title_ko)}}}\n")
 
 
-def _assignment_line(text: str) -> int:
-    """The 0-based line after the last entry of course.yaml's assignments list."""
+def _assignment_line(text: str) -> tuple[int, str]:
+    """The 0-based line after the last entry of course.yaml's assignments list, and the list's indent."""
     root = yaml.compose(text)
     sequence = next(v for k, v in root.value if k.value == "assignments")
     if not sequence.value:
@@ -576,7 +576,8 @@ def _assignment_line(text: str) -> int:
                          "- {id: ID, notebook: ID.ipynb, title: ..., title_ko: ...}")
     last = sequence.value[-1]
     end = last.end_mark.line + (1 if last.end_mark.column > 0 else 0)
-    return end
+    line = text.splitlines()[last.start_mark.line]
+    return end, line[:line.index("-")] if line.lstrip().startswith("-") else "  "
 
 
 def _duration(minutes: int) -> tuple[str, str]:
@@ -636,7 +637,8 @@ def new_assignment(course: Course, new: NewAssignment) -> list[str]:
     if folder.exists():
         raise UsageError(f"{folder} exists already; pick another id, or add its entry to course.yaml by hand")
     original = course.path.read_text(encoding="utf-8")
-    start, entry = _assignment_line(original), assignment_entry(new)
+    start, indent = _assignment_line(original)
+    entry = assignment_entry(new, indent)
     text = _insert_lines(original, start, entry)
     fd, tmp = tempfile.mkstemp(prefix=".course.", suffix=".yaml", dir=root)
     try:

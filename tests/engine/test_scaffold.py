@@ -420,3 +420,12 @@ def test_validate_refuses_a_mistake_worded_in_english_only(tmp_path, monkeypatch
     monkeypatch.setattr(mistakes, "render", lambda mistake_id, level="hint", language="ko", *a, **k: english)
     problems = [str(p) for p in check_conventions(course, ["rnn"], catalogue=catalogue[:1]).problems]
     assert problems and all("has no feedback wording in Korean;" in p for p in problems), problems
+
+
+def test_new_assignment_follows_the_lists_own_indentation(tmp_path, capsys):
+    course_file = copy_course(tmp_path)
+    course_file.write_text(course_file.read_text().replace("\n  - {id: ", "\n- {id: "))
+    assert main(["--course", str(course_file), "new-assignment", "attention"]) == 0
+    assert '\n- {id: attention, notebook: attention.ipynb, title: "Attention", title_ko: "Attention"}\n' \
+        in course_file.read_text()
+    assert list(load_course(course_file).assignments)[-1] == "attention"
