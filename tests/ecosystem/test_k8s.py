@@ -1,5 +1,6 @@
 """The Kubernetes kit (deploy/): manifests valid against the Kubernetes API schemas, wired to each
 other and to the image, commands the CLI accepts, and a Dockerfile whose inputs exist."""
+import argparse
 import os
 import re
 import subprocess
@@ -12,13 +13,19 @@ import yaml
 
 from autograder.cli import SIGPIPE_STATUS, grade, merge
 from tests.ecosystem.conftest import write_class
-from tests.ecosystem.test_workflows import parse
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 MANIFESTS = sorted((DEPLOY / "k8s").glob("*.yaml"))
 # the oldest release with backoffLimitPerIndex as beta (on by default), and the newest schemas shipped
 K8S_VERSIONS = ["1.29.0", kubernetes_validate.latest_version()]
+
+
+def parse(module, argv):
+    """The verb's arguments as its own parser reads them (an unknown option is an error, not an exit)."""
+    parser = argparse.ArgumentParser(exit_on_error=False)
+    module.add_arguments(parser)
+    return parser.parse_args(argv)
 
 
 def manifest(name):
