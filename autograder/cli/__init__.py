@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from pathlib import Path
 
@@ -19,6 +20,7 @@ VERBS = {
     "gradebook": ("autograder.cli.gradebook", "record the results in nbgrader's gradebook (formgrader)"),
     "gradescope": ("autograder.cli.gradescope", "build the Gradescope autograder zip, or grade inside Gradescope"),
     "grade-notebook": ("autograder.cli.grade_notebook", "grade one notebook file (what nbgrader autograde's grade cells call)"),
+    "new-assignment": ("autograder.cli.new_assignment", "add an assignment: course.yaml entry and a skeleton notebook"),
     "new-function": ("autograder.cli.new_function", "add a graded function: course.yaml entry, reference stub, notebook cells"),
     "similarity": ("autograder.cli.similarity", "find near-copies among students' solution cells (HTML page of pairs)"),
 }
@@ -42,7 +44,24 @@ def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+SIGPIPE_STATUS = 128 + 13  # what a shell reports for a command ended by SIGPIPE
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one verb; when the reader of stdout goes away (`… | head -1`), stop quietly as Unix filters do."""
+    try:
+        try:
+            return _main(argv)
+        finally:  # also after argparse's --help: a pipe closed since the last print fails here, not at exit
+            sys.stdout.flush()
+    except BrokenPipeError:
+        # Python's own advice: point stdout at /dev/null so the flush at exit cannot fail again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return SIGPIPE_STATUS
+
+
+def _main(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     verb = next((a for a in argv if a in VERBS), None)
     args = build_parser(verb).parse_args(argv)

@@ -6,12 +6,16 @@ solutions/A/A.ipynb.  Then: write the reference and the solution, run `autograde
 and `autograder validate --assignment A` (docs/NOTEBOOKS.md, "Adding a function").
 
 Arguments: --arg NAME=N,H (a random array), --arg dout=like:OUT (upstream gradient shaped like
-the forward's output OUT), --arg cache=from:cache (the forward's cache).
+the forward's output OUT), --arg cache=from:cache (the forward's cache); --dim NAME=LOW,HIGH a
+size of this function's own (e.g. Tq, Tk, Dv), so grading.dims (every function's sizes) stays.
+A new assignment first: `autograder new-assignment ID`.
 
 Examples:
   autograder new-function tanh_forward --assignment rnn --arg x=N,H --returns out=N,H --returns cache
   autograder new-function tanh_backward --assignment rnn --through tanh_forward \\
       --arg dout=like:out --arg cache=from:cache --returns dx=N,H --points dx=2
+  autograder new-function attention_forward --assignment attention --dim Tq=2,5 --dim Tk=2,5 \\
+      --arg q=N,Tq,D --arg k=N,Tk,D --arg v=N,Tk,H --returns out=N,Tq,H --returns cache
 """
 from __future__ import annotations
 
@@ -35,11 +39,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--through", default=None, metavar="FORWARD",
                         help="for a backward: the forward it is graded through (the student's own forward and cache)")
     parser.add_argument("--summary", default="", help="one line on what it computes (docstring, course.yaml)")
+    parser.add_argument("--dim", action="append", default=None, metavar="NAME=LOW,HIGH",
+                        help="a size of this function's own, drawn from [LOW, HIGH] (repeatable; e.g. --dim Tq=2,5); "
+                             "a backward draws its forward's sizes")
 
 
 def run(args: argparse.Namespace, course: Course) -> int:
     fn = plan_function(course, args.name, args.assignment, args.arg, args.returns, args.points, args.through,
-                       args.summary)
+                       args.summary, args.dim)
     for path in new_function(course, fn):
         print(f"wrote {path}")
     print(f"next: implement {fn.name} in reference/added.py and in its solution cell, then\n"

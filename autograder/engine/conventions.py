@@ -9,11 +9,13 @@ traceback from the grader.  Checked for every assignment validated:
   course.yaml's ``inputs`` (names and order), and a grade cell ``check_<function>`` whose
   points are the function's points in course.yaml and whose source is ``check("<function>")``;
 - every ``check("...")`` in the notebook names a graded function of the assignment;
+- every ``### BEGIN SOLUTION`` is inside a function's body (nbgrader replaces the marked lines
+  with ``raise NotImplementedError()``: outside a function, that leaves a cell with no def);
 - no grade cell for a function course.yaml does not grade;
 - the reference (reference/ beside course.yaml) defines every graded function with
   course.yaml's arguments, and runs on one case drawn from its input specs;
-- every catalogued mistake (reference/mutants.py) overrides functions the reference defines
-  and targets outputs that exist.
+- every catalogued mistake (reference/mutants.py) overrides functions the reference defines,
+  targets outputs that exist, and has its feedback's wording in Korean and in English.
 """
 from __future__ import annotations
 
@@ -88,6 +90,22 @@ def _defs(source: str) -> dict[str, ast.FunctionDef]:
     return {node.name: node for node in ast.parse(_code(source)).body if isinstance(node, ast.FunctionDef)}
 
 
+BEGIN_SOLUTION = "### BEGIN SOLUTION"
+
+
+def _markers_outside_functions(source: str) -> list[int]:
+    """Line numbers (1-based) of ``### BEGIN SOLUTION`` lines that are not in a function's body."""
+    try:
+        tree = ast.parse(_code(source))
+    except SyntaxError:  # reported as a syntax problem
+        return []
+    bodies = [(node.lineno, node.end_lineno or node.lineno) for node in ast.walk(tree)
+              if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    return [number for number, line in enumerate(source.splitlines(), 1)
+            if line.strip().startswith(BEGIN_SOLUTION)
+            and (not line[:1].isspace() or not any(first < number <= last for first, last in bodies))]
+
+
 def _suggest(name: str, names: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.6)
     return f'did you mean check("{close[0]}")?' if close else "use the name of a graded function"
@@ -140,6 +158,10 @@ def notebook_problems(course: Course, aid: str) -> list[Problem]:
         except SyntaxError as exc:
             say(index, cell, meta.get("grade_id"), f"does not parse (line {exc.lineno}: {exc.msg})", "fix the syntax")
             defs = {}
+        for number in _markers_outside_functions(cell.source):
+            say(index, cell, meta.get("grade_id"), f"line {number}: {BEGIN_SOLUTION} is outside a function, so the "
+                "student's cell would hold `raise NotImplementedError()` and no def",
+                "put the markers inside the function's body, below its docstring")
         for name in _checked_names(cell.source):
             if name not in specs:
                 elsewhere = course.functions.get(name)
@@ -304,6 +326,12 @@ def mutant_problems(course: Course, catalogue=None) -> list[Problem]:
                             f"{str(exc)[:300]})", "fix reference/mutants.py")]
     problems = []
     for mutant in catalogue:
+        missing = missing_wording(mutant.id)
+        if missing:
+            problems.append(Problem(rel, None, None, f"mistake '{mutant.id}' has no feedback wording in "
+                                    + " and ".join({"ko": "Korean", "en": "English"}[m] for m in missing),
+                                    "write its wording (what, where, why, fix) in Korean and English under the "
+                                    "same id, where the course's mistakes are worded (docs/NOTEBOOKS.md)"))
         for name in mutant.functions:
             if name not in namespace:
                 problems.append(Problem(rel, None, name, f"mistake '{mutant.id}' replaces {name}, which the "
@@ -320,6 +348,18 @@ def mutant_problems(course: Course, catalogue=None) -> list[Problem]:
                                         "not a graded output", "use one of: "
                                         + ", ".join(item.id for item in spec.items)))
     return problems
+
+
+def missing_wording(mistake_id: str) -> list[str]:
+    """The languages ("ko", "en") in which a diagnosis has no explanation or hint to show."""
+    from autograder.engine.mistakes import render
+
+    texts = {language: render(mistake_id, "reveal", language) for language in ("ko", "en")}
+    missing = [language for language, text in texts.items()
+               if not text or not str(text.get("explanation") or "").strip() or not str(text.get("hint") or "").strip()]
+    if not missing and texts["ko"] == texts["en"]:
+        missing.append("ko")  # the wording falls back to English where Korean is missing
+    return missing
 
 
 def check_conventions(course: Course, assignments: Iterable[str], catalogue=None) -> Findings:

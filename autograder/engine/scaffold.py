@@ -10,12 +10,20 @@ It writes, and checks before writing anything:
   `autograder validate` says so until it is written;
 - solutions/<A>/<notebook>: a markdown cell, the solution cell (the def, the same docstring,
   ### BEGIN / END SOLUTION) and the grade cell ``check("NAME")`` with course.yaml's points,
-  after the assignment's last grade cell.
+  after the assignment's last grade cell; for a backward graded through a forward of arrays,
+  also a CS231n-style gradient check (its relative errors against centred finite
+  differences), with the notebook's ``numerical_gradient`` and ``rel_error`` helpers.
 
 Argument syntax: ``--arg NAME=N,H`` (a random array of that shape), ``--arg dout=like:out``
 (upstream gradient shaped like the forward's output ``out``), ``--arg cache=from:cache``
 (the forward's own output, passed back); ``--returns out=N,H`` (shape only for the
-docstring) or ``--returns cache``.
+docstring) or ``--returns cache``; ``--dim Tq=2,5``: a size of this function's own, drawn
+from [2, 5] (course.yaml's ``dims`` of the function; grading.dims, which every function
+draws from, stays as it is).
+
+`autograder new-assignment ID` (:func:`new_assignment`) writes the assignment's course.yaml
+entry and a skeleton solutions notebook: the bilingual header, the setup and import cells and
+the summary that every notebook of the course has, with nbgrader's metadata.
 """
 from __future__ import annotations
 
@@ -35,6 +43,7 @@ from autograder.engine.errors import UsageError
 REFERENCE_MODULE = "added"
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 DIM = re.compile(r"^([0-9]+\*)?[A-Za-z_][A-Za-z0-9_]*$|^[0-9]+$")
+SIZE_NAME = re.compile(r"^[A-Z][A-Za-z0-9_]*$")  # course.schema.json's size names
 
 
 @dataclass
@@ -67,6 +76,7 @@ class NewFunction:
     points: dict[str, float]
     through: str | None = None
     summary: str = ""
+    dims: dict[str, tuple[int, int]] = field(default_factory=dict)  # sizes of this function's own
     written: list[str] = field(default_factory=list)
 
 
@@ -91,6 +101,21 @@ def parse_arg(text: str) -> Arg:
     return Arg(name, shape=_shape(spec or "N,D", f"--arg {text!r}"))
 
 
+def parse_dim(text: str) -> tuple[str, tuple[int, int]]:
+    """``Tq=2,5``: a size name and the range its cases draw it from."""
+    name, _, spec = text.partition("=")
+    name = name.strip()
+    if not SIZE_NAME.match(name):
+        raise UsageError(f"--dim {text!r}: {name!r} is not a size name (a capital letter first, e.g. Tq, Dv)")
+    try:
+        low, high = (int(v) for v in spec.split(","))
+    except ValueError:
+        raise UsageError(f"--dim {text!r}: write NAME=LOW,HIGH, e.g. {name}=2,5") from None
+    if not 1 <= low <= high:
+        raise UsageError(f"--dim {text!r}: need 1 <= LOW <= HIGH")
+    return name, (low, high)
+
+
 def parse_output(text: str) -> Output:
     name, _, spec = text.partition("=")
     if not IDENT.match(name.strip()):
@@ -99,12 +124,14 @@ def parse_output(text: str) -> Output:
 
 
 def plan_function(course: Course, name: str, assignment: str, args: list[str] | None, returns: list[str] | None,
-                  points: list[str] | None, through: str | None, summary: str = "") -> NewFunction:
+                  points: list[str] | None, through: str | None, summary: str = "",
+                  dims: list[str] | None = None) -> NewFunction:
     """Check the request against the course and fill in the defaults."""
     if not IDENT.match(name):
         raise UsageError(f"{name!r} is not a Python function name")
     if assignment not in course.assignments:
-        raise UsageError(f"unknown assignment {assignment!r}; course.yaml has {', '.join(course.assignments)}")
+        raise UsageError(f"unknown assignment {assignment!r}; course.yaml has {', '.join(course.assignments)} "
+                         f"(a new one: `autograder new-assignment {assignment}` first)")
     if name in course.functions:
         raise UsageError(f"{name} is already in course.yaml (assignment '{course.functions[name].assignment}')")
     forward = None
@@ -141,7 +168,13 @@ def plan_function(course: Course, name: str, assignment: str, args: list[str] | 
             raise UsageError(f"--points {entry!r}: write OUTPUT=POINTS, e.g. {graded[0]}=2") from None
         if output.strip() not in graded:
             raise UsageError(f"--points {entry!r}: {output.strip()} is not a graded output ({', '.join(graded)})")
-    return NewFunction(name, assignment, parsed_args, outputs, point_map, through, summary)
+    own_dims: dict[str, tuple[int, int]] = {}
+    for entry in dims or []:
+        size, bounds = parse_dim(entry)
+        if size in own_dims:
+            raise UsageError(f"--dim {size} is given twice")
+        own_dims[size] = bounds
+    return NewFunction(name, assignment, parsed_args, outputs, point_map, through, summary, own_dims)
 
 
 def _forward_args(forward) -> list[Arg]:
@@ -162,6 +195,8 @@ def course_entry(fn: NewFunction) -> str:
         lines.append(f"    description: {json.dumps(fn.summary, ensure_ascii=False)}")  # JSON strings are YAML
     if fn.through:
         lines.append(f"    through: {fn.through}")
+    if fn.dims:
+        lines.append("    dims: {" + ", ".join(f"{k}: [{lo}, {hi}]" for k, (lo, hi) in fn.dims.items()) + "}")
     lines.append("    inputs:")
     lines += [f"      {a.name}: {a.yaml()}" for a in fn.args]
     lines.append("    returns: [" + ", ".join(o.name for o in fn.returns) + "]")
@@ -171,6 +206,18 @@ def course_entry(fn: NewFunction) -> str:
 
 def insert_course_entry(text: str, fn: NewFunction) -> str:
     """course.yaml's text with the entry after the assignment's last function (comments kept)."""
+    return _insert_lines(text, _entry_line(text, fn), course_entry(fn))
+
+
+def _insert_lines(text: str, at: int, block: str) -> str:
+    lines = text.splitlines(keepends=True)
+    if at > 0 and not lines[at - 1].endswith("\n"):
+        lines[at - 1] += "\n"
+    return "".join(lines[:at]) + block + "".join(lines[at:])
+
+
+def _entry_line(text: str, fn: NewFunction) -> int:
+    """The 0-based line of course.yaml before which the function's entry goes."""
     root = yaml.compose(text)
     functions = next(v for k, v in root.value if k.value == "functions")
     lines = text.splitlines(keepends=True)
@@ -186,9 +233,26 @@ def insert_course_entry(text: str, fn: NewFunction) -> str:
         insert_at = len(lines)
         while insert_at > 0 and not lines[insert_at - 1].strip():
             insert_at -= 1
-    if insert_at > 0 and not lines[insert_at - 1].endswith("\n"):
-        lines[insert_at - 1] += "\n"
-    return "".join(lines[:insert_at]) + course_entry(fn) + "".join(lines[insert_at:])
+    return insert_at
+
+
+def _course_problems(exc: CourseError, tmp: str, start: int, block: str) -> str:
+    """The problems of a course.yaml with ``block`` inserted at ``start`` (0-based), as read from ``tmp``,
+    told by course.yaml's own line numbers, or by the line of the new entry: tmp is deleted."""
+    size = block.count("\n")
+    lines = []
+    for problem in exc.problems:
+        match = re.match(re.escape(tmp) + r":(\d+):\s*(.*)$", problem, flags=re.S)
+        if match is None:
+            lines.append(problem.replace(tmp, "course.yaml"))
+            continue
+        line, rest = int(match.group(1)), match.group(2)
+        if start < line <= start + size:
+            lines.append(f"the new entry, line {line - start}: {rest}")
+        else:
+            lines.append(f"course.yaml:{line if line <= start else line - size}: {rest}")
+    numbered = "".join(f"{i:3d}  {text}" for i, text in enumerate(block.splitlines(keepends=True), 1))
+    return "\n".join(lines) + "\n--- the new entry ---\n" + numbered.rstrip("\n")
 
 
 # --------------------------------------------------------------------------- docstring and stubs
@@ -321,6 +385,15 @@ def add_notebook_cells(path: Path, fn: NewFunction, course: Course) -> None:
                                   metadata=_nbgrader(f"check_{fn.name}", solution=False, grade=True, locked=True,
                                                      points=_points_value(total))),
     ]
+    check = gradient_check_source(fn, course)
+    if check is not None:
+        cells.append(nbformat.v4.new_code_cell(check, id=f"gradcheck-{slug}"))
+        if not any("def numerical_gradient" in c.source for c in nb.cells if c.cell_type == "code"):
+            after = next((i + 1 for i, c in enumerate(nb.cells) if c.get("id") == "notebook-imports"), 0)
+            nb.cells.insert(after, nbformat.v4.new_code_cell(
+                GRADCHECK_HELPERS, id="gradcheck-helpers",
+                metadata=_nbgrader("gradcheck_helpers", solution=False, grade=False, locked=True)))
+            position += 1 if after <= position else 0
     taken = {c.get("id") for c in nb.cells}
     clash = [c.id for c in cells if c.id in taken]
     if clash:
@@ -328,6 +401,86 @@ def add_notebook_cells(path: Path, fn: NewFunction, course: Course) -> None:
     nb.cells[position:position] = cells
     nbformat.validate(nb)
     _write_atomic(path, nbformat.writes(nb) + "\n")
+
+
+GRADCHECK_HELPERS = '''# 수치 기울기 확인용 도우미 (제공됨, 채점되지 않음) / gradient-check helpers (provided, not graded)
+
+def rel_error(a, b):
+    """Norm-wise relative error |a - b| / (|a| + |b|), as the grader measures it."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    denom = np.linalg.norm(a) + np.linalg.norm(b)
+    return 0.0 if denom == 0 else float(np.linalg.norm(a - b) / denom)
+
+
+def numerical_gradient(f, x, df, h=1e-5):
+    """Centered finite differences of sum(f() * df) with respect to the array x.
+
+    f takes no arguments and reads x; x is changed in place and restored.
+    """
+    grad = np.zeros_like(x, dtype=float)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        plus = np.sum(f() * df)
+        x[i] = old - h
+        minus = np.sum(f() * df)
+        x[i] = old
+        grad[i] = (plus - minus) / (2 * h)
+    return grad'''
+
+
+def _small_sizes(spec, names: set[str]) -> dict[str, int]:
+    """A small size for each name, each different from the others where the ranges allow (so that a
+    transposed or swapped axis cannot pass the check)."""
+    sizes: dict[str, int] = {}
+    for name in sorted(names):
+        low, high = spec.dims[name]
+        sizes[name] = next((v for v in range(low, high + 1) if v not in sizes.values()), low)
+    return sizes
+
+
+def gradient_check_source(fn: NewFunction, course: Course) -> str | None:
+    """The gradient check of a backward: None unless it takes one upstream gradient and the forward's cache,
+    returns the gradient of every forward input, and the forward takes arrays only."""
+    forward = course.functions.get(fn.through) if fn.through else None
+    if forward is None or CACHE_OUTPUT not in forward.returns:
+        return None
+    upstream = [a for a in fn.args if a.like is not None]
+    cache = [a for a in fn.args if a.source == CACHE_OUTPUT]
+    if len(upstream) != 1 or len(cache) != 1 or len(fn.args) != 2:
+        return None
+    shapes = {name: tuple(spec_in["shape"]) for name, spec_in in forward.inputs.items()
+              if isinstance(spec_in, dict) and set(spec_in) <= {"shape", "scale"}}
+    if len(shapes) != len(forward.inputs) or [o.name for o in fn.returns] != [f"d{n}" for n in forward.inputs]:
+        return None
+    names = {re.sub(r"^[0-9]+\*", "", d) for shape in shapes.values() for d in shape if not d.isdigit()}
+    if not names <= set(forward.dims):
+        return None
+    sizes = _small_sizes(forward, names)
+    args = ", ".join(forward.inputs)
+    out = upstream[0]
+    lines = ["rng = np.random.default_rng(0)",
+             ", ".join(sizes) + " = " + ", ".join(str(v) for v in sizes.values())]
+    for name, shape in shapes.items():
+        dims = ", ".join(shape) + ("," if len(shape) == 1 else "")
+        lines.append(f"{name} = rng.standard_normal(({dims}))")
+    outputs = forward.returns
+    width = max(len(f"d{n}") for n in forward.inputs)
+    backward_call = f"{fn.name}(" + ", ".join(
+        a.name if a.like is not None else f"outputs[{outputs.index(CACHE_OUTPUT)}]" for a in fn.args) + ")"
+    gradients = [f"d{n}" for n in forward.inputs]
+    lines += ["", "try:",
+              f"    outputs = {forward.name}({args})",
+              f"    {out.name} = rng.standard_normal(outputs[{outputs.index(out.like)}].shape)",
+              f"    grads = dict(zip({gradients!r}, {backward_call}))",
+              f"    f = lambda: {forward.name}({args})[{outputs.index(out.like)}]",
+              "    for name, param in [" + ", ".join(f'("d{n}", {n})' for n in forward.inputs) + "]:",
+              f'        print(f"{{name:{width}s}} relative error: {{rel_error(grads[name], '
+              f'numerical_gradient(f, param, {out.name})):.2e}}")',
+              "except NotImplementedError:",
+              f'    print("{forward.name} / {fn.name}를 먼저 구현하세요. (Implement them first.)")']
+    return "# 기울기 확인 (gradient check): 상대 오차가 1e-7보다 작아야 합니다 (relative errors should be below 1e-7)\n" \
+        + "\n".join(lines)
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -348,10 +501,13 @@ def new_function(course: Course, fn: NewFunction) -> list[str]:
     root = course.root
     notebook = root / "solutions" / fn.assignment / course.assignments[fn.assignment].notebook
     if not notebook.is_file():
-        raise UsageError(f"{notebook}: no solutions notebook for '{fn.assignment}' (docs/NOTEBOOKS.md)")
+        raise UsageError(f"{notebook}: no solutions notebook for '{fn.assignment}'; `autograder new-assignment` writes "
+                         "the skeleton of a new assignment's (docs/NOTEBOOKS.md, 'Adding an assignment')")
     if not (root / "reference" / "__init__.py").is_file():
         raise UsageError(f"{root / 'reference'}: no reference package beside course.yaml")
-    text = insert_course_entry(course.path.read_text(encoding="utf-8"), fn)
+    original = course.path.read_text(encoding="utf-8")
+    start, entry = _entry_line(original, fn), course_entry(fn)
+    text = _insert_lines(original, start, entry)
     fd, tmp = tempfile.mkstemp(prefix=".course.", suffix=".yaml", dir=root)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -359,8 +515,10 @@ def new_function(course: Course, fn: NewFunction) -> list[str]:
         try:
             updated = load_course(tmp)
         except CourseError as exc:
-            raise UsageError(f"the new entry would make course.yaml invalid:\n{exc}\n--- entry ---\n"
-                             + course_entry(fn)) from None
+            hint = ("\n(a size of this function's own: --dim NAME=LOW,HIGH, e.g. --dim Tq=2,5)"
+                    if "is not defined" in str(exc) else "")
+            raise UsageError("the new entry would make course.yaml invalid:\n"
+                             + _course_problems(exc, tmp, start, entry) + hint.rstrip()) from None
         add_notebook_cells(notebook, fn, updated)
         written = add_reference_stub(root, fn, updated)
         os.replace(tmp, course.path)
@@ -368,3 +526,134 @@ def new_function(course: Course, fn: NewFunction) -> list[str]:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return [course.path.name, *written, notebook.relative_to(root).as_posix()]
+
+
+# --------------------------------------------------------------------------- a new assignment
+
+ASSIGNMENT_ID = re.compile(r"^[a-z][a-z0-9_]*$")  # course.schema.json's assignment ids
+
+
+@dataclass
+class NewAssignment:
+    id: str
+    notebook: str
+    title: str
+    title_ko: str
+    minutes: int = 90  # the header's expected time
+
+
+def plan_assignment(course: Course, aid: str, title: str | None, title_ko: str | None,
+                    notebook: str | None = None, minutes: int = 90) -> NewAssignment:
+    """Check the request against the course and fill in the defaults."""
+    if not ASSIGNMENT_ID.match(aid):
+        raise UsageError(f"{aid!r} is not an assignment id: lower-case letters, digits and _, a letter first "
+                         "(it names the folders solutions/ID and exercises/ID)")
+    if aid in course.assignments:
+        raise UsageError(f"assignment '{aid}' is already in course.yaml")
+    notebook = notebook or f"{aid}.ipynb"
+    if not re.match(r"^[A-Za-z0-9_.-]+\.ipynb$", notebook):
+        raise UsageError(f"--notebook {notebook!r}: a file name ending in .ipynb, e.g. {aid}.ipynb")
+    if not 30 <= minutes <= 180:
+        raise UsageError(f"--minutes {minutes}: a notebook takes 30 to 180 minutes (split a longer one)")
+    title = (title or aid.replace("_", " ").capitalize()).strip()
+    return NewAssignment(aid, notebook, title, (title_ko or title).strip(), minutes)
+
+
+def assignment_entry(new: NewAssignment, indent: str = "  ") -> str:
+    def quoted(text: str) -> str:
+        return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML string
+
+    return (f"{indent}- {{id: {new.id}, notebook: {new.notebook}, title: {quoted(new.title)}, "
+            f"title_ko: {quoted(new.title_ko)}}}\n")
+
+
+def _assignment_line(text: str) -> tuple[int, str]:
+    """The 0-based line after the last entry of course.yaml's assignments list, and the list's indent."""
+    root = yaml.compose(text)
+    sequence = next(v for k, v in root.value if k.value == "assignments")
+    if not sequence.value:
+        raise UsageError("course.yaml's assignments list is empty or written inline; add the entry by hand: "
+                         "- {id: ID, notebook: ID.ipynb, title: ..., title_ko: ...}")
+    last = sequence.value[-1]
+    end = last.end_mark.line + (1 if last.end_mark.column > 0 else 0)
+    line = text.splitlines()[last.start_mark.line]
+    return end, line[:line.index("-")] if line.lstrip().startswith("-") else "  "
+
+
+def _duration(minutes: int) -> tuple[str, str]:
+    hours, rest = divmod(minutes, 60)
+    ko = " ".join(part for part in (f"{hours}시간" if hours else "", f"{rest}분" if rest else "") if part)
+    en = " ".join(part for part in (f"{hours} h" if hours else "", f"{rest} min" if rest else "") if part)
+    return ko, en
+
+
+def skeleton_notebook(course: Course, new: NewAssignment) -> "nbformat.NotebookNode":
+    """The solutions notebook every assignment starts from, laid out as the course's others are."""
+    ko, en = _duration(new.minutes)
+    number = len(course.assignments) + 1
+    header = (f"# 실습 {number}. {new.title_ko} ({new.title})\n\n"
+              f"**{course.title}**\n\n"
+              f"**예상 소요 시간 (expected time): 약 {ko} / about {en}**\n\n"
+              "TODO: 이 실습에서 무엇을 구현하고 무엇을 배우는지 설명하세요.\n\n"
+              "*TODO: what the student implements here and what it teaches.*")
+    setup = ("# 설정 셀 (grader-setup): 채점할 때도 강의의 원본 그대로 실행됩니다. 수정하지 마세요.\n"
+             "# Setup cell: the grader always runs the course's own copy of this cell. Do not edit it.\n"
+             "import numpy as np")
+    imports = ("# 노트북 전용 셀: 채점할 때는 실행되지 않습니다.\n"
+               "# Notebook only: this cell never runs while grading.\n\n"
+               "# check(\"함수 이름\"): 공개 케이스로 자가 점검 (self-check on the public cases). rnnlab_check.py와\n"
+               "# public_cases.npz는 이 노트북과 같은 폴더에 두세요 (keep both next to this notebook; Colab: upload "
+               "all three files).\n"
+               "from rnnlab_check import check\n\n"
+               "np.set_printoptions(precision=4, suppress=True)")
+    summary = ("## 정리 (Summary)\n\n"
+               "- TODO: 이 실습에서 배운 것을 정리하세요.\n\n"
+               "*TODO: what this notebook taught, in a few lines.*")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata = {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+                   "language_info": {"name": "python", "pygments_lexer": "ipython3"}}
+    setup_cell = nbformat.v4.new_code_cell(setup, id="setup",
+                                           metadata=_nbgrader("setup", solution=False, grade=False, locked=True))
+    setup_cell.metadata["tags"] = ["grader-setup"]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell(header, id="intro"),
+        setup_cell,
+        nbformat.v4.new_code_cell(imports, id="notebook-imports",
+                                  metadata=_nbgrader("notebook_imports", solution=False, grade=False, locked=True)),
+        nbformat.v4.new_markdown_cell(summary, id="summary"),
+    ]
+    nbformat.validate(nb)
+    return nb
+
+
+def new_assignment(course: Course, new: NewAssignment) -> list[str]:
+    """Write the course.yaml entry and solutions/<id>/<notebook>; return the files written.
+
+    Checked first: a refused request (the folder exists, the new course.yaml is invalid)
+    changes nothing."""
+    root = course.root
+    folder = root / "solutions" / new.id
+    notebook = folder / new.notebook
+    if folder.exists():
+        raise UsageError(f"{folder} exists already; pick another id, or add its entry to course.yaml by hand")
+    original = course.path.read_text(encoding="utf-8")
+    start, indent = _assignment_line(original)
+    entry = assignment_entry(new, indent)
+    text = _insert_lines(original, start, entry)
+    fd, tmp = tempfile.mkstemp(prefix=".course.", suffix=".yaml", dir=root)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        try:
+            load_course(tmp)
+        except CourseError as exc:
+            raise UsageError("the new entry would make course.yaml invalid:\n"
+                             + _course_problems(exc, tmp, start, entry)) from None
+        nb = skeleton_notebook(course, new)
+        folder.mkdir(parents=True)
+        _write_atomic(notebook, nbformat.writes(nb) + "\n")
+        os.replace(tmp, course.path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return [course.path.name, notebook.relative_to(root).as_posix()]
