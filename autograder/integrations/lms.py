@@ -29,7 +29,7 @@ from pathlib import Path
 
 from autograder.engine.course import Course
 from autograder.engine.errors import UsageError
-from autograder.engine.results import iter_results
+from autograder.engine.results import csv_writer, iter_results
 
 NBGRADER_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
                     "raw_score", "late_submission_penalty", "score", "max_score"]
@@ -108,7 +108,7 @@ def lms_rows(results_dir: Path, course: Course, points_row: bool = False) -> lis
 
 def _csv(rows: list[list[str]]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    csv_writer(buffer, lineterminator="\n").writerows(rows)
     return buffer.getvalue()
 
 

@@ -18,7 +18,6 @@ to read, never a verdict.
 from __future__ import annotations
 
 import ast
-import csv
 import html
 import io
 import itertools
@@ -28,6 +27,7 @@ from pathlib import Path
 from autograder.engine.course import Course
 from autograder.engine.errors import UsageError
 from autograder.engine.extract import NotebookError, Template, read_notebook
+from autograder.engine.results import csv_writer
 
 NOISE = 25  # copydetect's k: matches shorter than this many filtered characters are ignored
 GUARANTEE = 30  # matches at least this long are always found (winnowing window = GUARANTEE - NOISE + 1)
@@ -208,11 +208,6 @@ def pairs(report: Report) -> list[dict]:
     return sorted(rows, key=lambda r: (-r["functions"], -r["max"], r["a"], r["b"]))
 
 
-def _cell(text: str) -> str:
-    """A student id as a spreadsheet shows it, never as a formula (=, +, -, @ lead a formula)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def write_report(report: Report, out: Path, threshold: float, min_tokens: int) -> Path:
     from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -228,9 +223,9 @@ def write_report(report: Report, out: Path, threshold: float, min_tokens: int) -
     index = out / "index.html"
     index.write_text(page, encoding="utf-8")
     with open(out / "pairs.csv", "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+        writer = csv_writer(handle)
         writer.writerow(["student_a", "student_b", "assignment", "function", "similarity_a", "similarity_b"])
         for m in report.matches:
-            writer.writerow([_cell(m.a), _cell(m.b), m.assignment, m.function, f"{m.similarity_a:.2f}",
+            writer.writerow([m.a, m.b, m.assignment, m.function, f"{m.similarity_a:.2f}",
                              f"{m.similarity_b:.2f}"])
     return index

@@ -19,7 +19,6 @@ text around them is in the course language.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
 import html
 import io
@@ -37,7 +36,7 @@ from autograder.report.stats import ClassStats, DiagnosisCounts, ranked
 from autograder.engine.course import Course
 from autograder.engine.errors import UsageError
 from autograder.engine.messages import STATUS_LABEL, render
-from autograder.engine.results import item_explanation, iter_results, write_atomic
+from autograder.engine.results import csv_writer, item_explanation, iter_results, write_atomic
 
 ITEMS_CSV_COLUMNS = ["assignment_id", "item_id", "max_points", "students", "passed", "failed", "error",
                      "timeout", "missing", "pass_rate_percent", "top_diagnosis"]
@@ -353,7 +352,7 @@ class Report:
 
     def write_items_csv(self) -> None:
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = csv_writer(buffer, lineterminator="\n")
         writer.writerow(ITEMS_CSV_COLUMNS)
         for assignment in self.assignment_order():
             stats = self.stats.assignments[assignment]
