@@ -306,7 +306,7 @@ class Report:
 
     def diagnoses_table(self, counts: DiagnosisCounts) -> str:
         """The most common mistakes, each with the explanation its items carry (the most common text)."""
-        top = ranked(counts.items)
+        top = counts.most_common()
         if not top:
             return f'<p class="muted">{esc(self.t("report.no-diagnoses"))}</p>'
         rows = [f'<table class="diagnoses"><thead><tr><th class=num>{esc(self.t("report.col-rank"))}</th>'
