@@ -144,8 +144,12 @@ class AtomicFile:
             raise
 
     def abort(self) -> None:
-        self.handle.close()
-        Path(self._tmp).unlink(missing_ok=True)
+        try:
+            self.handle.close()  # flushes what is buffered: on a full disk that fails too
+        except OSError:
+            pass
+        finally:
+            Path(self._tmp).unlink(missing_ok=True)
 
 
 def result_path(out: Path, student: str, assignment: str) -> Path:

@@ -148,7 +148,8 @@ class Report:
             current.append(result)
             self.stats.add(result)
         if not current:
-            raise UsageError(self.t("report.no-results", results=self.results))
+            raise UsageError(f"{self.results}: no result files (expected RESULTS/<student>/<assignment>.json "
+                             "from `autograder grade`)")
         self.finish_student(current)
         self.write_class_pages()
 
