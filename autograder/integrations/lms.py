@@ -29,6 +29,7 @@ from pathlib import Path
 
 from autograder.engine.course import Course
 from autograder.engine.errors import UsageError
+from autograder.engine.extract import read_side_file
 from autograder.engine.results import csv_writer, iter_results
 
 NBGRADER_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
@@ -62,9 +63,8 @@ def submission_time(submitted: Path | None, student: str, aid: str):
     """The submission time nbgrader's ``collect`` recorded (naive UTC datetime, as nbgrader stores it), or None."""
     if submitted is None:
         return None
-    try:
-        text = (submitted / student / aid / "timestamp.txt").read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError):
+    text = read_side_file(submitted / student / aid / "timestamp.txt")
+    if text is None:
         return None
     try:
         from nbgrader.utils import parse_utc  # nbgrader is only needed when its timestamps are used
