@@ -326,9 +326,10 @@ def _grader_side_failure(results: list[dict], course: Course) -> str | None:
 
     The pipeline marks such a result to be graded again by the next class run; Gradescope has
     no next run, so its text for the student (and the promise of a regrade) is not shown."""
+    said = render("notebook.sandbox-failed", course.language, detail="")  # the student's words around it
     retry = "; " + render("status.retry", course.language)
-    causes = [error.replace(retry, "") for r in results if str(r.get("fingerprint", "")).startswith(RETRY_PREFIX)
-              for error in r.get("errors", [])]
+    causes = [error.removeprefix(said).replace(retry, "") for r in results
+              if str(r.get("fingerprint", "")).startswith(RETRY_PREFIX) for error in r.get("errors", [])]
     if not causes and not any(str(r.get("fingerprint", "")).startswith(RETRY_PREFIX) for r in results):
         return None
     return "; ".join(dict.fromkeys(causes)) or "the sandbox failed while grading"

@@ -13,6 +13,7 @@ import pytest
 
 from autograder.cli import main
 from autograder.engine.course import load_course
+from autograder.engine.messages import render
 from autograder.engine.pipeline import RETRY_PREFIX
 from autograder.engine.results import write_result
 from autograder.integrations.gradescope import AutograderFailure, build_zip, gradescope_results, run_gradescope
@@ -76,10 +77,9 @@ def _retry_result(course, aid, language):
     result = make_result(course, "student", aid)
     for item in result["items"]:
         item.update(status="error", score=0.0)
-    result.update(score=0.0, fingerprint=RETRY_PREFIX + "x",
-                  errors=["노트북 코드를 실행할 수 없었습니다: SandboxUnavailable: the sandbox did not start "
-                          "(bwrap: No permissions to create new namespace); 다음 `autograder grade` 실행 때 "
-                          "다시 채점됩니다"])
+    detail = "SandboxUnavailable: the sandbox did not start (bwrap: No permissions to create new namespace)"
+    result.update(score=0.0, fingerprint=RETRY_PREFIX + "x", errors=[render(
+        "notebook.sandbox-failed", language, detail=f"{detail}; {render('status.retry', language)}")])
     return result
 
 
@@ -95,7 +95,10 @@ def test_a_sandbox_that_cannot_start_is_an_autograder_failure_not_a_zero(tmp_pat
     text = str(info.value)
     assert not (tmp_path / "results" / "results.json").exists()
     assert "autograder failure instead of a score" in text and "No permissions to create new namespace" in text
-    assert "다시 채점" not in text and "Regrade" in text
+    for language in ("ko", "en"):  # none of the student's words: neither the heading nor the promise of a rerun
+        assert render("status.retry", language) not in text
+        assert render("notebook.sandbox-failed", language, detail="") not in text
+    assert "Regrade" in text
 
 
 def test_run_gradescope_exits_non_zero_when_the_real_pipeline_cannot_start_a_sandbox(tmp_path, course, capsys,
@@ -113,7 +116,9 @@ def test_run_gradescope_exits_non_zero_when_the_real_pipeline_cannot_start_a_san
     err = capsys.readouterr().err
     assert code != 0
     assert "autograder failure instead of a score" in err and "Creating new namespace failed" in err
-    assert "다시 채점" not in err and "next `autograder grade`" not in err
+    for language in ("ko", "en"):
+        assert render("status.retry", language) not in err
+        assert render("notebook.sandbox-failed", language, detail="") not in err
     assert not (tmp_path / "results" / "results.json").exists()
 
 
