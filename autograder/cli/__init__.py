@@ -1,4 +1,9 @@
-"""The `autograder` command: one sub-command per verb, each a thin module over the pipeline."""
+"""The `autograder` command: one sub-command per verb, each a thin module over the pipeline.
+
+Owns how a verb ends when it cannot go on: one line (or a short list) on stderr, exit status 2,
+no traceback.  These lines, like every line a staff verb prints, are in English; what reaches
+students (feedback, `check`, the HTML report's pages) is in the course's language (or `--lang`).
+"""
 from __future__ import annotations
 
 import argparse
@@ -7,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from autograder.engine.errors import UsageError
+from autograder.engine.errors import DiskFull, UsageError, is_disk_full
 
 VERBS = {
     "grade": ("autograder.cli.grade", "grade a class of nbgrader submissions"),
@@ -75,11 +80,21 @@ def _main(argv: list[str] | None) -> int:
             try:
                 course = load_course(args.course or find_course())
             except CourseError as exc:
-                print(f"autograder: invalid course file\n{exc}", file=sys.stderr)
+                print(f"autograder: {exc.heading}\n{exc}", file=sys.stderr)
                 return 2
         return module.run(args, course)
     except UsageError as exc:
         print(f"autograder {args.verb}: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        if is_disk_full(exc):
+            folder = Path(exc.filename).parent if isinstance(exc.filename, str) else Path.cwd()
+            print(f"autograder {args.verb}: {DiskFull(folder, exc)}", file=sys.stderr)
+            return 2
+        if exc.filename is None:
+            raise
+        # a path the command was given, or makes, that the file system refuses
+        print(f"autograder {args.verb}: {exc.filename}: {exc.strerror}", file=sys.stderr)
         return 2
 
 

@@ -13,7 +13,7 @@ import argparse
 
 from autograder.engine.course import Course
 from autograder.engine.errors import UsageError
-from autograder.report.html import Report, text
+from autograder.report.html import Report
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,9 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, course: Course) -> int:
     results: Path = args.results
-    language = course.language
-    if not results.is_dir():
-        raise UsageError(text("report.not-a-folder", language, results=results))
+    if not results.is_dir():  # the terminal's lines are English, as every verb's (the pages: the course's language)
+        raise UsageError(f"{results}: no such folder (the results folder written by `autograder grade`)")
     try:
         import matplotlib  # noqa: F401, PLC0415 - an optional dependency of the autograder package
     except ImportError:
@@ -33,6 +32,5 @@ def run(args: argparse.Namespace, course: Course) -> int:
     out = args.out if args.out is not None else results / "report"
     report = Report(results, out, course)
     report.build()
-    print(text("report.written", language, path=out / "index.html", students=len(report.students),
-               files=report.files))
+    print(f"report: {out / 'index.html'} ({len(report.students)} students, {report.files} result files)")
     return 0

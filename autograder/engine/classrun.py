@@ -17,7 +17,7 @@ from pathlib import Path
 from autograder.sandbox import box as sandbox_mod
 from autograder.sandbox import prewarm
 from autograder.engine.course import Course
-from autograder.engine.errors import UsageError
+from autograder.engine.errors import DiskFull, UsageError, is_disk_full
 from autograder.engine.pipeline import RETRY_PREFIX, GradingPlan, StudentGrader, load_secret, rubric_digest
 from autograder.engine.results import GradesCsv, Output, feed_results, student_id_problem, WriteBehind
 from autograder.engine.shard import clear_manifest, select_shard, write_manifest
@@ -109,7 +109,9 @@ def grade_class(course: Course, run: ClassRun, outputs: list[Output] = (),
 
     ``output_names``: files the run writes directly into the results folder besides its own
     (a student folder of that name is refused).  One student never ends the run: whatever goes
-    wrong for one is in the outcome, and every output is still written.
+    wrong for one is in the outcome, and every output is still written.  A full disk ends the run
+    with :class:`DiskFull` (a sentence, and no temporary file left): nothing more can be written,
+    and a rerun after space is freed grades only what is missing.
     """
     if run.jobs < 1:
         raise UsageError("--jobs must be at least 1")
@@ -119,13 +121,25 @@ def grade_class(course: Course, run: ClassRun, outputs: list[Output] = (),
     everyone = students
     if run.shard:
         students = select_shard(students, run.shard)  # may be empty in a small class: still a valid shard
-    run.out.mkdir(parents=True, exist_ok=True)
-    clear_manifest(run.out)  # written again only once this shard is graded to the end
-    trouble = grade_students(run, course, students, assignments) if students else []
-    feed_results(run.out, [GradesCsv(run.out), *outputs])
-    if run.shard:  # what `autograder merge` checks: K/N and the class's fingerprint
-        write_manifest(run.out, run.shard, everyone, assignments,
-                       rubric_digest(course, load_secret(course, run.secret_file)))
+    if run.out.exists() and not run.out.is_dir():
+        raise UsageError(f"--out {run.out}: is a file, not a folder; give the results folder (it is created "
+                         "if needed), e.g. --out results")
+    try:
+        run.out.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise UsageError(f"--out {run.out}: a file is in the way of this folder; give the results folder "
+                         "(it is created if needed), e.g. --out results") from None
+    try:
+        clear_manifest(run.out)  # written again only once this shard is graded to the end
+        trouble = grade_students(run, course, students, assignments) if students else []
+        feed_results(run.out, [GradesCsv(run.out), *outputs])
+        if run.shard:  # what `autograder merge` checks: K/N and the class's fingerprint
+            write_manifest(run.out, run.shard, everyone, assignments,
+                           rubric_digest(course, load_secret(course, run.secret_file)))
+    except Exception as exc:
+        if is_disk_full(exc):
+            raise DiskFull(run.out, exc, resumes=True) from None
+        raise
     return ClassRunOutcome(students, refused, trouble)
 
 
@@ -172,7 +186,9 @@ def grade_students(run: ClassRun, course: Course, students: list[str], assignmen
             if retry:
                 trouble.append(f"{student}: the sandbox failed on {', '.join(retry)}; "
                                "those items are `error` until a rerun grades them again")
-        except Exception as exc:  # noqa: BLE001 - one student never ends the class run
+        except Exception as exc:  # noqa: BLE001 - one student never ends the class run ...
+            if is_disk_full(exc):  # ... but a full disk ends it: no other result could be written
+                raise
             trouble.append(f"{student}: not graded ({type(exc).__name__}: {str(exc)[:300]}); rerun to try again")
         finally:
             slots.put(slot)
@@ -184,14 +200,24 @@ def grade_students(run: ClassRun, course: Course, students: list[str], assignmen
         bar = tqdm(total=len(students), unit="student", desc="grading", file=sys.stderr)
     writer = WriteBehind()  # result files written in the background (results.py)
     try:
-        with ThreadPoolExecutor(max_workers=run.jobs) as pool:
-            for future in as_completed([pool.submit(grade_one, s) for s in students]):
-                future.result()
-                if bar is not None:
-                    bar.update(1)
-    finally:
-        writer.flush()
-    if bar is not None:
-        bar.close()
+        try:
+            with ThreadPoolExecutor(max_workers=run.jobs) as pool:
+                futures = [pool.submit(grade_one, s) for s in students]
+                try:
+                    for future in as_completed(futures):
+                        future.result()
+                        if bar is not None:
+                            bar.update(1)
+                except BaseException:
+                    for future in futures:  # the students not started yet are not started
+                        future.cancel()
+                    raise
+        finally:
+            if bar is not None:
+                bar.close()
+            writer.flush()
+    except BaseException:
+        prewarm.SPARES.close()  # a sandbox started for a student who is not graded now
+        raise
     prewarm.SPARES.wait_closed()  # the last students' sandboxes, closed in the background (prewarm.py)
     return trouble

@@ -52,9 +52,17 @@ CACHE_OUTPUT = "cache"  # a forward's cache is the student's own object: never g
 class CourseError(Exception):
     """course.yaml cannot be used; ``str()`` lists every problem, one per line."""
 
+    heading = "invalid course file"
+
     def __init__(self, problems: list[str]):
         super().__init__("\n".join(problems))
         self.problems = problems
+
+
+class CourseNotFound(CourseError):
+    """There is no course.yaml where one was looked for."""
+
+    heading = "course.yaml not found"
 
 
 @dataclass(frozen=True)
@@ -221,6 +229,9 @@ def _yaml_loader():
 def _parse(path: Path) -> tuple[dict, dict, bytes]:
     try:
         raw = path.read_bytes()
+    except FileNotFoundError:
+        raise CourseNotFound([f"{path}: no such file; fix: pass --course PATH to an existing course.yaml, "
+                              "or run the command inside the course folder"]) from None
     except OSError as exc:
         raise CourseError([f"{path}: cannot read the course file ({exc.strerror}); "
                            "fix: pass --course PATH to an existing course.yaml"]) from None
@@ -454,7 +465,8 @@ def find_course(start: str | Path = ".") -> Path:
     for folder in (here, *here.parents):
         if (folder / "course.yaml").is_file():
             return folder / "course.yaml"
-    raise CourseError([f"{here}: no course.yaml here or in a parent folder; fix: pass --course PATH"])
+    raise CourseNotFound([f"{here}: no course.yaml here or in a parent folder; fix: run the command inside the "
+                          "course folder, or pass --course PATH"])
 
 
 def make_reference_importable(course: Course) -> None:

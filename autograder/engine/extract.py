@@ -1,6 +1,7 @@
 """Notebook → the code the grader runs: trusted setup cells plus the student's solution cells.
 
-Owns: reading a submitted notebook defensively (size, encoding, JSON, nbformat version),
+Owns: reading any file of a submission folder bounded (:func:`read_student_file`: the notebook,
+nbgrader's ``timestamp.txt``), reading a submitted notebook defensively (size, encoding, JSON, nbformat version),
 matching its solution cells to the course's own notebook by nbgrader ``grade_id``, and
 assembling the program text.  Setup cells (tag ``grader-setup``) always come from the
 course's copy, so a student who edits a locked cell or its metadata changes nothing;
@@ -13,6 +14,7 @@ import json
 import os
 import re
 import stat
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,33 +82,79 @@ if __rnnlab_failed is not None:
 """
 
 
-def read_submitted_bytes(path: Path) -> bytes:
-    """The bytes of a submitted notebook: a regular file of at most MAX_NOTEBOOK_BYTES, or NotebookError.
+class StudentFileError(Exception):
+    """A file of a student's submission folder that the grader will not read; ``str()`` says why."""
 
-    The file is the student's: it may be a symbolic link (to the course's solutions, to
-    /dev/zero), a FIFO, a directory or a sparse 10 GB file.  It is opened without following
-    a final symlink and without blocking, checked to be a regular file, and read bounded.
+
+def read_student_file(path: Path, limit: int) -> bytes:
+    """The bytes of a file from a student's submission folder: a regular file of at most ``limit`` bytes.
+
+    Every file there is the student's: it may be a symbolic link (to the course's solutions,
+    to /dev/zero), a FIFO, a device, a directory or a sparse 10 GB file.  It is opened without
+    following a final symlink and without blocking, checked to be a regular file, and read
+    bounded.  ``FileNotFoundError`` when it is absent; :class:`StudentFileError` otherwise.
     """
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
-        raise NotebookError("notebook.missing") from None
+        raise
     except OSError as exc:
         if os.path.islink(path):
-            raise NotebookError("notebook.unreadable", "it is a symbolic link, not the notebook file") from None
-        raise NotebookError("notebook.unreadable", f"cannot open it ({exc.strerror})") from None
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_NOTEBOOK_BYTES:
-        os.close(fd)
+            raise StudentFileError("it is a symbolic link, not a file") from None
+        raise StudentFileError(f"cannot open it ({exc.strerror})") from None
+    try:
+        info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             kind = "a directory" if stat.S_ISDIR(info.st_mode) else "a device, pipe or socket"
-            raise NotebookError("notebook.unreadable", f"not a regular file ({kind})")
-        raise NotebookError("notebook.unreadable", f"{info.st_size / 2**20:.0f} MB is over the 100 MB limit")
-    with os.fdopen(fd, "rb") as handle:
-        raw = handle.read(MAX_NOTEBOOK_BYTES + 1)
-    if len(raw) > MAX_NOTEBOOK_BYTES:  # it grew while being read
-        raise NotebookError("notebook.unreadable", "over the 100 MB limit")
+            raise StudentFileError(f"not a regular file ({kind})")
+        if info.st_size > limit:
+            raise StudentFileError(f"{_size(info.st_size)} is over the {_size(limit)} limit")
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            raw = handle.read(limit + 1)
+    finally:
+        os.close(fd)
+    if len(raw) > limit:  # it grew while being read
+        raise StudentFileError(f"over the {_size(limit)} limit")
     return raw
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:.0f} MB" if n >= 2**20 else f"{n:,} bytes"
+
+
+MAX_SIDE_FILE_BYTES = 4096  # nbgrader's timestamp.txt holds one line
+
+
+def read_side_file(path: Path, limit: int = MAX_SIDE_FILE_BYTES) -> str | None:
+    """The text of a small file beside a student's notebook (nbgrader's ``timestamp.txt``), or None.
+
+    None when it is absent, and when it cannot be used (a symlink, FIFO or device, too long,
+    not UTF-8): that is then said on stderr, once per file, and costs this student only
+    what the file would have told (e.g. the submission time); everything else goes on."""
+    try:
+        return read_student_file(path, limit).decode("utf-8").strip()
+    except FileNotFoundError:
+        return None
+    except (StudentFileError, UnicodeDecodeError) as exc:
+        why = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else str(exc)
+        print(f"autograder: ignoring {_printable(str(path))} ({why}); that submission gets nothing from it",
+              file=sys.stderr)
+        return None
+
+
+def _printable(text: str) -> str:
+    """A student-named path as one safe line for the terminal."""
+    return "".join(c if c.isprintable() else "?" for c in text[:300])
+
+
+def read_submitted_bytes(path: Path) -> bytes:
+    """The bytes of a submitted notebook (:func:`read_student_file`, at most MAX_NOTEBOOK_BYTES), or NotebookError."""
+    try:
+        return read_student_file(path, MAX_NOTEBOOK_BYTES)
+    except FileNotFoundError:
+        raise NotebookError("notebook.missing") from None
+    except StudentFileError as exc:
+        raise NotebookError("notebook.unreadable", str(exc)) from None
 
 
 def read_notebook(path: Path) -> dict:

@@ -374,13 +374,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.all-passed": {"en": "Every output and every gradient matches the reference. Well done!",
                           "ko": "모든 출력과 기울기가 참조 구현과 일치합니다. 잘했습니다!"},
     "report.status-other": {"en": "other", "ko": "기타"},
-    "report.written": {"en": "report: {path} ({students} students, {files} result files)",
-                       "ko": "보고서: {path} (학생 {students}명, 결과 파일 {files}개)"},
-    "report.no-results": {
-        "en": "{results}: no result files (expected RESULTS/<student>/<assignment>.json from `autograder grade`)",
-        "ko": "{results}: 결과 파일이 없습니다 (`autograder grade`이(가) 만든 RESULTS/<학생>/<과제>.json 필요)",
-    },
-    "report.not-a-folder": {"en": "{results}: no such folder", "ko": "{results}: 폴더가 없습니다"},
 }
 
 STATUS_LABEL = {"passed": "status.passed", "failed": "status.failed", "error": "status.error",

@@ -5,6 +5,9 @@ writes (a crash or ``kill -9`` leaves either the old file or the new one, never 
 one), the resume fingerprint stored in each result, and ``grades.csv`` rebuilt from the
 result files so that it always agrees with them.
 
+Also owns what a spreadsheet makes of every CSV the grader writes: :func:`csv_writer` is the
+only ``csv.writer`` of the package, and it passes each cell through :func:`spreadsheet_cell`.
+
 Everything built from a whole results folder (grades.csv, JUnit, the class figures, the
 gradebook) is fed by one streamed pass over it, :func:`feed_results`: each output takes the
 results one at a time (``add``) and writes itself at the end (``finish``).
@@ -15,6 +18,7 @@ import csv
 import json
 import os
 import queue
+import re
 import tempfile
 import unicodedata
 import threading
@@ -62,6 +66,47 @@ def student_id_problem(name: str, outputs: Iterable[str] = ()) -> str | None:
     return None
 
 
+# What makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection"): its first character,
+# or the first one after a field separator (a spreadsheet may split on ';' or ',' itself), once
+# white space and quotes before it are skipped.
+FORMULA_START = re.compile(r"""(?:^|[,;])[\s"']*[=+\-@\t\r\0]""")
+# A number the grader writes itself ("-0.5", "1e-06"): a spreadsheet reads it as a number, and it stays one.
+PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def spreadsheet_cell(value):
+    """``value`` as a CSV cell that no spreadsheet runs as a formula.
+
+    A text that a spreadsheet would read as a formula (``=HYPERLINK(…)``, ``+1+cmd|…``,
+    ``@SUM(…)``, ``-2+3``, or such a text after leading quotes, white space or a ``;``) gets a
+    single quote in front, as OWASP recommends: the spreadsheet then shows it as it is.  Numbers
+    (``-1.5`` included) and every other text are written unchanged."""
+    if not isinstance(value, str):
+        return value
+    if PLAIN_NUMBER.fullmatch(value) or not FORMULA_START.search(value):
+        return value
+    return "'" + value
+
+
+class SpreadsheetWriter:
+    """``csv.writer`` whose every cell goes through :func:`spreadsheet_cell` (same arguments)."""
+
+    def __init__(self, handle: IO[str], **dialect):
+        self._writer = csv.writer(handle, **dialect)
+
+    def writerow(self, row: Iterable) -> None:
+        self._writer.writerow([spreadsheet_cell(cell) for cell in row])
+
+    def writerows(self, rows: Iterable[Iterable]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
+def csv_writer(handle: IO[str], **dialect) -> SpreadsheetWriter:
+    """The one way the grader writes CSV: every file a person may open in a spreadsheet."""
+    return SpreadsheetWriter(handle, **dialect)
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` so that readers see the old or the new file, never a mix."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -99,8 +144,12 @@ class AtomicFile:
             raise
 
     def abort(self) -> None:
-        self.handle.close()
-        Path(self._tmp).unlink(missing_ok=True)
+        try:
+            self.handle.close()  # flushes what is buffered: on a full disk that fails too
+        except OSError:
+            pass
+        finally:
+            Path(self._tmp).unlink(missing_ok=True)
 
 
 def result_path(out: Path, student: str, assignment: str) -> Path:
@@ -232,7 +281,7 @@ class GradesCsv:
 
     def _start(self) -> None:
         self._file = AtomicFile(self.out / "grades.csv")
-        self._writer = csv.writer(self._file.handle, lineterminator="\n")
+        self._writer = csv_writer(self._file.handle, lineterminator="\n")
         self._writer.writerow(GRADES_COLUMNS)
 
     def finish(self) -> int:

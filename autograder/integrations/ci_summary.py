@@ -14,7 +14,7 @@ from pathlib import Path
 from autograder.engine.course import Course
 from autograder.engine.results import iter_results, write_atomic
 from autograder.engine.score import STATUSES
-from autograder.report.stats import ClassStats, ranked
+from autograder.report.stats import ClassStats
 
 WORST_ITEMS = 10
 
@@ -83,7 +83,7 @@ def summary_markdown(class_stats: ClassStats, course: Course) -> str:
         for neg_lost, _, aid, item_id, missed, total in sorted(worst)[:WORST_ITEMS]:
             lines.append(f"| `{_cell(aid)}` | `{_cell(item_id)}` | {missed} / {total} | {-neg_lost:g} |")
         lines.append("")
-    diagnoses = [(aid, d, n) for aid in order for d, n in ranked(stats[aid].diagnosed.items)]
+    diagnoses = [(aid, d, n) for aid in order for d, n in stats[aid].diagnosed.most_common()]
     if diagnoses:
         lines += ["### Most common recognised mistakes", "", "| assignment | mistake | items diagnosed | explanation |",
                   "|---|---|---:|---|"]

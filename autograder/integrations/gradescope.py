@@ -11,32 +11,36 @@ Two modes of one verb:
   submission) lays the submitted notebook(s) out as a one-student nbgrader
   ``submitted/`` tree in a temporary folder, grades it with the shared pipeline
   (`autograder grade`), and writes ``/autograder/results/results.json`` in Gradescope's
-  format: one test per rubric item.
+  format: the student's feedback page (Markdown) as the submission's output, one test per
+  rubric item.
 
 Owns the zip's layout and scripts, the mapping of result items to Gradescope tests and
 the search for the submitted notebooks.  Where the container forbids namespaces (Gradescope
 drops CAP_SYS_ADMIN), student code runs under the sandbox's uid+rlimits fallback and
 ``close_to_others`` makes /autograder readable by root only; results.json records the
-isolation.  If no sandbox can run at all, the run stops with an error (Gradescope then
-reports that the autograder failed) instead of giving a grade.
+isolation.  If no sandbox can run, or one fails to start, the run writes no results.json and
+exits non-zero with a sentence for the staff (:class:`AutograderFailure`): Gradescope then
+reports that the autograder failed instead of giving a grade.
 """
 from __future__ import annotations
 
 import json
 import os
 import secrets
-import shutil
 import tempfile
 import time
+import unicodedata
 import zipfile
 from pathlib import Path
 from typing import Callable, Iterable
 
 from autograder.engine.course import Course, load_course
 from autograder.engine.errors import UsageError
+from autograder.engine.extract import MAX_NOTEBOOK_BYTES, StudentFileError, read_student_file
+from autograder.engine.feedback import inert_markdown
 from autograder.engine.messages import render
-from autograder.engine.pipeline import SECRET_FILE  # the grader finds the secret in the course folder, /autograder/source
-from autograder.engine.results import item_explanation, iter_results, write_atomic
+from autograder.engine.pipeline import RETRY_PREFIX, SECRET_FILE  # the secret: in the course folder, /autograder/source
+from autograder.engine.results import feedback_path, item_explanation, iter_results, write_atomic
 
 DEFAULT_ROOT = "/autograder"
 VENV = "/opt/rnnlab-venv"  # outside the course folder, so the sandbox may bind its numpy
@@ -73,8 +77,9 @@ RUN_AUTOGRADER = """#!/usr/bin/env bash
 # Gradescope runs this for every submission (docs/ECOSYSTEM.md): it grades the notebook(s)
 # in $ROOT/submission and writes $ROOT/results/results.json.
 set -euo pipefail
-ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
-VENV="${{RNNLAB_VENV:-{venv}}}"
+# Both made absolute before the cd below: a local test passes them relative to where it runs.
+ROOT="$(cd "${{AUTOGRADER_ROOT:-/autograder}}" && pwd)"
+VENV="$(cd "${{RNNLAB_VENV:-{venv}}}" && pwd)"
 cd "$ROOT/source"
 PYTHONPATH="$ROOT/source" exec "$VENV/bin/python" -m autograder --course "$ROOT/source/course.yaml" \\
     gradescope --run "$ROOT"{flags}
@@ -167,9 +172,26 @@ def build_zip(course: Course, out: Path, assignments: list[str] | None = None, n
 # ------------------------------------------------------------------- results.json
 
 
-def gradescope_results(result_dicts: Iterable[dict], course: Course, execution_time: float) -> dict:
-    """Gradescope's results.json for one submission: one test per rubric item, scores as graded."""
+class AutograderFailure(UsageError):
+    """This submission cannot be graded in this container (no sandbox): no grade is given."""
+
+    def __init__(self, cause: str):
+        super().__init__(
+            f"this submission was not graded, and no results.json was written, so Gradescope reports an "
+            f"autograder failure instead of a score (the student does not get 0). Cause: {cause}. Fix the "
+            f"autograder image (docs/ECOSYSTEM.md, Gradescope; 'Test Autograder' shows this text), then use "
+            f"'Regrade All Submissions'.")
+
+
+def gradescope_results(result_dicts: Iterable[dict], course: Course, execution_time: float,
+                       pages: dict[str, str] | None = None) -> dict:
+    """Gradescope's results.json for one submission: one test per rubric item, scores as graded.
+
+    ``pages``: the feedback page (Markdown) of each assignment, as `autograder grade` wrote it;
+    it is the submission's output, where Gradescope shows it first.  Every text is Markdown
+    (``output_format``): an item's message, which the student's code may have chosen, as inert text."""
     results = list(result_dicts)
+    pages = pages or {}
     several = len({r["assignment"] for r in results}) > 1
     tests, summary, extra = [], [], {}
     for a_index, result in enumerate(results, 1):
@@ -182,7 +204,7 @@ def gradescope_results(result_dicts: Iterable[dict], course: Course, execution_t
         extra[aid] = {"score": result["score"], "max_score": result["max_score"],
                       "isolation": result.get("isolation")}
         for i_index, item in enumerate(result["items"], 1):
-            output = item.get("message") or ""
+            output = inert_markdown(str(item.get("message") or ""))
             # the explanation and hint as graded, the same text as the feedback page (DESIGN §5)
             entry = item_explanation(item) if item.get("diagnosis") else None
             if entry:
@@ -200,10 +222,14 @@ def gradescope_results(result_dicts: Iterable[dict], course: Course, execution_t
                 "tags": [item["function"], item["status"]],
                 "visibility": "visible",
             })
+    shown = [pages[r["assignment"]].strip() for r in results if pages.get(r["assignment"], "").strip()]
     return {
         "score": round(sum(float(r["score"]) for r in results), 6),
         "execution_time": max(0, round(execution_time)),
-        "output": "\n".join(summary),
+        "output": "\n\n---\n\n".join(shown) if len(shown) == len(results) else "\n".join(summary),
+        "output_format": "md",
+        "test_output_format": "md",
+        "test_name_format": "text",
         "visibility": "visible",
         "stdout_visibility": "hidden",  # the grader's own log, for the instructor
         "tests": tests,
@@ -225,12 +251,21 @@ def find_notebooks(submission: Path) -> list[Path]:
 
 
 def submitted_files(submission: Path, limit: int = 20) -> list[str]:
-    """The submission's file names (relative, sorted; at most ``limit``, then "… and N more")."""
+    """The submission's file names as shown to the student (relative, sorted; at most ``limit``, then
+    "… and N more"): each on one line, control characters replaced, Markdown inert."""
     if not submission.is_dir():
         return []
     names = sorted(p.relative_to(submission).as_posix()[:120] for p in submission.rglob("*")
                    if p.is_file() and not any(part.startswith(".") for part in p.relative_to(submission).parts))
-    return names[:limit] + ([f"… and {len(names) - limit} more"] if len(names) > limit else [])
+    shown = [shown_name(name) for name in names[:limit]]
+    return shown + ([f"… and {len(names) - limit} more"] if len(names) > limit else [])
+
+
+def shown_name(name: str) -> str:
+    """A file name the student chose, as one line of inert Markdown: every control, format or
+    line-separator character (a line break could forge a heading or a "TA note") becomes U+FFFD."""
+    return inert_markdown("".join("\ufffd" if unicodedata.category(c)[0] == "C" or unicodedata.category(c) in
+                                  ("Zl", "Zp") else c for c in name))
 
 
 def close_to_others(root: Path) -> None:
@@ -268,7 +303,11 @@ def layout_submission(submission: Path, course: Course, assignments: list[str] |
         folder = student_dir / aid
         folder.mkdir(parents=True, exist_ok=True)
         if aid in chosen:
-            shutil.copyfile(chosen[aid], folder / course.assignments[aid].notebook)
+            try:  # the student's file: a regular file, read bounded (the pipeline reads the copy)
+                data = read_student_file(chosen[aid], MAX_NOTEBOOK_BYTES)
+            except (OSError, StudentFileError):
+                continue  # graded as not submitted, and the files seen are named
+            (folder / course.assignments[aid].notebook).write_bytes(data)
     return graded
 
 
@@ -276,7 +315,24 @@ def grade_with_pipeline(course: Course, submitted: Path, out: Path, assignments:
     """The class run of `autograder grade SUBMITTED --out OUT --force --assignment ...`."""
     from autograder.engine.classrun import ClassRun, grade_class
 
-    grade_class(course, ClassRun(submitted, out, assignments, force=True, isolate=not no_sandbox))
+    try:
+        grade_class(course, ClassRun(submitted, out, assignments, force=True, isolate=not no_sandbox))
+    except UsageError as exc:  # e.g. no sandbox can be built in this container
+        raise AutograderFailure(str(exc)) from None
+
+
+def _grader_side_failure(results: list[dict], course: Course) -> str | None:
+    """What went wrong on the grader's side (a sandbox that did not start), or None.
+
+    The pipeline marks such a result to be graded again by the next class run; Gradescope has
+    no next run, so its text for the student (and the promise of a regrade) is not shown."""
+    said = render("notebook.sandbox-failed", course.language, detail="")  # the student's words around it
+    retry = "; " + render("status.retry", course.language)
+    causes = [error.removeprefix(said).replace(retry, "") for r in results
+              if str(r.get("fingerprint", "")).startswith(RETRY_PREFIX) for error in r.get("errors", [])]
+    if not causes and not any(str(r.get("fingerprint", "")).startswith(RETRY_PREFIX) for r in results):
+        return None
+    return "; ".join(dict.fromkeys(causes)) or "the sandbox failed while grading"
 
 
 GradeFunction = Callable[[Course, Path, Path, list, bool], None]
@@ -296,15 +352,25 @@ def run_gradescope(root: str | Path = DEFAULT_ROOT, course: Course | None = None
         unmatched = [aid for aid in graded
                      if not (submitted / STUDENT / aid / course.assignments[aid].notebook).is_file()]
         grade(course, submitted, out, graded, no_sandbox)
-        results = list(iter_results(out)) if out.is_dir() else []
+        order = {aid: k for k, aid in enumerate(course.assignments)}  # the course's order, as the pages
+        results = sorted(iter_results(out) if out.is_dir() else [], key=lambda r: order.get(r["assignment"], len(order)))
+        pages = {}
+        for r in results:
+            try:
+                pages[r["assignment"]] = feedback_path(out, r["student"], r["assignment"]).read_text(encoding="utf-8")
+            except OSError:
+                pass
     missing = sorted(set(graded) - {r["assignment"] for r in results})
     if missing:
         raise UsageError(f"the grader wrote no result for {', '.join(missing)}; see the log above")
-    payload = gradescope_results(results, course, time.monotonic() - started)
+    failure = _grader_side_failure(results, course)
+    if failure is not None:
+        raise AutograderFailure(failure)
+    payload = gradescope_results(results, course, time.monotonic() - started, pages)
     if unmatched:
         seen = submitted_files(root / "submission")
         names = ", ".join(course.assignments[aid].notebook for aid in unmatched)
         payload["output"] = (f"No notebook for {names} was found in the submission. Files seen: "
-                             f"{', '.join(seen) if seen else 'none'}.\n" + payload["output"])
+                             f"{', '.join(seen) if seen else 'none'}.\n\n" + payload["output"])
     write_atomic(root / "results" / "results.json", json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
     return payload

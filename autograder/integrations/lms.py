@@ -42,7 +42,8 @@ from pathlib import Path
 
 from autograder.engine.course import Course
 from autograder.engine.errors import UsageError
-from autograder.engine.results import iter_results
+from autograder.engine.extract import read_side_file
+from autograder.engine.results import csv_writer, iter_results
 
 NBGRADER_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
                     "raw_score", "late_submission_penalty", "score", "max_score"]
@@ -75,9 +76,8 @@ def submission_time(submitted: Path | None, student: str, aid: str):
     """The submission time nbgrader's ``collect`` recorded (naive UTC datetime, as nbgrader stores it), or None."""
     if submitted is None:
         return None
-    try:
-        text = (submitted / student / aid / "timestamp.txt").read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError):
+    text = read_side_file(submitted / student / aid / "timestamp.txt")
+    if text is None:
         return None
     try:
         from nbgrader.utils import parse_utc  # nbgrader is only needed when its timestamps are used
@@ -121,7 +121,7 @@ def lms_rows(results_dir: Path, course: Course, points_row: bool = False) -> lis
 
 def _csv(rows: list[list[str]]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    csv_writer(buffer, lineterminator="\n").writerows(rows)
     return buffer.getvalue()
 
 

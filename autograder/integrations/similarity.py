@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import csv
 import hashlib
 import html
 import io
@@ -40,6 +39,7 @@ from pathlib import Path
 from autograder.engine.course import Course
 from autograder.engine.errors import UsageError
 from autograder.engine.extract import NotebookError, Template, read_notebook
+from autograder.engine.results import csv_writer
 
 NOISE = 25  # copydetect's k: matches shorter than this many filtered characters are ignored
 GUARANTEE = 30  # matches at least this long are always found (winnowing window = GUARANTEE - NOISE + 1)
@@ -343,11 +343,6 @@ def pairs(report: Report) -> list[dict]:
     return sorted(rows, key=lambda r: (-r["functions"], -r["max"], r["a"], r["b"]))
 
 
-def _cell(text: str) -> str:
-    """A student id as a spreadsheet shows it, never as a formula (=, +, -, @ lead a formula)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def write_report(report: Report, out: Path, threshold: float, min_tokens: int,
                  common_share: float = COMMON_SHARE, min_functions: int = MIN_FUNCTIONS) -> Path:
     from jinja2 import Environment, PackageLoader, select_autoescape
@@ -365,9 +360,9 @@ def write_report(report: Report, out: Path, threshold: float, min_tokens: int,
     index = out / "index.html"
     index.write_text(page, encoding="utf-8")
     with open(out / "pairs.csv", "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+        writer = csv_writer(handle)
         writer.writerow(["student_a", "student_b", "assignment", "function", "similarity_a", "similarity_b"])
         for m in report.matches:
-            writer.writerow([_cell(m.a), _cell(m.b), m.assignment, m.function, f"{m.similarity_a:.2f}",
+            writer.writerow([m.a, m.b, m.assignment, m.function, f"{m.similarity_a:.2f}",
                              f"{m.similarity_b:.2f}"])
     return index

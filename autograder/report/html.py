@@ -19,7 +19,6 @@ text around them is in the course language.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
 import html
 import io
@@ -37,7 +36,7 @@ from autograder.report.stats import ClassStats, DiagnosisCounts, ranked
 from autograder.engine.course import Course
 from autograder.engine.errors import UsageError
 from autograder.engine.messages import STATUS_LABEL, render
-from autograder.engine.results import item_explanation, iter_results, write_atomic
+from autograder.engine.results import csv_writer, item_explanation, iter_results, write_atomic
 
 ITEMS_CSV_COLUMNS = ["assignment_id", "item_id", "max_points", "students", "passed", "failed", "error",
                      "timeout", "missing", "pass_rate_percent", "top_diagnosis"]
@@ -149,7 +148,8 @@ class Report:
             current.append(result)
             self.stats.add(result)
         if not current:
-            raise UsageError(self.t("report.no-results", results=self.results))
+            raise UsageError(f"{self.results}: no result files (expected RESULTS/<student>/<assignment>.json "
+                             "from `autograder grade`)")
         self.finish_student(current)
         self.write_class_pages()
 
@@ -307,7 +307,7 @@ class Report:
 
     def diagnoses_table(self, counts: DiagnosisCounts) -> str:
         """The most common mistakes, each with the explanation its items carry (the most common text)."""
-        top = ranked(counts.items)
+        top = counts.most_common()
         if not top:
             return f'<p class="muted">{esc(self.t("report.no-diagnoses"))}</p>'
         rows = [f'<table class="diagnoses"><thead><tr><th class=num>{esc(self.t("report.col-rank"))}</th>'
@@ -353,7 +353,7 @@ class Report:
 
     def write_items_csv(self) -> None:
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = csv_writer(buffer, lineterminator="\n")
         writer.writerow(ITEMS_CSV_COLUMNS)
         for assignment in self.assignment_order():
             stats = self.stats.assignments[assignment]

@@ -44,6 +44,13 @@ class DiagnosisCounts:
         if text is not None and (len(texts) < TEXTS_PER_DIAGNOSIS or (text["explanation"], text["hint"]) in texts):
             texts[text["explanation"], text["hint"]] += 1
 
+    def most_common(self) -> list[tuple[str, int]]:
+        """The mistakes most students made, first (then by items, then by id): one student whose
+        bug touches six items does not outrank a mistake five students made.  Pairs (diagnosis,
+        items diagnosed), at most TOP_DIAGNOSES."""
+        order = sorted(self.items, key=lambda d: (-self.students.get(d, 0), -self.items[d], d))
+        return [(d, self.items[d]) for d in order[:TOP_DIAGNOSES]]
+
     def text_of(self, diagnosis: str) -> dict | None:
         """The explanation and hint most items with ``diagnosis`` carried (first seen on a tie)."""
         texts = self.texts.get(diagnosis)

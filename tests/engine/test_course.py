@@ -97,7 +97,7 @@ def test_yaml_syntax_error_has_a_line(tmp_path):
 
 
 def test_missing_file(tmp_path):
-    assert "cannot read" in _problems(tmp_path / "nope.yaml")
+    assert f"{tmp_path / 'nope.yaml'}: no such file" in _problems(tmp_path / "nope.yaml")
 
 
 def test_per_output_tolerance_overrides_default(tmp_path):
