@@ -13,8 +13,8 @@ c.CourseDirectory.release_directory = "exercises"
 c.CourseDirectory.submitted_directory = "submitted"
 c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
-# Public self-check fixtures travel with the notebooks.
-c.CourseDirectory.include = ["*.ipynb", "*.npz", "*.py"]
+# Public self-check fixtures travel with the notebooks, and so does an assignment's data/*.txt (langmodel's text).
+c.CourseDirectory.include = ["*.ipynb", "*.npz", "*.py", "*.txt"]
 c.ClearSolutions.code_stub = {
     "python": "# YOUR CODE HERE\nraise NotImplementedError()",
 }

@@ -15,7 +15,8 @@ Modules:
 - ``rnn``, ``lstm`` (gate blocks [i | f | o | g]), ``gru`` (blocks [r | z | n]; keyword
   ``form="pytorch"`` (default, torch.nn.GRUCell) or ``form="textbook"``).
 - ``clipping``: clip_grad_value, clip_grad_norm (torch semantics, no in-place change).
-- ``gradient_flow``, ``architectures``, ``optim``, ``adding``: re-exported wholesale.
+- ``gradient_flow``, ``architectures``, ``optim``, ``adding``, ``langmodel`` (the character-level
+  language model and the adding problem's ||dL/dh_t||): re-exported wholesale.
 
 Proven against torch autograd and finite differences in tests/reference/.
 """
@@ -51,11 +52,12 @@ from .gru import (
 )
 from .clipping import clip_grad_value, clip_grad_norm
 
-from . import gradient_flow, architectures, optim, adding
+from . import gradient_flow, architectures, optim, adding, langmodel
 from .gradient_flow import *  # noqa: F401,F403
 from .architectures import *  # noqa: F401,F403
 from .optim import *  # noqa: F401,F403
 from .adding import *  # noqa: F401,F403
+from .langmodel import *  # noqa: F401,F403
 
 __all__ = [
     "sigmoid", "softmax", "log_softmax",
@@ -67,6 +69,6 @@ __all__ = [
     "GRU_FORMS", "gru_step_forward", "gru_step_backward", "gru_forward", "gru_backward",
     "clip_grad_value", "clip_grad_norm",
 ]
-for _module in (gradient_flow, architectures, optim, adding):
+for _module in (gradient_flow, architectures, optim, adding, langmodel):
     __all__ += [name for name in _module.__all__ if name not in __all__]
 del _module

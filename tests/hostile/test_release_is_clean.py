@@ -288,8 +288,11 @@ def test_a_released_folder_holds_the_notebook_its_cases_and_its_check_module_onl
     assert folders and [p.parent for p in BUNDLES] == folders
     for folder in folders:
         files = {p.relative_to(folder).as_posix() for p in folder.rglob("*")
-                 if "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts}
-        assert files == RELEASED_FILES | {course.assignments[folder.name].notebook}, folder.name
+                 if p.is_file() and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts}
+        # an assignment's text data (data/*.txt, e.g. langmodel's corpus) ships as the instructor put it there
+        data = {p.relative_to(ROOT / "solutions" / folder.name).as_posix()
+                for p in (ROOT / "solutions" / folder.name).glob("data/*.txt")}
+        assert files == RELEASED_FILES | {course.assignments[folder.name].notebook} | data, folder.name
 
 
 @pytest.mark.parametrize("path", BUNDLES, ids=lambda p: p.parent.name)
