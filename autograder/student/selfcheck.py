@@ -495,6 +495,7 @@ def check(function_name: str | Callable, fixtures: str | os.PathLike | None = No
             result = CheckResult(function=name, status="error", lines=[problem or ""])
         else:
             result = _checked(name, namespace, entry, data, lang)
+    verdicts = "\n".join(result.lines)
     if lang not in _LANGUAGE_NOTED:
         _LANGUAGE_NOTED.add(lang)
         result.lines.append(say("check.language", lang, function=name or "rnn_forward"))
@@ -504,7 +505,7 @@ def check(function_name: str | Callable, fixtures: str | os.PathLike | None = No
         from autograder.student.nbgrader_cell import validate_mode
 
         if validate_mode():
-            raise AssertionError("\n".join(result.lines))
+            raise AssertionError(verdicts)
     return result
 
 

@@ -63,7 +63,7 @@ def test_scaffold_writes_entry_reference_stub_and_cells(tmp_path, capsys):
              "  tanh_backward:\n    assignment: rnn\n    through: tanh_forward\n    inputs:\n      dout: {like: out}\n"
              "      cache: {from: cache}\n    returns: [dx]\n    points: {dx: 2}\n")
     # an insertion after the assignment's last function, nothing else: every comment stays
-    last = "    points: {loss: 2, dx: 2}\n"  # temporal_softmax_loss, the last function of rnn
+    last = "    points: {ppl: 1}\n"  # perplexity, the last function of rnn
     assert after == before.replace(last, last + entry, 1)
     course = load_course(course_file)
     assert course.assignments["rnn"].functions[-2:] == ("tanh_forward", "tanh_backward")
