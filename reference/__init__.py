@@ -30,6 +30,7 @@ from .layers import (
     temporal_affine_forward,
     temporal_affine_backward,
     temporal_softmax_loss,
+    perplexity,
 )
 from .rnn import (
     rnn_step_forward,
@@ -63,7 +64,7 @@ __all__ = [
     "sigmoid", "softmax", "log_softmax",
     "word_embedding_forward", "word_embedding_backward",
     "temporal_affine_forward", "temporal_affine_backward",
-    "temporal_softmax_loss",
+    "temporal_softmax_loss", "perplexity",
     "rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward",
     "lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward",
     "GRU_FORMS", "gru_step_forward", "gru_step_backward", "gru_forward", "gru_backward",

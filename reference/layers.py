@@ -19,6 +19,7 @@ __all__ = [
     "temporal_affine_forward",
     "temporal_affine_backward",
     "temporal_softmax_loss",
+    "perplexity",
 ]
 
 
@@ -207,3 +208,21 @@ def temporal_softmax_loss(x, y, mask):
     dx_flat[rows, y_flat] -= 1.0
     dx_flat *= mask_flat[:, None] / N
     return float(loss), dx_flat.reshape(N, T, V)
+
+
+def perplexity(loss, mask):
+    """Perplexity of a language model from the value of temporal_softmax_loss.
+
+    exp(mean negative log-likelihood per predicted token): temporal_softmax_loss sums the
+    negative log-likelihood over time and averages it over the N sequences, so the total
+    is N * loss, spread over the mask.sum() unmasked tokens.
+
+    Inputs:
+    - loss: Scalar returned by temporal_softmax_loss(x, y, mask)
+    - mask: boolean (or 0/1) array of shape (N, T), the mask given to temporal_softmax_loss
+
+    Returns:
+    - ppl: Python float
+    """
+    mask = np.asarray(mask)
+    return float(np.exp(float(loss) * mask.shape[0] / mask.sum()))

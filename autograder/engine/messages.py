@@ -286,14 +286,44 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ko": "[없음] {function}: 정의되지 않았습니다. 함수 셀을 먼저 실행하세요 (함수 이름은 바꾸지 마세요)",
     },
     "check.no-fixtures": {
-        "en": "[ERROR] {function}: public cases not found at {path}; open the notebook from its "
-              "own folder (next to {fixture})",
-        "ko": "[오류] {function}: 공개 케이스 파일을 찾을 수 없습니다 ({path}). 노트북을 {fixture}이(가) "
-              "있는 폴더에서 여세요",
+        "en": "[ERROR] {function}: there is no {fixture} beside the notebook ({path}): download the "
+              "assignment's folder again and open the notebook inside it.",
+        "ko": "[오류] {function}: 노트북 옆에 {fixture}이(가) 없습니다 ({path}). 과제 폴더를 다시 내려받아 "
+              "그 안에서 노트북을 여세요.",
+    },
+    "check.fixture-damaged": {
+        "en": "[ERROR] {function}: {path} is damaged and cannot be read: download the assignment's folder again.",
+        "ko": "[오류] {function}: {path}이(가) 손상되어 읽을 수 없습니다. 과제 폴더를 다시 내려받으세요.",
+    },
+    "check.fixture-foreign": {
+        "en": "[ERROR] {function}: {path} holds the public cases of the assignment '{theirs}', but "
+              "{function} belongs to '{ours}': download the '{ours}' folder again.",
+        "ko": "[오류] {function}: {path}은(는) '{theirs}' 과제의 공개 케이스인데 {function}은(는) "
+              "'{ours}' 과제의 함수입니다. '{ours}' 과제 폴더를 다시 내려받으세요.",
     },
     "check.unknown-function": {
-        "en": "[ERROR] {function}: no public cases for this function in {path}",
-        "ko": "[오류] {function}: {path}에 이 함수의 공개 케이스가 없습니다",
+        "en": "[ERROR] {function}: no public cases for this function in {path}; check its name{suggestion}",
+        "ko": "[오류] {function}: {path}에 이 함수의 공개 케이스가 없습니다. 함수 이름을 확인하세요{suggestion}",
+    },
+    "check.not-a-function": {
+        "en": "[ERROR] check() takes a function or its name, e.g. check(\"rnn_forward\"), not a {got}",
+        "ko": "[오류] check()에는 함수나 함수 이름을 넣으세요 (예: check(\"rnn_forward\")). 받은 값의 종류: {got}",
+    },
+    "check.timeout": {
+        "en": "stopped after {seconds:g} s, the grader's time limit: look for a loop that never ends",
+        "ko": "채점기와 같은 시간 제한 {seconds:g}초 안에 끝나지 않아 멈췄습니다. 끝나지 않는 반복문이 있는지 확인하세요",
+    },
+    "check.outside-names": {
+        "en": "[WARNING] {function} uses {names}, defined outside the solution cells. The grader runs only "
+              "the solution cells and the setup cell, so there it would stop with NameError: move the "
+              "definition of {names} into a solution cell (a helper's name starting with _).",
+        "ko": "[경고] {function}이(가) 솔루션 셀 밖에서 정의된 {names}을(를) 씁니다. 채점기는 솔루션 셀과 "
+              "설정 셀만 실행하므로 채점할 때는 NameError로 멈춥니다. {names}의 정의를 솔루션 셀 안으로 "
+              "옮기세요 (도우미 함수 이름은 _로 시작).",
+    },
+    "check.language": {
+        "en": "(in Korean, 한국어로: check(\"{function}\", lang=\"ko\"), or RNNLAB_LANG=ko for the whole session)",
+        "ko": "(영어로 보려면 check(\"{function}\", lang=\"en\"), 세션 전체는 환경 변수 RNNLAB_LANG=en)",
     },
     "check.total": {
         "en": "{notebook}: {passed}/{total} functions pass their public cases",

@@ -61,8 +61,46 @@ def build_fixture(course: Course, assignment_id: str, namespace: dict[str, Calla
             "cases": entries,
             "tolerance": {item.output: item.tolerance for item in spec.items},
             "mistakes": public_mistakes(course, spec, namespace, cases, entries),
+            "call_seconds": spec.call_seconds,
         }
-    return {"functions": functions}
+    provided, solution_names = notebook_names(course, assignment_id)
+    return {"functions": functions, "assignment": assignment_id, "language": course.language,
+            "course_functions": {spec.name: spec.assignment for spec in course.functions.values()},
+            "provided": provided, "solution_names": solution_names}
+
+
+def notebook_names(course: Course, assignment_id: str) -> tuple[list[str], list[str]]:
+    """(names the setup cells bind, names the solution cells bind) in the course's notebook.
+
+    The self-check warns when a graded function reads a name the grader will not have: one
+    that neither list holds and that the student defined in another cell (selfcheck.outside_names).
+    """
+    from autograder.engine.extract import Template, parse_notebook
+
+    assignment = course.assignments.get(assignment_id)
+    path = course.root / "solutions" / assignment_id / assignment.notebook if assignment else None
+    if path is None or not path.is_file():
+        return [], []
+    setup = [source for kind, source in Template(path).plan if kind == "setup"]
+    solutions = [c for c in parse_notebook(path.read_bytes())["cells"]
+                 if c.get("cell_type") == "code" and (c.get("metadata", {}).get("nbgrader") or {}).get("solution")]
+    sources = ["".join(c["source"]) if isinstance(c.get("source"), list) else str(c.get("source", ""))
+               for c in solutions]
+    return sorted(_top_level_names(setup)), sorted(_top_level_names(sources))
+
+
+def _top_level_names(sources: list[str]) -> set[str]:
+    import symtable
+
+    names: set[str] = set()
+    for source in sources:
+        try:
+            table = symtable.symtable(source, "cell", "exec")
+        except SyntaxError:
+            continue
+        names |= {s.get_name() for s in table.get_symbols()
+                  if s.is_assigned() or s.is_imported() or s.is_namespace()}
+    return names
 
 
 def public_mistakes(course: Course, spec, namespace: dict[str, Callable], cases: list, entries: list[dict]) -> list[dict]:

@@ -15,6 +15,8 @@ notebook (docs/ECOSYSTEM.md, "nbgrader autograde"):
   parse and earn full points) and gives 0 to a cell that writes to stderr, so the grader's
   output is captured and only the float is shown.  If the grader fails, the cell raises:
   nbgrader scores it 0 and shows the reason, never full points.
+- :func:`validate_mode`: nbgrader's Validate (``$NBGRADER_EXECUTION`` = ``validate``) runs
+  the student's side; the grade cell then raises when the public check fails.
 
 Standard library only: this file ships to students with selfcheck.py, where it is inert.
 """
@@ -28,7 +30,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-__all__ = ["AUTOGRADE_ENV", "autograde_mode", "hidden_score", "GraderUnavailable"]
+__all__ = ["AUTOGRADE_ENV", "autograde_mode", "validate_mode", "hidden_score", "GraderUnavailable"]
 
 AUTOGRADE_ENV = "RNNLAB_AUTOGRADE"
 NBGRADER_ENV = "NBGRADER_EXECUTION"
@@ -65,6 +67,12 @@ def autograde_mode(cwd: Path | None = None) -> bool:
     parents = here.parents
     return (len(parents) >= 3 and parents[1].name == AUTOGRADED_FOLDER
             and (parents[2] / "course.yaml").is_file())
+
+
+def validate_mode() -> bool:
+    """True when nbgrader's Validate (the student's button, ``nbgrader validate``) executes the
+    notebook: a grade cell then raises when the public check fails (selfcheck.check)."""
+    return os.environ.get(NBGRADER_ENV, "").strip().lower() == "validate" and not autograde_mode()
 
 
 def _notebooks(folder: Path) -> list[Path]:

@@ -1261,12 +1261,36 @@ MESSAGES: dict[str, dict[str, str]] = {
         'ko': '[없음] {function}: 정의되지 않았습니다. 함수 셀을 먼저 실행하세요 (함수 이름은 바꾸지 마세요)',
     },
     'check.no-fixtures': {
-        'en': '[ERROR] {function}: public cases not found at {path}; open the notebook from its own folder (next to {fixture})',
-        'ko': '[오류] {function}: 공개 케이스 파일을 찾을 수 없습니다 ({path}). 노트북을 {fixture}이(가) 있는 폴더에서 여세요',
+        'en': "[ERROR] {function}: there is no {fixture} beside the notebook ({path}): download the assignment's folder again and open the notebook inside it.",
+        'ko': '[오류] {function}: 노트북 옆에 {fixture}이(가) 없습니다 ({path}). 과제 폴더를 다시 내려받아 그 안에서 노트북을 여세요.',
+    },
+    'check.fixture-damaged': {
+        'en': "[ERROR] {function}: {path} is damaged and cannot be read: download the assignment's folder again.",
+        'ko': '[오류] {function}: {path}이(가) 손상되어 읽을 수 없습니다. 과제 폴더를 다시 내려받으세요.',
+    },
+    'check.fixture-foreign': {
+        'en': "[ERROR] {function}: {path} holds the public cases of the assignment '{theirs}', but {function} belongs to '{ours}': download the '{ours}' folder again.",
+        'ko': "[오류] {function}: {path}은(는) '{theirs}' 과제의 공개 케이스인데 {function}은(는) '{ours}' 과제의 함수입니다. '{ours}' 과제 폴더를 다시 내려받으세요.",
     },
     'check.unknown-function': {
-        'en': '[ERROR] {function}: no public cases for this function in {path}',
-        'ko': '[오류] {function}: {path}에 이 함수의 공개 케이스가 없습니다',
+        'en': '[ERROR] {function}: no public cases for this function in {path}; check its name{suggestion}',
+        'ko': '[오류] {function}: {path}에 이 함수의 공개 케이스가 없습니다. 함수 이름을 확인하세요{suggestion}',
+    },
+    'check.not-a-function': {
+        'en': '[ERROR] check() takes a function or its name, e.g. check("rnn_forward"), not a {got}',
+        'ko': '[오류] check()에는 함수나 함수 이름을 넣으세요 (예: check("rnn_forward")). 받은 값의 종류: {got}',
+    },
+    'check.timeout': {
+        'en': "stopped after {seconds:g} s, the grader's time limit: look for a loop that never ends",
+        'ko': '채점기와 같은 시간 제한 {seconds:g}초 안에 끝나지 않아 멈췄습니다. 끝나지 않는 반복문이 있는지 확인하세요',
+    },
+    'check.outside-names': {
+        'en': "[WARNING] {function} uses {names}, defined outside the solution cells. The grader runs only the solution cells and the setup cell, so there it would stop with NameError: move the definition of {names} into a solution cell (a helper's name starting with _).",
+        'ko': '[경고] {function}이(가) 솔루션 셀 밖에서 정의된 {names}을(를) 씁니다. 채점기는 솔루션 셀과 설정 셀만 실행하므로 채점할 때는 NameError로 멈춥니다. {names}의 정의를 솔루션 셀 안으로 옮기세요 (도우미 함수 이름은 _로 시작).',
+    },
+    'check.language': {
+        'en': '(in Korean, 한국어로: check("{function}", lang="ko"), or RNNLAB_LANG=ko for the whole session)',
+        'ko': '(영어로 보려면 check("{function}", lang="en"), 세션 전체는 환경 변수 RNNLAB_LANG=en)',
     },
     'check.total': {
         'en': '{notebook}: {passed}/{total} functions pass their public cases',
@@ -1413,6 +1437,12 @@ def autograde_mode(cwd: Path | None = None) -> bool:
             and (parents[2] / "course.yaml").is_file())
 
 
+def validate_mode() -> bool:
+    """True when nbgrader's Validate (the student's button, ``nbgrader validate``) executes the
+    notebook: a grade cell then raises when the public check fails (selfcheck.check)."""
+    return os.environ.get(NBGRADER_ENV, "").strip().lower() == "validate" and not autograde_mode()
+
+
 def _notebooks(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.ipynb") if p.is_file())
 
@@ -1490,11 +1520,19 @@ def hidden_score(function_name: str, folder: Path | None = None) -> float:
 
 # ==================== autograder/student/selfcheck.py ====================
 
+import difflib
+import dis
 import os
+import signal
+import symtable
 import sys
+import threading
+import time
+import types
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 
 
@@ -1504,9 +1542,9 @@ CACHE_OUTPUT = "cache"
 # The messages.py codes this module renders (prefixes): the bundle carries only these sentences.
 MESSAGE_CODES = ("check.", "verdict.", "status.arity", "status.exception", "status.mutated")
 
-def language(preferred: str | None = None) -> str:
-    """``preferred``, else $RNNLAB_LANG, else Korean."""
-    for lang in (preferred, os.environ.get(LANG_ENV, "").strip().lower()):
+def language(preferred: str | None = None, course: str | None = None) -> str:
+    """``preferred``, else $RNNLAB_LANG, else the course's language (the fixture's), else Korean."""
+    for lang in (preferred, os.environ.get(LANG_ENV, "").strip().lower(), course):
         if lang in LANGUAGES:
             return lang
     return "ko"
@@ -1537,6 +1575,7 @@ class CheckResult:
     total: int = 0
     outputs: list[OutputCheck] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)  # names the grader will not have (outside_names)
 
     @property
     def verdicts(self) -> dict[str, OutputCheck]:
@@ -1573,14 +1612,173 @@ def fixture_path(fixtures: str | os.PathLike | None = None) -> Path:
 _CACHE: dict[tuple[str, int, int], dict] = {}
 
 
+class FixtureDamaged(Exception):
+    """The fixture file exists but is not a readable RNN Lab fixture (truncated, edited, renamed)."""
+
+
 def load_fixtures(path: Path) -> dict:
-    """``{"functions": {name: {...}}}`` from a fixture file (cached by path, size and mtime)."""
+    """``{"functions": {name: {...}}, ...}`` from a fixture file (cached by path, size and mtime).
+
+    FileNotFoundError if there is none; FixtureDamaged for anything that is not a fixture
+    (numpy's own wording, e.g. about ``allow_pickle``, would only mislead a student)."""
     stat = path.stat()
     key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
     if key not in _CACHE:
+        try:
+            data = load_npz(path)
+        except Exception as exc:  # noqa: BLE001 - whatever numpy or the protocol says, the file is unusable
+            raise FixtureDamaged(str(path)) from exc
+        if not isinstance(data, dict) or not isinstance(data.get("functions"), dict):
+            raise FixtureDamaged(str(path))
         _CACHE.clear()
-        _CACHE[key] = load_npz(path)
+        _CACHE[key] = data
     return _CACHE[key]
+
+
+def _fixture_problem(function: str, path: Path, lang: str) -> tuple[Mapping | None, str | None]:
+    """(the fixture entry of ``function``, None), or (None, the one sentence saying what to do)."""
+    try:
+        data = load_fixtures(path)
+    except FileNotFoundError:
+        return None, say("check.no-fixtures", lang, function=function, path=path, fixture=FIXTURE_NAME)
+    except (FixtureDamaged, OSError):
+        return None, say("check.fixture-damaged", lang, function=function, path=path)
+    entry = data["functions"].get(function)
+    if entry is not None:
+        return entry, None
+    owner = (data.get("course_functions") or {}).get(function)
+    if owner is not None and owner != data.get("assignment"):
+        return None, say("check.fixture-foreign", lang, function=function, path=path,
+                         theirs=str(data.get("assignment")), ours=str(owner))
+    close = difflib.get_close_matches(function, list(data["functions"]), n=1)
+    return None, say("check.unknown-function", lang, function=function, path=path,
+                     suggestion=f': check("{close[0]}")?' if close else "")
+
+
+# ------------------------------------------------------------------------------ the grader's view
+
+
+def _global_reads(code: types.CodeType) -> set[str]:
+    """The global names ``code`` reads, with every function, lambda and comprehension nested in it."""
+    found: set[str] = set()
+    todo = [code]
+    while todo:
+        current = todo.pop()
+        for instruction in dis.get_instructions(current):
+            if instruction.opname in ("LOAD_GLOBAL", "LOAD_NAME") and isinstance(instruction.argval, str):
+                found.add(instruction.argval)
+        todo.extend(c for c in current.co_consts if isinstance(c, types.CodeType))
+    return found
+
+
+def _bound_by(source: str, names: set[str]) -> set[str]:
+    """Which of ``names`` a cell's top level binds (def, class, import, assignment, for, with ...)."""
+    try:
+        table = symtable.symtable(source, "cell", "exec")
+    except (SyntaxError, ValueError):
+        return set()
+    bound = set()
+    for symbol in table.get_symbols():
+        if symbol.get_name() in names and (symbol.is_assigned() or symbol.is_imported() or symbol.is_namespace()):
+            bound.add(symbol.get_name())
+    return bound
+
+
+def outside_names(function: str, namespace: Mapping[str, Any], graded: set[str],
+                  provided: set[str]) -> list[str]:
+    """The names ``function`` (and the helpers it calls) reads that no solution cell defines.
+
+    The grader runs only the setup cell (``provided``: the names it binds) and the solution
+    cells, so a helper such as ``tanh_grad`` defined in an ordinary cell passes in the kernel
+    and fails grading with NameError.  Static analysis of what the code reads (its
+    ``LOAD_GLOBAL`` names), then, for each name the kernel knows:
+
+    - a function is in a solution cell when it was compiled from the same cell (file name of
+      its code: one per cell in IPython) as one of the graded functions; its own reads are
+      followed in turn;
+    - anything else (a constant, a module, a class) is looked up in the kernel's history of
+      executed cells (IPython's ``In``): the last cell that binds it must define a graded function.
+
+    Builtins, names the kernel does not know (running the function says so) and names whose
+    origin cannot be told (no history) are never reported: a warning must not be a false alarm.
+    """
+    start = namespace.get(function)
+    if not isinstance(start, types.FunctionType):
+        return []
+    homes = {f.__code__.co_filename for name in graded
+             if isinstance(f := namespace.get(name), types.FunctionType)}
+    history = namespace.get("In") if isinstance(namespace.get("In"), list) else None
+    outside: list[str] = []
+    seen: set[str] = set(graded) | set(provided)
+    todo = [start]
+    while todo:
+        for name in sorted(_global_reads(todo.pop().__code__) - seen):
+            seen.add(name)
+            if name not in namespace:
+                continue  # a builtin, or undefined: the call reports that itself
+            value = namespace[name]
+            if isinstance(value, types.FunctionType):
+                if value.__code__.co_filename in homes:
+                    todo.append(value)
+                else:
+                    outside.append(name)
+                continue
+            if history is None:
+                continue
+            for source in reversed(history):
+                if not isinstance(source, str) or name not in _bound_by(source, {name}):
+                    continue
+                if not _bound_by(source, set(graded)):
+                    outside.append(name)
+                break
+    return outside
+
+
+# ------------------------------------------------------------------------------ time limit
+
+
+RETRY_SECONDS = 0.01  # after the limit, the timer fires again this often until the call is unwound
+
+
+class CheckTimeout(BaseException):
+    """Raised inside the student's code when its time is up (a BaseException: ``except
+    Exception`` in the student's loop does not swallow it)."""
+
+
+@contextmanager
+def time_limit(seconds: float | None) -> Iterator[dict]:
+    """Stop the student's calls after ``seconds`` of wall time, as the grader does.
+
+    Why a signal: the student's function lives in the kernel (its globals, closures and
+    cache objects), so it cannot be moved to a subprocess without re-running the notebook;
+    a thread cannot be stopped, so a runaway loop would keep burning CPU after a thread-based
+    check gave up.  ``SIGALRM`` (``setitimer``) instead raises :class:`CheckTimeout` inside the
+    student's frame and unwinds it; the timer re-fires every RETRY_SECONDS in case the student's code
+    catches it.  Jupyter, VS Code and Colab kernels run cells in the main thread on Linux and
+    macOS, where this works.  Where there is no ``setitimer`` (Windows) or outside the main
+    thread, the check runs without a limit (the grader's own limit still applies).  A single
+    numpy call is interrupted only when it returns.
+
+    Yields a dict whose ``"fired"`` tells whether the limit was reached.
+    """
+    state = {"fired": False}
+    usable = (seconds is not None and seconds > 0 and hasattr(signal, "setitimer")
+              and threading.current_thread() is threading.main_thread())
+    if not usable:
+        yield state
+        return
+
+    def on_alarm(signum, frame):  # noqa: ARG001 - the signal handler's signature
+        state["fired"] = True
+        raise CheckTimeout(f"time limit of {seconds:g} s reached")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, float(seconds), RETRY_SECONDS)
+    try:
+        yield state
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 # ------------------------------------------------------------------------------ checking
@@ -1728,16 +1926,32 @@ def run_check(name: str, namespace: Mapping[str, Any] | None, entry: Mapping, la
     return result
 
 
-def check(function_name: str, fixtures: str | os.PathLike | None = None, *,
+_LANGUAGE_NOTED: set[str] = set()  # the languages whose switch was already shown this session
+
+
+def _resolve(function: Any, namespace: Mapping[str, Any] | None) -> tuple[str | None, Mapping[str, Any] | None]:
+    """``check(rnn_step_backward)`` means ``check("rnn_step_backward")`` with that very object."""
+    if isinstance(function, str):
+        return function.strip(), namespace
+    name = getattr(function, "__name__", None)
+    if not callable(function) or not isinstance(name, str):
+        return None, namespace
+    if namespace is None:
+        namespace = _caller_namespace(3)
+    return name, {**namespace, name: function}
+
+
+def check(function_name: str | Callable, fixtures: str | os.PathLike | None = None, *,
           namespace: Mapping[str, Any] | None = None, lang: str | None = None,
           quiet: bool = False) -> CheckResult:
     """Check ``function_name`` of this notebook on the public cases and print the verdicts.
 
     Inputs:
-    - function_name: a graded function of the notebook, e.g. "rnn_forward"
+    - function_name: a graded function of the notebook, by name ("rnn_forward") or itself
+      (``check(rnn_forward)``)
     - fixtures: public_cases.npz (or its folder); default: the one in the current folder
     - namespace: where the function lives; default: the caller's globals (the notebook)
-    - lang: "ko" or "en"; default: $RNNLAB_LANG, else "ko"
+    - lang: "ko" or "en"; default: $RNNLAB_LANG, else the course's language (the fixture's)
     - quiet: do not print (the lines are in the result)
 
     Returns a CheckResult (status, passed/total outputs, per-output verdicts, the lines).
@@ -1745,34 +1959,76 @@ def check(function_name: str, fixtures: str | os.PathLike | None = None, *,
     Under ``nbgrader autograde`` (nbgrader_cell.autograde_mode) a grade cell's call -- no
     ``fixtures`` and no ``namespace`` given -- instead returns the function's points on the
     hidden cases, from the sandboxed grader, as a plain float: the partial credit nbgrader
-    records for the cell (docs/ECOSYSTEM.md, "nbgrader autograde").
+    records for the cell (docs/ECOSYSTEM.md, "nbgrader autograde").  Under nbgrader's Validate
+    (nbgrader_cell.validate_mode) a grade cell's call raises AssertionError with the verdicts
+    when the public check does not pass: Validate then reports the cell instead of "Success".
     """
-    if fixtures is None and namespace is None:
+    grade_cell = fixtures is None and namespace is None
+    name, namespace = _resolve(function_name, namespace)
+    if grade_cell and isinstance(name, str):
         pass  # (imported above, in this file)
 
         if autograde_mode():
-            return hidden_score(function_name)  # type: ignore[return-value]
-    lang = language(lang)
-    if namespace is None:
-        namespace = _caller_namespace()
+            return hidden_score(name)  # type: ignore[return-value]
     path = fixture_path(fixtures)
-    result = CheckResult(function=function_name, status="error")
     try:
         data = load_fixtures(path)
-        entry = data["functions"].get(function_name)
-    except FileNotFoundError:
-        result.lines.append(say("check.no-fixtures", lang, function=function_name, path=path, fixture=FIXTURE_NAME))
-        entry = None
-    except Exception as exc:  # a damaged fixture file
-        result.lines.append(say("check.error", lang, function=function_name, detail=f"{path}: {exc}"))
-        entry = None
+    except Exception:  # noqa: BLE001 - reported below, in the right language
+        data = {}
+    lang = language(lang, data.get("language"))
+    if name is None:
+        result = CheckResult(function=str(function_name)[:80], status="error")
+        result.lines.append(say("check.not-a-function", lang, got=type(function_name).__name__))
     else:
+        if namespace is None:
+            namespace = _caller_namespace()
+        entry, problem = _fixture_problem(name, path, lang)
         if entry is None:
-            result.lines.append(say("check.unknown-function", lang, function=function_name, path=path))
-    if entry is not None:
-        result = run_check(function_name, namespace, entry, lang)
+            result = CheckResult(function=name, status="error", lines=[problem or ""])
+        else:
+            result = _checked(name, namespace, entry, data, lang)
+    verdicts = "\n".join(result.lines)
+    if lang not in _LANGUAGE_NOTED:
+        _LANGUAGE_NOTED.add(lang)
+        result.lines.append(say("check.language", lang, function=name or "rnn_forward"))
     if not quiet:
         print("\n".join(result.lines), flush=True)
+    if grade_cell and not result:
+        pass  # (imported above, in this file)
+
+        if validate_mode():
+            raise AssertionError(verdicts)
+    return result
+
+
+def _checked(name: str, namespace: Mapping[str, Any], entry: Mapping, data: Mapping, lang: str) -> CheckResult:
+    """run_check in the kernel: the student's calls under the time limit, then the grader's-view warning."""
+    limit = entry.get("call_seconds")
+    limit = float(limit) if isinstance(limit, (int, float)) and limit > 0 else None
+    deadline = None if limit is None else time.monotonic() + limit
+
+    def run(program: Mapping) -> dict:
+        remaining = None if deadline is None else max(deadline - time.monotonic(), 0.01)
+        try:
+            with time_limit(remaining) as state:
+                try:
+                    return run_program(namespace, program)
+                except ProgramError:
+                    if not state["fired"]:
+                        raise
+        except CheckTimeout:
+            pass
+        raise ProgramError("timeout", say("check.timeout", lang, seconds=limit or 0.0), None)
+
+    result = run_check(name, namespace, entry, lang, run=run)
+    graded = set(data.get("functions") or ()) | set(data.get("solution_names") or ())
+    try:
+        result.outside = outside_names(name, namespace, graded, set(data.get("provided") or ()))
+    except Exception:  # noqa: BLE001 - an analysis we cannot finish warns about nothing
+        result.outside = []
+    if result.outside:
+        result.lines.insert(0, say("check.outside-names", lang, function=name,
+                                   names=", ".join(result.outside)))
     return result
 
 

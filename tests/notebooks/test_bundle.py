@@ -78,6 +78,8 @@ def test_the_bundled_check_prints_what_the_packages_check_prints(bundled, lang):
     seen = set()
     for label, namespace in _variants(reference_namespace(course())).items():
         for name in names:
+            for side in (selfcheck, module):  # each says once per session how to switch languages
+                side._LANGUAGE_NOTED.clear()
             ours = selfcheck.check(name, fixture, namespace=namespace, lang=lang, quiet=True)
             theirs = module.check(name, fixture, namespace=namespace, lang=lang, quiet=True)
             assert theirs.lines == ours.lines, (label, name)

@@ -22,6 +22,7 @@ def test_solution_notebook_runs_and_every_check_passes(path):
         assert result["status"] == "passed" and result["passed"] == result["total"], \
             f"{name}: {result['status']}\n{result['text']}"
         assert "[FAIL]" not in result["text"] and "[ERROR]" not in result["text"], result["text"]
+        assert "[WARNING]" not in result["text"], f"a false alarm in a real kernel:\n{result['text']}"
         assert result["shown"] == [], f"{name}: the grade cell echoes its value: {result['shown']}"
     assert seconds < MAX_SECONDS, f"{notebook_id(path)} took {seconds:.0f} s"
 
@@ -44,3 +45,46 @@ def test_exercise_notebook_runs_on_stubs(path):
         assert result["status"] == "not-implemented", f"{spec.name}: {result['status']}\n{result['text']}"
         assert "not implemented yet" in result["text"]
         assert result["shown"] == [], f"{spec.name}: the grade cell echoes its value: {result['shown']}"
+
+
+def test_in_a_real_kernel_a_helper_outside_the_solution_cells_is_named():
+    """ipykernel compiles each cell under its own file name and keeps ``In``: the warning works there."""
+    import nbformat
+
+    from .nbtools import read
+
+    path = next(p for p in SOLUTIONS if p.parent.name == "rnn")
+    notebook = read(path)
+    index = next(i for i, c in enumerate(notebook.cells) if (c.metadata.get("nbgrader") or {}).get("grade_id") == "rnn_step_backward")
+    notebook.cells[index].source = notebook.cells[index].source.replace(
+        "da = dnext_h * (1.0 - next_h ** 2)", "da = dnext_h * tanh_grad(next_h)")
+    assert "tanh_grad(next_h)" in notebook.cells[index].source
+    notebook.cells.insert(index, nbformat.v4.new_code_cell("EPS = 0.0\ndef tanh_grad(h):\n    return 1.0 - h ** 2 + EPS\n"))
+    notebook, _ = execute(path, allow_errors=False, notebook=notebook)
+    results = check_results(notebook)
+    assert results["rnn_step_backward"]["status"] == "passed"  # it works here: the grader would raise NameError
+    text = results["rnn_step_backward"]["text"]
+    assert "[WARNING] rnn_step_backward uses tanh_grad" in text and "solution cell" in text, text
+    assert "[WARNING]" not in results["rnn_step_forward"]["text"] + results["rnn_backward"]["text"]
+
+
+def test_nbgrader_validate_fails_on_stubs_and_passes_the_solution(tmp_path):
+    """The real ``nbgrader validate`` (the Validate button): no more "Success" on untouched stubs."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from .nbtools import kernel_env
+
+    env = {**kernel_env("en"), "PATH": os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])}
+    outcomes = {}
+    for label, source in (("exercise", exercise_of(SOLUTIONS[0])), ("solution", SOLUTIONS[0])):
+        folder = tmp_path / label
+        shutil.copytree(source.parent, folder)
+        run = subprocess.run([sys.executable, "-m", "nbgrader", "validate", source.name], cwd=folder, env=env,
+                             capture_output=True, text=True, timeout=300)
+        outcomes[label] = run.stdout + run.stderr
+    assert "VALIDATION FAILED" in outcomes["exercise"] and "AssertionError" in outcomes["exercise"], outcomes["exercise"]
+    assert "not implemented yet" in outcomes["exercise"]
+    assert "Success! Your notebook passes all the tests." in outcomes["solution"], outcomes["solution"]

@@ -18,7 +18,7 @@ from autograder.engine import release
 from autograder.student import selfcheck
 from autograder.engine.messages import MESSAGES
 from autograder.engine.pipeline import reference_namespace
-from autograder.sandbox.inside.protocol import save_npz
+from autograder.sandbox.inside.protocol import load_npz, save_npz
 from autograder.student.selfcheck import FIXTURE_NAME, check
 
 from .nbtools import (ROOT, SOLUTION_REGION, course, exercise_of, imported_names, kernel_env, notebook_id,
@@ -121,7 +121,7 @@ def test_undefined_function_and_missing_fixture(fixture_file, tmp_path, capsys):
     assert check("no_such_function", fixture_file, namespace={}, lang="en").status == "error"
     assert check("rnn_forward", tmp_path / "none.npz", namespace={}, lang="en").status == "error"
     out = capsys.readouterr().out
-    assert "no public cases for this function" in out and "public cases not found" in out
+    assert "no public cases for this function" in out and "download the assignment's folder again" in out
 
 
 def test_in_place_change_of_an_input_is_noted(fixture_file, reference_ns, capsys):
@@ -381,3 +381,177 @@ def test_an_unknown_mistake_gets_only_the_generic_hint(fixture_file, reference_n
 
     check("rnn_step_forward", fixture_file, namespace=_with(reference_ns, rnn_step_forward=rnn_step_forward), lang="en")
     assert "known mistake" not in capsys.readouterr().out
+
+
+# ------------------------------------------------------------- a check students can trust
+
+STEP_FORWARD = ("def rnn_step_forward(x, prev_h, Wx, Wh, b):\n"
+                "    next_h = np.tanh(x @ Wx + prev_h @ Wh + b)\n"
+                "    return next_h, (x, prev_h, Wx, Wh, next_h)\n")
+STEP_BACKWARD = ("def rnn_step_backward(dnext_h, cache):\n"
+                 "    x, prev_h, Wx, Wh, next_h = cache\n"
+                 "    da = dnext_h * {factor}\n"
+                 "    return da @ Wx.T, da @ Wh.T, x.T @ da, prev_h.T @ da, da.sum(axis=0)\n")
+
+
+def _kernel(cells: list[tuple[str, str]]) -> dict:
+    """A kernel's globals after running ``cells`` [(cell file name, source)] in order, with
+    IPython's history ``In`` (each cell compiled under its own file name, as ipykernel does)."""
+    ns: dict = {"In": [""]}
+    for filename, source in cells:
+        ns["In"].append(source)
+        exec(compile(source, filename, "exec"), ns)
+    return ns
+
+
+def test_a_helper_defined_outside_the_solution_cells_is_named(fixture_file, capsys):
+    ns = _kernel([("setup", "import numpy as np"),
+                  ("helpers", "def tanh_grad(h):\n    return 1.0 - h ** 2\n"),
+                  ("cell-7", STEP_FORWARD),
+                  ("cell-10", STEP_BACKWARD.format(factor="tanh_grad(next_h)"))])
+    result = check("rnn_step_backward", fixture_file, namespace=ns, lang="ko")
+    assert result.status == "passed" and result.outside == ["tanh_grad"]  # passes here, NameError when graded
+    out = capsys.readouterr().out
+    assert "[경고] rnn_step_backward가" in out and "tanh_grad" in out and "솔루션 셀 안으로 옮기세요" in out
+    result = check("rnn_step_backward", fixture_file, namespace=ns, lang="en")
+    assert "move the definition of tanh_grad into a solution cell" in capsys.readouterr().out
+
+
+def test_a_constant_or_module_from_another_cell_is_named_from_the_kernels_history(fixture_file, capsys):
+    ns = _kernel([("setup", "import numpy as np"),
+                  ("mine", "ONE = 1.0\nimport math\n"),
+                  ("cell-7", STEP_FORWARD),
+                  ("cell-10", STEP_BACKWARD.format(factor="(ONE - next_h ** 2) * math.cos(0.0)"))])
+    result = check("rnn_step_backward", fixture_file, namespace=ns, lang="en")
+    assert result.status == "passed" and result.outside == ["ONE", "math"]
+
+
+def test_no_warning_for_what_the_grader_has(fixture_file, capsys):
+    # a private helper and an import in the solution cell itself, the setup cell's names, builtins
+    backward = ("import math\n\ndef _tanh_grad(h):\n    return 1.0 - h ** 2\n\n"
+                + STEP_BACKWARD.format(factor="_tanh_grad(next_h) * abs(math.cos(0.0))"))
+    ns = _kernel([("setup", "import numpy as np"), ("cell-7", STEP_FORWARD), ("cell-10", backward)])
+    result = check("rnn_step_backward", fixture_file, namespace=ns, lang="en")
+    assert result.status == "passed" and result.outside == []
+    assert "WARNING" not in capsys.readouterr().out
+
+
+def test_the_fixture_names_what_the_grader_provides(fixture_file):
+    provided, solutions = release.notebook_names(course(), "gradients")
+    assert "np" in provided and "vanishing_step" in solutions and "clip_grad_norm" in solutions
+    assert "plt" not in provided + solutions and "check" not in provided + solutions
+    fixture = load_npz(fixture_file)
+    assert fixture["assignment"] == "rnn" and fixture["course_functions"]["lstm_forward"] == "lstm"
+    assert fixture["language"] == course().language and "np" in fixture["provided"]
+    assert all(entry["call_seconds"] == course().functions[name].call_seconds
+               for name, entry in fixture["functions"].items())
+
+
+def test_check_accepts_the_function_itself(fixture_file, reference_ns, capsys):
+    rnn_step_backward = reference_ns["rnn_step_backward"]
+    result = check(rnn_step_backward, fixture_file, namespace=reference_ns, lang="en")
+    assert result.function == "rnn_step_backward" and result.status == "passed"
+    out = capsys.readouterr().out
+    assert "<function" not in out and "[PASS] rnn_step_backward.dWh" in out
+    # the object passed is the one checked, whatever the notebook's global of that name holds
+    wrong = _with(reference_ns, rnn_step_backward=lambda dnext_h, cache: None)
+    assert check(rnn_step_backward, fixture_file, namespace=wrong, lang="en").status == "passed"
+    assert check(3, fixture_file, namespace=reference_ns, lang="en").status == "error"
+    assert "check() takes a function or its name" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("damage", ["garbage", "pickled", "empty", "foreign", "missing"])
+def test_a_bad_fixture_gets_one_sentence_download_again(tmp_path, fixture_file, reference_ns, capsys, damage):
+    path = tmp_path / FIXTURE_NAME
+    if damage == "garbage":
+        path.write_bytes(b"PK\x03\x04 not really a zip")
+    elif damage == "pickled":
+        np.savez(path, functions=np.array([{"rnn_forward": 1}], dtype=object))
+    elif damage == "empty":
+        np.savez(path, x=np.zeros(3))
+    elif damage == "foreign":
+        data = load_npz(fixture_file)
+        data["assignment"] = "lstm"
+        data["functions"] = {"lstm_forward": data["functions"]["rnn_step_forward"]}
+        save_npz(path, data)
+    for lang, words in (("en", "download the"), ("ko", "다시 내려받")):
+        result = check("rnn_forward", path, namespace=reference_ns, lang=lang)
+        assert result.status == "error"
+        out = capsys.readouterr().out
+        problem = [line for line in out.splitlines() if line.startswith(("[ERROR]", "[오류]"))]
+        assert len(problem) == 1 and words in problem[0], out
+        assert "allow_pickle" not in out and "Traceback" not in out
+        if damage == "foreign":
+            assert "'lstm'" in problem[0] and "'rnn'" in problem[0]
+
+
+def _fixture_with_limit(fixture_file, tmp_path, seconds: float) -> Path:
+    data = load_npz(fixture_file)
+    for entry in data["functions"].values():
+        entry["call_seconds"] = seconds
+    path = tmp_path / FIXTURE_NAME
+    save_npz(path, data)
+    return path
+
+
+@pytest.mark.parametrize("swallow", [False, True])
+def test_an_endless_loop_stops_at_the_time_limit(tmp_path, fixture_file, reference_ns, capsys, swallow):
+    def rnn_forward(x, h0, Wx, Wh, b):
+        while True:
+            if swallow:
+                try:
+                    np.tanh(x)
+                except:  # noqa: E722 - a bare except in the loop catches the first stop, not the next ones
+                    pass
+            sum(range(1000))
+
+    path = _fixture_with_limit(fixture_file, tmp_path, 0.3)
+    result = check("rnn_forward", path, namespace=_with(reference_ns, rnn_forward=rnn_forward), lang="en")
+    assert result.status == "error"
+    assert "stopped after 0.3 s, the grader's time limit" in capsys.readouterr().out
+    # and the timer is gone: the next check runs normally
+    assert check("rnn_forward", path, namespace=reference_ns, lang="en").status == "passed"
+    import signal
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_the_language_follows_the_course_and_the_switch_is_shown_once(tmp_path, fixture_file, reference_ns, capsys,
+                                                                    monkeypatch):
+    monkeypatch.delenv("RNNLAB_LANG", raising=False)
+    monkeypatch.setattr(selfcheck, "_LANGUAGE_NOTED", set())
+    data = load_npz(fixture_file)
+    for lang, passed, switch in (("en", "[PASS]", 'lang="ko"'), ("ko", "[통과]", 'lang="en"')):
+        data["language"] = lang
+        save_npz(tmp_path / FIXTURE_NAME, data)
+        check("rnn_step_forward", tmp_path / FIXTURE_NAME, namespace=reference_ns)
+        check("rnn_forward", tmp_path / FIXTURE_NAME, namespace=reference_ns)
+        out = capsys.readouterr().out
+        assert passed in out and out.count(switch) == 1, out
+
+
+def _grade_cell(folder: Path, ns: dict, name: str):
+    """``check("name")`` as a grade cell runs it: no fixture or namespace argument, cwd = the notebook's folder."""
+    code = compile(f'check("{name}")', "grade-cell", "eval")
+    return eval(code, {**ns, "check": check})
+
+
+def test_nbgrader_validate_fails_on_stubs_and_wrong_answers(tmp_path, fixture_file, reference_ns, monkeypatch, capsys):
+    shutil.copy(fixture_file, tmp_path / FIXTURE_NAME)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("RNNLAB_AUTOGRADE", raising=False)
+    monkeypatch.setenv("RNNLAB_LANG", "en")
+
+    def stub(*args):
+        raise NotImplementedError()
+
+    wrong = _with(reference_ns, rnn_step_forward=lambda x, prev_h, Wx, Wh, b: (np.tanh(x @ Wx + prev_h @ Wh), None))
+    monkeypatch.setenv("NBGRADER_EXECUTION", "validate")
+    with pytest.raises(AssertionError, match=r"not implemented"):
+        _grade_cell(tmp_path, _with(reference_ns, rnn_forward=stub), "rnn_forward")
+    with pytest.raises(AssertionError, match=r"rnn_step_forward: 0/1"):
+        _grade_cell(tmp_path, wrong, "rnn_step_forward")
+    assert _grade_cell(tmp_path, reference_ns, "rnn_step_forward").status == "passed"
+    # a student's own call (a namespace or a fixture given) never raises, nor does Jupyter
+    assert check("rnn_step_forward", tmp_path / FIXTURE_NAME, namespace=wrong).status == "failed"
+    monkeypatch.delenv("NBGRADER_EXECUTION")
+    assert _grade_cell(tmp_path, _with(reference_ns, rnn_forward=stub), "rnn_forward").status == "not-implemented"

@@ -128,11 +128,16 @@ FORMULA = [
 ]
 
 
-@pytest.mark.parametrize("assignment", ["lstm", "gru"])
+# rnn writes its gradients as fractions: no "dL/d(anything) =" outside a hint either
+RNN_FORMULA = [re.compile(r"\\frac\{\\partial L\}\{\\partial [^=$]*\}\s*="), re.compile(r"(?<![\w\\])d(W|w|x|b)\w*\s*=")]
+
+
+@pytest.mark.parametrize("assignment", ["rnn", "lstm", "gru"])
 def test_no_backward_formula_outside_a_hint(assignment):
+    patterns = FORMULA + (RNN_FORMULA if assignment == "rnn" else [])
     for cell in _markdown(_nb(assignment)):
-        visible = _outside_details(cell.source)
-        for pattern in FORMULA:
+        visible = _without_code(_outside_details(cell.source))
+        for pattern in patterns:
             found = pattern.search(visible)
             assert not found, f"{cell.get('id')}: backward formula {found.group()!r} outside a <details> hint"
 
@@ -159,6 +164,23 @@ def test_step_backward_is_derived_with_graded_hints(assignment):
         assert "<details>\n<summary>식 보기" in hint, "the formula is a nested hint of its own"
     # and the formulas are there, for the student who opens everything
     assert any(p.search(text) for p in FORMULA)
+
+
+def test_rnn_backwards_are_derived_with_step_by_step_hints():
+    nb = _nb("rnn")
+    step = nb.cells[_solution_index(nb, "rnn_step_backward") - 1].source
+    assert "derive it yourself" in step and "(+)" in step, "the graph to walk backwards"
+    hints = re.findall(r"<summary><b>힌트 (\d+)</b>", step)
+    assert hints == [str(k) for k in range(1, len(hints) + 1)] and len(hints) >= 3
+    assert "국소 미분" in step.split("<summary><b>힌트 2</b>")[0]
+    for hint in step.split("<summary><b>힌트 ")[2:]:
+        assert "<details>\n<summary>식 보기" in hint, "the formula is a nested hint of its own"
+    assert "tanh의 국소 미분을 빠뜨리기" in step, "the classic mistake is named among the common mistakes"
+    # every other backward of the notebook keeps its formulas behind a nested "식 보기"
+    for name in ("rnn_backward", "word_embedding_backward", "temporal_affine_backward", "temporal_softmax_loss"):
+        index = _solution_index(nb, name)
+        text = next(c.source for c in reversed(nb.cells[:index]) if c.cell_type == "markdown")
+        assert "<summary>식 보기" in text and text.count("<details>") == text.count("</details>"), name
 
 
 # --------------------------------------------------------------------- gradient checks
@@ -188,6 +210,28 @@ def test_gradient_check_cells_pass_on_the_solution(assignment):
     # the notebook's own backwards (named after it) are checked; helpers like word_embedding_backward may not be
     own = {name for name in BACKWARDS[assignment] if name.startswith(f"{assignment}_")}
     assert own <= checked, own - checked
+    if assignment == "rnn":
+        assert {"word_embedding_backward", "temporal_affine_backward"} <= checked, checked
+        assert any("temporal_softmax_loss(" in c.source for c in cells), "the softmax loss's dx is checked too"
+
+
+@pytest.mark.parametrize("assignment", WITH_BACKWARD)
+def test_a_gradient_of_the_wrong_shape_is_reported_not_a_crash(assignment):
+    nb = _nb(assignment)
+    ns = _namespace(nb)
+    for cell in _gradcheck_cells(nb):
+        names = {n.func.id for n in ast.walk(ast.parse(cell.source))
+                 if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id.endswith("_backward")}
+        for name in names:
+            right = ns[name]
+
+            def wrong(*args, _right=right):  # every array gradient loses its last column
+                out = _right(*args)
+                cut = lambda g: g[..., :-1] if isinstance(g, np.ndarray) and g.ndim and g.shape[-1] > 1 else g
+                return tuple(cut(g) for g in out) if isinstance(out, tuple) else cut(out)
+
+            text = _run({**ns, name: wrong}, cell)
+            assert "[shape]" in text and "relative error: nan" in text, (cell.get("id"), name, text)
 
 
 # ------------------------------------------------------------------------- rnn notebook
@@ -268,7 +312,8 @@ def test_training_run_without_clipping_explodes_and_the_clipped_one_does_not():
     runs = ns["explode_runs"]
     clipped, free = runs["clipped"], runs["no clipping"]
     assert clipped["diverged_at"] is None and np.isfinite(clipped["train_loss"]).all(), text
-    assert np.mean(clipped["train_loss"][-50:]) < 0.5, text
+    # stable, yet it learns nothing: the summary says so, with this number
+    assert 1 / 6 < np.mean(clipped["train_loss"][-50:]) < 0.2, text
     assert free["diverged_at"] is not None, text
     free_norms = free["grad_norm"][np.isfinite(free["grad_norm"])]
     assert free_norms.max() > 100 * clipped["grad_norm"].max(), text
@@ -301,10 +346,37 @@ def test_claims_are_precise():
     assert r"D = \{" not in rnn and "_{i=1}^{N}" not in rnn and r"\mathcal{D}" in rnn
 
 
+def test_round_two_claims():
+    everything = {a: "\n".join(c.source for c in _markdown(_nb(a))) for a in SOLUTIONS}
+    assert not any("곱셈 없이" in text for text in everything.values()), "the forget gate multiplies: diag(f_t)"
+    lstm = _cell(_nb("lstm"), "md-01").source
+    assert "직접 경로" in lstm and "Gers" in lstm and "2000" in lstm
+    assert "직접 경로의" in _cell(_nb("lstm"), "md-21").source
+    assert "선형 영역(linear regime)" in _cell(_nb("gradients"), "md-04").source
+    tbptt = _cell(_nb("rnn"), "md-tbptt").source
+    assert "조각의 경계를 넘는 의존성" in tbptt and "K 시점보다 먼" not in tbptt
+    gru = _nb("gru")
+    assert "Cho et al. (2014)의 규약" in _cell(gru, "md-02").source
+    assert not re.search(r"\\sum_\{?n\b", everything["gru"]), "n is the candidate, not a batch index"
+    training = _cell(_nb("training"), "summary").source
+    assert "아무것도 배우지 못합니다" in training and "0.18" in training and "안정적으로 학습됩니다" not in training
+    box = _cell(_nb("gradients"), "md-lecture-corrections").source
+    assert "강의 표현 바로잡기" in box and "1보다 큰 경우는 없습니다" in box and "출력 게이트" in box
+    assert "출력 게이트는 **없습니다**" in _cell(gru, "md-01").source
+
+
+@pytest.mark.parametrize("assignment", sorted(SOLUTIONS))
+def test_students_are_told_only_what_they_have(assignment):
+    for cell in _markdown(_nb(assignment)):
+        assert "autograder check" not in cell.source, f"{cell.get('id')}: students have no autograder command"
+
+
 # ------------------------------------------------------------------------------- terms
 
 WRONG_TERMS = ["forget 게이트", "업데이트 게이트", "update 게이트", "reset 게이트", "시간 스텝", "타임 스텝", "타임스텝",
-               "셀 스테이트", "pytorch", "Pytorch", "행렬 곱"]
+               "셀 스테이트", "pytorch", "Pytorch", "행렬 곱",
+               "파라미터",                      # one term: 매개변수, the lecture's
+               "TBPTT", "잘린 BPTT", "절단"]     # one name: 잘린 시간 역전파 (Truncated BPTT)
 
 
 @pytest.mark.parametrize("assignment", sorted(SOLUTIONS))
