@@ -8,6 +8,7 @@ writes each result as soon as it exists.  The stages themselves live in their ow
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import os
 import secrets
@@ -33,7 +34,6 @@ from autograder.sandbox.inside.program import run_program
 from autograder.engine.results import is_current, write_result
 from autograder.engine.score import FunctionFailure, ItemResult, case_run, score_function
 
-ENGINE_VERSION = "1"
 # Time limit of one request running all of a notebook's functions together (StudentGrader._run_together):
 # a correct notebook takes 15-270 ms here under load 10; beyond it, each function runs on its own.
 TOGETHER_SECONDS = 1.0
@@ -69,10 +69,62 @@ def reference_namespace(course: Course) -> dict[str, Callable]:
 
 
 def _source_digest(package_file: str) -> str:
-    """Hash of a package's Python sources: a changed engine or reference regrades everyone."""
+    """Hash of a package's Python sources: a changed reference regrades everyone."""
     digest = hashlib.sha256()
     for path in sorted(Path(package_file).parent.rglob("*.py")):
         digest.update(path.relative_to(Path(package_file).parent).as_posix().encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+# What the sandbox runs is bound in as files, not imported by the grader: all of it decides grades.
+SANDBOX_FOLDER = "sandbox/inside"
+
+
+def grading_sources(package: Path, start: str = "autograder.engine.pipeline") -> list[Path]:
+    """The modules of ``package`` that decide a grade: ``start`` and every module of the package it
+    imports, directly or not (module-level and local imports alike, read with ``ast``, never run),
+    and every module of SANDBOX_FOLDER, which runs the student's code.
+    The CLI, the report, the exports and the authoring verbs are not among them, so editing a
+    ``--help`` text or the HTML report regrades nobody; editing the scoring, the sandbox or the
+    wording that goes into a result does."""
+    import ast
+
+    top = package.name
+    def file_of(module: str) -> Path | None:
+        rel = Path(*module.split(".")[1:])
+        for candidate in (package / rel.with_suffix(".py"), package / rel / "__init__.py"):
+            if candidate.is_file():
+                return candidate
+        return None
+
+    seen: dict[str, Path] = {}
+    todo = [start]
+    while todo:
+        module = todo.pop()
+        path = file_of(module)
+        if module in seen or path is None:
+            continue
+        seen[module] = path
+        package_of = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_bytes(), str(path))):
+            if isinstance(node, ast.Import):
+                todo += [alias.name for alias in node.names if alias.name.split(".")[0] == top]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    base = ".".join(package_of.split(".")[: len(package_of.split(".")) - node.level + 1]
+                                    + ([base] if base else []))
+                if base.split(".")[0] == top:
+                    todo += [base] + [f"{base}.{alias.name}" for alias in node.names]
+    return sorted(set(seen.values()) | set((package / SANDBOX_FOLDER).rglob("*.py")))
+
+
+@functools.lru_cache(maxsize=None)
+def _grading_digest() -> str:
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in grading_sources(package):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
@@ -85,14 +137,14 @@ def reference_forward(namespace: dict[str, Callable]) -> Callable[[FunctionSpec,
 
 
 def rubric_digest(course: Course, secret: bytes) -> str:
-    """What every grade depends on besides the notebook: engine, course, reference, secret.
+    """What every grade depends on besides the notebook: the grading modules, course, reference, secret.
 
     Cheap (no hidden case is drawn), so a cached grade can be found without a GradingPlan.
     """
     reference = reference_package(course.root)
 
     return hashlib.sha256("|".join([
-        ENGINE_VERSION, course.digest, _source_digest(reference.__file__), _source_digest(str(Path(__file__).resolve().parents[1] / "__init__.py")),
+        course.digest, _source_digest(reference.__file__), _grading_digest(),
         hashlib.sha256(secret).hexdigest(),
     ]).encode()).hexdigest()
 
