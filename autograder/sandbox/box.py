@@ -65,7 +65,8 @@ class Limits:
 
     def for_worker(self, sandboxed: bool) -> dict:
         out = asdict(self)
-        # RLIMIT_NPROC counts every process of the real uid: only meaningful for a private uid.
+        # RLIMIT_NPROC counts every process of the real uid (in its user namespace, since Linux 5.14):
+        # meaningful for a private uid or a sandbox's own user namespace, not for --no-sandbox.
         out["processes"] = self.processes if sandboxed else None
         out["sandboxed"] = sandboxed
         out["pid_namespace"] = sandboxed  # False for the uid fallback (sandbox.py sets it)

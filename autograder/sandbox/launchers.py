@@ -14,6 +14,8 @@ Modes (``isolation`` in every result starts with the label):
 
   bwrap         root: bwrap, a private uid per slot (setpriv), SysV limits and an inode-capped
                 /tmp set by LAUNCHER, a cgroup per sandbox, seccomp;
+  bwrap-userns  not root: bwrap in its own user namespace (the user's uid), the same mounts
+                and namespaces, rlimits, seccomp, a cgroup where a delegated one exists;
   uid           root without namespaces (a container): a private uid, rlimits, the worker's
                 own seccomp, the host's file system;
   none          --no-sandbox: a plain subprocess, for code one trusts.
@@ -51,7 +53,7 @@ mount -t tmpfs -o "size=$4,nr_inodes=$5,mode=1777,nosuid,nodev" rnnlab-tmp "$6"
 shift 6
 exec "$@"
 """
-# The uid fallback's first program: join the cgroup(s), then exec.
+# The uid fallback's and the user-namespace mode's first program: join the cgroup(s), then exec.
 JOIN_CGROUP = r"""set -e
 n=$1; shift
 while [ "$n" -gt 0 ]; do echo $$ > "$1"; shift; n=$((n - 1)); done
@@ -193,6 +195,45 @@ class RootBwrap(_NamespacedBwrap):
             uids.release_uid(box.uid)  # (a uid with processes left stays claimed: they still count)
 
 
+class UsernsBwrap(_NamespacedBwrap):
+    """Not root: bwrap creates a user namespace (the user's own uid inside, no capabilities) and,
+    inside it, the same pid, network, IPC, UTS and mount namespaces and mount layout as root's.
+
+    The user owns the tmpfs bwrap makes for / and /dev here (as root, root does): both are
+    remounted read-only, and /dev/shm is a tmpfs of ``shm_bytes``.  What root's launcher adds
+    and an ordinary user cannot have: SysV limits of the IPC namespace (this mode's seccomp
+    filter denies SysV IPC and POSIX message queues instead), an inode limit on the tmpfs (their
+    size is limited), a private uid (RLIMIT_NPROC counts this uid's processes in this user
+    namespace only since Linux 5.14, so there it bounds this sandbox; on older kernels it would
+    count all the user's processes, so it is not set), and a cgroup unless the grader runs in a
+    delegated one (cgroups.py)."""
+
+    name = label = "bwrap-userns"
+
+    def prepare(self, box) -> Start:
+        bwrap = shutil.which("bwrap")
+        if bwrap is None:
+            raise SandboxUnavailable()
+        box.uid = os.getuid()
+        exe, _ = layout._python_roots()
+        limits = dict(box.limits.for_worker(True))
+        if not probe.facts().nproc_per_userns:
+            limits["processes"] = None
+        opts = ["--unshare-user", "--disable-userns", "--unshare-pid", "--unshare-net", "--unshare-ipc",
+                "--unshare-uts", "--unshare-cgroup-try", "--hostname", "rnnlab", "--die-with-parent", "--new-session",
+                *layout.bwrap_mounts(["--perms", "1777", "--size", str(int(box.limits.tmp_bytes)), "--tmpfs", "/tmp"]),
+                # the user owns every tmpfs bwrap makes here (/, /dev): read-only, and /dev/shm its own, bounded
+                "--perms", "1777", "--size", str(int(box.limits.shm_bytes)), "--tmpfs", "/dev/shm",
+                "--remount-ro", "/dev", "--remount-ro", "/"]
+        program = seccomp_mod.program(no_sysv_ipc=True)
+        args_r, info_r, fds = self._bwrap_fds(opts, box, program)
+        box._cgroup = cgroups.create(box.limits.cgroup_memory_bytes, box.limits.cgroup_processes)
+        argv = _join_cgroup(box._cgroup, [bwrap, "--args", str(args_r), *layout.worker_argv(exe, layout.INSIDE, limits)])
+        box.isolation = ("bwrap-userns+rlimits" + ("+cgroup" if box._cgroup else "")
+                         + ("+seccomp" if program else ""))
+        return Start(argv, {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}, "/", tuple(fds), fds, info_r)
+
+
 class UidFallback(Launcher):
     """Root without namespaces (a container without CAP_SYS_ADMIN): the worker runs as the slot's
     private uid with rlimits and installs the seccomp filter itself; it shares the host's file
@@ -259,7 +300,7 @@ class Plain(Launcher):
         return Start(layout.worker_argv(os.path.realpath(sys.executable), opt, box.limits.for_worker(False)), env, cwd)
 
 
-REGISTRY: dict[str, type[Launcher]] = {cls.name: cls for cls in (RootBwrap, UidFallback, Plain)}
+REGISTRY: dict[str, type[Launcher]] = {cls.name: cls for cls in (RootBwrap, UsernsBwrap, UidFallback, Plain)}
 
 
 # ------------------------------------------------------------------------------ mode-specific checks

@@ -11,7 +11,8 @@ facts (tests/sandbox/test_probe.py).
 
   root, bwrap may create namespaces            -> "bwrap"        (a private uid per slot)
   root, namespaces refused (a container)       -> "uid"          (private uid + rlimits)
-  not root                                     -> none
+  not root, user namespaces allowed            -> "bwrap-userns" (bwrap --unshare-user)
+  not root, user namespaces refused            -> none: the message names the setting
 """
 from __future__ import annotations
 
@@ -102,9 +103,27 @@ def decide(f: Facts) -> Decision:
                             "uid+rlimits) when the Python runtime is readable by every user and the course by root "
                             f"only. {NO_SANDBOX_LAST}")
         return Decision("bwrap", None, None)
-    return Decision(None, "not-root", "bwrap is started as root without a user namespace (so that each slot has "
-                    "its own uid and process limit) and this process is not root",
-                    f"Run the grader as root (CI, a container or sudo). {NO_SANDBOX_LAST}")
+    if f.userns_error is None:
+        return Decision("bwrap-userns", None, None)
+    blocking = f.blocking_sysctls()
+    fixes = []
+    if any(b.startswith("user.max_user_namespaces") for b in blocking):
+        fixes.append("allow them: `sudo sysctl -w user.max_user_namespaces=16384` (and the same line in "
+                     "/etc/sysctl.d/ to keep it)")
+    if any(b.startswith("kernel.unprivileged_userns_clone") for b in blocking):
+        fixes.append("allow them: `sudo sysctl -w kernel.unprivileged_userns_clone=1` (and in /etc/sysctl.d/)")
+    if any(b.startswith("kernel.apparmor_restrict_unprivileged_userns") for b in blocking) or not blocking:
+        fixes.append("on Ubuntu 24.04 and later (AppArmor), give bwrap a profile that allows user namespaces: "
+                     "/etc/apparmor.d/bwrap holding `abi <abi/4.0>, include <tunables/global> profile bwrap "
+                     "/usr/bin/bwrap flags=(unconfined) { userns, }`, then `sudo apparmor_parser -r "
+                     "/etc/apparmor.d/bwrap` (or, for the whole host, `sudo sysctl -w "
+                     "kernel.apparmor_restrict_unprivileged_userns=0`)")
+    fixes.append("or run the grader as root (sudo, CI, a container), where bwrap needs no user namespace")
+    setting = (" (" + ", ".join(blocking) + ")") if blocking else ""
+    reason = (f"this process is not root, and the host does not let an ordinary user create user namespaces"
+              f"{setting}: {f.userns_error}")
+    return Decision(None, "userns", reason,
+                    "Any one of these makes the sandbox work: " + "; ".join(fixes) + f". {NO_SANDBOX_LAST}")
 
 
 # ------------------------------------------------------------------------------ gathering
