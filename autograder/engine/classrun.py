@@ -119,6 +119,10 @@ def grade_class(course: Course, run: ClassRun, outputs: list[Output] = (),
     if run.shard:
         students = select_shard(students, run.shard)  # may be empty in a small class: still a valid shard
     run.out.mkdir(parents=True, exist_ok=True)
+    if run.isolate and len(students) > 1:  # classmates out of each other's reach (the uid fallback)
+        problem = sandbox_mod.class_run_problem([run.submitted, run.out])
+        if problem:
+            raise UsageError(f"cannot grade {len(students)} students here: {problem}")
     trouble = grade_students(run, course, students, assignments) if students else []
     feed_results(run.out, [GradesCsv(run.out), *outputs])
     return ClassRunOutcome(students, refused, trouble)

@@ -92,6 +92,13 @@ def available() -> bool:
     return isolation_mode() is not None
 
 
+def class_run_problem(folders: list) -> str | None:
+    """Why this host's sandbox must not grade a class whose submissions and results are in
+    ``folders`` (a message saying what to do), or None.  One submission is always allowed."""
+    mode = isolation_mode()
+    return None if mode is None else REGISTRY[mode].class_run_problem([str(f) for f in folders])
+
+
 
 def _result_error(value: Any) -> dict:
     error = value.get("error") if isinstance(value, dict) else None

@@ -119,6 +119,12 @@ class Launcher:
     def release(self, box, emptied: bool) -> None:
         """``emptied``: the sandbox's cgroup is gone (so none of its processes is left anywhere)."""
 
+    @classmethod
+    def class_run_problem(cls, folders: list[str]) -> str | None:
+        """Why this mode must not grade several students whose work and results are in ``folders``
+        (the submissions, the results), or None."""
+        return None
+
 
 class _NamespacedBwrap(Launcher):
     """What both bwrap launchers share: the sandbox's init is killed through its pidfd, which takes
@@ -254,7 +260,7 @@ class UidFallback(Launcher):
         os.chown(cwd, box.uid, box.uid)
         env = dict(layout.sandbox_env(), HOME=cwd, TMPDIR=cwd)
         limits = dict(box.limits.for_worker(True), pid_namespace=False)
-        program = seccomp_mod.program(unix_sockets_only=True)
+        program = seccomp_mod.program(unix_sockets_only=True, no_sysv_ipc=True)
         fds: list[int] = []
         if program is not None:  # the worker installs it itself, before numpy and student code
             limits["seccomp_fd"] = _pipe_with(program)
@@ -283,6 +289,19 @@ class UidFallback(Launcher):
 
     def release(self, box, emptied: bool) -> None:
         RootBwrap.release(self, box, emptied)
+
+    @classmethod
+    def class_run_problem(cls, folders: list[str]) -> str | None:
+        """The sandbox's uid reaches whatever other users may reach, and /proc shows the grader's
+        command line (hidepid needs CAP_SYS_ADMIN, which this mode lacks): classmates' notebooks and
+        the results must be closed to other users before several students share this host."""
+        for folder in folders:
+            if layout.others_can_enter(folder):
+                return (f"this host forbids namespaces, so student code runs in the uid+rlimits fallback, where it "
+                        f"can read whatever every user can: {folder} is open to other users, so one student's code "
+                        f"could read classmates' notebooks or results.  Close it to all but root (chmod 700 "
+                        f"{folder}), or grade one submission per container (as on Gradescope)")
+        return None
 
 
 class Plain(Launcher):

@@ -208,6 +208,17 @@ def _world_reachable(path: str) -> bool:
         return False
 
 
+def others_can_enter(path: str) -> bool:
+    """True if a user with no special rights (not the owner, no group) can enter the folder ``path``
+    (every folder on the way, and ``path`` itself, searchable by others)."""
+    path = os.path.realpath(path)
+    parts = Path(path).parts
+    try:
+        return all(os.stat("/" + "/".join(parts[1:i])).st_mode & 0o001 for i in range(1, len(parts) + 1))
+    except OSError:
+        return False
+
+
 def _mkdirs(path: str, made: set[str]) -> list[str]:
     """``--perms 0755 --dir`` for every missing ancestor (bwrap would make them 0700)."""
     args = []

@@ -8,9 +8,11 @@ removed by uid (``_kill_uid``, ``_remove_traces``).
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
 import shutil
 import signal
+import stat
 import tempfile
 import threading
 
@@ -108,35 +110,104 @@ def _kill_uid(uid: int) -> None:
             pass
 
 
-def _remove_traces(uid: int) -> None:
-    """The uid fallback shares the host's /tmp, /var/tmp, /dev/shm and IPC namespace: remove what
-    the slot's private uid left there (its processes are gone; the uid is still ours)."""
-    for top in ("/tmp", "/var/tmp", "/dev/shm"):
+# Where every user may create files (found once per process, below these roots) and the SysV IPC
+# tables: what a uid fallback sandbox may leave on the host for the next student to find.
+WRITABLE_ROOTS = ("/tmp", "/var", "/run", "/dev", "/srv", "/opt", "/home", "/mnt", "/media")
+WRITABLE_DEPTH = 3
+SYSV = (("shm", "shmid"), ("msg", "msqid"), ("sem", "semid"))
+IPC_RMID = 0
+
+
+@functools.lru_cache(maxsize=1)
+def world_writable_dirs() -> tuple[str, ...]:
+    """Folders below WRITABLE_ROOTS (WRITABLE_DEPTH levels, symlinks not followed) every user may write."""
+    found, todo = [], [(root, 0) for root in WRITABLE_ROOTS]
+    while todo:
+        folder, depth = todo.pop()
         try:
-            names = os.listdir(top)
+            st = os.lstat(folder)
         except OSError:
             continue
-        for name in names:
-            path = os.path.join(top, name)
+        if not stat.S_ISDIR(st.st_mode):
+            continue
+        if st.st_mode & 0o002:
+            found.append(folder)
+        if depth < WRITABLE_DEPTH:
             try:
-                if os.lstat(path).st_uid != uid:
-                    continue
-                if os.path.isdir(path) and not os.path.islink(path):
-                    shutil.rmtree(path, ignore_errors=True)
-                else:
-                    os.unlink(path)
+                with os.scandir(folder) as entries:
+                    todo += [(e.path, depth + 1) for e in entries if e.is_dir(follow_symlinks=False)]
             except OSError:
-                pass
+                continue
+    return tuple(sorted(found))
+
+
+def _remove_owned(folder: str, uid: int, depth: int = 0) -> None:
+    """Remove what ``uid`` owns in ``folder``; look into the world-writable folders others own."""
     try:
-        with open("/proc/sysvipc/shm") as handle:
-            rows = [line.split() for line in handle.readlines()[1:]]
+        entries = list(os.scandir(folder))
     except OSError:
+        return
+    for entry in entries:
+        try:
+            st = entry.stat(follow_symlinks=False)
+            if st.st_uid == uid:
+                if stat.S_ISDIR(st.st_mode):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+            elif stat.S_ISDIR(st.st_mode) and st.st_mode & 0o002 and depth < 4:
+                _remove_owned(entry.path, uid, depth + 1)
+        except OSError:
+            pass
+
+
+def _sysv_objects(uid: int) -> list[tuple[str, int]]:
+    """(kind, id) of the SysV shared memory, message queues and semaphore sets ``uid`` created or owns."""
+    found = []
+    for kind, id_column in SYSV:
+        try:
+            with open(f"/proc/sysvipc/{kind}") as handle:
+                header, *rows = [line.split() for line in handle]
+            ident, owner, creator = header.index(id_column), header.index("uid"), header.index("cuid")
+        except (OSError, ValueError):
+            continue
+        for row in rows:
+            try:
+                if uid in (int(row[owner]), int(row[creator])):
+                    found.append((kind, int(row[ident])))
+            except (IndexError, ValueError):
+                continue
+    return found
+
+
+def _remove_sysv(uid: int) -> None:
+    """Remove ``uid``'s SysV IPC objects, as ``uid``: root without CAP_SYS_ADMIN (the very container
+    this mode is for) may not remove another user's, their creator may."""
+    objects = _sysv_objects(uid)
+    if not objects:
         return
     import ctypes
     libc = ctypes.CDLL(None, use_errno=True)
-    for row in rows:  # key shmid perms size cpid lpid nattch uid ...
+    calls = {"shm": lambda n: libc.shmctl(n, IPC_RMID, None), "msg": lambda n: libc.msgctl(n, IPC_RMID, None),
+             "sem": lambda n: libc.semctl(n, 0, IPC_RMID)}
+    pid = os.fork()
+    if pid == 0:  # (only system calls here: the grader has threads)
         try:
-            if int(row[7]) == uid:
-                libc.shmctl(int(row[1]), 0, None)  # IPC_RMID
-        except (IndexError, ValueError):
-            continue
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            for kind, number in objects:
+                calls[kind](number)
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def _remove_traces(uid: int) -> None:
+    """The uid fallback shares the host's file system and IPC namespace: remove what the slot's
+    private uid left there (its processes are gone; the uid is still ours) -- files in every
+    world-writable folder (/tmp, /var/tmp, /dev/shm, /run/lock, /dev/mqueue's POSIX message
+    queues where it is mounted, ...) and its SysV IPC objects."""
+    for folder in world_writable_dirs():
+        _remove_owned(folder, uid)
+    _remove_sysv(uid)

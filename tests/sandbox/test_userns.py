@@ -14,14 +14,13 @@ import pwd
 import shutil
 import subprocess
 import sys
-import sysconfig
-from pathlib import Path
 
 import pytest
 
 from autograder.sandbox import probe
 
-ROOT = Path(__file__).resolve().parents[2]
+from .conftest import runtime_for_every_user
+
 USER = "u"
 
 pytestmark = pytest.mark.sandbox
@@ -97,27 +96,6 @@ print(json.dumps({"mode": box.isolation_mode(), "isolation": sandbox.isolation, 
 '''
 
 
-def _runtime_for_every_user(tmp_path) -> str:
-    """A Python every user may run, with this venv's packages (a pyenv under /root is mode 700)."""
-    system = "/usr/bin/python3"
-    probe_version = subprocess.run([system, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True,
-                                   text=True)
-    if probe_version.stdout.strip() != str(tuple(sys.version_info[:2])):
-        pytest.fail(f"{system} must have this venv's Python minor version to run the grader as another user")
-    venv = tmp_path / "venv"
-    site = venv / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "site-packages"
-    site.mkdir(parents=True)
-    (venv / "bin").mkdir()
-    (venv / "bin" / "python").symlink_to(system)
-    (venv / "pyvenv.cfg").write_text("home = /usr/bin\ninclude-system-site-packages = false\n")
-    (site / "rnnlab.pth").write_text(f"{sysconfig.get_path('purelib')}\n{ROOT}\n")
-    for path in (tmp_path, *tmp_path.parents):
-        if str(path) in ("/", "/tmp"):
-            break
-        os.chmod(path, os.stat(path).st_mode | 0o755)
-    return str(venv / "bin" / "python")
-
-
 def _as_user(argv: list[str], tmp_path) -> list[str]:
     if os.geteuid() != 0:
         return argv
@@ -134,7 +112,7 @@ def inside(tmp_path_factory):
     if shutil.which("bwrap") is None:
         pytest.fail("bubblewrap is needed (make sandbox-tools)")
     tmp_path = tmp_path_factory.mktemp("userns")
-    python = _runtime_for_every_user(tmp_path) if os.geteuid() == 0 else sys.executable
+    python = runtime_for_every_user(tmp_path) if os.geteuid() == 0 else sys.executable
     proc = subprocess.run(_as_user([python, "-I", "-c", GRADER, INSIDE], tmp_path), capture_output=True, text=True,
                           timeout=300, cwd="/", env={"PATH": "/usr/bin:/bin", "OPENBLAS_NUM_THREADS": "1",
                                                      "LANG": "C.UTF-8"})
