@@ -53,6 +53,24 @@ mount -t tmpfs -o "size=$4,nr_inodes=$5,mode=1777,nosuid,nodev" rnnlab-tmp "$6"
 shift 6
 exec "$@"
 """
+# The same, as an ordinary user: run by ``unshare --user --map-root-user --ipc --mount`` (a user
+# namespace of its own, in which it is root, owning the new IPC and mount namespaces), where the
+# SysV limits are set only if asked (shmmax 0: the kernel does not let a namespace's root set
+# them; the seccomp filter then denies SysV IPC), then exec bwrap, which makes the sandbox's own,
+# nested user namespace.  Arguments as LAUNCHER's.
+USERNS_LAUNCHER = r"""set -e
+n=$1; shift
+while [ "$n" -gt 0 ]; do echo $$ > "$1"; shift; n=$((n - 1)); done
+if [ "$1" != 0 ]; then
+echo "$1" > /proc/sys/kernel/shmmax
+echo "$2" > /proc/sys/kernel/shmall
+echo "$3" > /proc/sys/kernel/shmmni
+echo 1 > /proc/sys/kernel/shm_rmid_forced
+fi
+mount -t tmpfs -o "size=$4,nr_inodes=$5,mode=1777,nosuid,nodev" rnnlab-tmp "$6"
+shift 6
+exec "$@"
+"""
 # The uid fallback's and the user-namespace mode's first program: join the cgroup(s), then exec.
 JOIN_CGROUP = r"""set -e
 n=$1; shift
@@ -205,14 +223,15 @@ class UsernsBwrap(_NamespacedBwrap):
     """Not root: bwrap creates a user namespace (the user's own uid inside, no capabilities) and,
     inside it, the same pid, network, IPC, UTS and mount namespaces and mount layout as root's.
 
-    The user owns the tmpfs bwrap makes for / and /dev here (as root, root does): both are
-    remounted read-only, and /dev/shm is a tmpfs of ``shm_bytes``.  What root's launcher adds
-    and an ordinary user cannot have: SysV limits of the IPC namespace (this mode's seccomp
-    filter denies SysV IPC and POSIX message queues instead), an inode limit on the tmpfs (their
-    size is limited), a private uid (RLIMIT_NPROC counts this uid's processes in this user
-    namespace only since Linux 5.14, so there it bounds this sandbox; on older kernels it would
-    count all the user's processes, so it is not set), and a cgroup unless the grader runs in a
-    delegated one (cgroups.py)."""
+    Like root's, bwrap starts inside the launcher's IPC and mount namespaces (USERNS_LAUNCHER, in
+    a user namespace of its own where it may mount and set sysctls): the same size- and
+    inode-capped /tmp and SysV limits (where the kernel lets a namespace's root set them; else
+    this mode's seccomp filter denies SysV IPC and POSIX message queues).  The user owns the
+    tmpfs bwrap makes for / and /dev here (as root, root does): both are remounted read-only,
+    and /dev/shm is a tmpfs of ``shm_bytes``.  What an ordinary user cannot have: a private uid
+    (RLIMIT_NPROC counts this uid's processes in this user namespace only since Linux 5.14, so
+    there it bounds this sandbox; on older kernels it would count all the user's processes, so
+    it is not set), and a cgroup unless the grader runs in a delegated one (cgroups.py)."""
 
     name = label = "bwrap-userns"
 
@@ -220,21 +239,31 @@ class UsernsBwrap(_NamespacedBwrap):
         bwrap = shutil.which("bwrap")
         if bwrap is None:
             raise SandboxUnavailable()
+        facts = probe.facts()
         box.uid = os.getuid()
+        box._tmp = tempfile.mkdtemp(prefix="rnnlab-sandbox-")  # mount point of the private /tmp
         exe, _ = layout._python_roots()
-        limits = dict(box.limits.for_worker(True))
-        if not probe.facts().nproc_per_userns:
-            limits["processes"] = None
-        opts = ["--unshare-user", "--disable-userns", "--unshare-pid", "--unshare-net", "--unshare-ipc",
-                "--unshare-uts", "--unshare-cgroup-try", "--hostname", "rnnlab", "--die-with-parent", "--new-session",
-                *layout.bwrap_mounts(["--perms", "1777", "--size", str(int(box.limits.tmp_bytes)), "--tmpfs", "/tmp"]),
-                # the user owns every tmpfs bwrap makes here (/, /dev): read-only, and /dev/shm its own, bounded
-                "--perms", "1777", "--size", str(int(box.limits.shm_bytes)), "--tmpfs", "/dev/shm",
+        limits = box.limits
+        worker_limits = dict(limits.for_worker(True))
+        if not facts.nproc_per_userns:
+            worker_limits["processes"] = None
+        opts = ["--unshare-user", "--uid", str(box.uid), "--gid", str(os.getgid()), "--disable-userns",
+                "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "rnnlab",
+                "--die-with-parent", "--new-session", *layout.bwrap_mounts(["--bind", box._tmp, "/tmp"]),
+                # the user owns the tmpfs bwrap makes for / and /dev: read-only, and /dev/shm its own, bounded
+                "--perms", "1777", "--size", str(int(limits.shm_bytes)), "--tmpfs", "/dev/shm",
                 "--remount-ro", "/dev", "--remount-ro", "/"]
-        program = seccomp_mod.program(no_sysv_ipc=True)
+        program = seccomp_mod.program(no_sysv_ipc=not facts.userns_ipc)
         args_r, info_r, fds = self._bwrap_fds(opts, box, program)
-        box._cgroup = cgroups.create(box.limits.cgroup_memory_bytes, box.limits.cgroup_processes)
-        argv = _join_cgroup(box._cgroup, [bwrap, "--args", str(args_r), *layout.worker_argv(exe, layout.INSIDE, limits)])
+        box._cgroup = cgroups.create(limits.cgroup_memory_bytes, limits.cgroup_processes)
+        procs = box._cgroup.procs if box._cgroup else []
+        page = os.sysconf("SC_PAGE_SIZE")
+        ipc = ([str(int(limits.shm_bytes)), str(max(1, int(limits.shm_bytes) // page)), str(int(limits.shm_segments))]
+               if facts.userns_ipc else ["0", "0", "0"])
+        argv = [shutil.which("unshare", path="/usr/bin:/bin") or "unshare", "--user", "--map-root-user", "--ipc",
+                "--mount", "--propagation", "private", "--", "/bin/sh", "-c", USERNS_LAUNCHER, "rnnlab-launch",
+                str(len(procs)), *procs, *ipc, str(int(limits.tmp_bytes)), str(int(limits.tmp_inodes)), box._tmp,
+                bwrap, "--args", str(args_r), *layout.worker_argv(exe, layout.INSIDE, worker_limits)]
         box.isolation = ("bwrap-userns+rlimits" + ("+cgroup" if box._cgroup else "")
                          + ("+seccomp" if program else ""))
         return Start(argv, {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}, "/", tuple(fds), fds, info_r)

@@ -56,6 +56,7 @@ class Facts:
     setpriv: str | None = None  # real path of setpriv when it is under /usr (the root launchers need it)
     root_error: str | None = None  # root: why bwrap could not create its namespaces (None: it could)
     userns_error: str | None = None  # not root: why bwrap --unshare-user failed (None: it worked)
+    userns_ipc: bool = False  # not root: the IPC namespace's SysV limits can be set (Linux >= 5.17 or so)
     sysctls: tuple[tuple[str, int], ...] = ()  # the USERNS_SYSCTLS this kernel has, with their values
     kernel: tuple[int, int] = (0, 0)
 
@@ -199,11 +200,24 @@ def _root_probe(bwrap: str, setpriv: str) -> str | None:
         shutil.rmtree(mount_point, ignore_errors=True)
 
 
-def _userns_probe(bwrap: str) -> str | None:
-    """Start bwrap as the user-namespace launcher does, as this (unprivileged) process."""
-    return _run([bwrap, "--unshare-user", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
-                 "--unshare-cgroup-try", "--die-with-parent", "--ro-bind", "/usr", "/usr", *system_links(),
-                 "--proc", "/proc", "--dev", "/dev", "--size", str(1 << 20), "--tmpfs", "/tmp", "/usr/bin/true"])
+def _userns_probe(bwrap: str, ipc_limits: bool) -> str | None:
+    """Start bwrap as the user-namespace launcher does, as this (unprivileged) process: ``unshare``
+    into a user namespace of its own (as its root) with IPC and mount namespaces, the launcher
+    script (SysV limits when ``ipc_limits``, the inode-capped /tmp), then bwrap's own user namespace."""
+    from autograder.sandbox.launchers import USERNS_LAUNCHER
+
+    mount_point = tempfile.mkdtemp(prefix="rnnlab-probe-")
+    limits = [str(1 << 20), "256", "4"] if ipc_limits else ["0", "0", "0"]
+    try:
+        return _run([shutil.which("unshare", path="/usr/bin:/bin") or "unshare", "--user", "--map-root-user", "--ipc",
+                     "--mount", "--propagation", "private", "--", "/bin/sh", "-c", USERNS_LAUNCHER, "rnnlab-launch",
+                     "0", *limits, str(1 << 20), "64", mount_point,
+                     bwrap, "--unshare-user", "--uid", str(os.getuid()), "--gid", str(os.getgid()), "--disable-userns",
+                     "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent",
+                     "--ro-bind", "/usr", "/usr", *system_links(), "--proc", "/proc", "--dev", "/dev",
+                     "--bind", mount_point, "/tmp", "/usr/bin/true"])
+    finally:
+        shutil.rmtree(mount_point, ignore_errors=True)
 
 
 @functools.lru_cache(maxsize=1)
@@ -215,9 +229,14 @@ def facts() -> Facts:
     root_error = userns_error = None
     if bwrap is not None and euid == 0 and setpriv is not None:
         root_error = _root_probe(bwrap, setpriv)
-    elif bwrap is not None and euid != 0:
-        userns_error = _userns_probe(bwrap)
+    userns_ipc = False
+    if bwrap is not None and euid != 0:  # SysV limits need a kernel that lets a namespace's root set them
+        userns_error = _userns_probe(bwrap, ipc_limits=True)
+        userns_ipc = userns_error is None
+        if not userns_ipc:
+            userns_error = _userns_probe(bwrap, ipc_limits=False)
     return Facts(euid=euid, bwrap=bwrap, setpriv=setpriv, root_error=root_error, userns_error=userns_error,
+                 userns_ipc=userns_ipc,
                  sysctls=_sysctls(), kernel=_kernel())
 
 

@@ -36,7 +36,8 @@ def report():
            "root": sorted(os.listdir("/")), "pids": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
            "nproc": resource.getrlimit(resource.RLIMIT_NPROC)[0]}
     st = os.statvfs("/tmp")
-    out["tmp_bytes"] = st.f_blocks * st.f_frsize
+    out["tmp_bytes"], out["tmp_inodes"] = st.f_blocks * st.f_frsize, st.f_files
+    out["kernel"] = {k: int(open("/proc/sys/kernel/" + k).read()) for k in ("shmmax", "shmmni", "shm_rmid_forced")}
     st = os.statvfs("/dev/shm")
     out["shm_bytes"] = st.f_blocks * st.f_frsize
     out["writable"] = []
@@ -92,7 +93,7 @@ finally:
         proc.wait()
 print(json.dumps({"mode": box.isolation_mode(), "isolation": sandbox.isolation, "loaded": loaded,
                   "inside": json.loads(str(reply["results"][0]["outputs"][0][0])),
-                  "nproc_per_userns": probe.facts().nproc_per_userns}))
+                  "nproc_per_userns": probe.facts().nproc_per_userns, "userns_ipc": probe.facts().userns_ipc}))
 '''
 
 
@@ -135,8 +136,13 @@ def test_student_code_sees_only_the_sandbox(inside):
     assert len(got["pids"]) <= 4  # bwrap's init, the worker, this unit (its own pid namespace)
     assert got["net"] in ("ENETUNREACH", "ECONNREFUSED", "EPERM")  # its own network namespace, no route out
     assert got["net"] != "connected"
-    assert got["unshare_user"] == "EPERM" and got["shmget"] == "EPERM"
+    assert got["unshare_user"] == "EPERM"
+    if inside["userns_ipc"]:  # the IPC namespace's limits, set as root's launcher sets them
+        assert got["kernel"] == {"shmmax": 32 << 20, "shmmni": 32, "shm_rmid_forced": 1} and got["shmget"] == 0
+    else:  # the kernel does not let them be set: no SysV IPC at all
+        assert got["shmget"] == "EPERM"
     assert got["tmp_bytes"] == 64 << 20 and got["shm_bytes"] == 32 << 20  # Limits().tmp_bytes, shm_bytes
+    assert got["tmp_inodes"] == 8192  # Limits().tmp_inodes: no inode flood in /tmp
     assert got["writable"] == []  # memory outside /tmp and /dev/shm, which are bounded
 
 
