@@ -31,7 +31,7 @@ from autograder.sandbox.uids import (  # noqa: F401 (callers use box.*)
     UID_BASE, UID_SPARE, _held_uids, _slot_processes, claim_uid, release_uid)
 
 __all__ = ["Limits", "Sandbox", "SandboxUnavailable", "SharedPrograms", "available", "bwrap_available",
-           "bwrap_command", "isolation_mode", "UID_BASE"]
+           "bwrap_command", "class_run_problem", "isolation_mode", "UID_BASE"]
 
 ERROR_KINDS = frozenset({"missing", "not-implemented", "exception", "arity", "error"})
 FAILURE_KINDS = frozenset({"exception", "crash", "timeout", "error"})

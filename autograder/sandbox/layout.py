@@ -4,7 +4,7 @@ Every launcher (launchers.py) builds its sandbox from these: bwrap binds exactly
 runtime, numpy and the worker's three files read-only (``bwrap_mounts``), everything else
 of the host (the course, the results, other students, /home, /etc) stays out; the uid
 fallback and ``--no-sandbox`` copy the worker's files into a private folder instead
-(``copy_worker``).
+(``private_opt``).
 """
 from __future__ import annotations
 

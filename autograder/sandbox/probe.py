@@ -40,7 +40,10 @@ class SandboxUnavailable(RuntimeError):
 
     def __init__(self, message: str | None = None):
         if message is None:
-            super().__init__(decide(facts()).message())
+            decision = decide(facts())
+            super().__init__(decision.message() if decision.mode is None else
+                             "Student code runs only inside a sandbox, which is unavailable: it failed to start. "
+                             "Check that `bwrap --unshare-all --ro-bind / / true` runs here. " + NO_SANDBOX_LAST)
         else:
             decision = decide(facts())
             advice = f" {decision.advice}" if decision.mode is None and decision.advice else ""
