@@ -41,7 +41,7 @@ class SandboxUnavailable(RuntimeError):
     def __init__(self, message: str | None = None):
         if message is None:
             decision = decide(facts())
-            super().__init__(decision.message() if decision.mode is None else
+            super().__init__(decision.message() if decision.reason is not None else
                              "Student code runs only inside a sandbox, which is unavailable: it failed to start. "
                              "Check that `bwrap --unshare-all --ro-bind / / true` runs here. " + NO_SANDBOX_LAST)
         else:
