@@ -1,6 +1,7 @@
 """Per-student cost of `autograder grade --jobs 1` against its floor, side by side, in one run.
 
     python benchmarks/per_student_floor.py [--students 30] [--repeats 3] [--no-prewarm-too]
+        [--baseline CHECKOUT] [--as-user USER PYTHON CHECKOUT]
 
 Builds a class of K students x 6 notebooks (examples/make_class.py --benign-only: correct work,
 the typical mistakes, the untouched release (stubs) and one unreadable notebook, repeated to K;
@@ -101,9 +102,19 @@ def run_floor(students: int, meter: CpuMeter) -> tuple[float, float]:
         box.release_uid(uid)
 
 
-def run_grade(submitted: Path, out: Path, env: dict, meter: CpuMeter, tree: Path = ROOT) -> tuple[float, float]:
-    """`autograder grade` of the checkout ``tree`` (``python -m`` from there imports its autograder/)."""
-    command = [PY, "-m", "autograder", "--course", str(tree / "course.yaml"), "grade", str(submitted),
+def run_grade(submitted: Path, out: Path, env: dict, meter: CpuMeter, tree: Path = ROOT,
+              user: tuple[str, str] | None = None) -> tuple[float, float]:
+    """`autograder grade` of the checkout ``tree`` (``python -m`` from there imports its autograder/);
+    ``user``: (name, its Python) to run it as that ordinary user (runuser), in the user-namespace sandbox."""
+    python, prefix = PY, []
+    if user is not None:
+        name, python = user
+        out.mkdir(exist_ok=True)
+        shutil.chown(out, name)
+        keep = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "RNNLAB_SECRET", "RNNLAB_PREWARM", "LANG")
+        prefix = ["runuser", "-u", name, "--", "env", "-i", "PATH=/usr/bin:/bin", f"PYTHONPATH={tree}",
+                  *(f"{k}={env[k]}" for k in keep if k in env)]
+    command = [*prefix, python, "-m", "autograder", "--course", str(tree / "course.yaml"), "grade", str(submitted),
                "--out", str(out), "--jobs", "1", "--force", "--quiet"]
     cpu0, start = meter.seconds(), time.perf_counter()
     proc = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, preexec_fn=meter.enter)
@@ -119,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-prewarm-too", action="store_true",
                         help="also time the grade run with RNNLAB_PREWARM=0 (no spare sandbox started ahead)")
+    parser.add_argument("--as-user", nargs=3, default=None, metavar=("USER", "PYTHON", "CHECKOUT"),
+                        help="also time `autograder grade` run by the ordinary USER with its PYTHON (a venv of the "
+                             "grade requirements) from CHECKOUT (a copy USER can read): the user-namespace sandbox")
     parser.add_argument("--baseline", type=Path, default=None, metavar="CHECKOUT",
                         help="also time `autograder grade` of another checkout (e.g. `git worktree add --detach "
                              "/tmp/base <commit>`), same venv, same class, in the same run: before/after")
@@ -128,11 +142,14 @@ def main(argv: list[str] | None = None) -> int:
     k = args.students
     env = bench_env(RNNLAB_SECRET="benchmark-per-student-floor")
     print(f"machine: {describe()}")
-    variants = {"grade": (env, ROOT)}
+    variants = {"grade": (env, ROOT, None)}
     if args.no_prewarm_too:
-        variants["grade, RNNLAB_PREWARM=0"] = (dict(env, RNNLAB_PREWARM="0"), ROOT)
+        variants["grade, RNNLAB_PREWARM=0"] = (dict(env, RNNLAB_PREWARM="0"), ROOT, None)
     if args.baseline:
-        variants[f"grade, baseline {args.baseline.name}"] = (env, args.baseline.resolve())
+        variants[f"grade, baseline {args.baseline.name}"] = (env, args.baseline.resolve(), None)
+    if args.as_user:
+        name, python, tree = args.as_user
+        variants[f"grade as {name} (bwrap-userns)"] = (env, Path(tree).resolve(), (name, python))
     rows: dict[str, list[tuple[float, float]]] = {"floor": [], **{name: [] for name in variants}}
     meter = CpuMeter("all")
     atexit.register(meter.close)
@@ -141,8 +158,10 @@ def main(argv: list[str] | None = None) -> int:
         submitted = Path(tmp) / "submitted"
         timed([PY, str(ROOT / "examples" / "make_class.py"), "--out", str(submitted), "--students", str(k),
                "--benign-only"], ROOT, env)
-        for _, tree in variants.values():
-            run_grade(submitted, Path(tmp) / "results", env, meter, tree)  # warm the page cache and .pyc files (not counted)
+        os.chmod(tmp, 0o755)  # the class is read by --as-user's user too
+        outs = {name: Path(tmp) / f"results-{i}" for i, name in enumerate(variants)}
+        for name, (_, tree, user) in variants.items():  # warm the page cache and .pyc files (not counted)
+            run_grade(submitted, outs[name], env, meter, tree, user)
         for repeat in range(args.repeats):
             order = ["floor", *variants] if repeat % 2 == 0 else [*variants, "floor"]
             for name in order:
@@ -150,8 +169,8 @@ def main(argv: list[str] | None = None) -> int:
                 if name == "floor":
                     wall, cpu = run_floor(k, meter)
                 else:
-                    grade_env, tree = variants[name]
-                    wall, cpu = run_grade(submitted, Path(tmp) / "results", grade_env, meter, tree)
+                    grade_env, tree, user = variants[name]
+                    wall, cpu = run_grade(submitted, outs[name], grade_env, meter, tree, user)
                 rows[name].append((wall, cpu))
                 print(f"  repeat {repeat + 1} {name:26s} {wall / k * 1000:7.1f} ms/student wall, "
                       f"{cpu / k * 1000:7.1f} ms/student CPU   [load {before} -> {load()}]", flush=True)

@@ -150,6 +150,10 @@ def grade_students(run: ClassRun, course: Course, students: list[str], assignmen
     (pipeline.StudentGrader); should anything still escape for one student, it is reported
     here and the class run goes on, so grades.csv and the reports are always written.
     """
+    if run.isolate and len(students) > 1:  # classmates out of each other's reach (the uid fallback)
+        problem = sandbox_mod.class_run_problem([run.submitted, run.out])
+        if problem:
+            raise UsageError(f"cannot grade {len(students)} students here: {problem}")
     factory_for = make_sandbox_factory(course, isolate=run.isolate)
     # The first student's sandbox starts while the reference's outputs are computed (prewarm.py).
     first_spare = prewarm.enabled() and bool(students)

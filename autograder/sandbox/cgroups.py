@@ -8,12 +8,20 @@ the sandbox's cgroup covers RSS, shared memory, its /tmp and kernel memory toget
 When the limit is reached the kernel reclaims or OOM-kills inside that cgroup only.
 
 cgroup v2 where the unified hierarchy has the ``memory`` and ``pids`` controllers; cgroup v1
-(``memory`` + ``pids`` hierarchies) otherwise.  The grader runs as root.  Each sandbox's
+(``memory`` + ``pids`` hierarchies) otherwise.  As root, each sandbox's
 cgroup is created below the grader's own cgroup (so a cap on the grader covers its
 sandboxes); in v2, where a cgroup holding processes cannot enable controllers for its
 children, below ``/sys/fs/cgroup/rnnlab`` instead.  ``create()`` returns None when no usable
 hierarchy exists (a container without a writable cgroupfs): the caller records that the
 sandbox ran without one.
+
+Not root, only a cgroup v2 subtree delegated to the user can be had: the one
+``systemd-run --user --scope`` gives, or a batch system's job cgroup if it is the user's.  The
+grader's own cgroup must be writable by it, with ``memory`` and ``pids`` available: the grader
+then moves itself into a leaf (``rnnlab-grader-<pid>``; v2 lets a cgroup enable controllers
+for its children only while it holds no process itself) and makes each sandbox's cgroup a
+sibling of that leaf.  When other processes share the grader's cgroup (a shell, a job step),
+that cannot be done and the sandboxes run without a cgroup, as ``isolation`` then says.
 
 The sandbox joins its cgroup before bwrap starts (sandbox.py's launcher writes its own pid to
 ``procs`` and then execs bwrap), so every process of the sandbox is inside from the start.
@@ -61,9 +69,9 @@ def _read(path: str) -> str:
 @functools.lru_cache(maxsize=1)
 def _parents() -> tuple[str, tuple[str, ...]] | None:
     """("v1"|"v2", directories under which each sandbox gets a child), or None if unusable."""
-    if os.geteuid() != 0:
-        return None
     own = _own_paths()
+    if os.geteuid() != 0:
+        return _delegated_parent(own.get("")) if os.path.isfile(os.path.join(MOUNT, "cgroup.controllers")) else None
     if os.path.isfile(os.path.join(MOUNT, "cgroup.controllers")):  # pure v2
         return _v2_parent(own.get("", "/"))
     memory, pids = os.path.join(MOUNT, "memory"), os.path.join(MOUNT, "pids")
@@ -91,6 +99,30 @@ def _v2_parent(own: str) -> tuple[str, tuple[str, ...]] | None:
     return None
 
 
+def _delegated_parent(own: str | None) -> tuple[str, tuple[str, ...]] | None:
+    """Not root: the grader's own v2 cgroup, if delegated to it, made able to hold sandbox cgroups."""
+    if not own:
+        return None
+    parent = os.path.normpath(MOUNT + own)
+    files = [os.path.join(parent, name) for name in ("cgroup.procs", "cgroup.subtree_control")]
+    if not all(os.access(path, os.W_OK) for path in [parent, *files]):
+        return None
+    try:
+        if not {"memory", "pids"} <= set(_read(os.path.join(parent, "cgroup.controllers")).split()):
+            return None
+        if not {"memory", "pids"} <= set(_read(files[1]).split()):
+            leaf = os.path.join(parent, f"{PREFIX}grader-{os.getpid()}")
+            os.makedirs(leaf, exist_ok=True)
+            _write(os.path.join(leaf, "cgroup.procs"), str(os.getpid()))
+            _write(files[1], "+memory +pids")  # EBUSY while another process is left in ``parent``
+        if {"memory", "pids"} <= set(_read(files[1]).split()):
+            _sweep((parent,))
+            return "v2", (parent,)
+    except OSError:
+        pass
+    return None
+
+
 def _sweep(parents: tuple[str, ...]) -> None:
     """Remove empty cgroups left by graders that died (their pid is gone)."""
     for parent in parents:
@@ -100,7 +132,7 @@ def _sweep(parents: tuple[str, ...]) -> None:
             continue
         for name in names:
             if name.startswith(PREFIX):
-                pid = name[len(PREFIX):].split("-", 1)[0]
+                pid = name[len(PREFIX):].removeprefix("grader-").split("-", 1)[0]
                 if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
                     try:
                         os.rmdir(os.path.join(parent, name))

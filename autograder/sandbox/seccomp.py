@@ -44,6 +44,8 @@ denied, flags = sys.argv[1].split(","), [int(f) for f in sys.argv[2].split(",")]
 f = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
 if sys.argv[3] == "1":  # sockets: AF_UNIX only (the uid fallback has no network namespace)
     f.add_rule(seccomp.ERRNO(errno.EPERM), "socket", seccomp.Arg(0, seccomp.NE, socket.AF_UNIX))
+if sys.argv[4] == "1":  # no SysV IPC objects nor POSIX message queues (they outlive the process)
+    denied += ["shmget", "msgget", "semget", "mq_open"]
 for name in denied:
     try:
         f.add_rule(seccomp.ERRNO(errno.EPERM), name)
@@ -56,13 +58,13 @@ f.export_bpf(sys.stdout)
 """
 
 
-@functools.lru_cache(maxsize=2)
-def _built(unix_sockets_only: bool = False) -> tuple[bytes | None, str]:
+@functools.lru_cache(maxsize=4)
+def _built(unix_sockets_only: bool = False, no_sysv_ipc: bool = False) -> tuple[bytes | None, str]:
     if not os.access(SYSTEM_PYTHON, os.X_OK):
         return None, f"{SYSTEM_PYTHON} is missing"
     try:
         proc = subprocess.run([SYSTEM_PYTHON, "-I", "-c", _BUILD, ",".join(DENIED), ",".join(map(str, CLONE_NEW_FLAGS)),
-                               "1" if unix_sockets_only else "0"],
+                               "1" if unix_sockets_only else "0", "1" if no_sysv_ipc else "0"],
                               capture_output=True, timeout=30, env={"PATH": "/usr/bin:/bin"})
     except (OSError, subprocess.TimeoutExpired) as exc:
         return None, f"libseccomp could not build the filter ({exc})"
@@ -73,13 +75,16 @@ def _built(unix_sockets_only: bool = False) -> tuple[bytes | None, str]:
     return proc.stdout, ""
 
 
-def program(unix_sockets_only: bool = False) -> bytes | None:
+def program(unix_sockets_only: bool = False, no_sysv_ipc: bool = False) -> bytes | None:
     """The filter as raw ``struct sock_filter`` records (what bwrap --seccomp reads), or None.
 
     ``unix_sockets_only``: also deny ``socket()`` of every family but AF_UNIX (for the uid
     fallback, which has no network namespace; the worker installs that filter itself with
-    PR_SET_NO_NEW_PRIVS + PR_SET_SECCOMP, which Docker's default profile allows)."""
-    return _built(unix_sockets_only)[0]
+    PR_SET_NO_NEW_PRIVS + PR_SET_SECCOMP, which Docker's default profile allows).
+    ``no_sysv_ipc``: also deny creating SysV shared memory, message queues and semaphores and
+    POSIX message queues, for the modes whose launcher cannot bound them (the user-namespace
+    mode cannot set its IPC namespace's limits; the uid fallback shares the host's)."""
+    return _built(unix_sockets_only, no_sysv_ipc)[0]
 
 
 def unavailable_reason() -> str:

@@ -412,13 +412,14 @@ def test_a_renamed_notebook_is_found_or_the_files_seen_are_named(tmp_path, cours
 
 
 def test_without_namespaces_the_message_does_not_say_install_bubblewrap(monkeypatch):
-    monkeypatch.setattr(sandbox, "_host_check", lambda: ("namespaces", "bwrap is installed but cannot create its "
-                                                         "namespaces: bwrap: Creating new namespace failed"))
-    monkeypatch.setattr(sandbox, "_unavailable_reason", lambda: sandbox._host_check()[1])
+    from autograder.sandbox import probe
+    refused = "bwrap is installed but cannot create its namespaces: bwrap: Creating new namespace failed"
+    monkeypatch.setattr(probe, "facts", lambda: probe.Facts(euid=0, bwrap="/usr/bin/bwrap", setpriv="/usr/bin/setpriv",
+                                                            root_error=refused))
     assert sandbox.isolation_mode() == "uid"
     text = str(sandbox.SandboxUnavailable())
     assert "apt-get install bubblewrap" not in text and "cannot create its namespaces" in text
-    monkeypatch.setattr(sandbox, "_host_check", lambda: ("missing", "bubblewrap (bwrap) is not installed"))
+    monkeypatch.setattr(probe, "facts", lambda: probe.Facts(euid=0, bwrap=None))
     assert sandbox.isolation_mode() is None
     assert "apt-get install bubblewrap" in str(sandbox.SandboxUnavailable())
 

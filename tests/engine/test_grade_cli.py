@@ -1,7 +1,7 @@
 """`autograder grade` refuses bad arguments with one clear line and exit status 2."""
 from pathlib import Path
 
-from autograder.sandbox import box as sandbox
+from autograder.sandbox import probe
 from autograder.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,7 +38,7 @@ def test_bad_jobs(tmp_path, capsys):
 
 def test_without_bubblewrap_the_grader_refuses_and_says_how_to_install(tmp_path, capsys, monkeypatch):
     (tmp_path / "sub" / "s1" / "rnn").mkdir(parents=True)
-    monkeypatch.setattr(sandbox, "_unavailable_reason", lambda: "bwrap (bubblewrap) is not installed")
+    monkeypatch.setattr(probe, "facts", lambda: probe.Facts(euid=0, bwrap=None))
     code, err = _run(capsys, "grade", str(tmp_path / "sub"), "--out", str(tmp_path / "out"))
     assert code == 2 and "apt-get install bubblewrap" in err and "--no-sandbox" in err
     assert not (tmp_path / "out" / "s1").exists()

@@ -1,8 +1,8 @@
 """The process inside the sandbox: a zygote that forks one child per unit (standalone).
 
-Started by ``box.py`` as ``python -I -S -B -c "...; import worker; worker.main()" LIMITS_JSON``
+Started by a launcher (``launchers.py``) as ``python -I -S -B -c "...; import worker; worker.main()" LIMITS_JSON``
 (imported, not run as a script, so that its bytecode comes from the ``__pycache__`` the grader
-compiled: see ``box.worker_argv`` and ``box._bytecode``), with ``protocol.py`` and ``program.py`` next to it and
+compiled: see ``layout.worker_argv`` and ``layout._bytecode``), with ``protocol.py`` and ``program.py`` next to it and
 numpy in ``./site``.  Imports only those two and the standard library.  See
 docs/ARCHITECTURE.md, "Worker requests and replies" and "Sandbox".
 
