@@ -215,7 +215,7 @@ def _fix_for(error: "jsonschema.ValidationError") -> str:  # noqa: F821 - import
                 "dict, list+item, like (upstream gradient), from (a forward output)")
     if v in ("minItems", "maxItems", "minProperties"):
         return f"check the number of entries ({v} {error.validator_value})"
-    return "see autograder/course.schema.json"
+    return "see autograder/engine/course.schema.json"
 
 
 def _dotted(path) -> str:
