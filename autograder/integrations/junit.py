@@ -22,7 +22,7 @@ import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from autograder.engine.results import AtomicFile, item_explanation, iter_results
+from autograder.engine.results import AtomicFile, item_explanation
 
 ERROR_STATUSES = ("error", "timeout", "missing")
 # Everything XML 1.0 forbids: C0 controls but tab/newline/CR, lone surrogates, U+FFFE/U+FFFF.
@@ -142,22 +142,3 @@ class JunitWriter:
         if self._open is not None:
             self._open.close()
 
-
-def junit_xml(results_dir: Path) -> tuple[str, dict]:
-    """The JUnit document of every result file under ``results_dir`` and its totals."""
-    writer = JunitWriter()
-    for result in iter_results(Path(results_dir)):
-        writer.add(result)
-    return writer.finish()
-
-
-def write_junit(results_dir: Path, path: Path) -> dict:
-    """Write the JUnit XML of ``results_dir`` to ``path`` atomically; return the totals."""
-    writer = JunitWriter(path)
-    try:
-        for result in iter_results(Path(results_dir)):
-            writer.add(result)
-    except BaseException:
-        writer.close()
-        raise
-    return writer.finish()[1]
