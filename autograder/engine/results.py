@@ -192,7 +192,7 @@ def write_result(out: Path, result: dict, feedback: str) -> None:
 
 def item_explanation(item: dict) -> dict | None:
     """``{"explanation", "hint"}`` as a diagnosed item carries them (rendered at grading time,
-    DESIGN §5; either may be empty), or None when it carries neither, as in result files
+    docs/ARCHITECTURE.md; either may be empty), or None when it carries neither, as in result files
     written before items had them: downstream views then show nothing, they never re-derive."""
     explanation, hint = item.get("explanation"), item.get("hint")
     explanation = explanation if isinstance(explanation, str) else ""

@@ -24,7 +24,7 @@ def _cell(value) -> str:
 
 
 def _explanation(entry: dict | None) -> str:
-    """The explanation the diagnosed items carry, as graded (DESIGN §5); empty for older results."""
+    """The explanation the diagnosed items carry, as graded (docs/ARCHITECTURE.md); empty for older results."""
     if entry is None:
         return ""
     text = entry["explanation"] + (f" (hint: {entry['hint']})" if entry.get("hint") else "")

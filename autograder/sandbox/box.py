@@ -711,7 +711,7 @@ class Sandbox:
                 return {"ok": False, "kind": loaded["kind"], "message": "reloading the unit failed: " + loaded["message"]}
         deadline = time.monotonic() + timeout + self.limits.load_seconds + self.limits.grace_seconds
         # two frames: what the worker's zygote reads to route it, then the programs, which it passes
-        # to the unit's process unread (decoding them there too cost ~9 ms per student)
+        # to the unit's process unread (decoding them there too cost CPU per student: benchmarks/README.md)
         reply = self._request({"op": "run", "unit": unit, "timeout": timeout}, deadline, frame)
         try:
             if reply["ok"] is False:

@@ -107,12 +107,12 @@ def test_per_output_tolerance_overrides_default(tmp_path):
     assert tol == {"loss": 1e-9, "dx": course.tolerance}
 
 
-# --------------------------------------------------------------------------- start-up cost (issue 12.3)
+# --------------------------------------------------------------------------- start-up cost
 
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 
-# importing jsonschema builds rfc3987-syntax's lark grammars (~2 s); nbformat imports jsonschema
+# importing jsonschema builds rfc3987-syntax's lark grammars (slow); nbformat imports jsonschema
 HEAVY = ("jsonschema", "lark", "rfc3987_syntax", "nbformat", "tqdm")
 
 
