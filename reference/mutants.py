@@ -47,7 +47,7 @@ __all__ = ["Mutant", "MutantNamespace", "CATALOGUE", "GATE_BLOCKS", "by_id", "ga
 GRU_FORMS = _gru.GRU_FORMS
 
 #: The gate blocks, in order, along the last axis of a gated cell's stacked weights and biases
-#: (DESIGN: LSTM [i | f | o | g], GRU [r | z | n]); the grader locates a wrong block with them.
+#: (reference/lstm.py: [i | f | o | g], reference/gru.py: [r | z | n]); the grader locates a wrong block with them.
 GATE_BLOCKS = {"lstm": ("i", "f", "o", "g"), "gru": ("r", "z", "n")}
 _GATED_OUTPUTS = ("dWx", "dWh", "db", "dbx", "dbh")
 

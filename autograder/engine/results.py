@@ -202,10 +202,10 @@ def item_explanation(item: dict) -> dict | None:
 
 class WriteBehind:
     """:func:`write_result` in one background thread, in submission order, so that the grading
-    thread does not wait for the disk (two fsyncs per assignment: 6-30 ms per student here,
-    more when other jobs write).  :meth:`flush` waits for every write and raises the first error
-    (so does the next :meth:`submit`).  A result still queued when the process is killed is
-    simply not there: it is graded again on the next run, as if the kill had come earlier."""
+    thread does not wait for the disk (two fsyncs per assignment; benchmarks/README.md).
+    :meth:`flush` waits for every write and raises the first error (so does the next
+    :meth:`submit`).  A result still queued when the process is killed is simply not there: it
+    is graded again on the next run, as if the kill had come earlier."""
 
     def __init__(self):
         self._queue: queue.SimpleQueue = queue.SimpleQueue()

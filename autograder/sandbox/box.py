@@ -606,8 +606,8 @@ def _check_failure(reply: Any) -> dict:
 
 class SharedPrograms(tuple):
     """Call programs sent unchanged to many sandboxes (the hidden cases are the same for every
-    student): the ``run`` request's programs frame is encoded once, not per request (~0.5 ms per
-    program of the grader's CPU).  Never mutate the programs once shared."""
+    student): the ``run`` request's programs frame is encoded once, not per request (grader CPU per
+    program: benchmarks/README.md).  Never mutate the programs once shared."""
 
     def frame(self) -> list:
         frame = self.__dict__.get("_frame")

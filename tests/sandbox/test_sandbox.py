@@ -504,8 +504,8 @@ BYTECODE_PROBE = (
 
 @pytest.mark.parametrize("isolate", [True, False], ids=["bwrap", "no-sandbox"])
 def test_the_worker_starts_from_bytecode_compiled_by_the_grader(make_sandbox, isolate):
-    """Every sandbox start used to compile worker.py, protocol.py and program.py from source (~12 ms
-    of ~120, benchmarks/README.md): the grader compiles them once, and the interpreter in the
+    """Every sandbox start used to compile worker.py, protocol.py and program.py from source (a
+    share of its cost: benchmarks/README.md): the grader compiles them once, and the interpreter in the
     sandbox uses the result -- hash-checked against the very source beside it, and read-only."""
     box = make_sandbox(isolate=isolate)
     box.load("u", BYTECODE_PROBE, "u.py")
