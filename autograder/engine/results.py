@@ -323,10 +323,3 @@ def feed_results(out: Path, outputs: Iterable[Output]) -> None:
             failure = failure or exc
     if failure is not None:
         raise failure
-
-
-def write_grades_csv(out: Path) -> int:
-    """Rebuild RESULTS/grades.csv from the result files; return the number of rows."""
-    grades = GradesCsv(out)
-    feed_results(out, [grades])
-    return grades.rows

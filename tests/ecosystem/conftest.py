@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.engine.results import write_grades_csv, write_result
+from autograder.engine.results import GradesCsv, feed_results, write_result
 
 ROOT = Path(__file__).resolve().parents[2]
 COURSE = ROOT / "course.yaml"
@@ -62,7 +62,7 @@ def write_class(out: Path, course, students=STUDENTS) -> dict[tuple[str, str], d
                 result = make_result(course, student, aid)
                 write_result(out, result, f"# {aid}: {result['score']:g}\n\n{NASTY[0]}\n")
                 results[student, aid] = result
-    write_grades_csv(out)
+    feed_results(out, [GradesCsv(out)])
     return results
 
 
