@@ -43,3 +43,9 @@ test: $(VENV)/.test sandbox-tools
 
 clean:
 	rm -rf $(VENV) examples/results
+
+# The inner loop: every test but those marked `@pytest.mark.slow` (more than a few seconds each:
+# real nbgrader, training, whole-class grading). `make test` still runs everything.
+.PHONY: test-fast
+test-fast: $(VENV)/.test sandbox-tools
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 -m "not slow" $(PYTEST_ARGS)

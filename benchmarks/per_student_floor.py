@@ -17,7 +17,7 @@ not timed).  Then, --repeats times, alternating which goes first:
 Per student = wall time / K.  Also printed: CPU seconds (user + sys of all reaped children,
 bwrap'd processes included) per student, which is less sensitive to the other jobs on a shared
 machine, and the load average around each run.  The ratio is grade / floor per repeat; the
-headline is the median.  Target (issue 12, point 4): at most 1.5.
+headline is the median.  Target: at most 1.5.
 """
 from __future__ import annotations
 

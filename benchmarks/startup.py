@@ -3,7 +3,7 @@
     python benchmarks/startup.py [--repeats 9] [--notebook examples/submitted/s01/rnn/rnn.ipynb]
                                  [--function rnn_backward]
 
-Issue 12.3's target: `autograder check NB --function F` (a student's or a TA's check, run in the
+The target: `autograder check NB --function F` (a student's or a TA's check, run in the
 sandbox inside the course) and `autograder grade-notebook NB` (what the first grade cell of a
 notebook runs under `nbgrader autograde`: the whole notebook graded on the hidden cases, in the
 sandbox) each cost at most 5x `python -c "import numpy"` on the same machine, in the same run.

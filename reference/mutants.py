@@ -16,10 +16,10 @@ reference backward then runs on the mutant forward's cache, as a student's corre
 backward would run on their wrong forward's cache.
 
 The words of each mistake (three feedback levels, Korean and English) are in
-``autograder/mistakes.py``, keyed by the same id.
+``autograder/engine/mistakes.py``, keyed by the same id.
 
 ``targets`` lists the rubric items ``<function>.<output>`` the mistake must make fail;
-``autograder.diagnose.rubric_escapes`` checks that the course's hidden cases catch every
+``autograder.engine.diagnose.rubric_escapes`` checks that the course's hidden cases catch every
 one of them (``autograder validate``).
 """
 from __future__ import annotations
@@ -47,7 +47,7 @@ __all__ = ["Mutant", "MutantNamespace", "CATALOGUE", "GATE_BLOCKS", "by_id", "ga
 GRU_FORMS = _gru.GRU_FORMS
 
 #: The gate blocks, in order, along the last axis of a gated cell's stacked weights and biases
-#: (DESIGN: LSTM [i | f | o | g], GRU [r | z | n]); the grader locates a wrong block with them.
+#: (reference/lstm.py: [i | f | o | g], reference/gru.py: [r | z | n]); the grader locates a wrong block with them.
 GATE_BLOCKS = {"lstm": ("i", "f", "o", "g"), "gru": ("r", "z", "n")}
 _GATED_OUTPUTS = ("dWx", "dWh", "db", "dbx", "dbh")
 
@@ -63,8 +63,8 @@ class Mutant:
     """One known mistake: the functions it changes and the items it must fail.
 
     What the feedback says about it (ko/en, at the hint, explain and reveal levels) lives
-    in ``autograder/mistakes.py`` under the same id: the wording ships to students for the
-    self-check, the mutant code does not.
+    in ``autograder/engine/mistakes.py`` under the same id.  Neither ships to students: the release
+    writes only the hint-level words into ``public_cases.npz`` for the self-check.
     """
 
     id: str

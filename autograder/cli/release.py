@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from pathlib import Path
 import argparse
-import sys
 
 from autograder.engine.course import Course
 from autograder.engine.errors import UsageError
@@ -33,22 +32,3 @@ def run(args: argparse.Namespace, course: Course) -> int:
     release(course, args.assignments or None, release_dir=args.release_dir, generate=not args.fixtures_only)
     return 0
 
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m autograder.cli.release`` (the same as ``autograder release``)."""
-    from autograder.engine.course import CourseError, find_course, load_course
-
-    parser = argparse.ArgumentParser(prog="python -m autograder.cli.release", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--course", type=Path, default=None, help="course.yaml (default: the nearest one)")
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    try:
-        return run(args, load_course(args.course or find_course()))
-    except (CourseError, UsageError) as exc:
-        print(f"autograder release: {exc}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -199,7 +199,7 @@ def grade_students(run: ClassRun, course: Course, students: list[str], assignmen
 
     bar = None
     if not run.quiet:
-        from tqdm import tqdm  # (~30 ms to import: only for a progress bar somebody sees)
+        from tqdm import tqdm  # imported only for a progress bar somebody sees (benchmarks/README.md)
 
         bar = tqdm(total=len(students), unit="student", desc="grading", file=sys.stderr)
     writer = WriteBehind()  # result files written in the background (results.py)

@@ -125,7 +125,7 @@ def notebook_problems(course: Course, aid: str) -> list[Problem]:
         return [Problem(rel, None, None, "the assignment's solutions notebook is missing",
                         f"create it (docs/NOTEBOOKS.md), or fix notebook: in course.yaml's assignment '{aid}'")]
     import nbformat  # here, not at the top: `grade` uses this module's reference checks, and nbformat
-    # imports jsonschema's format checkers (~1-2 s of start-up, benchmarks/README.md)
+    # imports jsonschema's format checkers (start-up cost: benchmarks/README.md)
 
     try:
         nb = nbformat.read(str(path), as_version=4)

@@ -23,8 +23,8 @@ import yaml
 
 # jsonschema imports every optional format-checker library it finds when it is imported;
 # course.schema.json has no "format" and the validator below gets no format checker, so none
-# is ever used.  rfc3987_syntax alone compiles ~40 Lark grammars at import (0.8-5 s, the
-# largest part of every command's start-up: benchmarks/README.md).
+# is ever used.  rfc3987_syntax alone compiles ~40 Lark grammars at import (the largest
+# part of every command's start-up: benchmarks/README.md).
 _UNUSED_FORMAT_LIBRARIES = ("rfc3987_syntax", "rfc3987", "rfc3986_validator", "rfc3339_validator",
                             "isoduration", "webcolors", "uri_template", "jsonpointer", "fqdn", "idna")
 
@@ -215,7 +215,7 @@ def _fix_for(error: "jsonschema.ValidationError") -> str:  # noqa: F821 - import
                 "dict, list+item, like (upstream gradient), from (a forward output)")
     if v in ("minItems", "maxItems", "minProperties"):
         return f"check the number of entries ({v} {error.validator_value})"
-    return "see autograder/course.schema.json"
+    return "see autograder/engine/course.schema.json"
 
 
 def _dotted(path) -> str:

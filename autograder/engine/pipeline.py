@@ -35,7 +35,7 @@ from autograder.engine.results import is_current, write_result
 from autograder.engine.score import FunctionFailure, ItemResult, case_run, score_function
 
 # Time limit of one request running all of a notebook's functions together (StudentGrader._run_together):
-# a correct notebook takes 15-270 ms here under load 10; beyond it, each function runs on its own.
+# far above what a correct notebook needs (benchmarks/README.md); beyond it, each function runs on its own.
 TOGETHER_SECONDS = 1.0
 SECRET_ENV = "RNNLAB_SECRET"
 SECRET_FILE = ".grading-secret"

@@ -192,7 +192,7 @@ def write_result(out: Path, result: dict, feedback: str) -> None:
 
 def item_explanation(item: dict) -> dict | None:
     """``{"explanation", "hint"}`` as a diagnosed item carries them (rendered at grading time,
-    DESIGN §5; either may be empty), or None when it carries neither, as in result files
+    docs/ARCHITECTURE.md; either may be empty), or None when it carries neither, as in result files
     written before items had them: downstream views then show nothing, they never re-derive."""
     explanation, hint = item.get("explanation"), item.get("hint")
     explanation = explanation if isinstance(explanation, str) else ""
@@ -202,10 +202,10 @@ def item_explanation(item: dict) -> dict | None:
 
 class WriteBehind:
     """:func:`write_result` in one background thread, in submission order, so that the grading
-    thread does not wait for the disk (two fsyncs per assignment: 6-30 ms per student here,
-    more when other jobs write).  :meth:`flush` waits for every write and raises the first error
-    (so does the next :meth:`submit`).  A result still queued when the process is killed is
-    simply not there: it is graded again on the next run, as if the kill had come earlier."""
+    thread does not wait for the disk (two fsyncs per assignment; benchmarks/README.md).
+    :meth:`flush` waits for every write and raises the first error (so does the next
+    :meth:`submit`).  A result still queued when the process is killed is simply not there: it
+    is graded again on the next run, as if the kill had come earlier."""
 
     def __init__(self):
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
@@ -323,10 +323,3 @@ def feed_results(out: Path, outputs: Iterable[Output]) -> None:
             failure = failure or exc
     if failure is not None:
         raise failure
-
-
-def write_grades_csv(out: Path) -> int:
-    """Rebuild RESULTS/grades.csv from the result files; return the number of rows."""
-    grades = GradesCsv(out)
-    feed_results(out, [grades])
-    return grades.rows

@@ -62,7 +62,7 @@ class Arg:
 
 
 @dataclass
-class Output:
+class Returned:
     name: str
     shape: tuple[str, ...] | None = None
 
@@ -72,7 +72,7 @@ class NewFunction:
     name: str
     assignment: str
     args: list[Arg]
-    returns: list[Output]
+    returns: list[Returned]
     points: dict[str, float]
     through: str | None = None
     summary: str = ""
@@ -116,11 +116,11 @@ def parse_dim(text: str) -> tuple[str, tuple[int, int]]:
     return name, (low, high)
 
 
-def parse_output(text: str) -> Output:
+def parse_output(text: str) -> Returned:
     name, _, spec = text.partition("=")
     if not IDENT.match(name.strip()):
         raise UsageError(f"--returns {text!r}: {name.strip()!r} is not a Python name")
-    return Output(name.strip(), _shape(spec, f"--returns {text!r}") if spec.strip() else None)
+    return Returned(name.strip(), _shape(spec, f"--returns {text!r}") if spec.strip() else None)
 
 
 def plan_function(course: Course, name: str, assignment: str, args: list[str] | None, returns: list[str] | None,
@@ -154,8 +154,8 @@ def plan_function(course: Course, name: str, assignment: str, args: list[str] | 
     if len(set(names)) != len(names):
         raise UsageError(f"argument names repeat: {', '.join(names)}")
     outputs = [parse_output(r) for r in returns] if returns else (
-        [Output(f"d{a.name}", a.shape) for a in _forward_args(forward)] if forward is not None
-        else [Output("out"), Output(CACHE_OUTPUT)])
+        [Returned(f"d{a.name}", a.shape) for a in _forward_args(forward)] if forward is not None
+        else [Returned("out"), Returned(CACHE_OUTPUT)])
     graded = [o.name for o in outputs if o.name != CACHE_OUTPUT]
     if not graded:
         raise UsageError("--returns: at least one output besides the cache must be graded")

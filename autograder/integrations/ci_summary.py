@@ -1,7 +1,7 @@
 """A Markdown class summary for a CI job page (``$GITHUB_STEP_SUMMARY``) or a chat message.
 
 Owns the Markdown layout only; the counting is report/stats.py's :class:`ClassStats`, fed
-one result at a time (by :func:`markdown_summary`, or by the one pass at the end of a grade run).  The page names no student: a CI summary is seen by
+one result at a time by the one pass at the end of a grade or merge run.  The page names no student: a CI summary is seen by
 everyone with access to the repository, so it shows class figures, per-item pass rates, the
 items most often lost and the most common diagnosed mistakes.
 """
@@ -12,7 +12,7 @@ import statistics
 from pathlib import Path
 
 from autograder.engine.course import Course
-from autograder.engine.results import iter_results, write_atomic
+from autograder.engine.results import write_atomic
 from autograder.engine.score import STATUSES
 from autograder.report.stats import ClassStats
 
@@ -24,7 +24,7 @@ def _cell(value) -> str:
 
 
 def _explanation(entry: dict | None) -> str:
-    """The explanation the diagnosed items carry, as graded (DESIGN §5); empty for older results."""
+    """The explanation the diagnosed items carry, as graded (docs/ARCHITECTURE.md); empty for older results."""
     if entry is None:
         return ""
     text = entry["explanation"] + (f" (hint: {entry['hint']})" if entry.get("hint") else "")
@@ -33,14 +33,6 @@ def _explanation(entry: dict | None) -> str:
 
 def _pct(part: int, whole: int) -> str:
     return f"{100.0 * part / whole:.0f}%" if whole else "–"
-
-
-def markdown_summary(results_dir: Path, course: Course) -> str:
-    """The summary of every result file under ``results_dir``."""
-    stats = ClassStats()
-    for result in iter_results(Path(results_dir)):
-        stats.add(result)
-    return summary_markdown(stats, course)
 
 
 def summary_markdown(class_stats: ClassStats, course: Course) -> str:
@@ -91,16 +83,6 @@ def summary_markdown(class_stats: ClassStats, course: Course) -> str:
                   for aid, d, n in sorted(diagnoses, key=lambda t: (-t[2], t[0], t[1]))[:WORST_ITEMS]]
         lines.append("")
     return "\n".join(lines)
-
-
-def write_markdown_summary(results_dir: Path, course: Course, path: Path) -> str:
-    """Write the summary of ``results_dir`` to ``path`` (replacing it) and return the Markdown.
-
-    In GitHub Actions, write it to a file and append that file to ``$GITHUB_STEP_SUMMARY``,
-    or pass ``$GITHUB_STEP_SUMMARY`` itself (each step has its own summary file)."""
-    text = markdown_summary(results_dir, course)
-    write_atomic(Path(path), text)
-    return text
 
 
 class MarkdownSummaryWriter:

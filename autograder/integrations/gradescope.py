@@ -205,7 +205,7 @@ def gradescope_results(result_dicts: Iterable[dict], course: Course, execution_t
                       "isolation": result.get("isolation")}
         for i_index, item in enumerate(result["items"], 1):
             output = inert_markdown(str(item.get("message") or ""))
-            # the explanation and hint as graded, the same text as the feedback page (DESIGN §5)
+            # the explanation and hint as graded, the same text as the feedback page (docs/ARCHITECTURE.md)
             entry = item_explanation(item) if item.get("diagnosis") else None
             if entry:
                 if entry["explanation"]:

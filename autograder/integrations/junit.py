@@ -7,7 +7,7 @@ Owns the mapping of result files to JUnit: one ``<testsuite>`` per student and a
 from students' own code (exception text) and may hold anything, so every string is made
 valid XML 1.0 first: characters XML cannot carry are replaced by ``\\xNN`` escapes.
 A diagnosed item's failure text also holds the explanation and hint the result file carries,
-as they were rendered at grading time (DESIGN §5); nothing is re-derived here.
+as they were rendered at grading time (docs/ARCHITECTURE.md); nothing is re-derived here.
 
 :class:`JunitWriter` takes results one at a time and keeps only the current suite in memory
 (the others wait in a temporary file next to the report), so the one pass over the results at
@@ -22,7 +22,7 @@ import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from autograder.engine.results import AtomicFile, item_explanation, iter_results
+from autograder.engine.results import AtomicFile, item_explanation
 
 ERROR_STATUSES = ("error", "timeout", "missing")
 # Everything XML 1.0 forbids: C0 controls but tab/newline/CR, lone surrogates, U+FFFE/U+FFFF.
@@ -49,7 +49,7 @@ def _testcase(suite: ET.Element, classname: str, item: dict) -> str:
     body = [message, f"score {_num(item['score'])} / {_num(item['max_score'])}"]
     if item.get("diagnosis"):
         body.append(f"diagnosis: {xml_safe(item['diagnosis'])}")
-        entry = item_explanation(item)  # as graded (DESIGN §5)
+        entry = item_explanation(item)  # as graded, never re-derived
         if entry and entry["explanation"]:
             body.append(xml_safe(entry["explanation"]))
         if entry and entry["hint"]:
@@ -142,22 +142,3 @@ class JunitWriter:
         if self._open is not None:
             self._open.close()
 
-
-def junit_xml(results_dir: Path) -> tuple[str, dict]:
-    """The JUnit document of every result file under ``results_dir`` and its totals."""
-    writer = JunitWriter()
-    for result in iter_results(Path(results_dir)):
-        writer.add(result)
-    return writer.finish()
-
-
-def write_junit(results_dir: Path, path: Path) -> dict:
-    """Write the JUnit XML of ``results_dir`` to ``path`` atomically; return the totals."""
-    writer = JunitWriter(path)
-    try:
-        for result in iter_results(Path(results_dir)):
-            writer.add(result)
-    except BaseException:
-        writer.close()
-        raise
-    return writer.finish()[1]

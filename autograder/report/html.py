@@ -230,7 +230,7 @@ class Report:
         return "".join(parts)
 
     def diagnosis_html(self, diagnosis: str, entry: dict | None) -> str:
-        """The item's explanation and hint as graded (DESIGN §5); the bare id when it has none."""
+        """The item's explanation and hint as graded (docs/ARCHITECTURE.md); the bare id when it has none."""
         if entry is None:
             return (f'<p class="diagnosis"><code>{esc(diagnosis)}</code> '
                     f'<span class="muted">{esc(self.t("report.no-explanation"))}</span></p>')

@@ -2,7 +2,7 @@
 
 Owns the counting of result files into per-assignment and class-wide figures: scores,
 item statuses, diagnosed mistakes (with the explanation the result files carry, printed
-as they are: DESIGN §5).  :class:`ClassStats` takes results one at a time (``add``), so a
+as they are: docs/ARCHITECTURE.md).  :class:`ClassStats` takes results one at a time (``add``), so a
 caller streams the folder once and feeds the same results to every other output; memory
 grows with the number of distinct scores, items and diagnoses, never with the class.
 

@@ -165,8 +165,8 @@ def _check_failure(reply: Any) -> dict:
 
 class SharedPrograms(tuple):
     """Call programs sent unchanged to many sandboxes (the hidden cases are the same for every
-    student): the ``run`` request's programs frame is encoded once, not per request (~0.5 ms per
-    program of the grader's CPU).  Never mutate the programs once shared."""
+    student): the ``run`` request's programs frame is encoded once, not per request (grader CPU per
+    program: benchmarks/README.md).  Never mutate the programs once shared."""
 
     def frame(self) -> list:
         frame = self.__dict__.get("_frame")
@@ -271,7 +271,7 @@ class Sandbox:
                 return {"ok": False, "kind": loaded["kind"], "message": "reloading the unit failed: " + loaded["message"]}
         deadline = time.monotonic() + timeout + self.limits.load_seconds + self.limits.grace_seconds
         # two frames: what the worker's zygote reads to route it, then the programs, which it passes
-        # to the unit's process unread (decoding them there too cost ~9 ms per student)
+        # to the unit's process unread (decoding them there too cost CPU per student: benchmarks/README.md)
         reply = self._request({"op": "run", "unit": unit, "timeout": timeout}, deadline, frame)
         try:
             if reply["ok"] is False:

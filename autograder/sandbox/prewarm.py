@@ -1,6 +1,6 @@
 """Sandboxes started one student ahead, so no student waits for a sandbox to start.
 
-Starting a sandbox (bwrap, the interpreter, ``import numpy`` in the worker: about 80 ms) is the
+Starting a sandbox (bwrap, the interpreter, ``import numpy`` in the worker) is the
 largest single cost of grading one student (benchmarks/README.md).  Once a student's own
 sandbox is up, the pipeline (StudentGrader) asks for a spare, which starts in the background
 while that student is graded; the next student takes it ready-made.

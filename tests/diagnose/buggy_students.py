@@ -1,7 +1,7 @@
 """Buggy submissions written as students write them: one edit of a solution notebook each.
 
 Independent of reference/mutants.py on purpose: these are the typical mistakes met when
-the notebooks were tried as a student would (issue 13), written against the notebook's
+the notebooks were tried as a student would, written against the notebook's
 own code, so the diagnosis rate measured on them (test_diagnosis_rate.py) is not the
 catalogue recognising itself.  Some have no catalogued mistake (a ReLU cell, one gate's
 derivative, a loss without its mask): they count against the rate.

@@ -1,4 +1,4 @@
-"""At least 90% of buggy submissions get a named diagnosis (issue 13, point 4).
+"""At least 90% of buggy submissions get a named diagnosis.
 
 The buggy submissions are (1) every catalogued mistake as a student (its mutant's outputs),
 (2) the example class's students with a typical mistake (examples/submitted), and (3) the

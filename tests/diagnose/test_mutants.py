@@ -43,7 +43,7 @@ def test_signatures_and_texts(mutant):
     for name, fn in mutant.functions.items():
         assert name in reference.__all__, name
         assert inspect.signature(fn) == inspect.signature(getattr(reference, name)), name
-    entry = MUTANT_TEXTS[mutant.id]  # its words: autograder/mistakes.py, same id
+    entry = MUTANT_TEXTS[mutant.id]  # its words: autograder/engine/mistakes.py, same id
     for part in PARTS:
         texts = entry[part]
         assert set(texts) == {"ko", "en"}

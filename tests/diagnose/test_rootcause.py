@@ -1,4 +1,4 @@
-"""Root causes (autograder/rootcause.py): a function failing because one it calls, or is graded
+"""Root causes (autograder/engine/rootcause.py): a function failing because one it calls, or is graded
 through, fails names that function first; course.yaml `through` + `calls` are the one source."""
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.engine.results import write_grades_csv, write_result
+from autograder.engine.results import GradesCsv, feed_results, write_result
 
 ROOT = Path(__file__).resolve().parents[2]
 COURSE = ROOT / "course.yaml"
@@ -62,8 +62,21 @@ def write_class(out: Path, course, students=STUDENTS) -> dict[tuple[str, str], d
                 result = make_result(course, student, aid)
                 write_result(out, result, f"# {aid}: {result['score']:g}\n\n{NASTY[0]}\n")
                 results[student, aid] = result
-    write_grades_csv(out)
+    feed_results(out, [GradesCsv(out)])
     return results
+
+
+def written_by_the_pass(results_dir: Path, course, tmp: Path) -> tuple[str, str, dict]:
+    """The JUnit XML and the Markdown summary that ``grade --junit --summary`` writes for
+    ``results_dir`` (its one pass over the results, integrations/class_outputs.py), read back as
+    text, and the JUnit totals."""
+    from autograder.engine.results import feed_results
+    from autograder.integrations.class_outputs import class_outputs
+
+    junit, summary = tmp / "pass-junit.xml", tmp / "pass-summary.md"
+    _, outputs = class_outputs(course, junit=junit, summary=summary)
+    feed_results(Path(results_dir), outputs)
+    return junit.read_bytes().decode(), summary.read_bytes().decode(), outputs[1].totals
 
 
 @pytest.fixture

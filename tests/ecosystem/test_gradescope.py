@@ -230,7 +230,7 @@ def test_run_autograder_on_a_fake_autograder_folder(tmp_path):
         item.id for spec in course.functions_of("rnn") for item in spec.items)
 
 
-# ------------------------------------------------- Gradescope without privileges (issue 12.5)
+# ------------------------------------------------- Gradescope without privileges
 
 # What Docker's default seccomp profile denies a container without CAP_SYS_ADMIN, as far as
 # bubblewrap is concerned: new namespaces and mounts.

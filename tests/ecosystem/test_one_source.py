@@ -1,4 +1,4 @@
-"""The result JSON is the one source for everything downstream (DESIGN §5).
+"""The result JSON is the one source for everything downstream (docs/ARCHITECTURE.md: every view prints the texts as graded).
 
 A real grade run of one student whose ``db`` is 2.5 times the right gradient: the item is
 diagnosed ``constant-factor`` with its factor, and the explanation the JSON holds is the text
@@ -17,11 +17,9 @@ import pytest
 from autograder import cli
 from autograder.engine import results as results_mod
 from autograder.engine.course import load_course
-from autograder.integrations.ci_summary import markdown_summary
 from autograder.integrations.gradescope import gradescope_results
-from autograder.integrations.junit import junit_xml
 
-from .conftest import COURSE, ROOT
+from .conftest import COURSE, ROOT, written_by_the_pass
 
 FACTOR = 2.5
 # appended to the student's rnn_step_backward cell: the right gradients, but db scaled
@@ -135,8 +133,8 @@ def test_old_results_without_the_texts_show_nothing_extra(graded, tmp_path):
 
     [test] = [t for t in gradescope_results([old], course, 1.0)["tests"] if t["name"] == item["id"]]
     assert test["output"] == item["message"]
-    assert explanation not in junit_xml(folder)[0]
-    assert explanation not in markdown_summary(folder, course)
+    junit, summary, _ = written_by_the_pass(folder, course, tmp_path)
+    assert explanation not in junit and explanation not in summary
     assert cli.main(["--course", str(COURSE), "report", str(folder)]) == 0
     page = (folder / "report" / "students" / "s1.html").read_text(encoding="utf-8")
     assert "constant-factor" in page and html.escape(explanation) not in page
@@ -153,8 +151,9 @@ def test_the_end_of_a_grade_run_reads_the_results_once(graded):
     assert reads == {f: 1 for f in files}  # ... and no other read of any result file
     # and that pass fed grades.csv, the JUnit report and the summary with every result
     assert (out / "grades.csv").read_text(encoding="utf-8").count("\n") == 3
-    assert junit_xml(out)[0] == (tmp / "junit.xml").read_bytes().decode()
-    assert markdown_summary(out, load_course(COURSE)) == (tmp / "summary.md").read_bytes().decode()
+    junit, summary, _ = written_by_the_pass(out, load_course(COURSE), tmp / "again")
+    assert junit == (tmp / "junit.xml").read_bytes().decode()
+    assert summary == (tmp / "summary.md").read_bytes().decode()
 
 
 def test_texts_are_rendered_in_the_course_language_at_grading_time():
@@ -191,5 +190,6 @@ def test_merge_reads_the_merged_folder_once(tmp_path, course, monkeypatch):
     assert run_merge(course, *shards, "--out", out, "--junit", out / "junit.xml", "--summary", tmp_path / "s.md") == 0
     files = sorted(str(p) for p in out.glob("*/*.json"))
     assert passes == [out] and reads == {f: 1 for f in files}
-    assert junit_xml(out)[0] == (out / "junit.xml").read_bytes().decode()
-    assert markdown_summary(out, course) == (tmp_path / "s.md").read_bytes().decode()
+    junit, summary, _ = written_by_the_pass(out, course, tmp_path)
+    assert junit == (out / "junit.xml").read_bytes().decode()
+    assert summary == (tmp_path / "s.md").read_bytes().decode()

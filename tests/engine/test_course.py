@@ -107,12 +107,12 @@ def test_per_output_tolerance_overrides_default(tmp_path):
     assert tol == {"loss": 1e-9, "dx": course.tolerance}
 
 
-# --------------------------------------------------------------------------- start-up cost (issue 12.3)
+# --------------------------------------------------------------------------- start-up cost
 
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 
-# importing jsonschema builds rfc3987-syntax's lark grammars (~2 s); nbformat imports jsonschema
+# importing jsonschema builds rfc3987-syntax's lark grammars (slow); nbformat imports jsonschema
 HEAVY = ("jsonschema", "lark", "rfc3987_syntax", "nbformat", "tqdm")
 
 
@@ -168,8 +168,8 @@ def test_check_and_grade_notebook_import_no_schema_machinery():
 
 @pytest.mark.sandbox
 def test_grading_a_class_imports_no_schema_machinery(tmp_path):
-    """`autograder grade` pays its start-up once per class, but ~1-2 s of jsonschema's format
-    checkers (pulled in by nbformat) is still ~50 ms per student of a class of 30: none of it."""
+    """`autograder grade` pays its start-up once per class, but jsonschema's format checkers (pulled
+    in by nbformat) would still cost every student a share of it (benchmarks/README.md): none of it."""
     load_course(COURSE)
     one = tmp_path / "submitted"
     student = sorted(p for p in (ROOT / "examples" / "submitted").iterdir() if p.is_dir())[0]

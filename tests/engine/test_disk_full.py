@@ -130,7 +130,7 @@ def test_a_failed_grades_csv_leaves_no_temporary_file(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "fsync", full)
     with pytest.raises(OSError) as info:
-        results_mod.write_grades_csv(out)
+        results_mod.feed_results(out, [results_mod.GradesCsv(out)])
     assert info.value.errno == errno.ENOSPC
     monkeypatch.setattr(os, "fsync", real_fsync)
     assert sorted(p.name for p in out.iterdir()) == ["s0", "s1", "s2"]

@@ -1,4 +1,4 @@
-"""One glossary (autograder/glossary.py): every student-facing text uses its terms, and no
+"""One glossary (autograder/engine/glossary.py): every student-facing text uses its terms, and no
 Korean particle template (이(가), 을(를), 은(는)...) reaches a student unfilled."""
 from __future__ import annotations
 

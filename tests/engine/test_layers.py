@@ -1,10 +1,11 @@
-"""The package's structure is a promise: each folder a role, and imports only go downwards.
+"""The package's structure is a promise: each folder a role, and imports go downwards (but for engine ↔ student).
 
     cli/            one thin module per verb (argparse + a call); imports anything below, never another verb
     integrations/   nbgrader, Gradescope, JUnit, LMS exports, CI summary
     report/         class statistics, HTML report, figures
     engine/         course, cases, extraction, pipeline, comparison, scoring, diagnosis, results
-    student/        what ships to students: the notebook's check() (bundled by the release, engine/bundle.py)
+    student/        the notebook's check(), bundled by the release (engine/bundle.py) with the engine's
+                    compare, glossary and messages and sandbox/inside's protocol and program
     sandbox/        the sandbox's lifecycle; sandbox/inside/ is exactly what is bound into it
 
 A verb importing another verb, or the engine importing a report or a verb, is how the old

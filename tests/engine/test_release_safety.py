@@ -61,6 +61,7 @@ def test_a_failing_nbgrader_leaves_the_release_intact_and_is_explained(tmp_path,
     assert sorted(p.name for p in (tmp_path / "exercises").iterdir()) == sorted(course.assignments)  # no leftovers
 
 
+@pytest.mark.slow
 def test_real_nbgrader_on_a_broken_notebook_without_the_venv_on_path(tmp_path, monkeypatch, capsys):
     """The instructor's slip: invalid nbgrader metadata, and a shell whose PATH lacks the venv."""
     course_file = _copy_course(tmp_path)
@@ -77,6 +78,7 @@ def test_real_nbgrader_on_a_broken_notebook_without_the_venv_on_path(tmp_path, m
     assert _snapshot(tmp_path / "exercises") == before
 
 
+@pytest.mark.slow
 def test_a_successful_release_is_swapped_in_without_leftovers(tmp_path):
     course = load_course(_copy_course(tmp_path))
     (tmp_path / "exercises/rnn/stale-file.txt").write_text("from an older release")

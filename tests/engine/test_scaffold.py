@@ -160,6 +160,7 @@ def test_bad_requests_change_nothing(tmp_path, capsys, argv, message):
     assert _files(tmp_path) == before
 
 
+@pytest.mark.slow
 @pytest.mark.sandbox
 @pytest.mark.parametrize("make_course", COURSES.values(), ids=COURSES)
 def test_filled_in_scaffold_validates(tmp_path, capsys, make_course):
@@ -324,6 +325,7 @@ def student_notebook(root: Path, solved: bool) -> nbformat.NotebookNode:
     return nb
 
 
+@pytest.mark.slow
 @pytest.mark.sandbox
 def test_an_assignment_made_only_with_the_commands_validates_releases_and_grades(tmp_path, capsys):
     root = tmp_path / "course"

@@ -35,12 +35,14 @@ def _edit_cell(path: Path, grade_id: str, old: str, new: str) -> None:
     nbformat.write(nb, str(path))
 
 
+@pytest.mark.slow
 def test_shipped_course_is_valid(capsys):
     assert main(["--course", str(ROOT / "course.yaml"), "validate"]) == 0
     out = capsys.readouterr().out
     assert "FAIL" not in out and out.count("ok  ") == 7 and "the course is valid" in out
 
 
+@pytest.mark.slow
 def test_a_wrong_solution_is_named(tmp_path):
     course_file = _copy(tmp_path)
     _edit_cell(tmp_path / "solutions/rnn/rnn.ipynb", "rnn_forward", "h[:, t] = prev_h", "h[:, t] = 2 * prev_h")
@@ -49,6 +51,7 @@ def test_a_wrong_solution_is_named(tmp_path):
     assert not any("stub" in p for p in problems)
 
 
+@pytest.mark.slow
 def test_a_lenient_rubric_lets_mistakes_escape_and_is_named(tmp_path):
     course_file = _copy(tmp_path, lambda d: d["grading"].__setitem__("tolerance", 1.0))
     problems = validate(load_course(course_file), ["rnn"], isolate=True, say=lambda line: None)
@@ -56,6 +59,7 @@ def test_a_lenient_rubric_lets_mistakes_escape_and_is_named(tmp_path):
     assert any("'bptt-overwrite-accumulator' still passes rnn_backward.dWh" in p for p in escapes)
 
 
+@pytest.mark.slow
 def test_stale_exercises_and_leaks_are_named(tmp_path):
     course_file = _copy(tmp_path)
     shutil.copy2(tmp_path / "solutions/gru/gru.ipynb", tmp_path / "exercises/gru/gru.ipynb")

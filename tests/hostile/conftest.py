@@ -43,8 +43,8 @@ CANARIES = {
 }
 DECOY_SECRET_FILE = "decoy-grading-secret-91aa3f6e"  # course/.grading-secret (the env var wins)
 HOST_TRACES = [f"/tmp/{C.MARK}", f"/dev/shm/{C.MARK}", f"/var/tmp/{C.MARK}", f"/{C.MARK}", f"/usr/{C.MARK}"]
-# A benign student (six notebooks) takes about 0.5 s here; the budget allows 3x that, plus
-# the course set-up, plus every time limit the table says a case waits out.
+# The budget: a few times what a benign student (six notebooks) takes here, plus the
+# course set-up, plus every time limit the table says a case waits out.
 PER_STUDENT_SECONDS = 1.5
 SETUP_SECONDS = 10.0
 

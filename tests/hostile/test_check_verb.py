@@ -1,4 +1,4 @@
-"""`autograder check` on a submission never exposes the course (issue 11, point 6).
+"""`autograder check` on a submission never exposes the course.
 
 A TA reproducing a student's complaint runs `autograder check SUB/thief/rnn/rnn.ipynb` inside the
 course folder.  The thief's notebook tries, from a solution cell, to read the grading secret,

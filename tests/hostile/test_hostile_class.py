@@ -24,7 +24,7 @@ from autograder.engine.course import load_course
 
 from .conftest import CANARIES, DECOY_SECRET_FILE, grade, make_course, requires_bwrap
 
-pytestmark = [pytest.mark.sandbox, requires_bwrap]
+pytestmark = [pytest.mark.sandbox, pytest.mark.slow, requires_bwrap]  # one whole hostile class
 
 MAX_GRADER_RSS_MB = 600
 # What a message must say, per status (on top of the case's own `says`).

@@ -1,5 +1,5 @@
 """A student needs only the released folder: every exercise runs in a venv with numpy, matplotlib
-and a Jupyter kernel, and nothing else (issue 12, point 2).
+and a Jupyter kernel, and nothing else.
 
 A fresh ``python -m venv`` gets ``pip install numpy matplotlib ipykernel`` with the project's
 pins (``-c requirements/constraints.txt``: the local wheel cache on the project's machines).

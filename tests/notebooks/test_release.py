@@ -32,6 +32,7 @@ def _course_copy(tmp_path):
     return load_course(tmp_path / "course.yaml")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", SOLUTIONS, ids=notebook_id)
 def test_exercises_are_what_release_makes_of_solutions(path):
     assert audit.stale_release(course(), path.parent.name) == []

@@ -1,4 +1,4 @@
-"""What the notebooks teach (issue 13, points 5 and 6): derivations behind hints, gradient checks,
+"""What the notebooks teach: derivations behind hints, gradient checks,
 truncated BPTT and perplexity, the architecture preview, a run without clipping that explodes,
 precise claims, one set of terms, and an expected time in every header.
 
@@ -101,7 +101,7 @@ def _without_code(text: str) -> str:
     return re.sub(r"`[^`\n]*`", " ", text)
 
 
-# ------------------------------------------------------------------ planning aids (point 6)
+# ------------------------------------------------------------------ planning aids
 
 EXPECTED = re.compile(r"about (\d+) h(?: (\d+) min)?|about (\d+) min")
 
@@ -291,8 +291,7 @@ def _training_constants(nb):
 
 def test_training_work_is_bounded():
     """The whole notebook runs in 20 s or less on 2 cores; wall time depends on the machine's load, so the
-    test bounds the work instead. Measured with nbclient on the filled-in solution (2 cores shared with
-    other jobs): kernel CPU 6.9 s (10.4 s before issue 13), wall 11 s at load 4."""
+    test bounds the work instead (measured: benchmarks/README.md, "Notebook run times")."""
     nb = _nb("training")
     c = _training_constants(nb)
     main = 3 * c["T_ADD"] * c["STEPS"] * c["BATCH"]          # rnn, lstm, gru

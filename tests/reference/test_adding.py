@@ -172,7 +172,7 @@ def train_single_threaded(**kwargs):
 
 @pytest.mark.slow
 class TestAddingProblemTraining:
-    """~15 s in total on one core."""
+    """The slowest reference tests: real training runs (marked slow)."""
 
     @pytest.mark.parametrize("cell,steps,seed", [("lstm", 600, 1), ("gru", 400, 0)])
     def test_gated_cells_solve_T50(self, cell, steps, seed):

@@ -83,7 +83,7 @@ import builtins  # noqa: E402
 import gc  # noqa: E402
 import select  # noqa: E402
 import signal  # noqa: E402
-import _socket  # noqa: E402  (socket.py would build its enums: ~5 ms per sandbox start)
+import _socket  # noqa: E402  (socket.py would build its enums at every sandbox start)
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402,F401  (warm import: every unit child inherits it)
@@ -516,7 +516,7 @@ def main() -> None:
     if not PID_NAMESPACE:  # no pid namespace to take the zygote down with the grader
         _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     gc.freeze()  # fork children without copying the warm heap on the next collection
-    # (no gc.collect() first: after the imports it finds nothing, in ~8 ms per sandbox start)
+    # (no gc.collect() first: after the imports it finds nothing, at a cost per sandbox start)
     zygote = Zygote()
     try:
         zygote.serve()

@@ -21,8 +21,8 @@ from autograder.engine.pipeline import reference_namespace
 from autograder.sandbox.inside.protocol import load_npz, save_npz
 from autograder.student.selfcheck import FIXTURE_NAME, check
 
-from .nbtools import (ROOT, SOLUTION_REGION, course, exercise_of, imported_names, kernel_env, notebook_id,
-                      solution_notebooks)
+from tests.notebooks.nbtools import (ROOT, SOLUTION_REGION, course, exercise_of, imported_names, kernel_env,
+                                     notebook_id, solution_notebooks)
 
 SOLUTIONS = solution_notebooks()
 STUDENT_SIDE = ["autograder/student/selfcheck.py", "autograder/student/nbgrader_cell.py"]
