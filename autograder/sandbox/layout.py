@@ -117,7 +117,7 @@ def _bytecode() -> str | None:
     cannot be made (the worker then compiles them itself, as it always may).
 
     Without it every sandbox start compiled worker.py, protocol.py and program.py from source
-    (~12 ms of the ~120 ms a start costs, benchmarks/README.md): their folder in the sandbox is
+    (a tenth of a start's cost, benchmarks/README.md): their folder in the sandbox is
     bound file by file, so the package's own ``__pycache__`` is not there.  Hash-checked pycs
     (PEP 552): the interpreter in the sandbox uses one only if it was compiled from exactly the
     source beside it, whatever the files' times."""

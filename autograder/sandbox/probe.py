@@ -7,7 +7,7 @@ settings and a real unprivileged bwrap start), the kernel version (whether RLIMI
 counted per user namespace).  ``decide`` turns facts into a ``Decision``: the launcher's
 name in ``launchers.REGISTRY`` or, when no sandbox can run here, a message that says why
 and what to do.  ``decide`` is a pure function, so every message is tested with made-up
-facts (tests/sandbox/test_probe.py).
+facts (tests/sandbox/test_userns.py).
 
   root, bwrap may create namespaces            -> "bwrap"        (a private uid per slot)
   root, namespaces refused (a container)       -> "uid"          (private uid + rlimits)
