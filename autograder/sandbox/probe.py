@@ -225,7 +225,7 @@ def _userns_probe(bwrap: str, ipc_limits: bool) -> str | None:
 
 @functools.lru_cache(maxsize=1)
 def facts() -> Facts:
-    """This host's facts, gathered once per process (each probe starts bwrap once, ~20 ms)."""
+    """This host's facts, gathered once per process (each probe starts bwrap once)."""
     euid = os.geteuid()
     bwrap = shutil.which("bwrap")
     setpriv = setpriv_path()
