@@ -231,7 +231,8 @@ def test_new_assignment_writes_its_entry_and_a_skeleton_notebook(tmp_path, capsy
     assert nb.cells[1].source == by_id["setup"].source.split("\nimport numpy as np")[0] + "\nimport numpy as np"
     assert "from rnnlab_check import check" in nb.cells[2].source
     intro = nb.cells[0].source
-    assert intro.startswith("# 실습 7. 스케일드 점곱 어텐션 (Scaled dot-product attention)")
+    # numbered after the course's assignments (the new one is the last)
+    assert intro.startswith(f"# 실습 {len(course.assignments)}. 스케일드 점곱 어텐션 (Scaled dot-product attention)")
     assert "**예상 소요 시간 (expected time): 약 1시간 15분 / about 1 h 15 min**" in intro
     assert nb.cells[-1].source.startswith("## 정리 (Summary)")
     assert nb.metadata["kernelspec"] == model.metadata["kernelspec"]
