@@ -14,3 +14,13 @@ ROOT = Path(__file__).resolve().parents[1]
 def course():
     """The shipped course.yaml, loaded once per test process."""
     return load_course(ROOT / "course.yaml")
+
+
+@pytest.fixture(scope="session")
+def ordinary():
+    """The ordinary account tests grade as (tests/userland/account.py): made by the suite when it
+    runs as root (useradd, its own venv and course copy, commands through runuser); otherwise the
+    user running the suite."""
+    from tests.userland.account import ordinary_account
+
+    return ordinary_account()
