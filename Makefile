@@ -8,7 +8,9 @@ PYTEST_ARGS ?=
 
 .PHONY: demo test sandbox-tools clean
 
+# A Python older than pyproject's requires-python gets one sentence saying so, before pip runs.
 $(BIN)/python:
+	@$(PYTHON) autograder/integrations/python_version.py pyproject.toml "name a newer one, e.g. make $(or $(MAKECMDGOALS),demo) PYTHON=python3.12"
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.run: $(BIN)/python requirements/run.in requirements/constraints.txt pyproject.toml

@@ -16,6 +16,16 @@ def course():
     return load_course(ROOT / "course.yaml")
 
 
+@pytest.fixture(scope="session")
+def ordinary():
+    """The ordinary account tests grade as (tests/userland/account.py): made by the suite when it
+    runs as root (useradd, its own venv and course copy, commands through runuser); otherwise the
+    user running the suite."""
+    from tests.userland.account import ordinary_account
+
+    return ordinary_account()
+
+
 # Property tests replay the same examples on every run, so a red run can be replayed from its
 # log (derandomize). A search for new examples happens only when someone asks for it:
 # HYPOTHESIS_PROFILE=explore make test

@@ -62,10 +62,11 @@ apt-get update -q
 # python3-seccomp its seccomp filter.  Where the container forbids namespaces (no CAP_SYS_ADMIN,
 # Docker's seccomp profile), the grader falls back to an unprivileged uid with rlimits.
 apt-get install -y -q --no-install-recommends python3 python3-venv bubblewrap util-linux python3-seccomp
-python3 -c 'import sys; need = {need}; sys.exit(0 if sys.version_info[:2] >= need else
-    "the pinned requirements (requirements/grade.txt) need Python >= %d.%d, this image has %d.%d.%d: "
-    "choose an Ubuntu 24.04 base image" % (need + sys.version_info[:3]))'
-python3 -m venv "$VENV"
+# The Python just installed, not whichever python3 comes first on PATH.  Too old for the pins
+# (requirements/grade.txt's requires-python): one sentence, and the image build fails here.
+PYTHON=/usr/bin/python3
+"$PYTHON" "$SOURCE/autograder/integrations/python_version.py" "$SOURCE/{requirements}" "choose a newer base image (Ubuntu 22.04 or later)"
+"$PYTHON" -m venv "$VENV"
 # Every package pinned, none pulled in unpinned (--no-deps: grade.txt is the whole closure).
 "$VENV/bin/python" -m pip install --disable-pip-version-check -q --no-deps -r "$SOURCE/requirements/grade.txt"
 # The course is not installed: run_autograder puts $SOURCE on PYTHONPATH (it stays in $SOURCE,
@@ -88,13 +89,12 @@ PYTHONPATH="$ROOT/source" exec "$VENV/bin/python" -m autograder --course "$ROOT/
 
 def requires_python(course_root: Path) -> tuple[int, int]:
     """The lowest Python the pins of requirements/grade.txt accept (its ``requires-python`` line)."""
-    import re
+    from autograder.integrations.python_version import lowest
 
-    text = (course_root / REQUIREMENTS).read_text()
-    found = re.search(r"requires-python:\s*>=\s*(\d+)\.(\d+)", text)
+    found = lowest((course_root / REQUIREMENTS).read_text())
     if not found:
         raise UsageError(f"{course_root / REQUIREMENTS}: no '# requires-python: >=X.Y' line")
-    return int(found.group(1)), int(found.group(2))
+    return found[0], found[1] if len(found) > 1 else 0
 
 
 # --------------------------------------------------------------------------- the zip
@@ -147,8 +147,9 @@ def build_zip(course: Course, out: Path, assignments: list[str] | None = None, n
     else:
         secret = secrets.token_hex(32)
     flags = "".join(f" --assignment {a}" for a in assignments or []) + (" --no-sandbox" if no_sandbox else "")
+    requires_python(course.root)  # setup.sh checks the image's Python against it: fail here if it is missing
     generated = {
-        "setup.sh": (SETUP_SH.format(venv=VENV, need=requires_python(course.root)), 0o755),
+        "setup.sh": (SETUP_SH.format(venv=VENV, requirements=REQUIREMENTS), 0o755),
         "run_autograder": (RUN_AUTOGRADER.format(venv=VENV, flags=flags), 0o755),
         SECRET_FILE: (secret + "\n", 0o600),
     }

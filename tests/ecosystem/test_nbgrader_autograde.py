@@ -8,6 +8,10 @@ submissions and the same secret; then it runs `nbgrader generate_feedback` and r
 HTML a student gets, the explanation and hint that `autograder grade` wrote for a diagnosed
 mistake.  The fast tests pin down how check() tells autograding from a student's session and
 what it shows nbgrader.
+
+The slow tests run once per grader: as root, and as an ordinary account, as nbgrader's
+formgrader runs on JupyterHub (tests/userland/account.py; only the latter when the suite does
+not run as root): there every grade cell's `grade-notebook` sandboxes without root.
 """
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ import re
 import shutil
 import subprocess
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
@@ -25,6 +30,7 @@ import pytest
 from autograder.student import nbgrader_cell
 from autograder.student import selfcheck
 from autograder.engine.course import load_course
+from tests.userland.account import GRADERS
 
 ROOT = Path(__file__).resolve().parents[2]
 ASSIGNMENT = "rnn"
@@ -40,19 +46,23 @@ def _env() -> dict:
     return env
 
 
-def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+def _run(args: list[str], cwd: Path, account=None) -> subprocess.CompletedProcess:
+    if account:  # the account's own Python (its venv's bin/ first on PATH), with the same secret
+        return account.run([str(account.python), *args], cwd=cwd, env=account.env(RNNLAB_SECRET=SECRET), timeout=300)
     proc = subprocess.run([sys.executable, *args], cwd=cwd, env=_env(), capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, f"{args} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
     return proc
 
 
-@pytest.fixture(scope="module")
-def autograded(tmp_path_factory):
+@pytest.fixture(scope="module", params=GRADERS)
+def autograded(request, tmp_path_factory):
+    """nbgrader autograde and autograder grade over the same course copy, run by root or by the ordinary account."""
     from autograder.sandbox import box as sandbox
 
     if not sandbox.bwrap_available():
-        pytest.skip("needs the bubblewrap sandbox (run as root with bwrap installed)")
-    course_dir = tmp_path_factory.mktemp("nbgrader-course")
+        pytest.skip("needs the bubblewrap sandbox (bwrap installed)")
+    account = request.getfixturevalue("ordinary") if request.param == "user" else None
+    course_dir = account.workdir("nbgrader-course") if account else tmp_path_factory.mktemp("nbgrader-course")
     for name in ("course.yaml", "nbgrader_config.py"):
         shutil.copy(ROOT / name, course_dir / name)
     shutil.copytree(ROOT / "solutions" / ASSIGNMENT, course_dir / "solutions" / ASSIGNMENT)
@@ -61,11 +71,16 @@ def autograded(tmp_path_factory):
     for student in STUDENTS:
         shutil.copytree(ROOT / "examples" / "submitted" / student / ASSIGNMENT,
                         course_dir / "submitted" / student / ASSIGNMENT)
-    _run(["-m", "nbgrader", "generate_assignment", ASSIGNMENT, "--force", "--log-level=WARN"], course_dir)
-    _run(["-m", "nbgrader", "autograde", ASSIGNMENT, "--log-level=WARN"], course_dir)
-    _run(["-m", "nbgrader", "generate_feedback", ASSIGNMENT, "--log-level=WARN"], course_dir)
-    _run(["-m", "autograder", "--course", str(course_dir / "course.yaml"), "grade", str(course_dir / "submitted"),
-          "--out", str(course_dir / "results"), "--assignment", ASSIGNMENT, "--quiet"], course_dir)
+    if account:
+        account.give(course_dir)
+    with account.busy() if account else nullcontext():
+        _run(["-m", "nbgrader", "generate_assignment", ASSIGNMENT, "--force", "--log-level=WARN"], course_dir, account)
+        _run(["-m", "nbgrader", "autograde", ASSIGNMENT, "--log-level=WARN"], course_dir, account)
+        _run(["-m", "nbgrader", "generate_feedback", ASSIGNMENT, "--log-level=WARN"], course_dir, account)
+        _run(["-m", "autograder", "--course", str(course_dir / "course.yaml"), "grade", str(course_dir / "submitted"),
+              "--out", str(course_dir / "results"), "--assignment", ASSIGNMENT, "--quiet"], course_dir, account)
+    isolation = json.loads((course_dir / "results" / STUDENTS[0] / f"{ASSIGNMENT}.json").read_text())["isolation"]
+    assert isolation.startswith("bwrap-userns" if account else "bwrap"), isolation
     return course_dir
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import tomllib
 import zipfile
 from fnmatch import fnmatch
 from importlib import metadata
@@ -14,6 +13,11 @@ from pathlib import Path
 import pytest
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10: pytest brings tomli, its backport
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
@@ -63,10 +67,20 @@ def _pins() -> dict[str, str]:
 
 
 CANDIDATES = [Version(f"3.{minor}.{patch}") for minor in (9, 10, 11, 12, 13, 14) for patch in range(0, 21)]
+# The Pythons people have: every minor release the classifiers promise, from its first patch
+# release, and the distributions' own (Debian 12: 3.11.2; Ubuntu 22.04: 3.10.12; 24.04: 3.12.3).
+DISTRIBUTIONS = {"Debian 12": "3.11.2", "Ubuntu 22.04": "3.10.12", "Ubuntu 24.04": "3.12.3"}
 
 
-def test_requires_python_is_what_the_pins_need():
-    ours = SpecifierSet(PYPROJECT["project"]["requires-python"].split("#")[0].strip())
+def _promised() -> dict[str, Version]:
+    minors = [c.rsplit("::", 1)[1].strip() for c in PYPROJECT["project"]["classifiers"]
+              if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)]
+    return {**{f"Python {m}": Version(f"{m}.0") for m in minors},
+            **{name: Version(v) for name, v in DISTRIBUTIONS.items()}}
+
+
+def _pin_needs() -> tuple[int, list[tuple[str, SpecifierSet]]]:
+    """How many pins are installed here at their pinned version, and their Requires-Python."""
     needs = []
     checked = 0
     for name, version in _pins().items():
@@ -80,9 +94,27 @@ def test_requires_python_is_what_the_pins_need():
         spec = dist.metadata.get("Requires-Python")
         if spec:
             needs.append((name, SpecifierSet(spec)))
+    return checked, needs
+
+
+def test_requires_python_is_what_the_pins_need():
+    ours = SpecifierSet(PYPROJECT["project"]["requires-python"].split("#")[0].strip())
+    checked, needs = _pin_needs()
     assert checked >= 0.9 * len(_pins()), "most pins should be installed in the test venv"
     allowed_by_pins = [v for v in CANDIDATES if all(v in spec for _, spec in needs)]
     too_loose = [str(v) for v in CANDIDATES if v in ours and v not in allowed_by_pins]
     assert not too_loose[:1], f"requires-python admits {too_loose[0]}, which a pin rejects: " + ", ".join(
         f"{n} {s}" for n, s in needs if Version(too_loose[0]) not in s)
     assert allowed_by_pins[0] in ours, f"requires-python is stricter than the pins: {allowed_by_pins[0]} works"
+
+
+def test_every_pin_installs_on_the_pythons_people_have():
+    """Python 3.10 to 3.13 (the classifiers), Debian 12's 3.11.2 and Ubuntu's own: every pin's
+    Requires-Python and ours admit them all, so `make demo PYTHON=/usr/bin/python3` resolves."""
+    ours = SpecifierSet(PYPROJECT["project"]["requires-python"].split("#")[0].strip())
+    promised = _promised()
+    assert {"Python 3.10", "Python 3.13", "Debian 12"} <= promised.keys()
+    _, needs = _pin_needs()
+    refused = [f"{who} ({v}): {name} {spec}" for who, v in promised.items() for name, spec in needs if v not in spec]
+    refused += [f"{who} ({v}): requires-python {ours}" for who, v in promised.items() if v not in ours]
+    assert not refused, "\n".join(refused)

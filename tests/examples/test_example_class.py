@@ -1,5 +1,7 @@
 """The example class, graded for real (bubblewrap sandbox): every item gets exactly the
-status its student profile says (examples/make_class.py), and the run is reproducible."""
+status its student profile says (examples/make_class.py), and the run is reproducible.
+The class is graded as root and as an ordinary account (tests/userland/account.py; only the
+latter when the suite does not run as root), and both give the same results."""
 import json
 import os
 import signal
@@ -16,13 +18,22 @@ sys.path.insert(0, str(ROOT / "examples"))
 import make_class  # noqa: E402
 
 from autograder.engine.course import load_course  # noqa: E402
+from tests.userland.account import GRADERS  # noqa: E402
 
 pytestmark = pytest.mark.sandbox
 
 
-def _grade(submitted: Path, out: Path, *extra: str, check=True, **kw):
-    cmd = [sys.executable, "-m", "autograder", "--course", str(ROOT / "course.yaml"), "grade",
+def _grade(submitted: Path, out: Path, *extra: str, check=True, account=None, **kw):
+    """``autograder grade`` as this process, or as ``account`` over its own copy of the course."""
+    course = account.course if account else ROOT
+    python = str(account.python) if account else sys.executable
+    cmd = [python, "-m", "autograder", "--course", str(course / "course.yaml"), "grade",
            str(submitted), "--out", str(out), "--quiet", *extra]
+    if account:
+        with account.busy():
+            proc = account.run(cmd, cwd=out.parent, env=account.env(RNNLAB_SECRET="example-class-tests"), check=check,
+                               **kw)
+        return proc
     env = {**os.environ, "RNNLAB_SECRET": "example-class-tests"}
     return subprocess.run(cmd, env=env, capture_output=True, text=True, check=check, **kw)
 
@@ -36,11 +47,25 @@ def _without_time(results: dict) -> dict:
     return {k: {kk: vv for kk, vv in v.items() if kk != "graded_at"} for k, v in results.items()}
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    out = tmp_path_factory.mktemp("results")
-    proc = _grade(ROOT / "examples" / "submitted", out)
-    return out, proc
+_GRADED: dict = {}  # who -> (results folder, process): one run per grader in this test process
+
+
+def _grade_example_class(who: str, tmp_path_factory, request):
+    if who not in _GRADED:
+        if who == "root":
+            out = tmp_path_factory.mktemp("results")
+            _GRADED[who] = out, _grade(ROOT / "examples" / "submitted", out)
+        else:
+            account = request.getfixturevalue("ordinary")
+            out = account.workdir("example-class") / "results"
+            _GRADED[who] = out, _grade(account.course / "examples" / "submitted", out, account=account)
+    return _GRADED[who]
+
+
+@pytest.fixture(scope="module", params=GRADERS)
+def graded(request, tmp_path_factory):
+    """The example class graded by root, or by the ordinary account."""
+    return _grade_example_class(request.param, tmp_path_factory, request)
 
 
 def test_examples_are_in_sync_with_the_notebooks():
@@ -152,3 +177,18 @@ def test_kill_9_mid_class_then_rerun_equals_a_clean_run(benign_class, tmp_path):
     assert partial < len(_results(clean))  # the kill really interrupted the run
     leftovers = [p for p in out.rglob("*") if p.name.endswith(".tmp")]
     assert not leftovers or all(p.stat().st_size >= 0 for p in leftovers)
+
+
+@pytest.mark.skipif(GRADERS != ("root", "user"), reason="compares root's run with an ordinary account's: run as root")
+def test_an_ordinary_account_grades_the_class_as_root_does(tmp_path_factory, request):
+    """Every result of the ordinary account's run equals root's but for the sandbox it ran in."""
+    as_root, as_user = (_results(_grade_example_class(who, tmp_path_factory, request)[0]) for who in GRADERS)
+    assert as_user.keys() == as_root.keys() and len(as_root) == len(make_class.PROFILES) * 6
+    # None: nothing of that notebook ran (a file that is not a notebook)
+    assert {r["isolation"].split("+")[0] for r in as_user.values() if r["isolation"]} == {"bwrap-userns"}
+    assert {r["isolation"].split("+")[0] for r in as_root.values() if r["isolation"]} == {"bwrap"}
+
+    def same(result):
+        return {k: v for k, v in result.items() if k not in ("graded_at", "isolation", "fingerprint")}
+    differ = [key for key in as_root if same(as_user[key]) != same(as_root[key])]
+    assert not differ, differ
