@@ -34,11 +34,13 @@ from autograder.engine.course import CACHE_OUTPUT, Course, FunctionSpec
 from autograder.sandbox.inside.program import ProgramError, run_program
 
 EPSILON = 1e-6  # central-difference step
-# Up to this many numbers in a forward input, its gradient is differenced element by element and
-# compared whole; above it (the hidden cases that make a numerical gradient too slow), along
-# PROJECTIONS random directions drawn from the grading secret, which no student code ever sees.
+# Up to this many numbers in a case's differentiated forward inputs, the gradient is differenced
+# element by element and compared whole; above it (the large case that makes a numerical gradient
+# too slow), along PROJECTIONS random directions drawn from the grading secret, which no student
+# code ever sees: a gradient that differs anywhere differs along them (with probability 1).
 FULL_GRADIENT = 4096
 PROJECTIONS = 8
+PROJECTION_STEP = 1e-4  # along a unit direction (five-point stencil)
 
 
 # ------------------------------------------------------------------ nested values
@@ -147,6 +149,8 @@ class FiniteDifferences:
             if like is not None:
                 self.upstream[self.sent.index(forward.returns.index(like))] = value
         self.rng = np.random.default_rng(seed)
+        numbers = sum(_flat(self.args[i]).size for i in gradient_inputs(spec, forward).values())
+        self.full = numbers <= FULL_GRADIENT
 
     def _objective(self, index: int, x: Any) -> float:
         args = list(self.args)
@@ -161,18 +165,23 @@ class FiniteDifferences:
         flat = _flat(x)
         if flat.size == 0:
             return None
-        if flat.size <= FULL_GRADIENT:
-            directions = None
-            steps = np.eye(flat.size)
-        else:
-            directions = self.rng.standard_normal((PROJECTIONS, flat.size))
-            steps = directions
-        values = np.array([(self._objective(index, _rebuild(x, flat + EPSILON * d))
-                            - self._objective(index, _rebuild(x, flat - EPSILON * d))) / (2 * EPSILON)
-                           for d in steps])
-        if directions is None:
+        if self.full:  # element by element: the gradient itself
+            values = np.array([self._central(index, x, flat, unit, EPSILON) for unit in np.eye(flat.size)])
             return Exact(_rebuild(x, values))
+        directions = self.rng.standard_normal((PROJECTIONS, flat.size))
+        directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+        # a unit step along a random direction moves every number a little: a five-point stencil
+        # with a larger step keeps both the rounding of L (a sum over large outputs) and the
+        # truncation error far below any item tolerance
+        values = np.array([self._five_point(index, x, flat, d, PROJECTION_STEP) for d in directions])
         return Projected(x, directions, values)
+
+    def _central(self, index: int, x: Any, flat: np.ndarray, d: np.ndarray, h: float) -> float:
+        return (self._objective(index, _rebuild(x, flat + h * d))
+                - self._objective(index, _rebuild(x, flat - h * d))) / (2 * h)
+
+    def _five_point(self, index: int, x: Any, flat: np.ndarray, d: np.ndarray, h: float) -> float:
+        return (4 * self._central(index, x, flat, d, h) - self._central(index, x, flat, d, 2 * h)) / 3
 
 
 class FollowThrough:

@@ -197,7 +197,7 @@ def test_catalogued_backwards_are_the_gradients_of_their_forwards(plan, mutant_i
 
 
 def test_projected_differences_tell_a_right_gradient_from_a_slightly_wrong_one(plan):
-    """Above FULL_GRADIENT numbers the grader compares along secret random directions."""
+    """Above FULL_GRADIENT numbers in a case the grader compares along secret random directions."""
     spec, forward = plan.course.functions["rnn_step_backward"], plan.course.functions["rnn_step_forward"]
     case = plan.expected[spec.name].cases[0]
     namespace = dict(plan.namespace)
