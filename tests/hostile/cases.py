@@ -830,7 +830,7 @@ CASES: tuple[Case, ...] = (
          Edit("rnn", "rnn_step_backward", "x, prev_h, Wx, Wh, next_h = cache", "x, prev_h, Wx, Wh, next_h, _ = cache"),
          body("rnn", "rnn_step_backward", INLINED_NUMERICAL_GRADIENT),
          expect={**_all(items("rnn_step_backward", "dx", "dprev_h", "dWx", "dWh", "db"), "timeout"),
-                 **_all(RNN_BACKWARD, "timeout")}, burns=("call",)),
+                 **_all(RNN_BACKWARD, "timeout")}, burns=("call", "call")),
     case("forgery", "f-probe-forgery", "right forwards that answer the grader's old follow-through probes "
          "(X ± εV) with forged values, and backwards that return 0.5 everywhere",
          *[after(aid, backward, PROBE_FORGERY.replace("@@FORWARD@@", forward).replace("@@BACKWARD@@", backward))
