@@ -40,7 +40,7 @@ EPSILON = 1e-6  # central-difference step
 # code ever sees: a gradient that differs anywhere differs along them (with probability 1).
 FULL_GRADIENT = 4096
 PROJECTIONS = 8
-PROJECTION_STEP = 1e-4  # along a unit direction (five-point stencil)
+PROJECTION_STEP = 3e-6  # along a unit direction (five-point stencil)
 
 
 # ------------------------------------------------------------------ nested values
@@ -170,9 +170,9 @@ class FiniteDifferences:
             return Exact(_rebuild(x, values))
         directions = self.rng.standard_normal((PROJECTIONS, flat.size))
         directions /= np.linalg.norm(directions, axis=1, keepdims=True)
-        # a unit step along a random direction moves every number a little: a five-point stencil
-        # with a larger step keeps both the rounding of L (a sum over large outputs) and the
-        # truncation error far below any item tolerance
+        # a step along a unit direction moves every number a little: the five-point stencil keeps
+        # both the rounding of L (a sum over large outputs) and the truncation error (which grows
+        # with the sequence length) near 1e-8, far below the item tolerance
         values = np.array([self._five_point(index, x, flat, d, PROJECTION_STEP) for d in directions])
         return Projected(x, directions, values)
 
