@@ -142,7 +142,8 @@ PROFILES: tuple[Profile, ...] = (
                    Edit("rnn", "rnn_step_backward", "    da = dnext_h * (1.0 - next_h ** 2)", "    da = dnext_h")),
             expect={"rnn_step_forward.next_h": "failed", "rnn_forward.h": "failed",
                     **_all(RNN_STEP_BACKWARD, "failed"), **_all(RNN_BACKWARD, "failed")},
-            # course.yaml: self_consistency_credit 0.5 for gradients exact for the student's own forward
+            # course.yaml: self_consistency_credit 0.5 for gradients exact for a catalogued forward mistake
+            # (this one is rnn-tanh-missing-forward; the grader differences the mistake's forward)
             partial={**_all(RNN_STEP_BACKWARD, 0.5), **_all(RNN_BACKWARD, 0.5)}),
     Profile("s12", "broken file: the rnn notebook is not valid JSON (other notebooks are fine)",
             replace_file={"rnn": b'{"cells": [ {"cell_type": "code", "source": "oops'},

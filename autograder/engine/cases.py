@@ -108,14 +108,16 @@ def _used(dims: dict[str, int], *specs: FunctionSpec) -> dict[str, int]:
 
 
 def build_case(course: Course, spec: FunctionSpec, index: int, seed: int,
-               forward_shapes: Callable[[FunctionSpec, list], list] | None = None) -> Case:
+               forward_shapes: Callable[[FunctionSpec, list], list] | None = None,
+               sizes: dict[str, int] | None = None) -> Case:
     """The call program of case ``index``.
 
     ``forward_shapes(forward_spec, args)`` must return the forward's outputs (any objects
     with ``.shape`` for the ``like`` inputs); the grader passes the reference forward.
+    ``sizes`` replace the drawn ones (the large case).
     """
     rng = np.random.default_rng(seed)
-    dims = draw_dims(spec, rng)
+    dims = {**draw_dims(spec, rng), **(sizes or {})}
     if spec.through is None:
         args = [draw_value(s, dims, rng, index) for s in spec.inputs.values()]
         step = {"fn": spec.name, "args": args, "nret": len(spec.returns), "send": _returned(spec)}
@@ -143,8 +145,15 @@ def build_case(course: Course, spec: FunctionSpec, index: int, seed: int,
 def build_cases(course: Course, spec: FunctionSpec, secret: bytes,
                 forward_shapes: Callable[[FunctionSpec, list], list] | None = None,
                 count: int | None = None) -> list[Case]:
-    return [build_case(course, spec, i, case_seed(secret, spec.name, i), forward_shapes)
-            for i in range(spec.cases if count is None else count)]
+    """The hidden cases (``count`` None: ``spec.cases`` of them, then the large case if the
+    function has one), or the first ``count`` cases (the public self-check's: never the large one)."""
+    cases = [build_case(course, spec, i, case_seed(secret, spec.name, i), forward_shapes)
+             for i in range(spec.cases if count is None else count)]
+    if count is None and spec.large_case:
+        i = spec.cases
+        cases.append(build_case(course, spec, i, case_seed(secret, spec.name, i), forward_shapes,
+                                dict(spec.large_case)))
+    return cases
 
 
 def graded_outputs(case_result: dict, spec: FunctionSpec) -> dict[str, Any]:

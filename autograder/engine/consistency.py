@@ -1,37 +1,53 @@
-"""Self-consistency credit: is a wrong backward at least the true gradient of the student's
-own (wrong) forward?
+"""Follow-through credit: a wrong backward that is the exact gradient of a catalogued mistake
+in the student's forward.
 
-Owns the probe programs and their numerics.  For each case of a backward graded through
-a forward, and each forward input ``X`` whose gradient ``dX`` the backward returns, the
-student's forward is evaluated at ``X ± εV`` for a random direction ``V``; with the
-upstream gradients ``g_k`` the scalar ``L = Σ_k <g_k, out_k>`` gives the directional
-derivative ``(L(X+εV) − L(X−εV)) / 2ε``, which must equal ``<dX, V>``.  A backward that
-passes on every case earns course.yaml's ``self_consistency_credit`` share of its points:
-the student did backpropagate correctly, through a forward that was wrong (and lost its
-own points there).  Only numbers cross the sandbox boundary, as for any graded call.
+Owns: which failed gradient items of a backward earn course.yaml's ``self_consistency_credit``
+share of their points, and the grader's own gradients they are compared with.  Credit is
+decided from the compared outputs alone; no student code runs for it:
 
-No credit without work: a forward that does not depend on ``X`` (zeros of the right shape, a
-constant) has a zero directional derivative, which a backward returning zeros "matches".  An
-output is credited only if the derivative along ``V`` is clearly non-zero
-(:data:`NONZERO`, relative to ``‖g‖·‖V‖``) and the backward's ``dX`` is not all zeros.
+1. the forward the backward is graded through (``through``) fails, and every failed item of
+   it is diagnosed as one and the same catalogued mistake (reference/mutants.py, found by
+   diagnose.py on the forward's own hidden cases).  A forward that passes earns nothing here:
+   its backward was compared with the true gradient already;
+2. the grader computes the gradient of that mistaken forward on the backward's hidden cases,
+   in its own process, from the reference: the mistake's own backward when the catalogue has
+   one (a forward + backward pair consistent with itself), else central differences of the
+   mistake's forward (:class:`FiniteDifferences`);
+3. each failed gradient output of the student that matches it on every case, within the
+   item's tolerance (course.yaml), earns the share, unless the grader's gradient is zero on
+   every case (an input the mistaken forward ignores: zeros take no work to match).
+
+Trusted side: the mutants are imported lazily (``autograder`` ships to students without
+``reference/``).  The grader's gradients depend only on the mistake and the hidden cases, so
+they are computed once per run and shared by every student (and thread).
 """
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
 
-from autograder.engine.cases import Case
-from autograder.engine.course import CACHE_OUTPUT, FunctionSpec
+from autograder.engine.cases import Case, case_seed
+from autograder.engine.compare import compare, relative_error
+from autograder.engine.course import CACHE_OUTPUT, Course, FunctionSpec
+from autograder.sandbox.inside.program import ProgramError, run_program
 
-EPSILON = 1e-6
-TOLERANCE = 1e-5  # on the relative difference of the two directional derivatives
-# |directional derivative| / (‖g‖·‖V‖) below this is "the forward does not depend on X": for
-# a real forward it is about 1e-3 to 1 (tanh, sigmoid), and the finite difference's noise ~1e-9.
-NONZERO = 1e-6
+EPSILON = 1e-6  # central-difference step
+# Up to this many numbers in a case's differentiated forward inputs, the gradient is differenced
+# element by element and compared whole; above it (the large case that makes a numerical gradient
+# too slow), along PROJECTIONS random directions drawn from the grading secret, which no student
+# code ever sees: a gradient that differs anywhere differs along them (with probability 1).
+FULL_GRADIENT = 4096
+PROJECTIONS = 8
+PROJECTION_STEP = 3e-6  # along a unit direction (five-point stencil)
+
+
+# ------------------------------------------------------------------ nested values
 
 
 def _leaves(value: Any) -> list[np.ndarray]:
+    """The float arrays of a (nested) value, dict keys in sorted order."""
     if isinstance(value, dict):
         return [leaf for key in sorted(value) for leaf in _leaves(value[key])]
     if isinstance(value, (list, tuple)):
@@ -41,22 +57,37 @@ def _leaves(value: Any) -> list[np.ndarray]:
     return []
 
 
-def _map(value: Any, fn) -> Any:
-    """``value`` with every float array replaced by ``fn(array)`` (same nesting)."""
+def _student_leaves(value: Any) -> list:
+    """The numeric leaves of a student's output, in :func:`_leaves` order (any dtype)."""
     if isinstance(value, dict):
-        return {key: _map(v, fn) for key, v in value.items()}
+        return [leaf for key in sorted(value) for leaf in _student_leaves(value[key])]
     if isinstance(value, (list, tuple)):
-        return [_map(v, fn) for v in value]
-    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
-        return fn(value)
-    return value
+        return [leaf for v in value for leaf in _student_leaves(v)]
+    return [value] if isinstance(value, (np.ndarray, float, int, np.generic)) else []
 
 
-def _inner(a: Any, b: Any) -> float:
-    la, lb = _leaves(a), _leaves(b)
-    if len(la) != len(lb) or any(x.shape != y.shape for x, y in zip(la, lb)):
-        raise ValueError("structures differ")
-    return float(sum(np.vdot(x, y) for x, y in zip(la, lb)))
+def _flat(value: Any) -> np.ndarray:
+    leaves = _leaves(value)
+    return np.concatenate([leaf.ravel() for leaf in leaves]) if leaves else np.zeros(0)
+
+
+def _rebuild(value: Any, flat: np.ndarray) -> Any:
+    """``value`` with its float leaves read, in :func:`_leaves` order, from ``flat``."""
+    at = 0
+
+    def build(v: Any) -> Any:
+        nonlocal at
+        if isinstance(v, dict):
+            return {key: build(v[key]) for key in sorted(v)}
+        if isinstance(v, (list, tuple)):
+            return [build(x) for x in v]
+        if isinstance(v, np.ndarray) and v.dtype.kind == "f":
+            leaf = flat[at:at + v.size].reshape(v.shape)
+            at += v.size
+            return leaf
+        return v
+
+    return build(value)
 
 
 def gradient_inputs(spec: FunctionSpec, forward: FunctionSpec) -> dict[str, int]:
@@ -65,64 +96,165 @@ def gradient_inputs(spec: FunctionSpec, forward: FunctionSpec) -> dict[str, int]
     return {f"d{name}": i for i, name in enumerate(forward.args) if f"d{name}" in graded}
 
 
-def probes(spec: FunctionSpec, forward: FunctionSpec, case: Case) -> tuple[dict, list[tuple[str, Any]]]:
-    """The probe program of one case and, per gradient output, its direction V."""
-    fwd_step, _ = case.program["steps"]
-    rng = np.random.default_rng(case.index + 7919)
-    steps, directions = [], []
-    for output, index in gradient_inputs(spec, forward).items():
-        x = fwd_step["args"][index]
-        v = _map(x, lambda a: rng.standard_normal(a.shape))
-        if not _leaves(v):
-            continue
-        directions.append((output, v))
-        for sign in (1.0, -1.0):
-            moved = _map_pair(x, v, sign)
-            args = list(fwd_step["args"])
-            args[index] = moved
-            steps.append({"fn": forward.name, "args": args, "nret": len(forward.returns),
-                          "send": [i for i, r in enumerate(forward.returns) if r != CACHE_OUTPUT]})
-    return {"steps": steps}, directions
+# ------------------------------------------------------------------ the grader's gradients
 
 
-def _map_pair(x: Any, v: Any, sign: float) -> Any:
-    if isinstance(x, dict):
-        return {key: _map_pair(x[key], v[key], sign) for key in x}
-    if isinstance(x, (list, tuple)):
-        return [_map_pair(a, b, sign) for a, b in zip(x, v)]
-    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
-        return x + sign * EPSILON * v
-    return x
+class Exact:
+    """The grader's gradient itself (a catalogued backward's output, or a full difference)."""
+
+    def __init__(self, value: Any):
+        self.value = value
+
+    def nonzero(self) -> bool:
+        return any(np.any(leaf != 0) for leaf in _leaves(self.value))
+
+    def matches(self, student: Any, tolerance: float) -> bool:
+        return compare(student, self.value, tolerance).ok
 
 
-def _objective(outputs: list, upstream: dict[int, Any]) -> float:
-    """L = Σ_k <g_k, out_k> over the forward outputs that receive an upstream gradient."""
-    return sum(_inner(g, outputs[k]) for k, g in upstream.items())
+class Projected:
+    """The grader's gradient along random directions ``D`` (rows): ``D @ g``, by differences."""
 
+    def __init__(self, like: Any, directions: np.ndarray, values: np.ndarray):
+        self.like, self.directions, self.values = like, directions, values
 
-def consistent_outputs(spec: FunctionSpec, forward: FunctionSpec, case: Case, gradients: dict[str, Any],
-                       probe_result: dict, directions: list[tuple[str, Any]]) -> set[str]:
-    """Backward outputs whose directional derivative matches the student's forward on this case."""
-    _, bwd_step = case.program["steps"]
-    sent = [i for i, r in enumerate(forward.returns) if r != CACHE_OUTPUT]
-    upstream = {}
-    for arg, value in zip(spec.args, bwd_step["args"]):
-        like = spec.inputs[arg].get("like")
-        if like is not None:
-            upstream[sent.index(forward.returns.index(like))] = value
-    ok = set()
-    scale = np.sqrt(sum(_inner(g, g) for g in upstream.values()))
-    for n, (output, v) in enumerate(directions):
+    def nonzero(self) -> bool:
+        return bool(np.any(self.values != 0))
+
+    def matches(self, student: Any, tolerance: float) -> bool:
+        if not compare(student, self.like, float("inf")).ok:  # structure, shapes, dtype, finite
+            return False
         try:
-            plus = _objective(probe_result["outputs"][2 * n], upstream)
-            minus = _objective(probe_result["outputs"][2 * n + 1], upstream)
-            numeric = (plus - minus) / (2 * EPSILON)
-            analytic = _inner(gradients[output], v)
-            backward_works = any(np.any(leaf != 0) for leaf in _leaves(gradients[output]))
-        except (ValueError, TypeError, KeyError, IndexError):
-            continue
-        forward_depends = abs(numeric) > NONZERO * scale * np.sqrt(_inner(v, v))
-        if np.isfinite(numeric) and forward_depends and backward_works and \
-                abs(numeric - analytic) <= TOLERANCE * (abs(numeric) + abs(analytic) + 1e-12):
-            ok.add(output)
-    return ok
+            flat = np.concatenate([np.asarray(leaf, dtype=np.float64).ravel() for leaf in _student_leaves(student)])
+            projected = self.directions @ flat
+        except ValueError:
+            return False
+        return relative_error(projected, self.values) <= tolerance
+
+
+class FiniteDifferences:
+    """Central differences of a trusted forward's objective ``L = Σ_k <g_k, out_k>``.
+
+    ``g_k`` are the case's upstream gradients (the backward's ``like`` inputs); the gradient
+    of ``L`` with respect to forward input ``X`` is what the backward's ``dX`` must be.
+    """
+
+    def __init__(self, namespace, forward: FunctionSpec, spec: FunctionSpec, case: Case, seed: int):
+        fwd_step, bwd_step = case.program["steps"]
+        self.namespace, self.forward, self.args = namespace, forward, list(fwd_step["args"])
+        self.sent = [i for i, r in enumerate(forward.returns) if r != CACHE_OUTPUT]
+        self.upstream = {}
+        for arg, value in zip(spec.args, bwd_step["args"]):
+            like = spec.inputs[arg].get("like")
+            if like is not None:
+                self.upstream[self.sent.index(forward.returns.index(like))] = value
+        self.rng = np.random.default_rng(seed)
+        numbers = sum(_flat(self.args[i]).size for i in gradient_inputs(spec, forward).values())
+        self.full = numbers <= FULL_GRADIENT
+
+    def _objective(self, index: int, x: Any) -> float:
+        args = list(self.args)
+        args[index] = x
+        step = {"fn": self.forward.name, "args": args, "nret": len(self.forward.returns), "send": self.sent}
+        outputs = run_program(self.namespace, {"steps": [step]})["outputs"][0]
+        return float(sum(np.vdot(_flat(g), _flat(outputs[k])) for k, g in self.upstream.items()))
+
+    def gradient(self, index: int) -> Exact | Projected | None:
+        """The gradient with respect to forward input ``index``; None if it has no float numbers."""
+        x = self.args[index]
+        flat = _flat(x)
+        if flat.size == 0:
+            return None
+        if self.full:  # element by element: the gradient itself
+            values = np.array([self._central(index, x, flat, unit, EPSILON) for unit in np.eye(flat.size)])
+            return Exact(_rebuild(x, values))
+        directions = self.rng.standard_normal((PROJECTIONS, flat.size))
+        directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+        # a step along a unit direction moves every number a little: the five-point stencil keeps
+        # both the rounding of L (a sum over large outputs) and the truncation error (which grows
+        # with the sequence length) near 1e-8, far below the item tolerance
+        values = np.array([self._five_point(index, x, flat, d, PROJECTION_STEP) for d in directions])
+        return Projected(x, directions, values)
+
+    def _central(self, index: int, x: Any, flat: np.ndarray, d: np.ndarray, h: float) -> float:
+        return (self._objective(index, _rebuild(x, flat + h * d))
+                - self._objective(index, _rebuild(x, flat - h * d))) / (2 * h)
+
+    def _five_point(self, index: int, x: Any, flat: np.ndarray, d: np.ndarray, h: float) -> float:
+        return (4 * self._central(index, x, flat, d, h) - self._central(index, x, flat, d, 2 * h)) / 3
+
+
+class FollowThrough:
+    """The grader's gradients of catalogued forward mistakes, per (mistake, backward), cached.
+
+    ``plan`` is a :class:`pipeline.GradingPlan` (``.namespace``, ``.expected``, ``.diagnoser``).
+    """
+
+    def __init__(self, course: Course, plan, secret: bytes):
+        self.course, self.plan = course, plan
+        self._secret = secret
+        self._gradients: dict[tuple[str, str], list[dict[str, Exact | Projected] | None]] = {}
+        self._lock = threading.Lock()
+
+    def mistake(self, forward_items) -> Any:
+        """The catalogued mistake every failed item of a forward is diagnosed as, or None.
+
+        None too when the forward passes (no follow-through for a right forward) or any item
+        did not run (error, timeout, missing).
+        """
+        if any(i.status not in ("passed", "failed") for i in forward_items):
+            return None
+        found = {i.diagnosis for i in forward_items if i.status == "failed"}
+        if len(found) != 1:
+            return None
+        (mistake_id,) = found
+        forward = forward_items[0].item.function
+        return next((m for m in self.plan.diagnoser.mutants
+                     if m.id == mistake_id and forward in m.functions), None)
+
+    def gradients(self, mutant, spec: FunctionSpec) -> list[dict[str, Exact | Projected] | None]:
+        """Per hidden case of ``spec``: graded output -> the grader's gradient under ``mutant``
+        (None for a case the mistake's code could not run)."""
+        key = (mutant.id, spec.name)
+        with self._lock:
+            if key not in self._gradients:
+                self._gradients[key] = self._compute(mutant, spec)
+            return self._gradients[key]
+
+    def _compute(self, mutant, spec: FunctionSpec) -> list[dict | None]:
+        from reference.mutants import namespace_with  # trusted side only
+
+        cases = self.plan.expected[spec.name].cases
+        if spec.name in mutant.functions:  # the catalogue's own backward of this mistake
+            outputs = self.plan.diagnoser.mutant_outputs(mutant, spec)
+            return [None if out is None else {k: Exact(v) for k, v in out.items()} for out in outputs]
+        namespace = namespace_with(self.plan.namespace, mutant)
+        forward = self.course.functions[spec.through]
+        result = []
+        for case in cases:
+            differences = FiniteDifferences(namespace, forward, spec, case,
+                                            case_seed(self._secret, f"follow-through/{spec.name}", case.index))
+            try:
+                grads = {output: differences.gradient(index)
+                         for output, index in gradient_inputs(spec, forward).items()}
+            except (ProgramError, ValueError, TypeError, FloatingPointError):
+                grads = None
+            result.append(None if grads is None else {k: v for k, v in grads.items() if v is not None})
+        return result
+
+    def credited(self, spec: FunctionSpec, mutant, items, runs) -> set[str]:
+        """Failed outputs of ``spec`` that equal the grader's gradient under ``mutant`` on every case."""
+        gradients = self.gradients(mutant, spec)
+        if len(gradients) != len(runs) or any(g is None for g in gradients):
+            return set()
+        credited = set()
+        for item in items:
+            output = item.item.output
+            if item.status != "failed" or any(output not in g for g in gradients):
+                continue
+            if not any(g[output].nonzero() for g in gradients):
+                continue
+            if all(run.outputs is not None and g[output].matches(run.outputs.get(output), item.item.tolerance)
+                   for g, run in zip(gradients, runs)):
+                credited.add(output)
+        return credited

@@ -120,6 +120,9 @@ class FunctionSpec:
     call_seconds: float
     description: str = ""
     calls: tuple[str, ...] = ()  # graded functions of the same assignment this one calls (root causes)
+    # sizes of one more hidden case (course.yaml ``large_case``), drawn after the others: so large
+    # that a finite-difference backward cannot finish in call_seconds, while backpropagation can
+    large_case: tuple[tuple[str, int], ...] = ()
 
     @property
     def args(self) -> tuple[str, ...]:
@@ -354,6 +357,10 @@ def _semantic_problems(path: Path, data: dict, lines: dict) -> list[str]:
                     elif ref not in forward["returns"]:
                         say(where, f"'{ref}' is not an output of {fn['through']}",
                             "use one of: " + ", ".join(forward["returns"]))
+        for size in fn.get("large_case", {}):
+            if size not in dims:
+                say(here + ("large_case", size), f"size '{size}' is not defined",
+                    f"use one of: {', '.join(sorted(dims))}")
         for i, callee in enumerate(fn.get("calls", [])):
             if callee not in functions or callee == name:
                 say(here + ("calls", i), f"'{callee}' is not another graded function",
@@ -409,6 +416,7 @@ def _build(path: Path, data: dict, raw: bytes) -> Course:
             call_seconds=float(fn.get("call_seconds", call_seconds)),
             description=fn.get("description", ""),
             calls=tuple(fn.get("calls", ())),
+            large_case=tuple((k, int(v)) for k, v in fn.get("large_case", {}).items()),
         )
     assignments = {}
     for a in data["assignments"]:

@@ -203,8 +203,8 @@ class GradingPlan:
         self.templates = {aid: Template(course.root / "solutions" / aid / course.assignments[aid].notebook)
                           for aid in assignments}
         self.diagnoser = diagnose.Diagnoser(course, self)
-        self._probes: dict[str, list] = {}
-        self._probes_lock = threading.Lock()
+        self.follow_through = consistency.FollowThrough(course, self, secret)
+        self._together_lock = threading.Lock()
         self._together: dict[str, SharedPrograms] = {}
         self.rubric = rubric_digest(course, secret)
 
@@ -222,21 +222,11 @@ class GradingPlan:
 
     def together(self, aid: str) -> SharedPrograms:
         """Every case program of an assignment's functions, in order (StudentGrader._run_together)."""
-        with self._probes_lock:
+        with self._together_lock:
             if aid not in self._together:
                 self._together[aid] = SharedPrograms(program for spec in self.course.functions_of(aid)
                                                      for program in self.programs[spec.name])
             return self._together[aid]
-
-    def probes(self, spec: FunctionSpec) -> list[tuple[dict, list]]:
-        """Self-consistency probe programs of a backward's cases (built once, shared by threads)."""
-        with self._probes_lock:
-            if spec.name not in self._probes:
-                forward = self.course.functions[spec.through]
-                self._probes[spec.name] = [consistency.probes(spec, forward, case)
-                                           for case in self.expected[spec.name].cases]
-            return self._probes[spec.name]
-
 
 
 # ------------------------------------------------------------- one student's run
@@ -359,7 +349,7 @@ class StudentGrader:
                     together = {}
                 graded = steps.Graded(aid, [self._grade_function(spec, aid, sandbox, failure, deadline,
                                                                  together.get(spec.name))
-                                            for spec in self.course.functions_of(aid)], sandbox)
+                                            for spec in self.course.functions_of(aid)])
                 for step in self.steps:
                     step.apply(graded)
                 if self._retry:

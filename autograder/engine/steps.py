@@ -9,8 +9,9 @@ pipeline reads the list alone.
 1. :class:`NumericalGradient` a backward that called the student's forwards more often than
                             backpropagation needs fails (course.yaml grading.numerical_gradient)
 2. :class:`Diagnose`        a failed item → the catalogued mistake or generic pattern (diagnose.py)
-3. :class:`SelfConsistency` a wrong backward that is the exact gradient of the student's own
-                            forward earns course.yaml's share of its points (consistency.py)
+3. :class:`SelfConsistency` a wrong backward that is the exact gradient of a catalogued mistake
+                            in the student's forward earns course.yaml's share of its points
+                            (consistency.py; the grader's gradient, no student code runs)
 4. :class:`RootCauses`      a failure caused by a failing dependency says so (rootcause.py)
 5. :class:`Explanations`    each diagnosed item gets its explanation and hint, rendered once at
                             the course's level and language (the result JSON's fields)
@@ -18,12 +19,10 @@ pipeline reads the list alone.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-from autograder.engine import consistency
-from autograder.engine.course import FunctionSpec
 from autograder.engine.diagnose import NUMERICAL_GRADIENT, Explanations as _Explanations
 from autograder.engine.rootcause import RootCauses as _RootCauses
+from autograder.engine.course import FunctionSpec
 from autograder.engine.score import CaseRun, ItemResult
 
 
@@ -43,7 +42,6 @@ class Graded:
 
     assignment: str
     functions: list[FunctionRun] = field(default_factory=list)
-    sandbox: Any = None  # the student's live sandbox, for steps that run more of the student's code
 
     @property
     def items(self) -> list[ItemResult]:
@@ -99,45 +97,32 @@ class Diagnose:
 
 
 class SelfConsistency:
-    """Credit failed gradients that are exact for the student's own forward (consistency.py)."""
+    """Follow-through credit: a failed gradient that is exact for a catalogued mistake in the
+    student's forward earns course.yaml's share of its points (consistency.py).  Decided from
+    the compared outputs alone: the forward's diagnosis and the backward's own outputs."""
 
     def __init__(self, plan):
-        self.plan = plan
+        self.follow_through = plan.follow_through
         self.course = plan.course
 
     def apply(self, graded: Graded) -> None:
         share = self.course.self_consistency_credit
-        if not share or graded.sandbox is None:
+        if not share:
             return
+        forwards = {function.spec.name: function for function in graded.functions}
         for function in graded.functions:
             spec = function.spec
-            if function.runs and spec.through and any(i.status == "failed" for i in function.items):
-                consistent = self._consistent_outputs(spec, graded, function.runs)
-                for item in function.items:
-                    if item.status == "failed" and item.item.output in consistent:
-                        item.score = item.item.points * share
-                        item.notes.append(("status.self-consistent", {"forward": spec.through, "share": share * 100}))
-
-    def _consistent_outputs(self, spec: FunctionSpec, graded: Graded, runs: list[CaseRun]) -> set[str]:
-        probes = self.plan.probes(spec)
-        if not all(directions for _, directions in probes):
-            return set()
-        try:
-            reply = graded.sandbox.run(graded.assignment, [program for program, _ in probes],
-                                       timeout=spec.call_seconds)
-        except Exception:  # noqa: BLE001 - no credit, nothing else lost
-            return set()
-        if not reply.get("ok"):
-            return set()
-        forward = self.course.functions[spec.through]
-        consistent = None
-        for case, run, (_, directions), result in zip(self.plan.expected[spec.name].cases, runs, probes,
-                                                       reply["results"]):
-            if "error" in result:
-                return set()
-            found = consistency.consistent_outputs(spec, forward, case, run.outputs, result, directions)
-            consistent = found if consistent is None else consistent & found
-        return set(consistent or ())
+            forward = forwards.get(spec.through)
+            if not (function.runs and forward and any(i.status == "failed" for i in function.items)):
+                continue
+            mutant = self.follow_through.mistake(forward.items)
+            if mutant is None:
+                continue
+            credited = self.follow_through.credited(spec, mutant, function.items, function.runs)
+            for item in function.items:
+                if item.status == "failed" and item.item.output in credited:
+                    item.score = item.item.points * share
+                    item.notes.append(("status.self-consistent", {"forward": spec.through, "share": share * 100}))
 
 
 class RootCauses:

@@ -506,6 +506,141 @@ for a in args:
 return tuple(grads)
 '''
 
+# A backward with its own inlined copy of the forward and central differences over every input:
+# it never calls rnn_step_forward, so no call is counted; only the large hidden case stops it.
+INLINED_NUMERICAL_GRADIENT = """
+x, prev_h, Wx, Wh, _, b = cache
+args = [np.array(a, dtype=float) for a in (x, prev_h, Wx, Wh, b)]
+
+
+def loss(x, prev_h, Wx, Wh, b):  # my own copy of the forward, times the upstream gradient
+    return np.sum(np.tanh(x @ Wx + prev_h @ Wh + b) * dnext_h)
+
+
+grads = []
+for a in args:
+    g = np.zeros_like(a)
+    for i in np.ndindex(a.shape):
+        old = a[i]
+        a[i] = old + 1e-5
+        plus = loss(*args)
+        a[i] = old - 1e-5
+        minus = loss(*args)
+        a[i] = old
+        g[i] = (plus - minus) / 2e-5
+    grads.append(g)
+return tuple(grads)
+"""
+
+# Follow-through credit forged through the grader's old probes (the student's forward evaluated
+# at X ± εV): the forwards are right, but one called within 1e-4 of an input it saw before answers
+# so that the directional derivative of L = Σ<g, out> is <0.5, V>, matching a backward that
+# returns 0.5 everywhere.  Credit comes from the compared outputs alone now: nothing to forge.
+PROBE_FORGERY = """
+import numpy as _np
+
+_SEEN = {}  # id(cache) -> [float leaves of the call's inputs, its outputs, the upstream gradients, cache]
+
+
+def _floats(value):
+    if isinstance(value, dict):
+        return [leaf for key in sorted(value) for leaf in _floats(value[key])]
+    if isinstance(value, (list, tuple)):
+        return [leaf for v in value for leaf in _floats(v)]
+    if isinstance(value, _np.ndarray) and value.dtype.kind == "f":
+        return [value]
+    return []
+
+
+def _halves(value):
+    if isinstance(value, dict):
+        return {key: _halves(v) for key, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_halves(v) for v in value)
+    if isinstance(value, _np.ndarray) and value.dtype.kind == "f":
+        return _np.full_like(value, 0.5)
+    return value
+
+
+def _forging(forward):
+    def probed(*args, **kwargs):
+        leaves = _floats(args)
+        for base, outputs, upstream, _ in list(_SEEN.values()):
+            if upstream is None or len(base) != len(leaves) or any(a.shape != b.shape for a, b in zip(base, leaves)):
+                continue
+            gaps = [_np.abs(a - b).max(initial=0.0) for a, b in zip(leaves, base)]
+            if max(gaps, default=0.0) < 1e-4 and any(gaps):  # the grader's X ± εV
+                moved = sum(0.5 * float(_np.sum(a - b)) for a, b in zip(leaves, base))
+                norm = sum(float(_np.vdot(g, g)) for g in upstream)
+                forged = [out + g * (moved / norm) for out, g in zip(outputs, upstream)]
+                return (*forged, None)
+        result = forward(*args, **kwargs)
+        # the cache is kept too, so that its id stays its own
+        _SEEN[id(result[-1])] = [[a.copy() for a in leaves], [_np.array(r) for r in result[:-1]], None, result[-1]]
+        return result
+    return probed
+
+
+def _half_backward(backward):
+    def halves(*args, **kwargs):
+        *upstream, cache = args
+        if id(cache) in _SEEN:
+            _SEEN[id(cache)][2] = [_np.array(g) for g in upstream]
+        return _halves(backward(*args, **kwargs))
+    return halves
+
+
+@@FORWARD@@ = _forging(@@FORWARD@@)
+@@BACKWARD@@ = _half_backward(@@BACKWARD@@)
+"""
+
+# No RNN at all: every output of a forward is the sum of all its float inputs (times ones), and
+# every output of its backward the exact gradient of that, Σ g (times ones).  Consistent, and
+# worth nothing: that forward is no catalogued mistake.
+SUMMING = """
+import numpy as _np
+
+
+def _leaves(value):
+    if isinstance(value, dict):
+        return [leaf for key in sorted(value) for leaf in _leaves(value[key])]
+    if isinstance(value, (list, tuple)):
+        return [leaf for v in value for leaf in _leaves(v)]
+    if isinstance(value, _np.ndarray) and value.dtype.kind == "f":
+        return [value]
+    return []
+
+
+def _filled(value, number):
+    if isinstance(value, dict):
+        return {key: _filled(v, number) for key, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_filled(v, number) for v in value)
+    if isinstance(value, _np.ndarray) and value.dtype.kind == "f":
+        return _np.full(value.shape, number)
+    return value
+
+
+def _summing(forward):
+    def summed(*args, **kwargs):
+        *outputs, cache = forward(*args, **kwargs)  # the cache is kept: the backward needs its shapes
+        total = sum(float(leaf.sum()) for leaf in _leaves(args))
+        return (*[_filled(out, total) for out in outputs], cache)
+    return summed
+
+
+def _summing_gradient(backward):
+    def gradient(*args, **kwargs):
+        *upstream, cache = args
+        return _filled(backward(*args, **kwargs), sum(float(leaf.sum()) for leaf in _leaves(upstream)))
+    return gradient
+
+
+@@FORWARD@@ = _summing(@@FORWARD@@)
+@@BACKWARD@@ = _summing_gradient(@@BACKWARD@@)
+"""
+
+
 # SysV shared memory counts in no process's address space (RLIMIT_AS): 2 GiB of segments,
 # created, filled and detached one by one, would stay on the host until the sandbox ends.
 SHM_HOG = '''
@@ -563,6 +698,21 @@ def _graded_functions() -> dict[str, list[str]]:
 
 
 GRADED = _graded_functions()
+
+
+def _follow_through(*assignments: str):
+    """(assignment, forward, backward) of every backward graded through a forward, and the item
+    ids of each of those functions."""
+    from autograder.engine.course import load_course
+
+    course = load_course(ROOT / "course.yaml")
+    pairs = [(spec.assignment, spec.through, spec.name) for spec in course.functions.values()
+             if spec.through and spec.assignment in assignments]
+    ids = {fn: tuple(item.id for item in course.functions[fn].items) for _, f, b in pairs for fn in (f, b)}
+    return pairs, ids
+
+
+FOLLOW_THROUGH, FOLLOW_THROUGH_ITEMS = _follow_through("rnn", "lstm", "gru", "architectures")
 
 
 CASES: tuple[Case, ...] = (
@@ -674,6 +824,24 @@ CASES: tuple[Case, ...] = (
                  **_all(RNN_BACKWARD, "failed")},
          says={**{i: "numerical gradient, not backpropagation" for i in RNN_BACKWARD},
                "rnn_step_backward.dx": "numerical gradient, not backpropagation"}),
+    case("forgery", "f-inlined-numerical-gradient", "rnn_step_backward is a central difference through its own "
+         "inlined copy of the forward (never calls rnn_step_forward; rnn_backward calls it)",
+         Edit("rnn", "rnn_step_forward", "cache = (x, prev_h, Wx, Wh, next_h)", "cache = (x, prev_h, Wx, Wh, next_h, b)"),
+         Edit("rnn", "rnn_step_backward", "x, prev_h, Wx, Wh, next_h = cache", "x, prev_h, Wx, Wh, next_h, _ = cache"),
+         body("rnn", "rnn_step_backward", INLINED_NUMERICAL_GRADIENT),
+         expect={**_all(items("rnn_step_backward", "dx", "dprev_h", "dWx", "dWh", "db"), "timeout"),
+                 **_all(RNN_BACKWARD, "timeout")}, burns=("call", "call")),
+    case("forgery", "f-probe-forgery", "right forwards that answer the grader's old follow-through probes "
+         "(X ± εV) with forged values, and backwards that return 0.5 everywhere",
+         *[after(aid, backward, PROBE_FORGERY.replace("@@FORWARD@@", forward).replace("@@BACKWARD@@", backward))
+           for aid, forward, backward in FOLLOW_THROUGH],
+         expect={item: "failed" for _, _, backward in FOLLOW_THROUGH for item in FOLLOW_THROUGH_ITEMS[backward]}),
+    case("forgery", "f-summing-forward", "forwards with no RNN in them (the sum of all inputs, times ones) "
+         "and backwards that are their exact gradients",
+         *[after(aid, backward, SUMMING.replace("@@FORWARD@@", forward).replace("@@BACKWARD@@", backward))
+           for aid, forward, backward in FOLLOW_THROUGH],
+         expect={item: "failed" for _, forward, backward in FOLLOW_THROUGH
+                 for item in FOLLOW_THROUGH_ITEMS[forward] + FOLLOW_THROUGH_ITEMS[backward]}),
     case("forgery", "f-markdown-links", "an exception text with a Markdown image, a link, an autolink and emphasis",
          body("gru", "gru_step_forward", MARKDOWN_LINKS),
          expect={"gru_step_forward.next_h": "error", "gru_forward.h": "error",

@@ -1,0 +1,57 @@
+"""course.yaml ``large_case``: one more hidden case per backward, sized against numerical gradients;
+never one of the public self-check's cases."""
+from pathlib import Path
+
+import pytest
+import yaml
+
+from autograder.engine.cases import build_cases
+from autograder.engine.course import CourseError, load_course
+from autograder.engine.pipeline import reference_forward, reference_namespace
+from autograder.engine.release import PUBLIC_CASES, public_secret
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def course():
+    return load_course(ROOT / "course.yaml")
+
+
+def test_every_backward_has_a_large_case(course):
+    backwards = [spec for spec in course.functions.values() if spec.through]
+    assert backwards and all(spec.large_case for spec in backwards)
+    assert not any(spec.large_case for spec in course.functions.values() if not spec.through)
+
+
+def test_the_large_case_comes_after_the_drawn_ones_with_its_sizes(course):
+    spec = course.functions["rnn_backward"]
+    forward = reference_forward(reference_namespace(course))
+    cases = build_cases(course, spec, b"large", forward_shapes=forward)
+    assert len(cases) == spec.cases + 1
+    large = cases[-1]
+    assert large.index == spec.cases and large.dims == dict(spec.large_case)
+    x, h0, Wx, Wh, b = large.program["steps"][0]["args"]
+    sizes = dict(spec.large_case)
+    assert x.shape == (sizes["N"], sizes["T"], sizes["D"]) and Wh.shape == (sizes["H"], sizes["H"])
+    dh = large.program["steps"][1]["args"][0]
+    assert dh.shape == (sizes["N"], sizes["T"], sizes["H"])  # the upstream gradient is shaped like h
+    drawn = build_cases(course, spec, b"large", forward_shapes=forward, count=spec.cases)
+    assert [c.describe() for c in drawn] == [c.describe() for c in cases[:-1]]  # the others are unchanged
+
+
+def test_public_cases_never_include_the_large_case(course):
+    spec = course.functions["rnn_backward"]
+    public = build_cases(course, spec, public_secret("rnn"), reference_forward(reference_namespace(course)),
+                         count=PUBLIC_CASES)
+    assert len(public) == PUBLIC_CASES and all(c.dims != dict(spec.large_case) for c in public)
+
+
+def test_a_large_case_size_must_be_defined(tmp_path):
+    data = yaml.safe_load((ROOT / "course.yaml").read_text())
+    data["functions"]["rnn_backward"]["large_case"]["Q"] = 3
+    path = tmp_path / "course.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    with pytest.raises(CourseError) as info:
+        load_course(path)
+    assert "functions.rnn_backward.large_case.Q" in str(info.value) and "size 'Q' is not defined" in str(info.value)
