@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/pip install --disable-pip-version-check -q -c requirements/constraints.txt
 PYTEST_ARGS ?=
 
-.PHONY: demo test sandbox-tools clean
+.PHONY: demo lint test sandbox-tools clean
 
 # A Python older than pyproject's requires-python gets one sentence saying so, before pip runs.
 $(BIN)/python:
@@ -38,9 +38,14 @@ demo: $(VENV)/.run sandbox-tools
 	$(BIN)/autograder grade examples/submitted --out examples/results
 	$(BIN)/autograder report examples/results
 
+# Bug-finding lint rules and the type check (both configured in pyproject.toml).
+lint: $(VENV)/.test
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
 # One BLAS thread per test process: with -n 2 on two cores, threaded BLAS in both
 # processes fights for the cores and numpy-heavy tests run ~10x slower.
-test: $(VENV)/.test sandbox-tools
+test: lint $(VENV)/.test sandbox-tools
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 clean:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _machine import ROOT, bench_env, describe, timed  # noqa: E402
+from _machine import ROOT, bench_env, describe, timed
 
 PY = sys.executable
 # Runs the real CLI in this process, then reports this process's peak RSS on stderr.

@@ -39,10 +39,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _machine import ROOT, bench_env, describe, timed  # noqa: E402
+from _machine import ROOT, bench_env, describe, timed
 
 sys.path.insert(0, str(ROOT))
-from autograder.engine.course import load_course  # noqa: E402
+from autograder.engine.course import load_course
 
 PY = sys.executable
 SECRET = "benchmark-grade-vs-nbgrader"

@@ -35,11 +35,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _machine import ROOT, bench_env, describe, load, timed  # noqa: E402
+from _machine import ROOT, bench_env, describe, load, timed
 
 sys.path.insert(0, str(ROOT))
 
-from autograder.sandbox import box  # noqa: E402
+from autograder.sandbox import box
 
 PY = sys.executable
 IMPORT_NUMPY = f"import sys; sys.path[:0] = ['{box.INSIDE}/site']; import numpy"

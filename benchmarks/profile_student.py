@@ -24,15 +24,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _machine import ROOT, bench_env, describe, timed  # noqa: E402
+from _machine import ROOT, bench_env, describe, timed
 
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from autograder.engine import pipeline  # noqa: E402
-from autograder.sandbox import box as sandbox, prewarm  # noqa: E402
-from autograder.engine.course import load_course  # noqa: E402
-from autograder.engine.classrun import make_sandbox_factory  # noqa: E402
+from autograder.engine import pipeline
+from autograder.sandbox import box as sandbox, prewarm
+from autograder.engine.course import load_course
+from autograder.engine.classrun import make_sandbox_factory
 
 STAGES = collections.defaultdict(float)
 

@@ -24,7 +24,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
-from reference import gru_backward, gru_forward, lstm_backward, lstm_forward  # noqa: E402
+from reference import gru_backward, gru_forward, lstm_backward, lstm_forward
 
 
 def _openblas_call(suffix, *args):

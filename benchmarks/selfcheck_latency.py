@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _machine import ROOT, bench_env, describe  # noqa: E402
+from _machine import ROOT, bench_env, describe
 
 
 def execute(client, code: str, timeout: float = 60.0) -> tuple[float, str]:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _machine import ROOT, bench_env, describe, timed  # noqa: E402
+from _machine import ROOT, bench_env, describe, timed
 
 
 def commands(notebook: Path, function: str, cache: Path) -> dict[str, list[str]]:

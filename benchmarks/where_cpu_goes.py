@@ -31,13 +31,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _machine import ROOT, bench_env, describe, load, timed  # noqa: E402
-from per_student_floor import CpuMeter, run_floor  # noqa: E402
+from _machine import ROOT, bench_env, describe, load, timed
+from per_student_floor import CpuMeter, run_floor
 
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from autograder.sandbox import box  # noqa: E402
+from autograder.sandbox import box
 
 THREADS = {"ThreadPoolExecutor": "grading thread (load, run, compare, score, diagnose, explain)",
            "rnnlab-spare-sandboxes": "spare-sandbox thread (starts the next student's)",

@@ -54,11 +54,11 @@ from .gru import (
 from .clipping import clip_grad_value, clip_grad_norm
 
 from . import gradient_flow, architectures, optim, adding, langmodel
-from .gradient_flow import *  # noqa: F401,F403
-from .architectures import *  # noqa: F401,F403
-from .optim import *  # noqa: F401,F403
-from .adding import *  # noqa: F401,F403
-from .langmodel import *  # noqa: F401,F403
+from .gradient_flow import *  # noqa: F403
+from .architectures import *  # noqa: F403
+from .optim import *  # noqa: F403
+from .adding import *  # noqa: F403
+from .langmodel import *  # noqa: F403
 
 __all__ = [
     "sigmoid", "softmax", "log_softmax",

@@ -15,7 +15,6 @@ from pathlib import Path
 import argparse
 
 from autograder.engine.course import Course
-from autograder.engine.errors import UsageError
 from autograder.engine.release import release
 
 

@@ -26,7 +26,7 @@ def run(args: argparse.Namespace, course: Course) -> int:
     if not results.is_dir():  # the terminal's lines are English, as every verb's (the pages: the course's language)
         raise UsageError(f"{results}: no such folder (the results folder written by `autograder grade`)")
     try:
-        import matplotlib  # noqa: F401, PLC0415 - an optional dependency of the autograder package
+        import matplotlib  # noqa: F401 - an optional dependency of the autograder package
     except ImportError:
         raise UsageError("the report needs matplotlib: pip install 'rnnlab[notebooks]' (or matplotlib)") from None
     out = args.out if args.out is not None else results / "report"

@@ -21,6 +21,7 @@ import ast
 import io
 import tokenize
 from pathlib import Path
+from typing import TypeGuard
 
 from autograder.engine.errors import UsageError
 
@@ -72,7 +73,7 @@ def _strip(source: str, where: str) -> tuple[str, dict[str, str]]:
     lines = source.splitlines(keepends=True)
     drop: list[tuple[int, int, int]] = []  # (first line, last line, indent) 1-based, inclusive
 
-    def bundled(node: ast.AST) -> bool:
+    def bundled(node: ast.AST) -> TypeGuard[ast.Import | ast.ImportFrom]:
         if isinstance(node, ast.ImportFrom):
             return (node.module or "") in _BUNDLED
         if isinstance(node, ast.Import):
@@ -84,21 +85,24 @@ def _strip(source: str, where: str) -> tuple[str, dict[str, str]]:
     def only_bundled_imports(body: list[ast.stmt]) -> bool:
         return bool(body) and all(bundled(s) for s in body)
 
+    def span(node: ast.stmt, indent: int) -> tuple[int, int, int]:
+        return node.lineno, node.end_lineno or node.lineno, indent  # (parsed nodes have an end)
+
     for node in ast.walk(tree):
         if bundled(node):
-            drop.append((node.lineno, node.end_lineno, node.col_offset))
+            drop.append(span(node, node.col_offset))
         elif isinstance(node, ast.Try) and only_bundled_imports(node.body) \
                 and all(only_bundled_imports(h.body) for h in node.handlers) and not node.orelse \
                 and not node.finalbody:
-            drop.append((node.lineno, node.end_lineno, node.col_offset))
+            drop.append(span(node, node.col_offset))
     body = tree.body
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
             and isinstance(body[0].value.value, str):
-        drop.append((body[0].lineno, body[0].end_lineno, -1))
+        drop.append(span(body[0], -1))
     names: dict[str, str] = {}
     for node in body:
         if isinstance(node, ast.ImportFrom) and node.module == "__future__":
-            drop.append((node.lineno, node.end_lineno, -1))
+            drop.append(span(node, -1))
         elif isinstance(node, ast.ImportFrom) and not bundled(node):
             names.update({a.asname or a.name: f"import {node.module}.{a.name}" for a in node.names})
         elif isinstance(node, ast.Import):
@@ -107,7 +111,7 @@ def _strip(source: str, where: str) -> tuple[str, dict[str, str]]:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             found = [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
             if found == ["__all__"]:
-                drop.append((node.lineno, node.end_lineno, -1))
+                drop.append(span(node, -1))
             names.update({n: "def" for n in found if n != "__all__"})
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names[node.name] = "def"
@@ -145,7 +149,8 @@ def _messages_source(source: str, where: str) -> str:
     for node in tree.body:
         target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else \
             node.target if isinstance(node, ast.AnnAssign) else None
-        if isinstance(target, ast.Name) and target.id == "MESSAGES" and isinstance(node.value, ast.Dict):
+        value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+        if isinstance(target, ast.Name) and target.id == "MESSAGES" and isinstance(value, ast.Dict):
             entries = "".join(f"    {code!r}: {{\n" + "".join(f"        {lang!r}: {text!r},\n" for lang, text in texts.items())
                               + "    },\n" for code, texts in kept.items())
             literal = "MESSAGES: dict[str, dict[str, str]] = {\n" + entries + "}"
@@ -166,7 +171,8 @@ def bundle_source() -> str:
     """The text of ``rnnlab_check.py`` (deterministic: depends only on the parts' sources)."""
     from autograder.student import selfcheck
 
-    sections, owners = [], {}
+    sections: list[str] = []
+    owners: dict[str, tuple[str, str]] = {}
     for name, relative in PARTS:
         where = f"autograder/{relative}"
         source = (PACKAGE / relative).read_text(encoding="utf-8")
@@ -197,7 +203,7 @@ def bundle_source() -> str:
 def _foreign_imports(text: str) -> set[str]:
     import sys
 
-    found = set()
+    found: set[str] = set()
     for node in ast.walk(ast.parse(text)):
         if isinstance(node, ast.Import):
             found.update(a.name.split(".")[0] for a in node.names)

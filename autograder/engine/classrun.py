@@ -10,6 +10,7 @@ from __future__ import annotations
 import queue
 import sys
 import threading
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,7 +103,7 @@ class ClassRunOutcome:
         return not self.refused and not self.trouble
 
 
-def grade_class(course: Course, run: ClassRun, outputs: list[Output] = (),
+def grade_class(course: Course, run: ClassRun, outputs: Iterable[Output] = (),
                 output_names: tuple[str, ...] = ()) -> ClassRunOutcome:
     """Grade every pending submission of the run's shard, then rebuild grades.csv and ``outputs``
     (JUnit, class figures, ...) in one pass over the results folder.
@@ -190,7 +191,7 @@ def grade_students(run: ClassRun, course: Course, students: list[str], assignmen
             if retry:
                 trouble.append(f"{student}: the sandbox failed on {', '.join(retry)}; "
                                "those items are `error` until a rerun grades them again")
-        except Exception as exc:  # noqa: BLE001 - one student never ends the class run ...
+        except Exception as exc:  # one student never ends the class run ...
             if is_disk_full(exc):  # ... but a full disk ends it: no other result could be written
                 raise
             trouble.append(f"{student}: not graded ({type(exc).__name__}: {str(exc)[:300]}); rerun to try again")

@@ -184,7 +184,7 @@ def notebook_problems(course: Course, aid: str) -> list[Problem]:
             expected = specs[function].max_score
             points = meta.get("points")
             try:
-                points_ok = float(points) == expected
+                points_ok = points is not None and float(points) == expected
             except (TypeError, ValueError):
                 points_ok = False
             if not points_ok:

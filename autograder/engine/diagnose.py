@@ -86,7 +86,7 @@ def explain(diagnosis_id: str, language: str, params: dict | None = None,
     return mistakes.render(diagnosis_id, level, language, params, extra=GENERIC)
 
 
-def explanations(language: str, level: str = mistakes.DEFAULT_LEVEL) -> dict[str, dict]:
+def explanations(language: str, level: str = mistakes.DEFAULT_LEVEL) -> dict[str, dict | None]:
     """Every diagnosis id (mutants, then generic patterns) → its explanation and hint."""
     mutants = _mutants_module()
     ids = [m.id for m in mutants.CATALOGUE] if mutants else list(mistakes.MUTANT_TEXTS)
@@ -150,7 +150,7 @@ def _near_integer_ratio(c: float) -> bool:
     return False
 
 
-def _time_errors(s: np.ndarray, r: np.ndarray, profile: dict | None) -> list[float] | None:
+def _time_errors(s: np.ndarray, r: np.ndarray, profile: dict | None) -> list[float]:
     if profile and len(profile.get("error", [])) == r.shape[1]:
         return list(profile["error"])
     return [relative_error(s[:, t], r[:, t]) for t in range(r.shape[1])]
@@ -262,7 +262,7 @@ class Diagnoser:
     def __init__(self, course: Course, plan):
         self.course = course
         self.plan = plan
-        self._mutants = None
+        self._mutants: tuple | None = None
         self._outputs: dict[tuple[str, str], list[dict | None]] = {}
         self._lock = threading.Lock()
 
@@ -336,6 +336,7 @@ class Diagnoser:
                     error = self._match(mutant, spec, item, runs)
                     if error is not None and (best is None or error < best[0]):
                         best = (error, mutant.id)
+                diagnosis: Diagnosis | None
                 if best is not None:
                     diagnosis = Diagnosis(item.item.id, best[1], "mutant")
                 else:
@@ -355,7 +356,7 @@ class Explanations:
 
     def __init__(self, course: Course, level: str | None = None):
         self.language = course.language
-        self.level = level or getattr(course, "feedback", mistakes.DEFAULT_LEVEL)
+        self.level = level or course.feedback
 
     def apply(self, items: list[ItemResult]) -> list[ItemResult]:
         for item in items:

@@ -260,7 +260,7 @@ class Template:
             if _is_setup(cell):
                 self.plan.append(("setup", _source(cell)))
             elif _is_solution(cell):
-                self.plan.append(("solution", _grade_id(cell)))
+                self.plan.append(("solution", _grade_id(cell) or ""))  # without an id: reported missing
 
     def program(self, submitted: dict, max_source_bytes: int | None = None) -> Program:
         """The code to run for ``submitted``; NotebookError if its solution cells hold more

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Iterable, Mapping
 
 from autograder.engine.messages import MAX_TEXT, STATUS_LABEL, render, render_markdown
 from autograder.engine.results import item_explanation
@@ -63,7 +63,7 @@ class Sources:
     errors: list[tuple[str, dict]] = field(default_factory=list)
 
     @classmethod
-    def of(cls, items, errors: list[tuple[str, dict]] = ()) -> "Sources":
+    def of(cls, items, errors: Iterable[tuple[str, dict]] = ()) -> "Sources":
         """From scored items (score.ItemResult) and the submission's errors."""
         return cls({i.item.id: [(i.code, i.params), *i.notes] for i in items}, list(errors))
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 __all__ = ["Term", "TERMS", "TERM_BY_EN", "LATIN_IN_KO", "without_book_notes", "PARTICLES", "fill_particles", "final_sound", "forbidden_uses",
            "KO_TERMS", "EN_TERMS"]
@@ -119,14 +120,20 @@ def without_book_notes(text: str) -> str:
     for term in TERMS:
         for word in term.book:
             note = re.escape(term.ko) + r"\s?\((?:밑바닥2:\s*)?" + re.escape(word) + r"\)"
-            text = re.sub(note, lambda m: term.ko + " " * (len(m.group(0)) - len(term.ko)), text)
+            text = re.sub(note, _keep_term(term.ko), text)
     return text
+
+
+def _keep_term(ko: str) -> Callable[[re.Match[str]], str]:
+    """A replacement for a book note: the term ``ko``, then blanks to the note's length."""
+    return lambda match: ko + " " * (len(match.group(0)) - len(ko))
 
 
 def forbidden_uses(text: str, language: str) -> list[tuple[str, str]]:
     """(variant found, the glossary term to use instead) for every avoided variant in ``text``:
     a listed variant, or (Korean) the book's word outside a book note."""
-    found, covered = [], set()
+    found: list[tuple[int, str, str]] = []
+    covered: set[int] = set()
     if language == "ko":
         text = without_book_notes(text)
     for term in TERMS:
@@ -218,8 +225,9 @@ def final_sound(text: str) -> str | None:
     if last.isdigit():
         return _DIGIT_CODA.get(last)
     if last.isascii() and last.isalpha():
-        word = re.search(r"[A-Za-z]+$", stripped).group(0)
-        return _latin_coda(word)
+        word = re.search(r"[A-Za-z]+$", stripped)
+        assert word is not None  # the last character is a Latin letter
+        return _latin_coda(word.group(0))
     return None
 
 

@@ -16,6 +16,7 @@ any of them unless told to merge a partial class.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from pathlib import Path
 
 from autograder.engine.errors import UsageError
@@ -124,7 +125,7 @@ def plan_merge(shards: list[Path]) -> dict[str, tuple[Path, str]]:
     return plan
 
 
-def merge(shards: list[Path], out: Path, outputs: list[Output] = ()) -> int:
+def merge(shards: list[Path], out: Path, outputs: Iterable[Output] = ()) -> int:
     """Copy every shard's result files into ``out``, then rebuild grades.csv and ``outputs`` in one
     pass over the merged folder; return the number of rows."""
     plan = plan_merge(shards)

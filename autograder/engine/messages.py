@@ -468,7 +468,7 @@ def render_markdown(code: str, language: str, escape, params: dict, trusted=lamb
                 value = translated_detail(value, language)
             if conversion:
                 value = repr(value) if conversion == "r" else str(value) if conversion == "s" else ascii(value)
-            shown = format(value, spec)
+            shown = format(value, spec or "")
             markdown.append(escape(shown, in_code))
         plain += shown
     return _clip("".join(markdown), MAX_TEXT)

@@ -720,7 +720,7 @@ def _derived(params: Mapping[str, Any], language: str) -> dict:
         term = TERM_BY_EN[GATE_TERMS[params["gate"]]]
         params["gate_name"] = term.ko if language == "ko" else term.en
     if params.get("variant") == "square":
-        product = PRODUCTS.get(f"{params.get('function')}.{params.get('output')}") or PRODUCTS.get(params.get("output"))
+        product = PRODUCTS.get(f"{params.get('function')}.{params.get('output')}") or PRODUCTS.get(params.get("output", ""))
         if product is None:
             params["variant"] = "square-other"
         else:
@@ -781,6 +781,6 @@ def render(diagnosis_id: str, level: str = DEFAULT_LEVEL, language: str = "ko",
     return {"explanation": fill_particles(explanation), "hint": fill_particles(hint)}
 
 
-def levels(diagnosis_id: str, language: str) -> dict[str, dict]:
+def levels(diagnosis_id: str, language: str) -> dict[str, dict | None]:
     """Every level of one diagnosis: level -> {"explanation", "hint"} (docs, tests)."""
     return {level: render(diagnosis_id, level, language) for level in LEVELS}

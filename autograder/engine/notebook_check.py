@@ -140,7 +140,7 @@ class InProcess:
         namespace: dict = {"__name__": NAMESPACE_NAME, "__builtins__": builtins}
         self.namespaces[unit] = namespace
         try:
-            exec(compile(program.code, program.filename, "exec"), namespace)  # noqa: S102 - see module doc
+            exec(compile(program.code, program.filename, "exec"), namespace)  # see module doc
         except KeyboardInterrupt:
             raise
         except BaseException as exc:  # noqa: B036 - SystemExit & co. in a cell end the load, not the shell

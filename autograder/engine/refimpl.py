@@ -48,6 +48,8 @@ def reference_package(course_root: Path) -> ModuleType:
     if name in sys.modules:
         return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[str(folder)])
+    if spec is None or spec.loader is None:
+        raise ModuleNotFoundError(f"{init}: cannot be loaded as a module", name=PACKAGE)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:

@@ -279,15 +279,14 @@ class GradesCsv:
                                f"{result['max_score']:g}"])
         self.rows += 1
 
-    def _start(self) -> None:
+    def _start(self) -> AtomicFile:
         self._file = AtomicFile(self.out / "grades.csv")
         self._writer = csv_writer(self._file.handle, lineterminator="\n")
         self._writer.writerow(GRADES_COLUMNS)
+        return self._file
 
     def finish(self) -> int:
-        if self._file is None:
-            self._start()
-        self._file.commit()
+        (self._file if self._file is not None else self._start()).commit()
         return self.rows
 
     def close(self) -> None:
@@ -308,7 +307,7 @@ def feed_results(out: Path, outputs: Iterable[Output]) -> None:
             for output in list(live):
                 try:
                     output.add(result)
-                except Exception as exc:  # noqa: BLE001 - re-raised below, after the other outputs
+                except Exception as exc:  # re-raised below, after the other outputs
                     failure = failure or exc
                     live.remove(output)
                     getattr(output, "close", lambda: None)()
@@ -319,7 +318,7 @@ def feed_results(out: Path, outputs: Iterable[Output]) -> None:
     for output in live:
         try:
             output.finish()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             failure = failure or exc
     if failure is not None:
         raise failure

@@ -216,9 +216,17 @@ def _insert_lines(text: str, at: int, block: str) -> str:
     return "".join(lines[:at]) + block + "".join(lines[at:])
 
 
+def _compose(text: str) -> yaml.Node:
+    """course.yaml's node tree (positions included), for inserting an entry at the right line."""
+    root = yaml.compose(text)
+    if root is None:
+        raise UsageError("course.yaml is empty")
+    return root
+
+
 def _entry_line(text: str, fn: NewFunction) -> int:
     """The 0-based line of course.yaml before which the function's entry goes."""
-    root = yaml.compose(text)
+    root = _compose(text)
     functions = next(v for k, v in root.value if k.value == "functions")
     lines = text.splitlines(keepends=True)
     insert_at = None
@@ -569,7 +577,7 @@ def assignment_entry(new: NewAssignment, indent: str = "  ") -> str:
 
 def _assignment_line(text: str) -> tuple[int, str]:
     """The 0-based line after the last entry of course.yaml's assignments list, and the list's indent."""
-    root = yaml.compose(text)
+    root = _compose(text)
     sequence = next(v for k, v in root.value if k.value == "assignments")
     if not sequence.value:
         raise UsageError("course.yaml's assignments list is empty or written inline; add the entry by hand: "

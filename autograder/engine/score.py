@@ -136,6 +136,7 @@ def _verdict_params(verdict: Verdict, case: Case) -> dict:
 
 
 def _run_error(spec: FunctionSpec, run: CaseRun, case: Case) -> list[ItemResult]:
+    assert run.error_kind is not None  # only a failed run comes here
     base = {"function": spec.name, "case": case.index + 1, "dims": case.describe(),
             "detail": run.error_detail, "expected": ", ".join(spec.returns)}
     if run.failed_function and run.failed_function != spec.name:
@@ -161,9 +162,11 @@ def score_function(course: Course, spec: FunctionSpec, cases: list[Case], refere
     for item in spec.items:
         worst, failure = 0.0, None
         for case, run, ref in zip(cases, runs, references):
-            verdict = compare(run.outputs[item.output], ref[item.output], item.tolerance)
+            outputs = run.outputs
+            assert outputs is not None  # a run without error_kind returned its outputs
+            verdict = compare(outputs[item.output], ref[item.output], item.tolerance)
             if not verdict.ok:
-                failure = (case, verdict, time_profile(run.outputs[item.output], ref[item.output]))
+                failure = (case, verdict, time_profile(outputs[item.output], ref[item.output]))
                 break
             worst = max(worst, verdict.error or 0.0)
         if failure:

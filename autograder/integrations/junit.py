@@ -112,7 +112,7 @@ class JunitWriter:
         self._suites.write("\n " + ET.tostring(suite, encoding="unicode"))
 
     def _head(self) -> str:
-        root = ET.Element("testsuites", name="rnnlab", **{k: str(v) for k, v in self.totals.items()})
+        root = ET.Element("testsuites", {"name": "rnnlab", **{k: str(v) for k, v in self.totals.items()}})
         if not self._suites.tell():
             return ET.tostring(root, encoding="unicode") + "\n"
         return ET.tostring(root, encoding="unicode").removesuffix(" />") + ">"

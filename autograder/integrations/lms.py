@@ -250,7 +250,7 @@ def canvas_headers(course: Course, assignments: list[str], roster: Roster | None
             headers.append(columns[aid])
         elif len(found.get(aid, [])) == 1:
             headers.append(found[aid][0])
-        elif found.get(aid):
+        elif found.get(aid) and roster is not None:  # (only a roster finds columns)
             raise UsageError(f"--roster {roster.path}: several columns could be {aid}: {', '.join(found[aid])}; "
                              f'choose one with --column {aid}="…"')
         elif new_assignments:

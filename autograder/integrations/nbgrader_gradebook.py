@@ -23,6 +23,7 @@ import sys
 import warnings
 from collections import defaultdict
 from pathlib import Path
+from typing import TypedDict
 
 from autograder.engine.course import Course
 from autograder.engine.errors import UsageError
@@ -137,6 +138,13 @@ def _record(gb, course: Course, cells: dict, result: dict, when) -> int:
     return len(cells)
 
 
+class GradebookCounts(TypedDict):
+    """What a gradebook write recorded; ``skipped``: student/assignment of results not in the course."""
+    submissions: int
+    grades: int
+    skipped: list[str]
+
+
 class GradebookWriter:
     """Records results in nbgrader's database one at a time: ``add`` each, then ``finish``.
 
@@ -148,7 +156,7 @@ class GradebookWriter:
                  course_id: str = NBGRADER_COURSE_ID):
         require_nbgrader()  # here, not at the first result: `grade --gradebook` stops before grading
         self.course, self.db_url, self.submitted, self.course_id = course, db_url, submitted, course_id
-        self.counts = {"submissions": 0, "grades": 0, "skipped": []}
+        self.counts: GradebookCounts = {"submissions": 0, "grades": 0, "skipped": []}
         self._cells_of: dict[str, dict] = {}
         self._stack = contextlib.ExitStack()
         self._gb = None
@@ -181,7 +189,7 @@ class GradebookWriter:
         self.counts["grades"] += _record(gb, self.course, self._cells_of[aid], result, when)
         self.counts["submissions"] += 1
 
-    def finish(self) -> dict:
+    def finish(self) -> GradebookCounts:
         try:
             self._open().db.commit()  # one transaction for the scores (nbgrader commits each new row itself)
         finally:
@@ -193,7 +201,7 @@ class GradebookWriter:
 
 
 def write_gradebook(results_dir: Path, course: Course, db_url: str, submitted: Path | None = None,
-                    course_id: str = NBGRADER_COURSE_ID) -> dict:
+                    course_id: str = NBGRADER_COURSE_ID) -> GradebookCounts:
     """Create or update students, assignments, notebooks, grade cells, submissions and grades
     in the nbgrader database at ``db_url`` from every result file; return what was written."""
     results_dir = Path(results_dir)

@@ -35,11 +35,15 @@ import itertools
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from autograder.engine.course import Course
 from autograder.engine.errors import UsageError
 from autograder.engine.extract import NotebookError, Template, read_notebook
 from autograder.engine.results import csv_writer
+
+if TYPE_CHECKING:  # at run time numpy is imported where it is used
+    import numpy as np
 
 NOISE = 25  # copydetect's k: matches shorter than this many filtered characters are ignored
 GUARANTEE = 30  # matches at least this long are always found (winnowing window = GUARANTEE - NOISE + 1)
@@ -96,8 +100,8 @@ def normalise(source: str) -> str:
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Module)):
             body = node.body
-            if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) \
-                    and isinstance(body[0].value.value, str):
+            if body and isinstance(first := body[0], ast.Expr) and isinstance(first.value, ast.Constant) \
+                    and isinstance(first.value.value, str):
                 node.body = body[1:] or [ast.Pass()]
     try:
         tree = CommutativeOrder().visit(tree)
@@ -204,7 +208,7 @@ def _solution_cells(notebook, functions: list[str]) -> dict[str, str]:
     return cells
 
 
-def _boilerplate(course: Course, aid: str) -> list:
+def _boilerplate(course: Course, aid: str) -> np.ndarray:
     """Fingerprints of everything the exercise notebook gives every student."""
     import numpy as np
 

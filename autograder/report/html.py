@@ -156,7 +156,7 @@ class Report:
     def finish_student(self, results: list[dict]) -> None:
         student = str(results[0].get("student"))
         order = {a: i for i, a in enumerate(self.course.assignments)}
-        results.sort(key=lambda r: (order.get(r.get("assignment"), len(order)), str(r.get("assignment"))))
+        results.sort(key=lambda r: (order.get(r.get("assignment", ""), len(order)), str(r.get("assignment"))))
         page = safe_name(student)
         self.students.append(StudentRow(student, page, {
             str(r.get("assignment")): (float(r.get("score") or 0.0), float(r.get("max_score") or 0.0))
@@ -213,16 +213,16 @@ class Report:
     def item_detail(self, student: str, page: str, assignment: str, item: dict) -> str:
         diagnosis = item.get("diagnosis")
         profile = item.get("profile")
-        has_plot = item.get("status") != "passed" and plots.valid_profile(profile)
-        if not diagnosis and not has_plot:
+        plotted = profile if item.get("status") != "passed" and plots.valid_profile(profile) else None
+        if not diagnosis and plotted is None:
             return ""
         item_id = str(item.get("id"))
         parts = [f'<div class="detail"><h4><code>{esc(item_id)}</code></h4>']
         if diagnosis:
             parts.append(self.diagnosis_html(str(diagnosis), item_explanation(item)))
-        if has_plot:
+        if plotted is not None:
             name = f"{safe_name(assignment)}--{safe_name(item_id)}.png"
-            write_bytes_atomic(self.out / "students" / page / name, plots.gradient_profile(item_id, profile))
+            write_bytes_atomic(self.out / "students" / page / name, plots.gradient_profile(item_id, plotted))
             alt = self.t("report.profile-alt", item=item_id)
             parts.append(f'<figure class="profile"><img src="{esc(href(page, name))}" alt="{esc(alt)}">'
                          f"<figcaption>{esc(self.t('report.profile-caption'))}</figcaption></figure>")

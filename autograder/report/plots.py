@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 import math
-from typing import Sequence
+from typing import Sequence, TypeGuard
 
 STATUS_ORDER = ("passed", "failed", "error", "timeout", "missing")
 STATUS_COLORS = {  # Okabe–Ito: distinguishable with the common colour-vision deficiencies
@@ -137,15 +137,16 @@ def score_histogram(title: str, scores: dict[float, int], max_score: float) -> b
     return _render(draw, (6.0, 3.2))
 
 
-def valid_profile(profile) -> bool:
+def valid_profile(profile) -> TypeGuard[dict]:
     """A profile as written by compare.time_profile: three equally long lists of finite numbers."""
     if not isinstance(profile, dict):
         return False
     series = [profile.get(key) for key in ("student_norm", "reference_norm", "error")]
-    if not all(isinstance(s, list) and s for s in series) or len({len(s) for s in series}) != 1:
+    lists = [s for s in series if isinstance(s, list) and s]
+    if len(lists) != len(series) or len({len(s) for s in lists}) != 1:
         return False
     return all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-               for s in series for v in s)
+               for s in lists for v in s)
 
 
 def gradient_profile(item_id: str, profile: dict) -> bytes:

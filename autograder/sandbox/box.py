@@ -17,13 +17,13 @@ import subprocess
 import tempfile
 import time
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
 from autograder.sandbox import cgroups, probe
 from autograder.sandbox.inside import protocol
-from autograder.sandbox.launchers import REGISTRY, bwrap_command  # noqa: F401 (callers use box.*)
+from autograder.sandbox.launchers import REGISTRY, bwrap_command  # callers use box.*
 from autograder.sandbox.layout import (  # noqa: F401 (callers use box.*)
     ENV, INSIDE, WORKER_FILES, _numpy_dirs, _world_reachable, sandbox_env, worker_argv)
 from autograder.sandbox.probe import SandboxUnavailable
@@ -107,7 +107,7 @@ def _result_error(value: Any) -> dict:
     kind, message, step = error.get("kind"), error.get("message", ""), error.get("step")
     if kind not in ERROR_KINDS or not isinstance(message, str):
         raise ValueError("bad error entry")
-    clean = {"kind": str(kind), "message": message[:2000]}
+    clean: dict[str, str | int] = {"kind": str(kind), "message": message[:2000]}
     if step is not None:  # present only when known
         clean["step"] = int(step)
     return {"error": clean}
@@ -202,7 +202,7 @@ class Sandbox:
         self._codes: dict[str, tuple[str, str]] = {}
         self._loaded: set[str] = set()
         self._tmp: str | None = None
-        self._stderr = None
+        self._stderr: IO[bytes] | None = None
         self._init_pidfd: int | None = None
         self._init_pid: int | None = None
         self._pidns: str | None = None
@@ -312,13 +312,13 @@ class Sandbox:
         if not self.running:
             self._kill()
             self._spawn()
-        proc = self._proc
+        stdin, stdout = self._pipes()
         chunks = [*protocol.encode_frame(*protocol.pack(msg)), *(payload or [])]
         if sum(len(memoryview(c).cast("B")) for c in chunks) > self.limits.request_bytes:
             raise ValueError(f"request larger than limits.request_bytes ({self.limits.request_bytes})")
         try:
-            protocol.write_bytes(proc.stdin.fileno(), chunks, deadline)
-            reply = protocol.recv(proc.stdout.fileno(), self.limits.reply_bytes + (1 << 20), deadline)
+            protocol.write_bytes(stdin, chunks, deadline)
+            reply = protocol.recv(stdout, self.limits.reply_bytes + (1 << 20), deadline)
         except TimeoutError:
             self._kill()
             return {"ok": False, "kind": "timeout",
@@ -334,7 +334,15 @@ class Sandbox:
         reply["ok"] = type(ok) in (bool, np.bool_) and bool(ok)
         return reply
 
+    def _pipes(self) -> tuple[int, int]:
+        """The worker's stdin and stdout (``_spawn`` starts it with both piped)."""
+        proc = self._proc
+        assert proc is not None and proc.stdin is not None and proc.stdout is not None
+        return proc.stdin.fileno(), proc.stdout.fileno()
+
     def _stderr_tail(self) -> str:
+        if self._stderr is None:
+            return ""
         try:
             self._stderr.seek(0)
             tail = self._stderr.read()[-600:].decode(errors="replace").strip()
@@ -355,11 +363,12 @@ class Sandbox:
                 os.close(fd)
         self.starts += 1
         self._loaded.clear()
-        os.set_blocking(self._proc.stdin.fileno(), False)
-        os.set_blocking(self._proc.stdout.fileno(), False)
+        stdin, stdout = self._pipes()
+        os.set_blocking(stdin, False)
+        os.set_blocking(stdout, False)
         deadline = t0 + max(10.0, self.limits.load_seconds)
         try:
-            ready = protocol.recv(self._proc.stdout.fileno(), 1 << 20, deadline)
+            ready = protocol.recv(stdout, 1 << 20, deadline)
             if not isinstance(ready, dict) or not ready.get("ready"):
                 raise protocol.ProtocolError("no ready message")
             self.launcher.ready(self, ready)
@@ -408,7 +417,8 @@ class Sandbox:
             proc.wait()
             for stream in (proc.stdin, proc.stdout):
                 try:
-                    stream.close()
+                    if stream is not None:
+                        stream.close()
                 except OSError:
                     pass
             self.launcher.wait_gone(self)

@@ -176,7 +176,7 @@ class Cgroup:
         return 0
 
     def pids(self) -> list[int]:
-        found = set()
+        found: set[int] = set()
         for procs in self.procs:
             try:
                 found.update(int(p) for p in _read(procs).split())

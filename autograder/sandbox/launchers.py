@@ -106,8 +106,15 @@ def _join_cgroup(cgroup: cgroups.Cgroup | None, argv: list[str]) -> list[str]:
     return ["/bin/sh", "-c", JOIN_CGROUP, "rnnlab-join", str(len(cgroup.procs)), *cgroup.procs, *argv]
 
 
+def _release_slot_uid(box, emptied: bool) -> None:
+    """The slot's private uid back to the pool (the root launchers claim one per sandbox)."""
+    if box.uid in uids._held_uids and (emptied or not uids._slot_processes(box.uid)):
+        uids.release_uid(box.uid)  # (a uid with processes left stays claimed: they still count)
+
+
 def _say_bye(proc: subprocess.Popen) -> None:
     """The worker kills its units on "bye"; their setsid'd offspring may survive."""
+    assert proc.stdin is not None  # every launcher starts the worker with stdin=PIPE
     try:
         protocol.send(proc.stdin.fileno(), {"op": "bye"}, deadline=time.monotonic() + 0.2)
         proc.wait(timeout=1)
@@ -215,8 +222,7 @@ class RootBwrap(_NamespacedBwrap):
         return Start(argv, {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}, "/", tuple(fds), fds, info_r)
 
     def release(self, box, emptied: bool) -> None:
-        if box.uid in uids._held_uids and (emptied or not uids._slot_processes(box.uid)):
-            uids.release_uid(box.uid)  # (a uid with processes left stays claimed: they still count)
+        _release_slot_uid(box, emptied)
 
 
 class UsernsBwrap(_NamespacedBwrap):
@@ -280,6 +286,9 @@ class UidFallback(Launcher):
 
     def prepare(self, box) -> Start:
         check_uid_fallback()
+        setpriv = probe.setpriv_path()  # the probe chose this launcher only with setpriv
+        if setpriv is None:
+            raise SandboxUnavailable("setpriv (util-linux) is not installed")
         box.uid = uids.claim_uid(box.slot)
         box._tmp = tempfile.mkdtemp(prefix="rnnlab-uid-")
         os.chmod(box._tmp, 0o711)
@@ -294,7 +303,7 @@ class UidFallback(Launcher):
         if program is not None:  # the worker installs it itself, before numpy and student code
             limits["seccomp_fd"] = _pipe_with(program)
             fds = [limits["seccomp_fd"]]
-        argv = [probe.setpriv_path(), f"--reuid={box.uid}", f"--regid={box.uid}", "--clear-groups",
+        argv = [setpriv, f"--reuid={box.uid}", f"--regid={box.uid}", "--clear-groups",
                 "--inh-caps=-all", "--bounding-set=-all",
                 *layout.worker_argv(os.path.realpath(sys.executable), opt, limits)]
         box._cgroup = cgroups.create(box.limits.cgroup_memory_bytes, box.limits.cgroup_processes)
@@ -317,7 +326,7 @@ class UidFallback(Launcher):
         uids._remove_traces(box.uid)
 
     def release(self, box, emptied: bool) -> None:
-        RootBwrap.release(self, box, emptied)
+        _release_slot_uid(box, emptied)
 
     @classmethod
     def class_run_problem(cls, folders: list[str]) -> str | None:
@@ -386,8 +395,8 @@ def check_uid_fallback() -> None:
             raise SandboxUnavailable(f"bwrap cannot create namespaces here, and the unprivileged-uid fallback "
                                      f"cannot run {what} at {path} (not readable by other users)")
     root = layout.COURSE_ROOT
-    for path in (root / "reference", root / "solutions", root / "course.yaml"):
-        if path.exists() and layout._world_reachable(str(path)):
+    for secret in (root / "reference", root / "solutions", root / "course.yaml"):
+        if secret.exists() and layout._world_reachable(str(secret)):
             raise SandboxUnavailable(f"bwrap cannot create namespaces here, and with the unprivileged-uid fallback "
-                                     f"student code could read {path}: make the course readable by root only "
+                                     f"student code could read {secret}: make the course readable by root only "
                                      f"(chmod 700 {root}; `autograder gradescope --run` does it)")

@@ -144,7 +144,7 @@ def _bytecode() -> str | None:
 def _copy_worker(opt: str, mode: int | None = None) -> None:
     """WORKER_FILES and their bytecode into ``opt`` (the uid fallback and --no-sandbox)."""
     cache = _bytecode()
-    names = [(HERE / name, os.path.join(opt, name)) for name in WORKER_FILES]
+    names: list[tuple[str | Path, str]] = [(HERE / name, os.path.join(opt, name)) for name in WORKER_FILES]
     if cache is not None:
         os.makedirs(os.path.join(opt, "__pycache__"))
         names += [(os.path.join(cache, pyc), os.path.join(opt, "__pycache__", pyc)) for pyc in os.listdir(cache)]

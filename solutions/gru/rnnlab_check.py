@@ -237,7 +237,9 @@ def unpack(tree: Any, arrays: list) -> Any:
 
 def encode_frame(msg: Any, arrays: Iterable[np.ndarray]) -> list:
     """The frame as a list of buffers (prefix, header, then padded array bytes)."""
-    descr, chunks, offset = [], [], 0
+    descr: list[dict] = []
+    chunks: list[bytes | memoryview] = []
+    offset = 0
     for arr in arrays:
         arr = _check_array(arr)
         if not arr.flags.c_contiguous:
@@ -249,7 +251,7 @@ def encode_frame(msg: Any, arrays: Iterable[np.ndarray]) -> list:
         descr.append({"dtype": arr.dtype.str, "shape": list(arr.shape), "offset": offset,
                       "nbytes": int(arr.nbytes)})
         if arr.nbytes:
-            chunks.append(memoryview(arr.reshape(-1).view(np.uint8)))
+            chunks.append(arr.reshape(-1).view(np.uint8).data)
         offset += arr.nbytes
     header = json.dumps({"msg": msg, "arrays": descr}, separators=(",", ":"),
                         ensure_ascii=False, allow_nan=False).encode("utf-8")
@@ -327,6 +329,7 @@ def write_frame(out: Stream, msg: Any, arrays: Iterable[np.ndarray], deadline: f
 def _read_into(src: Stream, view: memoryview, deadline: float | None) -> int:
     """Fill ``view``; return how many bytes were read (short only at end of stream)."""
     got = 0
+    n: int | None
     while got < len(view):
         if isinstance(src, int):
             if deadline is not None:
@@ -433,7 +436,7 @@ def decode_frame(buf: Union[bytes, bytearray], max_bytes: int = DEFAULT_MAX_BYTE
             raise ProtocolError("array buffer out of range")
         if nbytes:
             spans.append((offset, offset + nbytes))
-            arr = np.ndarray(shape, dt, body, offset)  # a view, as np.frombuffer(...).reshape(shape), 6x faster
+            arr: np.ndarray = np.ndarray(shape, dt, body, offset)  # a view, as np.frombuffer(...).reshape(shape), 6x faster
             if dt.kind == "b" and arr.view(np.uint8).max() > 1:
                 raise ProtocolError("bool array holds bytes other than 0 and 1")
         else:
@@ -471,7 +474,8 @@ def save_npz(path: Union[str, os.PathLike], value: Any) -> None:
     meta = np.frombuffer(json.dumps(tree, separators=(",", ":"), ensure_ascii=False,
                                     allow_nan=False).encode("utf-8"), dtype=np.uint8)
     with open(path, "wb") as handle:  # an open file: numpy does not append ".npz"
-        np.savez_compressed(handle, __meta__=meta, **{f"a{i}": a for i, a in enumerate(arrays)})
+        named: dict[str, Any] = {"__meta__": meta, **{f"a{i}": a for i, a in enumerate(arrays)}}
+        np.savez_compressed(handle, **named)
 
 
 def load_npz(path: Union[str, os.PathLike]) -> Any:
@@ -555,7 +559,7 @@ def describe_exception(exc: BaseException) -> str:
         return f"{name}: {msg}{where}"[:MAX_MESSAGE]
     where = ""
     try:
-        frames = []
+        frames: list[tuple[str, int, str]] = []
         tb = exc.__traceback__
         while tb is not None and len(frames) < 10_000:
             code = tb.tb_frame.f_code
@@ -624,7 +628,7 @@ def _steps(program: Mapping) -> list[dict]:
     """Check the program's shape (a malformed program is the caller's bug: ValueError)."""
     if not isinstance(program, Mapping) or not isinstance(program.get("steps"), (list, tuple)):
         raise ValueError("invalid program: expected {'steps': [...]}")
-    steps = []
+    steps: list[dict[str, Any]] = []
     for i, step in enumerate(program["steps"]):
         if not isinstance(step, Mapping) or not isinstance(step.get("fn"), str):
             raise ValueError(f"invalid program: step {i} needs a function name 'fn'")
@@ -725,7 +729,8 @@ def run_program(namespace: Mapping[str, Any], program: Mapping) -> dict:
             s, k = arg["$ref"]
             return results[operator.index(s)][operator.index(k)]
 
-        originals, passed = [], []
+        originals: list[Any] = []
+        passed: list[Any] = []
         for arg in step["args"]:
             if _is_ref(arg):
                 originals.append(None)
@@ -897,6 +902,7 @@ def time_profile(student: Any, reference: Any) -> dict | None:
 
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 
 
@@ -997,14 +1003,20 @@ def without_book_notes(text: str) -> str:
     for term in TERMS:
         for word in term.book:
             note = re.escape(term.ko) + r"\s?\((?:밑바닥2:\s*)?" + re.escape(word) + r"\)"
-            text = re.sub(note, lambda m: term.ko + " " * (len(m.group(0)) - len(term.ko)), text)
+            text = re.sub(note, _keep_term(term.ko), text)
     return text
+
+
+def _keep_term(ko: str) -> Callable[[re.Match[str]], str]:
+    """A replacement for a book note: the term ``ko``, then blanks to the note's length."""
+    return lambda match: ko + " " * (len(match.group(0)) - len(ko))
 
 
 def forbidden_uses(text: str, language: str) -> list[tuple[str, str]]:
     """(variant found, the glossary term to use instead) for every avoided variant in ``text``:
     a listed variant, or (Korean) the book's word outside a book note."""
-    found, covered = [], set()
+    found: list[tuple[int, str, str]] = []
+    covered: set[int] = set()
     if language == "ko":
         text = without_book_notes(text)
     for term in TERMS:
@@ -1096,8 +1108,9 @@ def final_sound(text: str) -> str | None:
     if last.isdigit():
         return _DIGIT_CODA.get(last)
     if last.isascii() and last.isalpha():
-        word = re.search(r"[A-Za-z]+$", stripped).group(0)
-        return _latin_coda(word)
+        word = re.search(r"[A-Za-z]+$", stripped)
+        assert word is not None  # the last character is a Latin letter
+        return _latin_coda(word.group(0))
     return None
 
 
@@ -1372,7 +1385,7 @@ def render_markdown(code: str, language: str, escape, params: dict, trusted=lamb
                 value = translated_detail(value, language)
             if conversion:
                 value = repr(value) if conversion == "r" else str(value) if conversion == "s" else ascii(value)
-            shown = format(value, spec)
+            shown = format(value, spec or "")
             markdown.append(escape(shown, in_code))
         plain += shown
     return _clip("".join(markdown), MAX_TEXT)
@@ -1626,7 +1639,7 @@ def load_fixtures(path: Path) -> dict:
     if key not in _CACHE:
         try:
             data = load_npz(path)
-        except Exception as exc:  # noqa: BLE001 - whatever numpy or the protocol says, the file is unusable
+        except Exception as exc:  # whatever numpy or the protocol says, the file is unusable
             raise FixtureDamaged(str(path)) from exc
         if not isinstance(data, dict) or not isinstance(data.get("functions"), dict):
             raise FixtureDamaged(str(path))
@@ -1764,11 +1777,11 @@ def time_limit(seconds: float | None) -> Iterator[dict]:
     state = {"fired": False}
     usable = (seconds is not None and seconds > 0 and hasattr(signal, "setitimer")
               and threading.current_thread() is threading.main_thread())
-    if not usable:
+    if not usable or seconds is None:  # (usable implies a limit; this tells the type checker)
         yield state
         return
 
-    def on_alarm(signum, frame):  # noqa: ARG001 - the signal handler's signature
+    def on_alarm(signum, frame):  # the signal handler's signature
         state["fired"] = True
         raise CheckTimeout(f"time limit of {seconds:g} s reached")
 
@@ -1867,8 +1880,12 @@ def run_check(name: str, namespace: Mapping[str, Any] | None, entry: Mapping, la
     check` passes a ``run`` that replays what the sandbox answered.
     """
     if run is None:
+        if namespace is None:
+            raise ValueError("run_check needs the notebook's namespace or a run")
+        globals_ = namespace
+
         def run(program: Mapping) -> dict:
-            return run_program(namespace, program)
+            return run_program(globals_, program)
     graded = list(entry["tolerance"])
     result = CheckResult(function=name, status="failed", total=len(graded))
     sent_names = _graded_names(entry)
@@ -1973,7 +1990,7 @@ def check(function_name: str | Callable, fixtures: str | os.PathLike | None = No
     path = fixture_path(fixtures)
     try:
         data = load_fixtures(path)
-    except Exception:  # noqa: BLE001 - reported below, in the right language
+    except Exception:  # reported below, in the right language
         data = {}
     lang = language(lang, data.get("language"))
     if name is None:
@@ -2024,7 +2041,7 @@ def _checked(name: str, namespace: Mapping[str, Any], entry: Mapping, data: Mapp
     graded = set(data.get("functions") or ()) | set(data.get("solution_names") or ())
     try:
         result.outside = outside_names(name, namespace, graded, set(data.get("provided") or ()))
-    except Exception:  # noqa: BLE001 - an analysis we cannot finish warns about nothing
+    except Exception:  # an analysis we cannot finish warns about nothing
         result.outside = []
     if result.outside:
         result.lines.insert(0, say("check.outside-names", lang, function=name,

@@ -30,7 +30,7 @@ def _bounded(call, *args):
     def run():
         try:
             outcome["value"] = call(*args)
-        except BaseException as exc:  # noqa: BLE001 - handed to the test
+        except BaseException as exc:  # handed to the test
             outcome["error"] = exc
 
     thread = threading.Thread(target=run, daemon=True)

@@ -153,7 +153,7 @@ def _modules_after(args: list[str]) -> list[str]:
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
                           env={**__import__("os").environ, "RNNLAB_SECRET": "test-imports", "RNNLAB_LANG": "en"})
     assert proc.returncode == 0, proc.stderr
-    return eval(proc.stdout.strip().splitlines()[-1])  # noqa: S307 - our own printout: a list of names
+    return eval(proc.stdout.strip().splitlines()[-1])  # our own printout: a list of names
 
 
 @pytest.mark.sandbox

@@ -284,7 +284,7 @@ def test_every_planted_solution_is_correct(student):
 
     namespace = {"np": np}
     for source in CLASS[student].values():
-        exec(source, namespace)  # noqa: S102 - test fixtures
+        exec(source, namespace)  # test fixtures
     rng = np.random.default_rng(0)
     x, h0 = rng.normal(size=(3, 5, 4)), rng.normal(size=(3, 6))
     Wx, Wh, b = rng.normal(size=(4, 6)) * 0.5, rng.normal(size=(6, 6)) * 0.5, rng.normal(size=6)
@@ -932,7 +932,7 @@ def test_every_student_of_the_realistic_class_is_correct(student):
 
     namespace = {"np": np}
     for source in REALISTIC[student].values():
-        exec(source, namespace)  # noqa: S102 - test fixtures
+        exec(source, namespace)  # test fixtures
     rng = np.random.default_rng(1)
     x, h0 = rng.normal(size=(3, 5, 4)), rng.normal(size=(3, 6))
     Wx, Wh, b = rng.normal(size=(4, 6)) * 0.5, rng.normal(size=(6, 6)) * 0.5, rng.normal(size=6)

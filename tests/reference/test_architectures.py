@@ -292,7 +292,7 @@ def test_stacked_backward_matches_finite_differences(cell, form):
     x, h0, params, dh = _stacked_case(cell, 2, rng)
     _, cache = stacked_forward(x, h0, params, cell, form)
     dx, dh0, dparams = stacked_backward(dh, cache)
-    f = lambda: stacked_forward(x, h0, params, cell, form)[0]  # noqa: E731
+    f = lambda: stacked_forward(x, h0, params, cell, form)[0]
     pairs = [("dx", x, dx), ("dh0", h0, dh0)]
     pairs += [(name, a, g[1]) for (name, a), g in zip(arrays_of(params), arrays_of(dparams))]
     check_fd(f, dh, pairs)
@@ -360,7 +360,7 @@ def test_bidirectional_backward_matches_finite_differences(cell, form):
     x, h0, params, dh = _bidir_case(cell, rng)
     _, cache = bidirectional_forward(x, h0, params, cell, form)
     dx, dh0, dparams = bidirectional_backward(dh, cache)
-    f = lambda: bidirectional_forward(x, h0, params, cell, form)[0]  # noqa: E731
+    f = lambda: bidirectional_forward(x, h0, params, cell, form)[0]
     pairs = [("dx", x, dx), ("dh0", h0, dh0)]
     pairs += [(name, a, g[1]) for (name, a), g in zip(arrays_of(params), arrays_of(dparams))]
     check_fd(f, dh, pairs)
@@ -428,7 +428,7 @@ def test_classifier_heads_backward_match_finite_differences(head, cell, form):
     x, h0, p, dscores = _head_case(head, cell, rng)
     _, cache = forward(x, h0, p, cell, form)
     dx, dh0, dp = backward(dscores, cache)
-    f = lambda: forward(x, h0, p, cell, form)[0]  # noqa: E731
+    f = lambda: forward(x, h0, p, cell, form)[0]
     check_fd(f, dscores, [("dx", x, dx), ("dh0", h0, dh0)] + [(k, p[k], dp[k]) for k in p], tol=tol)
 
 
@@ -497,7 +497,7 @@ def test_one_to_many_backward_matches_finite_differences(cell, form):
     x, tok, p, dscores = _o2m_case(cell, rng)
     _, cache = one_to_many_forward(x, tok, p, cell, form)
     dx, dp = one_to_many_backward(dscores, cache)
-    f = lambda: one_to_many_forward(x, tok, p, cell, form)[0]  # noqa: E731
+    f = lambda: one_to_many_forward(x, tok, p, cell, form)[0]
     check_fd(f, dscores, [("dx", x, dx)] + [(k, p[k], dp[k]) for k in p])
 
 
@@ -562,7 +562,7 @@ def test_encoder_decoder_backward_matches_finite_differences(cell, form):
     x, tok, p, dscores = _s2s_case(cell, rng)
     _, cache = encoder_decoder_forward(x, tok, p, cell, form)
     dx, dp = encoder_decoder_backward(dscores, cache)
-    f = lambda: encoder_decoder_forward(x, tok, p, cell, form)[0]  # noqa: E731
+    f = lambda: encoder_decoder_forward(x, tok, p, cell, form)[0]
     check_fd(f, dscores, [("dx", x, dx)] + [(k, p[k], dp[k]) for k in p])
 
 

@@ -13,7 +13,7 @@ from autograder.report import plots
 from autograder.report import html as report
 from autograder.engine.errors import UsageError
 
-from .conftest import EVIL_STUDENT, SCRIPT, build_class, run_report
+from .conftest import build_class, run_report
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

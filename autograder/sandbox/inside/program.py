@@ -23,7 +23,7 @@ import numpy as np
 try:  # in the grader these files form a package; inside the sandbox they are imported flat
     from .protocol import type_name
 except ImportError:
-    from protocol import type_name
+    from protocol import type_name  # type: ignore[no-redef]  # the same function, imported flat
 
 __all__ = ["ProgramError", "run_program", "describe_exception", "KINDS"]
 
@@ -75,7 +75,7 @@ def describe_exception(exc: BaseException) -> str:
         return f"{name}: {msg}{where}"[:MAX_MESSAGE]
     where = ""
     try:
-        frames = []
+        frames: list[tuple[str, int, str]] = []
         tb = exc.__traceback__
         while tb is not None and len(frames) < 10_000:
             code = tb.tb_frame.f_code
@@ -144,7 +144,7 @@ def _steps(program: Mapping) -> list[dict]:
     """Check the program's shape (a malformed program is the caller's bug: ValueError)."""
     if not isinstance(program, Mapping) or not isinstance(program.get("steps"), (list, tuple)):
         raise ValueError("invalid program: expected {'steps': [...]}")
-    steps = []
+    steps: list[dict[str, Any]] = []
     for i, step in enumerate(program["steps"]):
         if not isinstance(step, Mapping) or not isinstance(step.get("fn"), str):
             raise ValueError(f"invalid program: step {i} needs a function name 'fn'")
@@ -245,7 +245,8 @@ def run_program(namespace: Mapping[str, Any], program: Mapping) -> dict:
             s, k = arg["$ref"]
             return results[operator.index(s)][operator.index(k)]
 
-        originals, passed = [], []
+        originals: list[Any] = []
+        passed: list[Any] = []
         for arg in step["args"]:
             if _is_ref(arg):
                 originals.append(None)

@@ -240,7 +240,9 @@ def unpack(tree: Any, arrays: list) -> Any:
 
 def encode_frame(msg: Any, arrays: Iterable[np.ndarray]) -> list:
     """The frame as a list of buffers (prefix, header, then padded array bytes)."""
-    descr, chunks, offset = [], [], 0
+    descr: list[dict] = []
+    chunks: list[bytes | memoryview] = []
+    offset = 0
     for arr in arrays:
         arr = _check_array(arr)
         if not arr.flags.c_contiguous:
@@ -252,7 +254,7 @@ def encode_frame(msg: Any, arrays: Iterable[np.ndarray]) -> list:
         descr.append({"dtype": arr.dtype.str, "shape": list(arr.shape), "offset": offset,
                       "nbytes": int(arr.nbytes)})
         if arr.nbytes:
-            chunks.append(memoryview(arr.reshape(-1).view(np.uint8)))
+            chunks.append(arr.reshape(-1).view(np.uint8).data)
         offset += arr.nbytes
     header = json.dumps({"msg": msg, "arrays": descr}, separators=(",", ":"),
                         ensure_ascii=False, allow_nan=False).encode("utf-8")
@@ -330,6 +332,7 @@ def write_frame(out: Stream, msg: Any, arrays: Iterable[np.ndarray], deadline: f
 def _read_into(src: Stream, view: memoryview, deadline: float | None) -> int:
     """Fill ``view``; return how many bytes were read (short only at end of stream)."""
     got = 0
+    n: int | None
     while got < len(view):
         if isinstance(src, int):
             if deadline is not None:
@@ -436,7 +439,7 @@ def decode_frame(buf: Union[bytes, bytearray], max_bytes: int = DEFAULT_MAX_BYTE
             raise ProtocolError("array buffer out of range")
         if nbytes:
             spans.append((offset, offset + nbytes))
-            arr = np.ndarray(shape, dt, body, offset)  # a view, as np.frombuffer(...).reshape(shape), 6x faster
+            arr: np.ndarray = np.ndarray(shape, dt, body, offset)  # a view, as np.frombuffer(...).reshape(shape), 6x faster
             if dt.kind == "b" and arr.view(np.uint8).max() > 1:
                 raise ProtocolError("bool array holds bytes other than 0 and 1")
         else:
@@ -474,7 +477,8 @@ def save_npz(path: Union[str, os.PathLike], value: Any) -> None:
     meta = np.frombuffer(json.dumps(tree, separators=(",", ":"), ensure_ascii=False,
                                     allow_nan=False).encode("utf-8"), dtype=np.uint8)
     with open(path, "wb") as handle:  # an open file: numpy does not append ".npz"
-        np.savez_compressed(handle, __meta__=meta, **{f"a{i}": a for i, a in enumerate(arrays)})
+        named: dict[str, Any] = {"__meta__": meta, **{f"a{i}": a for i, a in enumerate(arrays)}}
+        np.savez_compressed(handle, **named)
 
 
 def load_npz(path: Union[str, os.PathLike]) -> Any:

@@ -86,7 +86,7 @@ import signal  # noqa: E402
 import _socket  # noqa: E402  (socket.py would build its enums at every sandbox start)
 import time  # noqa: E402
 
-import numpy as np  # noqa: E402,F401  (warm import: every unit child inherits it)
+import numpy as np  # noqa: E402 (warm import: every unit child inherits it)
 
 import program  # noqa: E402
 import protocol  # noqa: E402
@@ -120,7 +120,7 @@ def _serve_unit(sock: int, code: str, filename: str) -> None:
     namespace = {"__name__": "__main__", "__builtins__": builtins}
     try:
         exec(compile(code, filename, "exec", dont_inherit=True), namespace)
-        reply = {"ok": True}
+        reply: dict[str, object] = {"ok": True}
     except BaseException as exc:  # noqa: B036 - SystemExit & co. from the student's code
         reply = {"ok": False, "kind": "exception", "message": program.describe_exception(exc)}
     del code
@@ -212,10 +212,10 @@ _BEFORE_REPLY = "before-reply"
 class Unit:
     def __init__(self, name: str, code: str, filename: str):
         self.name, self.code, self.filename = name, code, filename
-        self.pid = None
-        self.sock = None
-        self.pidfd = None
-        self.status = None  # wait status once reaped
+        self.pid: int | None = None
+        self.sock: int | None = None
+        self.pidfd: int | None = None
+        self.status: tuple[int, resource.struct_rusage | None] | None = None  # (wait status, rusage) once reaped
 
     @property
     def alive(self) -> bool:
@@ -304,10 +304,12 @@ class Zygote:
 
     def _read_reply(self, unit: Unit, deadline: float, max_bytes: int) -> bytearray:
         """One whole frame from the unit, or TimeoutError / _Died / ProtocolError."""
+        sock = unit.sock
+        assert sock is not None  # the unit is started
         buf = bytearray()
         total = protocol.PREFIX.size
         poller = select.poll()
-        poller.register(unit.sock, select.POLLIN)
+        poller.register(sock, select.POLLIN)
         if unit.pidfd is not None:
             poller.register(unit.pidfd, select.POLLIN)
         dead = False
@@ -323,10 +325,10 @@ class Zygote:
                 else:
                     self._reap(unit)
                     dead = unit.status is not None
-                if not dead and unit.sock not in events:
+                if not dead and sock not in events:
                     continue
             try:
-                chunk = os.read(unit.sock, min(1 << 20, total - len(buf)))
+                chunk = os.read(sock, min(1 << 20, total - len(buf)))
             except BlockingIOError:
                 if dead:
                     raise (_Died(_BEFORE_REPLY) if not buf else _Died()) from None
@@ -391,7 +393,9 @@ class Zygote:
         name, code = msg.get("unit"), msg.get("code")
         if not isinstance(name, str) or not isinstance(code, str):
             return _failure("error", "load needs 'unit' and 'code' strings")
-        filename = msg.get("filename") if isinstance(msg.get("filename"), str) else "<student>"
+        filename = msg.get("filename")
+        if not isinstance(filename, str):
+            filename = "<student>"
         old = self.units.get(name)
         if old is not None:
             self._kill(old)
