@@ -54,7 +54,10 @@ def resolve_shape(shape: list, dims: dict[str, int]) -> tuple[int, ...]:
         if isinstance(entry, int):
             out.append(entry)
             continue
-        factor, name = _SHAPE_ENTRY.match(entry).groups()
+        match = _SHAPE_ENTRY.match(entry)
+        if match is None:  # course.py's schema admits only these forms
+            raise ValueError(f"not a shape entry: {entry!r} (e.g. N, 4*H or a number)")
+        factor, name = match.groups()
         out.append(int(factor or 1) * dims[name])
     return tuple(out)
 
@@ -80,10 +83,10 @@ def draw_value(spec: dict, dims: dict[str, int], rng: np.random.Generator, index
     shape = resolve_shape(spec["shape"], dims)
     size = int(np.prod(shape))
     if "tokens" in spec:
-        values = rng.integers(0, dims[spec["tokens"]], size=shape, dtype=np.int64)
+        tokens = rng.integers(0, dims[spec["tokens"]], size=shape, dtype=np.int64)
         if size >= 2:  # a repeated index is what breaks `dW[x] += ...`; make sure one exists
-            values.flat[-1] = values.flat[0]
-        return values
+            tokens.flat[-1] = tokens.flat[0]
+        return tokens
     if "mask" in spec:
         mask = rng.random(shape) < spec["mask"]
         if size >= 2:  # both branches of the mask must be exercised
@@ -131,6 +134,8 @@ def build_case(course: Course, spec: FunctionSpec, index: int, seed: int,
         if "from" in s:
             args.append({"$ref": [0, forward.returns.index(s["from"])]})
         elif "like" in s:
+            if fwd_out is None:
+                raise ValueError(f"{spec.name}.{arg}: 'like' needs the forward's outputs (forward_shapes)")
             like = fwd_out[forward.returns.index(s["like"])]
             args.append(rng.standard_normal(np.shape(like)) * s.get("scale", 1.0))
         else:

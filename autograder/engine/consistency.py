@@ -229,6 +229,7 @@ class FollowThrough:
             outputs = self.plan.diagnoser.mutant_outputs(mutant, spec)
             return [None if out is None else {k: Exact(v) for k, v in out.items()} for out in outputs]
         namespace = namespace_with(self.plan.namespace, mutant)
+        assert spec.through is not None  # asked only for a backward graded through its forward
         forward = self.course.functions[spec.through]
         result = []
         for case in cases:
@@ -244,8 +245,8 @@ class FollowThrough:
 
     def credited(self, spec: FunctionSpec, mutant, items, runs) -> set[str]:
         """Failed outputs of ``spec`` that equal the grader's gradient under ``mutant`` on every case."""
-        gradients = self.gradients(mutant, spec)
-        if len(gradients) != len(runs) or any(g is None for g in gradients):
+        gradients = [g for g in self.gradients(mutant, spec) if g is not None]
+        if len(gradients) != len(runs):  # a case without the grader's gradient: nothing to credit
             return set()
         credited = set()
         for item in items:

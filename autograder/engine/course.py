@@ -18,8 +18,12 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import yaml
+
+if TYPE_CHECKING:  # imported lazily where used: jsonschema's import is slow
+    import jsonschema
 
 # jsonschema imports every optional format-checker library it finds when it is imported;
 # course.schema.json has no "format" and the validator below gets no format checker, so none
@@ -195,7 +199,7 @@ def _line_of(lines: dict, path: tuple) -> int:
     return lines.get(path, 1)
 
 
-def _fix_for(error: "jsonschema.ValidationError") -> str:  # noqa: F821 - imported lazily
+def _fix_for(error: jsonschema.ValidationError) -> str:
     v = error.validator
     if v == "type":
         return f"use a value of type {error.validator_value}"
@@ -448,8 +452,7 @@ def _build(path: Path, data: dict, raw: bytes) -> Course:
         functions=functions,
         digest=hashlib.sha256(raw).hexdigest(),
         feedback=meta.get("feedback", "hint"),
-        numerical_gradient=NumericalGradient(**{
-            k: tuple(v) if k == "steps" else v for k, v in grading.get("numerical_gradient", {}).items()}),
+        numerical_gradient=_numerical_gradient(grading.get("numerical_gradient", {})),
     )
 
 
@@ -487,3 +490,11 @@ def make_reference_importable(course: Course) -> None:
     root = str(course.root)
     if (course.root / "reference").is_dir() and root not in sys.path:
         sys.path.append(root)
+
+
+def _numerical_gradient(settings: dict[str, Any]) -> NumericalGradient:
+    """course.yaml's grading.numerical_gradient (its ``steps`` list as a tuple)."""
+    fields: dict[str, Any] = dict(settings)
+    if "steps" in fields:
+        fields["steps"] = tuple(fields["steps"])
+    return NumericalGradient(**fields)

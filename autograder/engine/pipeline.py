@@ -26,6 +26,7 @@ from autograder.engine import steps
 from autograder.sandbox.box import SharedPrograms
 from autograder.engine.cases import Case, build_cases, graded_outputs
 from autograder.engine.course import Course, FunctionSpec
+from autograder.engine.errors import UsageError
 from autograder.engine.extract import NotebookError, Template, parse_notebook, read_submitted_bytes
 from autograder.engine.refimpl import reference_package
 from autograder.engine.feedback import Sources, render_feedback
@@ -142,6 +143,8 @@ def rubric_digest(course: Course, secret: bytes) -> str:
     Cheap (no hidden case is drawn), so a cached grade can be found without a GradingPlan.
     """
     reference = reference_package(course.root)
+    if reference.__file__ is None:  # a namespace package: no sources to hash
+        raise UsageError(f"{course.root / 'reference'}: the reference is not a package (no __init__.py)")
 
     return hashlib.sha256("|".join([
         course.digest, _source_digest(reference.__file__), _grading_digest(),
@@ -235,7 +238,7 @@ class GradingPlan:
 def _cut_for_size(result: dict) -> bool:
     """A result the worker replaced because the whole reply was too large (worker._send_results)."""
     error = result.get("error") if isinstance(result, dict) else None
-    return bool(error) and str(error.get("message", "")).startswith("the outputs are too large")
+    return isinstance(error, dict) and str(error.get("message", "")).startswith("the outputs are too large")
 
 
 def _load_failure(reply: dict, limit: float) -> FunctionFailure | None:
@@ -318,8 +321,8 @@ class StudentGrader:
                 failure = None
                 self._retry = False
                 try:
-                    if submission.error:
-                        raise submission.error
+                    if submission.error or submission.raw is None:  # read_submission sets one of the two
+                        raise submission.error or NotebookError("notebook.missing", "")
                     program = self.plan.templates[aid].program(parse_notebook(submission.raw),
                                                                self.course.limits.source_kb * 1024)
                 except NotebookError as exc:
@@ -329,12 +332,12 @@ class StudentGrader:
                 else:
                     try:
                         first = sandbox is None
-                        if first:
+                        if sandbox is None:
                             sandbox = self._new_sandbox()
                         reply = sandbox.load(aid, program.code, program.filename)
                         if first and self.prewarm:  # the next student's, started while this one is graded
                             prewarm.SPARES.prepare(self.sandbox_factory)
-                    except Exception as exc:  # noqa: BLE001 - see _sandbox_failure
+                    except Exception as exc:  # any failure: see _sandbox_failure
                         failure, self._retry = _sandbox_failure("notebook.sandbox-failed", exc, self.course.language)
                     else:
                         if not reply.get("ok"):
@@ -345,7 +348,7 @@ class StudentGrader:
                     errors.append((failure.code, failure.params))
                 try:  # the fast path; on any trouble every function runs on its own, as before
                     together = self._run_together(aid, sandbox) if failure is None else {}
-                except Exception:  # noqa: BLE001 - _grade_function meets (and reports) it again
+                except Exception:  # any failure: _grade_function meets (and reports) it again
                     together = {}
                 graded = steps.Graded(aid, [self._grade_function(spec, aid, sandbox, failure, deadline,
                                                                  together.get(spec.name))
@@ -411,7 +414,7 @@ class StudentGrader:
             if reply is None:  # not run together with the notebook's other functions
                 try:
                     reply = sandbox.run(aid, self.plan.programs[spec.name], timeout=spec.call_seconds)
-                except Exception as exc:  # noqa: BLE001 - see _sandbox_failure
+                except Exception as exc:  # any failure: see _sandbox_failure
                     failure, retry = _sandbox_failure("status.sandbox-failed", exc, self.course.language,
                                                       function=spec.name)
                     self._retry = self._retry or retry

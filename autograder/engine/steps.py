@@ -112,7 +112,7 @@ class SelfConsistency:
         forwards = {function.spec.name: function for function in graded.functions}
         for function in graded.functions:
             spec = function.spec
-            forward = forwards.get(spec.through)
+            forward = forwards.get(spec.through or "")
             if not (function.runs and forward and any(i.status == "failed" for i in function.items)):
                 continue
             mutant = self.follow_through.mistake(forward.items)

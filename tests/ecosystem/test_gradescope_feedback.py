@@ -2,6 +2,8 @@
 autograder failure (not a 0) when no sandbox can grade; the documented local run works."""
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import os
 import subprocess
@@ -124,8 +126,10 @@ def test_run_gradescope_exits_non_zero_when_the_real_pipeline_cannot_start_a_san
 
 def test_no_sandbox_at_all_is_an_autograder_failure_too(tmp_path, course, monkeypatch):
     touch(tmp_path / "submission" / "rnn.ipynb")
-    monkeypatch.setattr(sandbox, "available", lambda: False)
-    monkeypatch.setattr(sandbox, "_unavailable_reason", lambda: "bwrap (bubblewrap) is not installed")
+    from autograder.sandbox import probe
+
+    facts = probe.facts()
+    monkeypatch.setattr(probe, "facts", lambda: dataclasses.replace(facts, bwrap=None))  # a host without bwrap
     with pytest.raises(AutograderFailure, match="autograder failure instead of a score"):
         run_gradescope(tmp_path, course, ["rnn"])
     assert not (tmp_path / "results" / "results.json").exists()

@@ -31,7 +31,16 @@ def write_csv(path, rows, bom=False):
     return path
 
 
-CANVAS_IDS = {"rnn": 5512, "gradients": 5513, "lstm": 5514, "gru": 5515, "architectures": 5516, "training": 5517}
+def _canvas_ids():
+    """Canvas's own assignment ids for the course's assignments (made up, one per assignment, in order)."""
+    from autograder.engine.course import load_course
+
+    from tests.conftest import ROOT
+
+    return {aid: 5512 + i for i, aid in enumerate(load_course(ROOT / "course.yaml").assignments)}
+
+
+CANVAS_IDS = _canvas_ids()
 
 
 def graded_students(results):

@@ -44,7 +44,7 @@ def test_without_bubblewrap_the_grader_refuses_and_says_how_to_install(tmp_path,
     assert not (tmp_path / "out" / "s1").exists()
 
 
-def test_student_folders_named_like_the_graders_outputs_are_refused_before_grading(tmp_path, capsys):
+def test_student_folders_named_like_the_graders_outputs_are_refused_before_grading(tmp_path, capsys, course):
     """A student folder called grades.csv, report or the --junit file would collide with the
     grader's own outputs (an IsADirectoryError after grading everyone): it is refused up front,
     with its reason; everyone else is graded and every output is written."""
@@ -63,13 +63,13 @@ def test_student_folders_named_like_the_graders_outputs_are_refused_before_gradi
     assert any("'grades.csv'" in line and "writes a file or folder of that name" in line for line in refused)
     assert any("line\\nbreak" in line for line in refused) and not any("\u202e" in line for line in err)
     rows = (out / "grades.csv").read_text().splitlines()
-    assert rows[1:] == ["s1,rnn,0,30"]
+    assert rows[1:] == [f"s1,rnn,0,{course.max_score('rnn'):g}"]
     assert (out / "junit.xml").is_file() and (out / "Summary.md").is_file()
     assert sorted(p.name for p in out.iterdir()) == ["Summary.md", "grades.csv", "junit.xml", "s1"]
     assert "2 student folder" not in err and f"{len(bad) + 1} student folder(s) were refused" in err
 
 
-def test_whatever_escapes_for_one_student_the_class_run_goes_on(tmp_path, capsys, monkeypatch):
+def test_whatever_escapes_for_one_student_the_class_run_goes_on(tmp_path, capsys, monkeypatch, course):
     """Defence in depth: should grading one student still raise, the run reports it, grades the
     others and writes grades.csv and every report (before: the exception ended the run)."""
     from autograder.engine import pipeline
@@ -90,5 +90,6 @@ def test_whatever_escapes_for_one_student_the_class_run_goes_on(tmp_path, capsys
     code, err = _run(capsys, "grade", str(sub), "--out", str(out), "--quiet", "--secret-file", str(secret),
                      "--junit", str(tmp_path / "junit.xml"))
     assert code == 1 and "s2: not graded (OSError" in err and "Input/output error" in err
-    assert (out / "grades.csv").read_text().splitlines()[1:] == ["s1,rnn,0,30", "s3,rnn,0,30"]
+    rnn_max = f"{course.max_score('rnn'):g}"
+    assert (out / "grades.csv").read_text().splitlines()[1:] == [f"s1,rnn,0,{rnn_max}", f"s3,rnn,0,{rnn_max}"]
     assert (tmp_path / "junit.xml").is_file()

@@ -820,10 +820,10 @@ CASES: tuple[Case, ...] = (
          Edit("rnn", "rnn_step_forward", "cache = (x, prev_h, Wx, Wh, next_h)", "cache = (x, prev_h, Wx, Wh, next_h, b)"),
          Edit("rnn", "rnn_step_backward", "x, prev_h, Wx, Wh, next_h = cache", "x, prev_h, Wx, Wh, next_h, _ = cache"),
          body("rnn", "rnn_step_backward", NUMERICAL_GRADIENT),
-         expect={**_all(items("rnn_step_backward", "dx", "dprev_h", "dWx", "dWh", "db"), "failed"),
-                 **_all(RNN_BACKWARD, "failed")},
-         says={**{i: "numerical gradient, not backpropagation" for i in RNN_BACKWARD},
-               "rnn_step_backward.dx": "numerical gradient, not backpropagation"}),
+         # the large hidden case makes differencing far slower than the call limit (docs/SECURITY.md);
+         # on the small cases alone the counted forward calls would name it a numerical gradient
+         expect={**_all(items("rnn_step_backward", "dx", "dprev_h", "dWx", "dWh", "db"), "timeout"),
+                 **_all(RNN_BACKWARD, "timeout")}, burns=("call", "call")),
     case("forgery", "f-inlined-numerical-gradient", "rnn_step_backward is a central difference through its own "
          "inlined copy of the forward (never calls rnn_step_forward; rnn_backward calls it)",
          Edit("rnn", "rnn_step_forward", "cache = (x, prev_h, Wx, Wh, next_h)", "cache = (x, prev_h, Wx, Wh, next_h, b)"),
