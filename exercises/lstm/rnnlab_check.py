@@ -1291,7 +1291,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     'check.not-a-function': {
         'en': '[ERROR] check() takes a function or its name, e.g. check("rnn_forward"), not a {got}',
-        'ko': '[오류] check()에는 함수나 함수 이름을 넣으세요 (예: check("rnn_forward")). 받은 값의 종류: {got}',
+        'ko': '[오류] `check()`에는 함수나 함수 이름을 넣으세요 (예: `check("rnn_forward")`). 받은 값의 종류: {got}',
     },
     'check.timeout': {
         'en': "stopped after {seconds:g} s, the grader's time limit: look for a loop that never ends",
@@ -1299,11 +1299,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     'check.outside-names': {
         'en': "[WARNING] {function} uses {names}, defined outside the solution cells. The grader runs only the solution cells and the setup cell, so there it would stop with NameError: move the definition of {names} into a solution cell (a helper's name starting with _).",
-        'ko': '[경고] {function}이(가) 솔루션 셀 밖에서 정의된 {names}을(를) 씁니다. 채점기는 솔루션 셀과 설정 셀만 실행하므로 채점할 때는 NameError로 멈춥니다. {names}의 정의를 솔루션 셀 안으로 옮기세요 (도우미 함수 이름은 _로 시작).',
+        'ko': '[경고] {function}이(가) 솔루션 셀 밖에서 정의된 {names}을(를) 씁니다. 채점기는 솔루션 셀과 설정 셀만 실행하므로 채점할 때는 이름을 찾지 못해(NameError) 멈춥니다. {names}의 정의를 솔루션 셀 안으로 옮기세요 (도우미 함수 이름은 밑줄 `_`(으)로 시작).',
     },
     'check.language': {
         'en': '(in Korean, 한국어로: check("{function}", lang="ko"), or RNNLAB_LANG=ko for the whole session)',
-        'ko': '(영어로 보려면 check("{function}", lang="en"), 세션 전체는 환경 변수 RNNLAB_LANG=en)',
+        'ko': '(영어로 보려면 `check("{function}", lang="en")`, 세션 전체는 환경 변수 `RNNLAB_LANG=en`)',
     },
     'check.total': {
         'en': '{notebook}: {passed}/{total} functions pass their public cases',
