@@ -255,6 +255,9 @@ class UsernsBwrap(_NamespacedBwrap):
             worker_limits["processes"] = None
         opts = ["--unshare-user", "--uid", str(box.uid), "--gid", str(os.getgid()), "--disable-userns",
                 "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "rnnlab",
+                # the worker's own init is pid 1 (worker._init): bwrap's would run as the user, dumpable and
+                # without seccomp, holding the grader's pipes (its /proc/1/fd, mem and environ open to units)
+                "--as-pid-1",
                 "--die-with-parent", "--new-session", *layout.bwrap_mounts(["--bind", box._tmp, "/tmp"]),
                 # the user owns the tmpfs bwrap makes for / and /dev: read-only, and /dev/shm its own, bounded
                 "--perms", "1777", "--size", str(int(limits.shm_bytes)), "--tmpfs", "/dev/shm",

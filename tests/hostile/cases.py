@@ -302,7 +302,8 @@ ppid = os.getppid()
 reached = []
 for path, flags in ((f"/proc/{ppid}/fd/1", os.O_WRONLY), (f"/proc/{ppid}/fd/0", os.O_RDONLY),
                     (f"/proc/{ppid}/mem", os.O_RDWR), (f"/proc/{ppid}/environ", os.O_RDONLY),
-                    ("/proc/1/fd/1", os.O_WRONLY), ("/proc/1/environ", os.O_RDONLY)):
+                    ("/proc/1/fd/1", os.O_WRONLY), ("/proc/1/fd/0", os.O_RDONLY), ("/proc/1/mem", os.O_RDWR),
+                    ("/proc/1/environ", os.O_RDONLY)):
     try:
         os.close(os.open(path, flags))
         reached.append(path)
@@ -781,7 +782,8 @@ CASES: tuple[Case, ...] = (
          body("training", "adam_step", WRITE_FILES),
          expect=_all(items("adam_step", "new_params", "new_state"), "error"),
          says={"adam_step.new_params": "no file outside the sandbox is writable"}),
-    case("escape", "e-reach-worker", "opens the worker's pipes and memory through /proc and ptrace-attaches it",
+    case("escape", "e-reach-worker",
+         "opens the worker's and pid 1's pipes, memory and environment through /proc and ptrace-attaches the worker",
          body("gru", "gru_backward", REACH_WORKER),
          expect=_all(GRU_BACKWARD, "error"), says={i: "the worker is unreachable" for i in GRU_BACKWARD}),
     case("escape", "e-symlink-to-solutions", "submits rnn.ipynb as a symlink to the course's solution notebook",

@@ -1,10 +1,11 @@
 """Grade the hostile class once per test session and record everything its tests check.
 
 One run of ``python -m autograder grade --jobs 2`` over s01 (correct), s02 (stubs) and every
-case of cases.py, against a copy of course.yaml with small time limits, with canaries in
-the grader's environment, a TCP server listening on the host's 127.0.0.1, snapshots of
-every tree the run must not touch, and a sampler that follows the grader's process tree
-(pid namespaces, uids, peak memory).  Under pytest-xdist the first worker grades and the
+case of cases.py, per grader: as root, and as an ordinary account (tests/userland/account.py;
+the only one when the suite does not run as root), against a copy of course.yaml with small
+time limits, with canaries in the grader's environment, a TCP server listening on the host's
+127.0.0.1, snapshots of every tree the run must not touch, and a sampler that follows the
+grader's process tree (pid namespaces, uids, peak memory).  Under pytest-xdist the first worker grades and the
 others reuse its record (a file lock in the run's shared temporary folder).
 """
 from __future__ import annotations
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -28,6 +30,8 @@ import pytest
 from autograder.sandbox import box as sandbox_mod
 from autograder.engine.course import load_course
 from autograder.engine.pipeline import TOGETHER_SECONDS
+
+from tests.userland.account import GRADERS, Account
 
 from . import cases as C
 
@@ -77,6 +81,8 @@ class Run:
     host_traces: list
     marker: list
     accepted: int
+    who: str = "root"  # who graded: root, or the ordinary account ("user")
+    watched_uids: tuple = (UID_RANGE.start, UID_RANGE.stop)  # [lo, hi): the uids its sandboxes run as
 
     def result(self, student: str, assignment: str, clean: bool = False) -> dict:
         base = Path(self.clean_results if clean else self.results)
@@ -86,16 +92,16 @@ class Run:
 # ------------------------------------------------------------------ the course copy
 
 
-def make_course(dest: Path) -> Path:
-    """course.yaml with small limits and English messages, next to (links to) solutions/ and reference/."""
+def make_course(dest: Path, repo: Path = ROOT) -> Path:
+    """course.yaml with small limits and English messages, next to (links to) ``repo``'s solutions/ and reference/."""
     dest.mkdir(parents=True)
-    text = (ROOT / "course.yaml").read_text()
+    text = (repo / "course.yaml").read_text()
     for key, value in {**LIMITS, "language": "en"}.items():
         text, n = re.subn(rf"(?m)^(\s+{key}:\s*)\S+", rf"\g<1>{value}", text)
         assert n == 1, key
     (dest / "course.yaml").write_text(text)
-    (dest / "solutions").symlink_to(ROOT / "solutions")
-    (dest / "reference").symlink_to(ROOT / "reference")  # the course's own reference, beside course.yaml
+    (dest / "solutions").symlink_to(repo / "solutions")
+    (dest / "reference").symlink_to(repo / "reference")  # the course's own reference, beside course.yaml
     (dest / ".grading-secret").write_text(DECOY_SECRET_FILE + "\n")
     return dest / "course.yaml"
 
@@ -173,9 +179,11 @@ def processes() -> dict[int, tuple[int, int, str, int]]:
 class Sampler(threading.Thread):
     """Follows the grader's process tree: pid namespaces and uids of its descendants, its VmHWM."""
 
-    def __init__(self, pid: int):
+    def __init__(self, pid: int, watched: range = UID_RANGE, via_runuser: bool = False):
         super().__init__(daemon=True)
         self.pid = pid
+        self.watched = watched
+        self.via_runuser = via_runuser  # the grader is then runuser's child
         self.host_ns = os.readlink("/proc/self/ns/pid")
         self.namespaces: set[str] = set()
         self.uids: set[int] = set()
@@ -189,17 +197,18 @@ class Sampler(threading.Thread):
             self.done.wait(0.03)
 
     def sample(self) -> None:
-        try:
-            with open(f"/proc/{self.pid}/status") as handle:
-                for line in handle:
-                    if line.startswith("VmHWM:"):
-                        self.vmhwm_kb = max(self.vmhwm_kb, int(line.split()[1]))
-        except OSError:
-            return
         table = processes()
         children: dict[int, list[int]] = {}
         for pid, (ppid, _, _, _) in table.items():
             children.setdefault(ppid, []).append(pid)
+        try:
+            for grader in children.get(self.pid, []) if self.via_runuser else [self.pid]:
+                with open(f"/proc/{grader}/status") as handle:
+                    for line in handle:
+                        if line.startswith("VmHWM:"):
+                            self.vmhwm_kb = max(self.vmhwm_kb, int(line.split()[1]))
+        except OSError:
+            return
         todo = list(children.get(self.pid, []))
         while todo:
             pid = todo.pop()
@@ -207,12 +216,13 @@ class Sampler(threading.Thread):
             if ns != self.host_ns:
                 self.namespaces.add(ns)
                 self.sandboxed.add((pid, start))
-            if uid in UID_RANGE:
+            if uid in self.watched:
                 self.uids.add(uid)
             todo += children.get(pid, [])
 
 
-def leftovers(seen: set[tuple[int, int]], namespaces: set[str], host_ns: str, since: int) -> list:
+def leftovers(seen: set[tuple[int, int]], namespaces: set[str], host_ns: str, since: int,
+              watched: range = UID_RANGE) -> list:
     """Live processes the grader started: seen in one of its sandboxes, in a pid namespace where such
     a process still lives, or under a sandbox uid in the host's namespace since grading began.
 
@@ -223,7 +233,7 @@ def leftovers(seen: set[tuple[int, int]], namespaces: set[str], host_ns: str, si
     ours = {ns for pid, (_, _, ns, start) in table.items() if (pid, start) in seen and ns in namespaces}
     found = []
     for pid, (ppid, uid, ns, start) in table.items():
-        if (pid, start) in seen or ns in ours or (ns == host_ns and uid in UID_RANGE and start >= since):
+        if (pid, start) in seen or ns in ours or (ns == host_ns and uid in watched and start >= since):
             try:
                 cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
             except OSError:
@@ -255,16 +265,30 @@ def grader_env(tmpdir: Path) -> dict:
     return env
 
 
-def grade(course_yaml: Path, submitted: Path, out: Path, tmpdir: Path, *extra: str) -> dict:
-    """Run the grader as a subprocess; return its wall time, output, peak RSS and process record."""
+def watched_uids(account: Account | None) -> range:
+    """The uids the sandboxes of a run are seen under: root's private range, or the account's own."""
+    if account is None:
+        return UID_RANGE
+    return range(account.uid, account.uid + 1) if account.via_runuser else range(0)  # a developer's: theirs too
+
+
+def grade(course_yaml: Path, submitted: Path, out: Path, tmpdir: Path, *extra: str,
+          account: Account | None = None) -> dict:
+    """Run the grader as a subprocess (as ``account``, else as this process); return its wall time,
+    output, peak RSS and process record."""
     tmpdir.mkdir(exist_ok=True)
     rss_file = tmpdir / "maxrss"
-    cmd = [sys.executable, "-c", WRAPPER, str(rss_file), "--course", str(course_yaml), "grade", str(submitted),
+    python = str(account.python) if account else sys.executable
+    cmd = [python, "-c", WRAPPER, str(rss_file), "--course", str(course_yaml), "grade", str(submitted),
            "--out", str(out), "--quiet", "--jobs", str(JOBS), *extra]
+    env = grader_env(tmpdir)
+    if account:
+        account.give(tmpdir)
+        env = {**env, **account.env(**CANARIES, TMPDIR=str(tmpdir))}
+        cmd = account.argv(cmd)
     start, since = time.monotonic(), ticks_now()
-    proc = subprocess.Popen(cmd, env=grader_env(tmpdir), cwd=tmpdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
-    sampler = Sampler(proc.pid)
+    proc = subprocess.Popen(cmd, env=env, cwd=tmpdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    sampler = Sampler(proc.pid, watched_uids(account), bool(account and account.via_runuser))
     sampler.start()
     stdout, stderr = proc.communicate(timeout=600)
     wall = time.monotonic() - start
@@ -326,38 +350,45 @@ def time_budget(course) -> float:
     return SETUP_SECONDS + (sum(burns) + students * PER_STUDENT_SECONDS) / JOBS + max(burns)
 
 
-def grade_hostile_class(root: Path) -> Run:
-    course_yaml = make_course(root / "course")
+def grade_hostile_class(root: Path, account: Account | None = None) -> Run:
+    """Grade the class in ``root`` as ``account`` (None: as this process), from that grader's copy of the course."""
+    repo = account.course if account else ROOT
+    watched = watched_uids(account)
+    course_yaml = make_course(root / "course", repo)
     course = load_course(course_yaml)
     assignments = [a for a in course.assignments]
     submitted, results, marker = root / "submitted", root / "results", root / "marker"
     marker.mkdir()
     listener = Listener()
     values = {"PORT": listener.port, "RESULTS": results, "SUBMITTED": submitted, "COURSE": course_yaml.parent,
-              "REPO": ROOT, "MARKER": marker}
+              "REPO": repo, "MARKER": marker}
     students = C.build_class(course, submitted, assignments, values)
+    if account:
+        account.give(root)
 
     for trace in HOST_TRACES:
         assert not os.path.lexists(trace), f"{trace} exists before the run"
-    trees = {"course": course_yaml.parent, "submitted": submitted, "reference": ROOT / "reference",
-             "solutions": ROOT / "solutions"}
+    trees = {"course": course_yaml.parent, "submitted": submitted, "reference": repo / "reference",
+             "solutions": repo / "solutions"}
     before = {name: snapshot(path) for name, path in trees.items()}
     tmp_before = tmp_top_level()
     try:
         run = grade(course_yaml, submitted, results, root / "grader-tmp", "--junit", str(root / "junit.xml"),
-                    "--summary", str(root / "summary.md"))
+                    "--summary", str(root / "summary.md"), account=account)
     finally:
         accepted = listener.close()
-    gone = leftovers(run["seen"], set(run["namespaces"]), run["host_ns"], run["since"])
+    gone = leftovers(run["seen"], set(run["namespaces"]), run["host_ns"], run["since"], watched)
     tmp_after = tmp_top_level()
     changed = {name: diff(before[name], snapshot(path)) for name, path in trees.items()}
     tmp_ours = {k: v for k, v in diff(tmp_before, tmp_after).items()
-                if C.MARK in k or (v[1] is not None and v[1][0] in UID_RANGE)}
+                if C.MARK in k or (v[1] is not None and v[1][0] in watched)}
 
     # The control class: s01 and s02 alone, graded the same way.
     clean_submitted, clean_results = root / "clean-submitted", root / "clean-results"
     C.build_class(course, clean_submitted, assignments, values, cases=())
-    grade(course_yaml, clean_submitted, clean_results, root / "clean-tmp")
+    if account:
+        account.give(clean_submitted)
+    grade(course_yaml, clean_submitted, clean_results, root / "clean-tmp", account=account)
 
     return Run(
         root=str(root), course=str(course_yaml), submitted=str(submitted), results=str(results),
@@ -366,27 +397,34 @@ def grade_hostile_class(root: Path) -> Run:
         stderr=run["stderr"], maxrss_kb=run["maxrss_kb"], vmhwm_kb=run["vmhwm_kb"], namespaces=run["namespaces"],
         uids=run["uids"], sandboxed_pids=run["sandboxed_pids"], leftovers=gone, changed=changed, tmp_ours=tmp_ours,
         host_traces=[t for t in HOST_TRACES if os.path.lexists(t)], marker=sorted(os.listdir(marker)),
-        accepted=accepted)
+        accepted=accepted, who="user" if account else "root", watched_uids=(watched.start, watched.stop))
 
 
-@pytest.fixture(scope="session")
-def hostile(tmp_path_factory) -> Run:
-    """The graded hostile class (graded once; xdist workers share the record)."""
+def hostile_run(who: str, tmp_path_factory, request) -> Run:
+    """The hostile class graded by ``who`` ("root" or "user"), once per test run: under pytest-xdist
+    the first worker grades and the others reuse its record."""
     if not sandbox_mod.bwrap_available():
         pytest.skip("bubblewrap sandbox unavailable")
     uid = os.environ.get("PYTEST_XDIST_TESTRUNUID")
-    if uid:
-        root = tmp_path_factory.getbasetemp().parent / f"hostile-{uid}"
-        root.mkdir(exist_ok=True)
-    else:
-        root = tmp_path_factory.mktemp("hostile")
-    with open(root / ".lock", "w") as lock:
+    shared = tmp_path_factory.getbasetemp().parent if uid else tmp_path_factory.getbasetemp()
+    root = shared / f"hostile-{uid or 'run'}-{who}"
+    root.mkdir(exist_ok=True)
+    # one grader's class at a time: the cases wait out 2 s limits, which two classes on two cores would not keep
+    with open(shared / f"hostile-{uid or 'run'}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         record = root / "run.json"
         if not record.exists():
-            work = root / "run"
-            if work.exists():  # a worker that failed before: start over
+            account = request.getfixturevalue("ordinary") if who == "user" else None
+            work = account.workdir("hostile") if account else root / "run"
+            if work.exists() and account is None:  # a worker that failed before: start over
                 import shutil
                 shutil.rmtree(work)
-            record.write_text(json.dumps(asdict(grade_hostile_class(work))))
+            with account.busy(alone=True) if account else nullcontext():
+                record.write_text(json.dumps(asdict(grade_hostile_class(work, account))))
     return Run(**json.loads(record.read_text()))
+
+
+@pytest.fixture(scope="session", params=GRADERS)
+def hostile(request, tmp_path_factory) -> Run:
+    """The graded hostile class, once per grader (graded once; xdist workers share the record)."""
+    return hostile_run(request.param, tmp_path_factory, request)

@@ -106,8 +106,13 @@ def test_inside_a_course_check_refuses_to_run_without_a_sandbox(course, monkeypa
     from autograder.engine import notebook_check
     from autograder.engine.errors import UsageError
 
+    from autograder.sandbox import probe
+
     monkeypatch.chdir(course)
-    monkeypatch.setattr(sandbox_mod, "bwrap_available", lambda: False)
-    with pytest.raises(UsageError, match="--no-sandbox"):
+    # a host without bubblewrap, faked where the grader learns it: the probe's facts
+    monkeypatch.setattr(probe, "facts", lambda: probe.Facts(euid=os.geteuid(), bwrap=None))
+    with pytest.raises(UsageError, match="--no-sandbox") as refused:
         notebook_check.check_notebooks([Path("SUB/thief/rnn/rnn.ipynb")], ["temporal_affine_forward"], lang="en")
+    assert "bubblewrap (bwrap) is not installed" in str(refused.value)  # the reason, not "None"
+    assert "apt-get install bubblewrap" in str(refused.value)
     assert not (course / MARKER).exists()

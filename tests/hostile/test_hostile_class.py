@@ -22,7 +22,9 @@ from autograder.sandbox import box as sandbox_mod
 from . import cases as C
 from autograder.engine.course import load_course
 
-from .conftest import CANARIES, DECOY_SECRET_FILE, grade, make_course, requires_bwrap
+from tests.userland.account import GRADERS
+
+from .conftest import CANARIES, DECOY_SECRET_FILE, grade, hostile_run, make_course, requires_bwrap
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow, requires_bwrap]  # one whole hostile class
 
@@ -217,7 +219,7 @@ def test_no_process_outlives_grading(hostile):
     # nothing left in any pid namespace the grader made, nor under a sandbox uid in the host's
     assert hostile.leftovers == []
     assert len(hostile.namespaces) >= 10 and hostile.sandboxed_pids >= 50  # the sampler did follow the class
-    assert set(hostile.uids) <= set(range(sandbox_mod.UID_BASE, sandbox_mod.UID_SPARE + 5000))
+    assert set(hostile.uids) <= set(range(*hostile.watched_uids))  # root's private uids, or the account's own
 
 
 def test_grader_memory_stays_bounded(hostile):
@@ -236,15 +238,20 @@ def test_results_are_valid_json_with_known_statuses(hostile):
         assert all(isinstance(e, str) and len(e) < 2000 for e in result["errors"])
 
 
-def test_a_rerun_changes_nothing_and_a_regrade_is_identical(hostile, tmp_path):
+def test_a_rerun_changes_nothing_and_a_regrade_is_identical(hostile, tmp_path, request):
     """Resume and determinism with hostile files: (1) a rerun over the results regrades nothing
     (every fingerprint is stable, symlinks, directories and bombs included); (2) a --force regrade
     of the students whose cases wait out no limit gives the same results apart from timestamps.
     (kill -9 in the middle of a class, then a rerun: tests/examples/test_example_class.py.)"""
+    account = request.getfixturevalue("ordinary") if hostile.who == "user" else None
+    if account:  # the same grader again, in a folder it owns
+        tmp_path = account.workdir("hostile-rerun")
     out = tmp_path / "results"
     shutil.copytree(hostile.results, out)
+    if account:
+        account.give(out)
     stamps = {p: p.stat().st_mtime_ns for p in out.glob("*/*")}
-    run = grade(Path(hostile.course), Path(hostile.submitted), out, tmp_path / "tmp1")
+    run = grade(Path(hostile.course), Path(hostile.submitted), out, tmp_path / "tmp1", account=account)
     assert run["returncode"] == 0
     assert {p: p.stat().st_mtime_ns for p in out.glob("*/*")} == stamps  # nothing was regraded
 
@@ -253,7 +260,9 @@ def test_a_rerun_changes_nothing_and_a_regrade_is_identical(hostile, tmp_path):
     for name in subset:
         shutil.copytree(Path(hostile.submitted) / name, submitted / name, symlinks=True)
     again = tmp_path / "again"
-    assert grade(Path(hostile.course), submitted, again, tmp_path / "tmp2", "--force")["returncode"] == 0
+    if account:
+        account.give(submitted)
+    assert grade(Path(hostile.course), submitted, again, tmp_path / "tmp2", "--force", account=account)["returncode"] == 0
     for name in subset:
         for aid in hostile.assignments:
             first = hostile.result(name, aid)
@@ -282,3 +291,22 @@ def test_sandbox_uids_are_exclusive_across_processes(tmp_path):
             sandbox_mod.release_uid(uid)
     assert int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                               check=True).stdout) == first  # released
+
+
+@pytest.mark.skipif(GRADERS != ("root", "user"), reason="compares root's run with an ordinary account's: run as root")
+def test_an_ordinary_account_scores_every_item_as_root_does(tmp_path_factory, request):
+    """The class graded by an ordinary account (bwrap in its own user namespace) and by root:
+    every item the same status and score, every attack contained in both (the tests above)."""
+    as_root, as_user = (hostile_run(who, tmp_path_factory, request) for who in ("root", "user"))
+    assert as_user.students == as_root.students
+    differ = []
+    for student in as_root.students:
+        for aid in as_root.assignments:
+            mine, roots = as_user.result(student, aid), as_root.result(student, aid)
+            if roots["isolation"] is not None:  # None: nothing of that notebook ran (e.g. it could not be read)
+                assert mine["isolation"].startswith("bwrap-userns") and roots["isolation"].startswith("bwrap+")
+            items = [(i["id"], i["status"], i["score"]) for i in mine["items"]]
+            want = [(i["id"], i["status"], i["score"]) for i in roots["items"]]
+            if (items, mine["score"], len(mine["errors"])) != (want, roots["score"], len(roots["errors"])):
+                differ.append((student, aid, [(a, b) for a, b in zip(items, want) if a != b] or mine["errors"]))
+    assert not differ, "\n".join(map(str, differ))

@@ -52,6 +52,30 @@ PR_SET_PDEATHSIG, PR_SET_DUMPABLE = 1, 4
 _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
+def _init(zygote: int) -> None:
+    """Be the sandbox's pid 1 (started ``--as-pid-1``): hold none of the grader's pipes, reap
+    what is orphaned in the sandbox, and exit as the zygote did (as bwrap's own init would).
+
+    Without root, bwrap's own init would run as the user's uid, dumpable and without seccomp,
+    with the grader's pipes as its stdin and stdout: units could open its /proc/1/fd, mem and
+    environ.  This one is non-dumpable and filtered like the zygote, and the zygote stays an
+    ordinary process its units can kill or stop, as under root's bwrap."""
+    os.closerange(0, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+    while True:
+        try:
+            pid, status = os.waitpid(-1, 0)
+        except ChildProcessError:
+            os._exit(1)
+        if pid == zygote:
+            os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status))
+
+
+if os.getpid() == 1:  # the user-namespace mode: the zygote is pid 1's child, as under root's bwrap
+    _zygote = os.fork()
+    if _zygote:
+        _init(_zygote)
+
+
 def _install_seccomp(fd) -> bool:
     """The uid fallback (no bwrap to do it): install the grader's seccomp program, read from ``fd``."""
     if fd is None:
