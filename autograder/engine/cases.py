@@ -83,10 +83,10 @@ def draw_value(spec: dict, dims: dict[str, int], rng: np.random.Generator, index
     shape = resolve_shape(spec["shape"], dims)
     size = int(np.prod(shape))
     if "tokens" in spec:
-        tokens = rng.integers(0, dims[spec["tokens"]], size=shape, dtype=np.int64)
+        ids = rng.integers(0, dims[spec["tokens"]], size=shape, dtype=np.int64)
         if size >= 2:  # a repeated index is what breaks `dW[x] += ...`; make sure one exists
-            tokens.flat[-1] = tokens.flat[0]
-        return tokens
+            ids.flat[-1] = ids.flat[0]
+        return ids
     if "mask" in spec:
         mask = rng.random(shape) < spec["mask"]
         if size >= 2:  # both branches of the mask must be exercised
