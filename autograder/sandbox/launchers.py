@@ -41,24 +41,9 @@ from autograder.sandbox.probe import SandboxUnavailable
 # shm_rmid_forced (a detached segment is freed at once: none outlives its last user), mount the
 # private /tmp with a size *and an inode* limit (bwrap's --tmpfs has no nr_inodes) in the new,
 # private mount namespace, then exec bwrap, which inherits all of it.
-# Arguments: N, N cgroup.procs files, shmmax, shmall (pages), shmmni, tmp size, tmp inodes, mount point, command...
+# Arguments: N, N cgroup.procs files, shmmax (0: leave the SysV limits as they are), shmall (pages),
+# shmmni, tmp size, tmp inodes, mount point, command...
 LAUNCHER = r"""set -e
-n=$1; shift
-while [ "$n" -gt 0 ]; do echo $$ > "$1"; shift; n=$((n - 1)); done
-echo "$1" > /proc/sys/kernel/shmmax
-echo "$2" > /proc/sys/kernel/shmall
-echo "$3" > /proc/sys/kernel/shmmni
-echo 1 > /proc/sys/kernel/shm_rmid_forced
-mount -t tmpfs -o "size=$4,nr_inodes=$5,mode=1777,nosuid,nodev" rnnlab-tmp "$6"
-shift 6
-exec "$@"
-"""
-# The same, as an ordinary user: run by ``unshare --user --map-root-user --ipc --mount`` (a user
-# namespace of its own, in which it is root, owning the new IPC and mount namespaces), where the
-# SysV limits are set only if asked (shmmax 0: the kernel does not let a namespace's root set
-# them; the seccomp filter then denies SysV IPC), then exec bwrap, which makes the sandbox's own,
-# nested user namespace.  Arguments as LAUNCHER's.
-USERNS_LAUNCHER = r"""set -e
 n=$1; shift
 while [ "$n" -gt 0 ]; do echo $$ > "$1"; shift; n=$((n - 1)); done
 if [ "$1" != 0 ]; then
@@ -71,6 +56,12 @@ mount -t tmpfs -o "size=$4,nr_inodes=$5,mode=1777,nosuid,nodev" rnnlab-tmp "$6"
 shift 6
 exec "$@"
 """
+# The same, as an ordinary user: run by ``unshare --user --map-root-user --ipc --mount`` (a user
+# namespace of its own, in which it is root, owning the new IPC and mount namespaces), where the
+# SysV limits are set only if asked (shmmax 0: the kernel does not let a namespace's root set
+# them; the seccomp filter then denies SysV IPC), then exec bwrap, which makes the sandbox's own,
+# nested user namespace.  The same script and arguments as root's.
+USERNS_LAUNCHER = LAUNCHER
 # The uid fallback's and the user-namespace mode's first program: join the cgroup(s), then exec.
 JOIN_CGROUP = r"""set -e
 n=$1; shift
@@ -214,7 +205,7 @@ class RootBwrap(_NamespacedBwrap):
         limits = box.limits
         argv = [shutil.which("unshare", path="/usr/bin:/bin") or "unshare", "--ipc", "--mount",
                 "--propagation", "private", "--", "/bin/sh", "-c", LAUNCHER, "rnnlab-launch",
-                str(len(procs)), *procs, str(int(limits.shm_bytes)),
+                str(len(procs)), *procs, str(max(1, int(limits.shm_bytes))),  # never 0: that skips the limits
                 str(max(1, int(limits.shm_bytes) // page)), str(int(limits.shm_segments)),
                 str(int(limits.tmp_bytes)), str(int(limits.tmp_inodes)), box._tmp,
                 shutil.which("bwrap"), "--args", str(args_r), *inside]
