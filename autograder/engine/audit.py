@@ -60,8 +60,17 @@ def differing_cells(a: dict, b: dict) -> list[str]:
     return diff
 
 
+CACHES = ("__pycache__", ".ipynb_checkpoints")  # what Python and Jupyter leave in a folder they ran (git ignores them)
+
+
+def _is_cache(relative: Path) -> bool:
+    return any(part in CACHES for part in relative.parts) or relative.suffix == ".pyc"
+
+
 def _files(folder: Path) -> list[str]:
-    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    """The files of a released folder, without what running its notebook and check module leaves."""
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                  if p.is_file() and not _is_cache(p.relative_to(folder)))
 
 
 def stale_release(course: Course, assignment: str) -> list[str]:

@@ -116,3 +116,15 @@ def test_release_rejects_unknown_assignment(tmp_path):
 
     with pytest.raises(UsageError):
         release.release(_course_copy(tmp_path), ["no-such-assignment"], log=lambda line: None)
+
+
+def test_what_running_the_released_folder_leaves_is_not_a_difference(tmp_path):
+    """A folder whose notebook and check module ran (as the suite, a student or an instructor
+    does) holds __pycache__ and .ipynb_checkpoints: git ignores them, and so does the audit."""
+    for name in ("rnn.ipynb", "__pycache__/rnnlab_check.cpython-311.pyc", ".ipynb_checkpoints/rnn-checkpoint.ipynb",
+                 "stray.pyc"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    assert audit._files(tmp_path) == ["rnn.ipynb"]
+    (tmp_path / "notes.txt").write_text("a file the release does not make")
+    assert audit._files(tmp_path) == ["notes.txt", "rnn.ipynb"]
