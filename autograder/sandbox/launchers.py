@@ -56,12 +56,11 @@ mount -t tmpfs -o "size=$4,nr_inodes=$5,mode=1777,nosuid,nodev" rnnlab-tmp "$6"
 shift 6
 exec "$@"
 """
-# The same, as an ordinary user: run by ``unshare --user --map-root-user --ipc --mount`` (a user
-# namespace of its own, in which it is root, owning the new IPC and mount namespaces), where the
-# SysV limits are set only if asked (shmmax 0: the kernel does not let a namespace's root set
-# them; the seccomp filter then denies SysV IPC), then exec bwrap, which makes the sandbox's own,
-# nested user namespace.  The same script and arguments as root's.
-USERNS_LAUNCHER = LAUNCHER
+# An ordinary user's grader runs the same script under ``unshare --user --map-root-user --ipc
+# --mount`` (a user namespace of its own, in which it is root, owning the new IPC and mount
+# namespaces), passing shmmax 0 where the kernel does not let a namespace's root set the SysV
+# limits (the seccomp filter then denies SysV IPC); bwrap then makes the sandbox's own, nested
+# user namespace.
 # The uid fallback's and the user-namespace mode's first program: join the cgroup(s), then exec.
 JOIN_CGROUP = r"""set -e
 n=$1; shift
@@ -220,7 +219,7 @@ class UsernsBwrap(_NamespacedBwrap):
     """Not root: bwrap creates a user namespace (the user's own uid inside, no capabilities) and,
     inside it, the same pid, network, IPC, UTS and mount namespaces and mount layout as root's.
 
-    Like root's, bwrap starts inside the launcher's IPC and mount namespaces (USERNS_LAUNCHER, in
+    Like root's, bwrap starts inside the launcher's IPC and mount namespaces (LAUNCHER, in
     a user namespace of its own where it may mount and set sysctls): the same size- and
     inode-capped /tmp and SysV limits (where the kernel lets a namespace's root set them; else
     this mode's seccomp filter denies SysV IPC and POSIX message queues).  The user owns the
@@ -261,7 +260,7 @@ class UsernsBwrap(_NamespacedBwrap):
         ipc = ([str(int(limits.shm_bytes)), str(max(1, int(limits.shm_bytes) // page)), str(int(limits.shm_segments))]
                if facts.userns_ipc else ["0", "0", "0"])
         argv = [shutil.which("unshare", path="/usr/bin:/bin") or "unshare", "--user", "--map-root-user", "--ipc",
-                "--mount", "--propagation", "private", "--", "/bin/sh", "-c", USERNS_LAUNCHER, "rnnlab-launch",
+                "--mount", "--propagation", "private", "--", "/bin/sh", "-c", LAUNCHER, "rnnlab-launch",
                 str(len(procs)), *procs, *ipc, str(int(limits.tmp_bytes)), str(int(limits.tmp_inodes)), box._tmp,
                 bwrap, "--args", str(args_r), *layout.worker_argv(exe, layout.INSIDE, worker_limits)]
         box.isolation = ("bwrap-userns+rlimits" + ("+cgroup" if box._cgroup else "")

@@ -207,13 +207,13 @@ def _userns_probe(bwrap: str, ipc_limits: bool) -> str | None:
     """Start bwrap as the user-namespace launcher does, as this (unprivileged) process: ``unshare``
     into a user namespace of its own (as its root) with IPC and mount namespaces, the launcher
     script (SysV limits when ``ipc_limits``, the inode-capped /tmp), then bwrap's own user namespace."""
-    from autograder.sandbox.launchers import USERNS_LAUNCHER
+    from autograder.sandbox.launchers import LAUNCHER
 
     mount_point = tempfile.mkdtemp(prefix="rnnlab-probe-")
     limits = [str(1 << 20), "256", "4"] if ipc_limits else ["0", "0", "0"]
     try:
         return _run([shutil.which("unshare", path="/usr/bin:/bin") or "unshare", "--user", "--map-root-user", "--ipc",
-                     "--mount", "--propagation", "private", "--", "/bin/sh", "-c", USERNS_LAUNCHER, "rnnlab-launch",
+                     "--mount", "--propagation", "private", "--", "/bin/sh", "-c", LAUNCHER, "rnnlab-launch",
                      "0", *limits, str(1 << 20), "64", mount_point,
                      bwrap, "--unshare-user", "--uid", str(os.getuid()), "--gid", str(os.getgid()), "--disable-userns",
                      "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent",
