@@ -1,12 +1,14 @@
 """autograder validate: prove the course before students see it (CI runs it on every push).
 
 Checks, and names every problem with its file, cell, function and fix:
-  - the conventions: grade-cell points = course.yaml, every check("...") names a graded
-    function, each def's arguments = course.yaml's inputs, a reference for every graded
-    function, catalogued mistakes only for functions that exist;
-  - the filled-in solutions score full marks and the student release scores zero, graded
-    for real in the sandbox on fresh hidden cases;
-  - every catalogued mistake loses points; exercises/ is what `autograder release` makes of
+  - how the course is written (conventions, read without grading): grade-cell points =
+    course.yaml, every check("...") names a graded function, each def's arguments =
+    course.yaml's inputs, a reference for every graded function, catalogued mistakes only
+    for functions that exist;
+  - how it scores (graded for real in the sandbox on fresh hidden cases): the filled-in
+    solutions score full marks, the student release scores zero, every catalogued mistake
+    loses points;
+  - what was released (the release audit): exercises/ is what `autograder release` makes of
     solutions/; no solution line leaks into exercises/.
 Exit status 0 when the course is valid, 1 when a problem was found.
 

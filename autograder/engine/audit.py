@@ -1,7 +1,8 @@
-"""Audit the student release: is exercises/ exactly what `autograder release` makes of
-solutions/, and does any solution line leak into it?
+"""What was released: is exercises/ exactly what `autograder release` makes of solutions/,
+and does any solution line leak into it?
 
-Owns the definitions of "stale" and "leaked" that both `autograder validate` (CI) and the
+Checks the output of the release, not how the course is written (conventions.py) nor how it
+scores (validation.py).  Owns the definitions of "stale" and "leaked" that both `autograder validate` (CI) and the
 notebook tests use.  Regeneration happens in a temporary copy of the course, so the
 repository is never touched.
 """

@@ -1,5 +1,8 @@
-"""The authoring conventions of a course, checked by name (docs/NOTEBOOKS.md).
+"""How the course is written: its authoring conventions, checked by name (docs/NOTEBOOKS.md).
 
+Owns the checks that read the course's files (course.yaml, solutions/, reference/) and grade
+nothing: no student or solution notebook runs, only the reference on one case.  What a release
+made is audit.py's; whether the rubric scores as intended is validation.py's, which grades.
 `autograder validate` runs these first.  Each problem names the file, the cell, the function
 and a fix, so a slip while adding or renaming a function reads as a sentence, never as a
 traceback from the grader.  Checked for every assignment validated:

@@ -70,7 +70,9 @@ class CourseNotFound(CourseError):
 
 
 @dataclass(frozen=True)
-class Limits:
+class CourseLimits:
+    """course.yaml's ``limits``: what one submission may use (the sandbox's own knobs are sandbox/box.py's Limits)."""
+
     call_seconds: float
     load_seconds: float
     submission_seconds: float
@@ -156,7 +158,7 @@ class Course:
     tolerance: float
     mutation_penalty: float
     self_consistency_credit: float
-    limits: Limits
+    limits: CourseLimits
     assignments: dict[str, Assignment]
     functions: dict[str, FunctionSpec]
     digest: str = field(repr=False)  # sha256 of the file: part of every resume fingerprint
@@ -439,7 +441,7 @@ def _build(path: Path, data: dict, raw: bytes) -> Course:
         tolerance=default_tol,
         mutation_penalty=float(grading.get("mutation_penalty", 0.0)),
         self_consistency_credit=float(grading.get("self_consistency_credit", 0.0)),
-        limits=Limits(
+        limits=CourseLimits(
             call_seconds=call_seconds,
             load_seconds=float(limits.get("load_seconds", call_seconds)),
             submission_seconds=float(limits["submission_seconds"]),

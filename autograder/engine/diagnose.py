@@ -351,8 +351,9 @@ class Diagnoser:
 
 
 class Explanations:
-    """Post-scoring step: every diagnosed item gets its explanation and hint, rendered once at
-    the course's feedback level and language (the result JSON's ``explanation``/``hint``)."""
+    """Every diagnosed item of a list gets its explanation and hint, rendered once at the course's
+    feedback level and language (the result JSON's ``explanation``/``hint``); the pipeline runs it
+    as the post-scoring step ``steps.ExplainStep``."""
 
     def __init__(self, course: Course, level: str | None = None):
         self.language = course.language

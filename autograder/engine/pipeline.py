@@ -442,7 +442,7 @@ class StudentGrader:
             "assignment": aid,
             "score": round(sum(i.score for i in items), 6),
             "max_score": self.course.max_score(aid),
-            "items": [i.to_json(language) for i in items],  # explanation/hint: steps.Explanations
+            "items": [i.to_json(language) for i in items],  # explanation/hint: steps.ExplainStep
             "errors": [render(code, language, **params) for code, params in errors],
             "isolation": isolation,  # what the student's code ran under (null: none of it ran)
             "fingerprint": fingerprint,

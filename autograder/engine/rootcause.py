@@ -1,9 +1,9 @@
 """Root causes: a function that fails because a function it calls, or is graded through, fails.
 
-A post-scoring step over one student's items of one assignment, in the style of an
-nbgrader preprocessor: ``RootCauses(course).apply(items) -> items``.  When an item of a
-function F did not pass and a function F depends on also has an item that did not pass,
-the item gets ``root_cause`` (the item id to fix first) and a note in its message, e.g.
+Works on one student's items of one assignment, in the style of an nbgrader preprocessor:
+``RootCauses(course).apply(items) -> items`` (the pipeline runs it as ``steps.RootCauseStep``).
+When an item of a function F did not pass and a function F depends on also has an item that
+did not pass, the item gets ``root_cause`` (the item id to fix first) and a note in its message, e.g.
 "rnn_backward fails because rnn_step_backward.dWh is wrong: fix that first".
 
 F depends on the forward it is graded through (course.yaml ``through``: its own forward

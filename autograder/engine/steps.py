@@ -4,24 +4,26 @@ Owns the order, and only the order: :data:`POST_SCORING` is an ordered list of s
 classes, composed the way nbgrader composes its preprocessors.  Each is built from the
 :class:`~autograder.engine.pipeline.GradingPlan` and has ``apply(graded)``, which reads and
 amends the :class:`Graded` assignment; no step reaches into another's internals, and the
-pipeline reads the list alone.
+pipeline reads the list alone.  Every step's name ends in ``Step``: the names without it
+belong to what a step runs (``course.NumericalGradient`` is the rule from course.yaml,
+``rootcause.RootCauses`` and ``diagnose.Explanations`` work on a flat list of items).
 
-1. :class:`NumericalGradient` a backward that called the student's forwards more often than
-                            backpropagation needs fails (course.yaml grading.numerical_gradient)
-2. :class:`Diagnose`        a failed item → the catalogued mistake or generic pattern (diagnose.py)
-3. :class:`SelfConsistency` a wrong backward that is the exact gradient of a catalogued mistake
-                            in the student's forward earns course.yaml's share of its points
-                            (consistency.py; the grader's gradient, no student code runs)
-4. :class:`RootCauses`      a failure caused by a failing dependency says so (rootcause.py)
-5. :class:`Explanations`    each diagnosed item gets its explanation and hint, rendered once at
-                            the course's level and language (the result JSON's fields)
+1. :class:`NumericalGradientStep` a backward that called the student's forwards more often than
+                                backpropagation needs fails (course.yaml grading.numerical_gradient)
+2. :class:`DiagnoseStep`        a failed item → the catalogued mistake or generic pattern (diagnose.py)
+3. :class:`SelfConsistencyStep` a wrong backward that is the exact gradient of a catalogued mistake
+                                in the student's forward earns course.yaml's share of its points
+                                (consistency.py; the grader's gradient, no student code runs)
+4. :class:`RootCauseStep`       a failure caused by a failing dependency says so (rootcause.py)
+5. :class:`ExplainStep`         each diagnosed item gets its explanation and hint, rendered once at
+                                the course's level and language (the result JSON's fields)
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from autograder.engine.diagnose import NUMERICAL_GRADIENT, Explanations as _Explanations
-from autograder.engine.rootcause import RootCauses as _RootCauses
+from autograder.engine.diagnose import NUMERICAL_GRADIENT, Explanations
+from autograder.engine.rootcause import RootCauses
 from autograder.engine.course import FunctionSpec
 from autograder.engine.score import CaseRun, ItemResult
 
@@ -48,7 +50,7 @@ class Graded:
         return [item for function in self.functions for item in function.items]
 
 
-class NumericalGradient:
+class NumericalGradientStep:
     """A backward that is a finite difference of the student's own forward is not backpropagation.
 
     The sandbox counts the calls of the student's forwards while a backward runs (program.py,
@@ -80,7 +82,7 @@ class NumericalGradient:
                     break
 
 
-class Diagnose:
+class DiagnoseStep:
     """Name the mistake behind each failed item of a function that ran."""
 
     def __init__(self, plan):
@@ -96,7 +98,7 @@ class Diagnose:
                     item.diagnosis_params = found[item.item.id].params or None
 
 
-class SelfConsistency:
+class SelfConsistencyStep:
     """Follow-through credit: a failed gradient that is exact for a catalogued mistake in the
     student's forward earns course.yaml's share of its points (consistency.py).  Decided from
     the compared outputs alone: the forward's diagnosis and the backward's own outputs."""
@@ -125,24 +127,24 @@ class SelfConsistency:
                     item.notes.append(("status.self-consistent", {"forward": spec.through, "share": share * 100}))
 
 
-class RootCauses:
+class RootCauseStep:
     """Point every failing item at the failing function it depends on (rootcause.py)."""
 
     def __init__(self, plan):
-        self.finder = _RootCauses(plan.course)
+        self.finder = RootCauses(plan.course)
 
     def apply(self, graded: Graded) -> None:
         self.finder.apply(graded.items)
 
 
-class Explanations:
+class ExplainStep:
     """Render each diagnosed item's explanation and hint once, for the result JSON."""
 
     def __init__(self, plan):
-        self.renderer = _Explanations(plan.course)
+        self.renderer = Explanations(plan.course)
 
     def apply(self, graded: Graded) -> None:
         self.renderer.apply(graded.items)
 
 
-POST_SCORING = (NumericalGradient, Diagnose, SelfConsistency, RootCauses, Explanations)
+POST_SCORING = (NumericalGradientStep, DiagnoseStep, SelfConsistencyStep, RootCauseStep, ExplainStep)

@@ -1,5 +1,9 @@
 """`autograder validate`: prove the course before students see it (CI runs it on every push).
 
+Owns the whole proof and its order; of the three modules that check a course, this is the
+one that grades.  conventions.py checks how the course is *written* (read, never graded),
+audit.py checks what was *released* (exercises/ against a fresh release), and this module
+runs both around the one check only grading can make: does the rubric *score* as intended.
 It checks, and exits 1 naming every failure:
 
 1. course.yaml is valid (the command loads it before anything else), and the course's
@@ -9,8 +13,8 @@ It checks, and exits 1 naming every failure:
 2. each assignment's filled solutions notebook scores full marks, graded for real;
 3. its student release (every function a stub) scores zero;
 4. every catalogued mistake (reference/mutants.py) loses points on each item it targets;
-5. exercises/ and the public fixtures are what `autograder release` makes of solutions/;
-6. no solution line leaks into exercises/.
+5. exercises/ and the public fixtures are what `autograder release` makes of solutions/ (audit.py);
+6. no solution line leaks into exercises/ (audit.py).
 
 The hidden cases come from a fresh random secret each run, so a rubric that only works
 for one lucky secret is caught over time.

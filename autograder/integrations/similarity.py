@@ -81,7 +81,9 @@ class Match:
 
 
 @dataclass
-class Report:
+class SimilarityReport:
+    """What :func:`find_similar` found in a class: the near-copies and what was compared or left out."""
+
     matches: list[Match] = field(default_factory=list)
     compared: int = 0  # pairs of cells compared
     students: int = 0
@@ -259,7 +261,7 @@ def _common_passages(codes: list[str], common_share: float):
 
 def find_similar(course: Course, submitted: Path, assignments: list[str] | None = None,
                  threshold: float = THRESHOLD, min_tokens: int = MIN_TOKENS,
-                 common_share: float = COMMON_SHARE, min_functions: int = MIN_FUNCTIONS) -> Report:
+                 common_share: float = COMMON_SHARE, min_functions: int = MIN_FUNCTIONS) -> SimilarityReport:
     """Every pair of students whose solution cells of ``min_functions`` functions or more are near-copies."""
     try:
         import copydetect  # noqa: F401
@@ -270,7 +272,8 @@ def find_similar(course: Course, submitted: Path, assignments: list[str] | None 
         return _find_similar(course, submitted, assignments, threshold, min_tokens, common_share, min_functions)
 
 
-def _find_similar(course, submitted, assignments, threshold, min_tokens, common_share, min_functions) -> Report:
+def _find_similar(course, submitted, assignments, threshold, min_tokens, common_share,
+                  min_functions) -> SimilarityReport:
     import numpy as np
     from copydetect.detector import compare_files
 
@@ -288,7 +291,7 @@ def _find_similar(course, submitted, assignments, threshold, min_tokens, common_
     unknown = [a for a in assignments if a not in course.assignments]
     if unknown:
         raise UsageError(f"unknown assignment {', '.join(unknown)}; course.yaml has {', '.join(course.assignments)}")
-    report = Report()
+    report = SimilarityReport()
     students = sorted(p.name for p in submitted.iterdir() if p.is_dir() and not p.name.startswith("."))
     report.students = len(students)
     for aid in assignments:
@@ -337,7 +340,7 @@ def _find_similar(course, submitted, assignments, threshold, min_tokens, common_
 # --------------------------------------------------------------------------- output
 
 
-def pairs(report: Report) -> list[dict]:
+def pairs(report: SimilarityReport) -> list[dict]:
     """Student pairs (a, b) with every function they share, strongest first."""
     grouped: dict[tuple[str, str], list[Match]] = {}
     for match in report.matches:
@@ -347,7 +350,7 @@ def pairs(report: Report) -> list[dict]:
     return sorted(rows, key=lambda r: (-r["functions"], -r["max"], r["a"], r["b"]))
 
 
-def write_report(report: Report, out: Path, threshold: float, min_tokens: int,
+def write_report(report: SimilarityReport, out: Path, threshold: float, min_tokens: int,
                  common_share: float = COMMON_SHARE, min_functions: int = MIN_FUNCTIONS) -> Path:
     from jinja2 import Environment, PackageLoader, select_autoescape
 

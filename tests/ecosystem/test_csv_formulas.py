@@ -147,10 +147,10 @@ def test_items_csv_of_the_report(hostile_class, course, tmp_path):
 
 
 def test_similarity_pairs_csv(tmp_path):
-    from autograder.integrations.similarity import Match, Report, write_report
+    from autograder.integrations.similarity import Match, SimilarityReport, write_report
 
-    report = Report(matches=[Match("rnn", "rnn_forward", HOSTILE[0], HOSTILE[1], 0.9, 0.8, "", "")],
-                    compared=1, students=2)
+    report = SimilarityReport(matches=[Match("rnn", "rnn_forward", HOSTILE[0], HOSTILE[1], 0.9, 0.8, "", "")],
+                              compared=1, students=2)
     write_report(report, tmp_path, 0.6, 60)
     with open(tmp_path / "pairs.csv", newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))

@@ -160,7 +160,7 @@ def test_texts_are_rendered_in_the_course_language_at_grading_time():
     """The texts are rendered in the language given at grading time; unknown or no diagnosis: no texts."""
     from autograder.engine import diagnose
 
-    def explained(item, language):  # what steps.Explanations writes into the item
+    def explained(item, language):  # what steps.ExplainStep writes into the item
         entry = diagnose.explain(item["diagnosis"], language, item.get("diagnosis_params")) if item["diagnosis"] else None
         return {**item, **(entry or {})}
 

@@ -74,7 +74,7 @@ def _student(plan, namespace: dict, assignment: str = "rnn") -> dict:
         items = score_function(plan.course, spec, expected.cases, expected.outputs, runs)
         functions.append(steps.FunctionRun(spec, items, runs))
     graded = steps.Graded(assignment, functions)
-    for step in (steps.Diagnose(plan), steps.SelfConsistency(plan)):
+    for step in (steps.DiagnoseStep(plan), steps.SelfConsistencyStep(plan)):
         step.apply(graded)
     return {item.item.id: item for item in graded.items}
 

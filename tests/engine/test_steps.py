@@ -15,8 +15,8 @@ SUBMITTED = ROOT / "examples" / "submitted"
 
 
 def test_the_list_and_its_order():
-    assert [step.__name__ for step in steps.POST_SCORING] == ["NumericalGradient", "Diagnose", "SelfConsistency",
-                                                              "RootCauses", "Explanations"]
+    assert [step.__name__ for step in steps.POST_SCORING] == ["NumericalGradientStep", "DiagnoseStep",
+                                                              "SelfConsistencyStep", "RootCauseStep", "ExplainStep"]
     assert all(callable(getattr(step, "apply", None)) for step in steps.POST_SCORING)
 
 

@@ -333,3 +333,19 @@ def test_every_copy_of_the_check_module_is_what_release_bundles_now():
     assert len(copies) == 2 * len(EXERCISES)
     stale = [str(p.relative_to(ROOT)) for p in copies if p.read_text(encoding="utf-8") != fresh]
     assert not stale, f"stale (run `autograder release`): {stale}"
+
+
+def test_a_fresh_clone_holds_every_released_file():
+    """The generated copies are committed (docs/NOTEBOOKS.md, "Files"): a clone is what students
+    get (exercises/) and what nbgrader autograde copies over a student's files (solutions/)."""
+    from autograder.engine.course import load_course
+
+    course = load_course(ROOT / "course.yaml")
+    listed = subprocess.run(["git", "ls-files", "-z", "--", "exercises", "solutions"], cwd=ROOT, check=True,
+                            capture_output=True).stdout.decode().split("\0")
+    tracked = {Path(name) for name in listed if name}
+    missing = [f"{side}/{aid}/{name}" for aid, assignment in course.assignments.items()
+               for side in ("exercises", "solutions") for name in (assignment.notebook, *sorted(RELEASED_FILES))
+               if Path(side, aid, name) not in tracked]
+    assert len(course.assignments) == len(EXERCISES)
+    assert not missing, f"not committed (a fresh clone would lack them): {missing}"
