@@ -343,3 +343,22 @@ def iter_read(fd, total):
         chunk = os.read(fd, total - got)
         got += len(chunk)
         yield from chunk
+
+
+
+# ------------------------------------------------------------------ the worker's size floor
+
+@given(st.recursive(st.one_of(st.none(), st.text(max_size=20), st.integers(), st.floats(allow_nan=False)),
+                    lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                            st.dictionaries(st.text(max_size=10), inner, max_size=4)),
+                    max_leaves=30))
+def test_the_header_floor_never_exceeds_the_header(value):
+    tree, arrays = pack(value, strict=False)
+    header = protocol.encode_frame(tree, arrays)[1]
+    assert protocol.header_floor(tree, 1 << 30) <= len(header)
+
+
+def test_the_header_floor_of_many_long_keys_passes_the_limit():
+    bomb = {"results": [{f"k{i:05d}" + "x" * 994: None for i in range(3_000)}, {"k": "v" * 5000}]}
+    tree, arrays = pack(bomb, strict=False)
+    assert 1 << 20 < protocol.header_floor(tree, 1 << 20) <= len(protocol.encode_frame(tree, arrays)[1])

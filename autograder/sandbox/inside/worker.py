@@ -169,6 +169,9 @@ def _encoded(value) -> tuple:
     """(header bytes, frame bytes, the frame's chunks or None) of ``value`` sent as a frame."""
     try:
         tree, arrays = protocol.pack(value, strict=False)
+        floor = protocol.header_floor(tree, REPLY_HEADER_BYTES)
+        if floor > REPLY_HEADER_BYTES:
+            return floor, floor, None
         chunks = protocol.encode_frame(tree, arrays)
         return len(chunks[1]), sum(len(memoryview(c).cast("B")) for c in chunks), chunks
     except Exception:
@@ -192,7 +195,8 @@ def _send_results(sock: int, results: list) -> None:
         header, size = _frame_sizes(result)
         if used + size > budget * 0.9 or used_header + header > header_budget * 0.9:
             what = (f"{size} bytes; the limit is {REPLY_BYTES}" if used + size > budget * 0.9 else
-                    f"{header} bytes of structure and keys; the limit is {REPLY_HEADER_BYTES}")
+                    f"{'at least ' if header > REPLY_HEADER_BYTES else ''}{header} bytes of structure and keys; "
+                    f"the limit is {REPLY_HEADER_BYTES}")
             results[i] = {"error": {"kind": "exception", "message": f"the outputs are too large ({what})"}}
         else:
             used, used_header = used + size, used_header + header
