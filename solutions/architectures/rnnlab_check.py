@@ -235,6 +235,29 @@ def unpack(tree: Any, arrays: list) -> Any:
 # ------------------------------------------------------------------------------ frames
 
 
+def header_floor(tree: Any, stop: int) -> int:
+    """A lower bound of the header bytes :func:`encode_frame` makes of ``tree`` (its keys' and strings'
+    lengths), counted until it passes ``stop``.
+
+    JSON adds quotes and escapes and UTF-8 never shortens, so the worker refuses a tree whose
+    floor passes its header limit without encoding it: a reply of 14 000 keys of 1 000
+    characters costs a walk, not a 56 MB ``json.dumps`` per attempt."""
+    total, todo = 0, [tree]
+    node: Any
+    while todo and total <= stop:
+        node = todo.pop()
+        if type(node) is dict:
+            for key, value in node.items():
+                total += len(key)
+                if type(value) is str:
+                    total += len(value)
+                else:
+                    todo.append(value)
+        elif type(node) is list:
+            todo.extend(node)
+    return total
+
+
 def encode_frame(msg: Any, arrays: Iterable[np.ndarray]) -> list:
     """The frame as a list of buffers (prefix, header, then padded array bytes)."""
     descr: list[dict] = []
