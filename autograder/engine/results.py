@@ -318,7 +318,7 @@ class Output:
 
     @property
     def local_path(self) -> Path | None:
-        """The file or folder it writes on this machine (a database URL names one too), or None."""
+        """The file or folder it writes on this machine, or None (a database on a server)."""
         dest = getattr(self, "dest", None)
         return Path(dest) if isinstance(dest, Path) else None
 

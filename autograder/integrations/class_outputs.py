@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import textwrap
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from autograder.engine.course import Course
 from autograder.engine.errors import UsageError
@@ -93,7 +93,8 @@ def chosen(verb: str, args: argparse.Namespace, course: Course, folder: Path) ->
         wanted, given = _wanted(args, output, offer)
         if wanted:
             options = {option.dest: getattr(args, option.dest) for option in output.options}
-            made.append(output(output.destination(given, Path(folder), course), course, **options))
+            make: Callable[..., Output] = output  # (destination, course, **its options)
+            made.append(make(output.destination(given, Path(folder), course), course, **options))
     return made
 
 

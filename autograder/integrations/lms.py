@@ -40,6 +40,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 from autograder.engine.course import Course
 from autograder.engine.errors import UsageError
@@ -323,7 +324,7 @@ class CanvasExport(SheetExport):
                    "(e.g. a Canvas gradebook export)")
     options = (ROSTER, COLUMN, NEW_ASSIGNMENTS)
 
-    def __init__(self, dest: Path, course: Course, roster: Path | None = None, column: list[str] = (),
+    def __init__(self, dest: Path, course: Course, roster: Path | None = None, column: Sequence[str] = (),
                  new_assignments: bool = False):
         super().__init__(dest, course)
         self.roster, self.columns, self.new_assignments = roster, _columns(list(column)), new_assignments

@@ -33,7 +33,7 @@ from urllib.parse import quote
 
 from autograder.report import plots
 from autograder.engine.score import STATUSES
-from autograder.report.stats import ClassStats, ClassView, DiagnosisCounts, ranked
+from autograder.report.stats import ClassStats, ClassView, DiagnosisCounts, ScoreTable, ranked
 from autograder.engine.course import Course
 from autograder.engine.errors import UsageError
 from autograder.engine.messages import STATUS_LABEL, render
@@ -138,7 +138,7 @@ class HtmlReport(Output):
         self.course = course
         self.language = course.language if course.language in ("ko", "en") else "en"
         self.stats = ClassStats()  # the class figures: the view's, once the pass is over
-        self.scores = None
+        self.scores = ScoreTable()  # the view's, once the pass is over
         self.students: list[StudentRow] = []
         self._current: list[dict] = []
 
@@ -178,6 +178,7 @@ class HtmlReport(Output):
 
     def write(self, view: ClassView) -> list[str]:
         view.require_results()
+        assert view.scores is not None  # reads_scores
         self.stats, self.scores = view.stats, view.scores
         self.finish_student(self._current)
         self._current = []

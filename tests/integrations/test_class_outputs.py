@@ -16,7 +16,7 @@ import pytest
 
 from autograder.cli import VERBS, build_parser, main
 from autograder.engine import results as results_mod
-from autograder.engine.results import ALWAYS, ASKED, FORMAT, RESERVED_NAMES, write_result
+from autograder.engine.results import ALWAYS, ASKED, RESERVED_NAMES, write_result
 from autograder.integrations import class_outputs
 from autograder.integrations.class_outputs import REGISTRY, chosen, formats, names_in, offered_by, write_outputs
 from tests.ecosystem.test_csv_formulas import HOSTILE, _result, live_formula
@@ -118,7 +118,7 @@ def test_the_cli_reaches_outputs_only_through_the_registry():
 
 def test_what_a_class_run_places_in_the_results_folder_is_no_student_name(tmp_path, course):
     folder = tmp_path / "results"
-    for (name, verb), argv in ASK.items():
+    for (name, _), argv in ASK.items():
         for output in chosen(*parse(argv, folder, tmp_path), course, folder):
             path = output.local_path
             if path is not None and path.resolve().is_relative_to(folder.resolve()):
