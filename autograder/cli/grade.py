@@ -19,7 +19,7 @@ from pathlib import Path
 from autograder.engine.classrun import ClassRun, grade_class
 from autograder.engine.course import Course
 from autograder.engine.shard import resolve_shard
-from autograder.integrations.class_outputs import class_outputs
+from autograder.integrations import class_outputs
 from autograder.report.stats import class_summary
 
 
@@ -39,11 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "by at most one); 'auto': K and N from a Slurm job array given as one range "
                              "(--array=1-N) or a Kubernetes Indexed Job (with $RNNLAB_SHARDS); every shard needs "
                              "the same secret; join them with `autograder merge`, which checks that none is missing")
-    parser.add_argument("--junit", type=Path, default=None, metavar="FILE", help="also write a JUnit XML report")
-    parser.add_argument("--summary", type=Path, default=None, metavar="FILE",
-                        help="also write a Markdown class summary (e.g. $GITHUB_STEP_SUMMARY)")
-    parser.add_argument("--gradebook", default=None, metavar="DB_URL",
-                        help="also record the scores in nbgrader's gradebook, e.g. sqlite:///gradebook.db")
+    class_outputs.add_arguments(parser, "grade")  # --junit, --summary, --gradebook
 
 
 def run(args: argparse.Namespace, course: Course) -> int:
@@ -51,38 +47,21 @@ def run(args: argparse.Namespace, course: Course) -> int:
     shard, where = resolve_shard(args.shard)
     if shard:
         print(f"grading shard {shard} ({where})", flush=True)
-    stats, outputs = class_outputs(course, junit=args.junit, summary=args.summary,
-                                   gradebook=args.gradebook, submitted=args.submitted)
+    outputs = class_outputs.ClassPass(args.out, class_outputs.chosen("grade", args, course, args.out))
     outcome = grade_class(course, ClassRun(args.submitted, args.out, args.assignment, args.jobs, args.force,
                                            isolate=not args.no_sandbox, secret_file=args.secret_file,
-                                           shard=shard, quiet=args.quiet), outputs,
-                          output_names=_outputs_in(args.out, args.junit, args.summary, _gradebook_file(args.gradebook)))
+                                           shard=shard, quiet=args.quiet), outputs.outputs,
+                          output_names=class_outputs.names_in(args.out, outputs.outputs), view=outputs.view)
     for name, problem in outcome.refused.items():
         print(f"autograder grade: refusing the student folder '{_printable(name)}' in {args.submitted}: {problem}; "
               "rename the folder to the student's id", file=sys.stderr)
-    print(class_summary(stats, course, args.out))
+    print(class_summary(outputs.view.stats, course, args.out))
     for line in outcome.trouble:
         print(f"autograder grade: {line}", file=sys.stderr)
     if outcome.refused:
         print(f"autograder grade: {len(outcome.refused)} student folder(s) were refused and not graded (see above)",
               file=sys.stderr)
     return 0 if outcome.clean else 1
-
-
-def _outputs_in(out: Path, *paths: Path | None) -> tuple[str, ...]:
-    """Names of the given files that this run writes directly into the results folder ``out``."""
-    names = []
-    for path in paths:
-        try:
-            if path is not None and path.resolve().parent == out.resolve():
-                names.append(path.name)
-        except OSError:
-            continue
-    return tuple(names)
-
-
-def _gradebook_file(url: str | None) -> Path | None:
-    return Path(url[len("sqlite:///"):]) if url and url.startswith("sqlite:///") else None
 
 
 def _printable(name: str) -> str:

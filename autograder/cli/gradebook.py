@@ -12,22 +12,16 @@ from pathlib import Path
 import argparse
 
 from autograder.engine.course import Course
-from autograder.integrations.nbgrader_gradebook import write_gradebook
+from autograder.integrations import class_outputs
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("results", type=Path, help="results folder written by `autograder grade`")
-    parser.add_argument("--db", default=None, metavar="URL",
-                        help="nbgrader database URL (default: sqlite:///<course folder>/gradebook.db, as nbgrader)")
-    parser.add_argument("--submitted", type=Path, default=None,
-                        help="nbgrader submitted/ folder: record submission times from its timestamp.txt files")
+    class_outputs.add_arguments(parser, "gradebook")  # --db, --submitted
 
 
 def run(args: argparse.Namespace, course: Course) -> int:
-    db_url = args.db or f"sqlite:///{course.root / 'gradebook.db'}"
-    counts = write_gradebook(args.results, course, db_url, args.submitted)
-    print(f"{db_url}: {counts['submissions']} submission(s), {counts['grades']} grade cell score(s)")
-    if counts["skipped"]:
-        print(f"skipped {len(counts['skipped'])} result(s) of assignments not in {course.path.name}: "
-              + ", ".join(counts["skipped"][:10]))
+    for line in class_outputs.write_outputs(args.results,
+                                            class_outputs.chosen("gradebook", args, course, args.results)):
+        print(line)
     return 0

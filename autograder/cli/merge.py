@@ -18,16 +18,14 @@ import sys
 from autograder.engine.course import Course
 from autograder.engine.errors import UsageError
 from autograder.engine.merge import merge, shard_problems
-from autograder.integrations.class_outputs import class_outputs
+from autograder.integrations import class_outputs
 from autograder.report.stats import class_summary
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("shards", type=Path, nargs="+", metavar="SHARD", help="results folders of the shards")
     parser.add_argument("--out", type=Path, required=True, help="merged results folder (created if needed)")
-    parser.add_argument("--junit", type=Path, default=None, help="also write JUnit XML of the merged class here")
-    parser.add_argument("--summary", type=Path, default=None,
-                        help="also write the Markdown class summary here (e.g. for $GITHUB_STEP_SUMMARY)")
+    class_outputs.add_arguments(parser, "merge")  # --junit, --summary
     parser.add_argument("--allow-partial", action="store_true",
                         help="merge even if a shard is missing, duplicated or from another run (loudly)")
 
@@ -41,9 +39,9 @@ def run(args: argparse.Namespace, course: Course) -> int:
                          + "\nGrade the missing shard(s), remove the stray folder(s), or pass --allow-partial")
     for problem in problems:
         print(f"autograder merge: WARNING (--allow-partial): {problem}", file=sys.stderr)
-    stats, outputs = class_outputs(course, junit=args.junit, summary=args.summary)
-    rows = merge(args.shards, args.out, outputs)
-    print(f"merged {len(args.shards)} folder(s): {rows} result(s)"
+    outputs = class_outputs.ClassPass(args.out, class_outputs.chosen("merge", args, course, args.out))
+    merge(args.shards, args.out, outputs.outputs, outputs.view)
+    print(f"merged {len(args.shards)} folder(s): {outputs.view.files} result(s)"
           + (f"; PARTIAL: {len(problems)} problem(s) overridden, see above" if problems else ""))
-    print(class_summary(stats, course, args.out))
+    print(class_summary(outputs.view.stats, course, args.out))
     return 0

@@ -2,7 +2,7 @@
 
 Owns: discovering the nbgrader layout ``SUBMITTED/<student>/<assignment>/<notebook>.ipynb``,
 the shard of the class this run grades, the worker pool with one sandbox slot per job, the
-progress bar, and the one pass over the results at the end (grades.csv and the caller's outputs).  One student's grading is the pipeline's
+progress bar, and the one pass over the results at the end (the outputs the caller asked for).  One student's grading is the pipeline's
 (StudentGrader); the verbs (`grade`, `gradescope`, `validate`) call :func:`grade_class`.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from autograder.sandbox import prewarm
 from autograder.engine.course import Course
 from autograder.engine.errors import DiskFull, UsageError, is_disk_full
 from autograder.engine.pipeline import RETRY_PREFIX, GradingPlan, StudentGrader, load_secret, rubric_digest
-from autograder.engine.results import GradesCsv, Output, feed_results, student_id_problem, WriteBehind
+from autograder.engine.results import Output, View, feed_results, student_id_problem, WriteBehind
 from autograder.engine.shard import clear_manifest, select_shard, write_manifest
 
 
@@ -104,9 +104,10 @@ class ClassRunOutcome:
 
 
 def grade_class(course: Course, run: ClassRun, outputs: Iterable[Output] = (),
-                output_names: tuple[str, ...] = ()) -> ClassRunOutcome:
-    """Grade every pending submission of the run's shard, then rebuild grades.csv and ``outputs``
-    (JUnit, class figures, ...) in one pass over the results folder.
+                output_names: tuple[str, ...] = (), view: View | None = None) -> ClassRunOutcome:
+    """Grade every pending submission of the run's shard, then write ``outputs`` (grades.csv, JUnit,
+    ...: integrations/class_outputs.py) from ``view`` (the class figures) in one pass over the
+    results folder.
 
     ``output_names``: files the run writes directly into the results folder besides its own
     (a student folder of that name is refused).  One student never ends the run: whatever goes
@@ -133,7 +134,7 @@ def grade_class(course: Course, run: ClassRun, outputs: Iterable[Output] = (),
     try:
         clear_manifest(run.out)  # written again only once this shard is graded to the end
         trouble = grade_students(run, course, students, assignments) if students else []
-        feed_results(run.out, [GradesCsv(run.out), *outputs])
+        feed_results(run.out, outputs, view)
         if run.shard:  # what `autograder merge` checks: K/N and the class's fingerprint
             write_manifest(run.out, run.shard, everyone, assignments,
                            rubric_digest(course, load_secret(course, run.secret_file)))

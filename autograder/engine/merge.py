@@ -3,9 +3,9 @@
 Owns the join: every ``<student>/<assignment>.json`` and ``.md`` of every shard is copied
 byte for byte into RESULTS; the same student and assignment in two shards must be the same
 bytes, otherwise nothing is written and the command says which files disagree.
-``grades.csv`` is then rebuilt from the result files (results.py), exactly as
-`autograder grade` does, so merging the shards of a class gives the folder an unsharded run
-would have written.  Optionally also the JUnit XML and the Markdown summary of the merged class.
+``grades.csv`` (and whatever else the caller asks for: JUnit XML, the Markdown summary) is then
+written from the result files by the same pass as in `autograder grade`, so merging the shards
+of a class gives the folder an unsharded run would have written.
 
 Before anything is copied, :func:`shard_problems` reads each folder's shard record
 (shard.py's MANIFEST) and names every shard that is missing, given twice, or from another
@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from autograder.engine.errors import UsageError
-from autograder.engine.results import GradesCsv, Output, feed_results, parse_result, write_atomic
+from autograder.engine.results import Output, View, feed_results, parse_result, write_atomic
 from autograder.engine.shard import MANIFEST, read_manifest, select_shard
 
 SUFFIXES = (".md", ".json")  # feedback first, JSON last: as results.write_result, the JSON marks completion
@@ -125,9 +125,9 @@ def plan_merge(shards: list[Path]) -> dict[str, tuple[Path, str]]:
     return plan
 
 
-def merge(shards: list[Path], out: Path, outputs: Iterable[Output] = ()) -> int:
-    """Copy every shard's result files into ``out``, then rebuild grades.csv and ``outputs`` in one
-    pass over the merged folder; return the number of rows."""
+def merge(shards: list[Path], out: Path, outputs: Iterable[Output] = (), view: View | None = None) -> None:
+    """Copy every shard's result files into ``out``, then write ``outputs`` (grades.csv, JUnit, ...:
+    integrations/class_outputs.py) from ``view`` in one pass over the merged folder."""
     plan = plan_merge(shards)
     for suffix in SUFFIXES:
         for rel, (source, digest) in sorted(plan.items()):
@@ -139,6 +139,4 @@ def merge(shards: list[Path], out: Path, outputs: Iterable[Output] = ()) -> int:
                 if not (target.is_file() and target.read_bytes() == data):
                     write_atomic(target, _decode(source, data))
     out.mkdir(parents=True, exist_ok=True)
-    grades = GradesCsv(out)
-    feed_results(out, [grades, *outputs])
-    return grades.rows
+    feed_results(out, outputs, view)

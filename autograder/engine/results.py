@@ -8,9 +8,11 @@ result files so that it always agrees with them.
 Also owns what a spreadsheet makes of every CSV the grader writes: :func:`csv_writer` is the
 only ``csv.writer`` of the package, and it passes each cell through :func:`spreadsheet_cell`.
 
-Everything built from a whole results folder (grades.csv, JUnit, the class figures, the
-gradebook) is fed by one streamed pass over it, :func:`feed_results`: each output takes the
-results one at a time (``add``) and writes itself at the end (``finish``).
+Also owns what an output of a whole results folder is (:class:`Output`: grades.csv here, JUnit,
+summaries, the gradebook, the exports and the report elsewhere, all registered in
+integrations/class_outputs.py) and the one streamed pass that feeds them, :func:`feed_results`:
+the class view first, then every output takes the results one at a time (``add``) and writes
+itself from the finished view at the end (``write``).
 """
 from __future__ import annotations
 
@@ -22,8 +24,9 @@ import re
 import tempfile
 import unicodedata
 import threading
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Iterable, Iterator, Protocol
+from typing import IO, Any, ClassVar, Iterable, Iterator, Mapping, Protocol
 
 RESULT_SCHEMA_VERSION = 1
 GRADES_COLUMNS = ["student_id", "assignment_id", "score", "max_score"]
@@ -256,21 +259,99 @@ def iter_results(out: Path) -> Iterator[dict]:
                 yield data
 
 
-class Output(Protocol):
-    """What the one pass over a results folder feeds: every result, then ``finish``."""
+@dataclass(frozen=True)
+class Option:
+    """A command-line option an output needs: ``flag`` and ``help`` as ``--help`` shows them, and the
+    other keywords of ``argparse``'s ``add_argument``.  One Option serves every output that uses it
+    (``--roster`` for Canvas and Moodle); its value reaches the output as the keyword :attr:`dest`."""
+
+    flag: str
+    help: str
+    kwargs: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def dest(self) -> str:
+        return self.kwargs.get("dest") or self.flag.lstrip("-").replace("-", "_")
+
+
+ALWAYS, ASKED, FORMAT = "always", "asked", "format"
+
+
+@dataclass(frozen=True)
+class Offer:
+    """How a verb offers an output.  ``where``: the option that names its destination (None: a fixed
+    place, see :meth:`Output.destination`).  ``when``: ``always`` written; ``asked``: written when
+    ``where`` is given (``grade --junit FILE``); ``format``: written when ``--format`` names it."""
+
+    where: Option | None = None
+    when: str = ALWAYS
+
+
+class View(Protocol):
+    """What the pass builds before the outputs write (report/stats.py ClassView): fed every result first."""
 
     def add(self, result: dict) -> None: ...
 
-    def finish(self): ...
+
+class Output:
+    """One output of a results folder (a file, a folder or a database), written by the one pass.
+
+    A subclass says what it is: ``name`` (its key in the registry and its ``--format`` value),
+    ``description`` (one line of ``--help``), ``offers`` (the verbs that offer it, and how), and
+    ``options`` (what else shapes it; each option's value is a keyword of the constructor, which
+    takes the destination and the course first).  During the pass it may take each result
+    (``add``: outputs that stream, so memory stays flat); then ``write`` writes it from the
+    finished class view and returns the lines the verb prints.  ``close`` abandons it and leaves
+    nothing half-written.
+    """
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    offers: ClassVar[Mapping[str, Offer]] = {}
+    options: ClassVar[tuple[Option, ...]] = ()
+    reads_scores: ClassVar[bool] = False  # reads the view's score table (one entry per student and assignment)
+
+    @classmethod
+    def destination(cls, given: Any, folder: Path, course) -> Any:
+        """Where it goes, from its ``where`` option's value (``given``) or a fixed place in ``folder``."""
+        return given
+
+    @property
+    def local_path(self) -> Path | None:
+        """The file or folder it writes on this machine, or None (a database on a server)."""
+        dest = getattr(self, "dest", None)
+        return Path(dest) if isinstance(dest, Path) else None
+
+    def add(self, result: dict) -> None:
+        """One result, as the pass goes by."""
+
+    def write(self, view) -> list[str]:
+        """Write the output from the finished view; the lines the verb prints (often none)."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Abandon the output: another one failed first, or the pass was interrupted."""
 
 
-class GradesCsv:
+class GradesCsv(Output):
     """RESULTS/grades.csv, one row per result, streamed to a temporary file and then swapped in."""
 
-    def __init__(self, out: Path):
+    name = "grades.csv"
+    description = "one row per student and assignment: student_id, assignment_id, score, max_score"
+    offers = {"grade": Offer(), "merge": Offer()}
+
+    def __init__(self, out: Path, course=None):
         self.out = Path(out)
         self.rows = 0
         self._file: AtomicFile | None = None
+
+    @classmethod
+    def destination(cls, given, folder: Path, course) -> Path:
+        return Path(folder)  # the results folder it describes
+
+    @property
+    def local_path(self) -> Path:
+        return self.out / "grades.csv"
 
     def add(self, result: dict) -> None:
         if self._file is None:
@@ -280,45 +361,49 @@ class GradesCsv:
         self.rows += 1
 
     def _start(self) -> AtomicFile:
-        self._file = AtomicFile(self.out / "grades.csv")
+        self._file = AtomicFile(self.local_path)
         self._writer = csv_writer(self._file.handle, lineterminator="\n")
         self._writer.writerow(GRADES_COLUMNS)
         return self._file
 
-    def finish(self) -> int:
+    def write(self, view=None) -> list[str]:
         (self._file if self._file is not None else self._start()).commit()
-        return self.rows
+        return []
 
     def close(self) -> None:
         if self._file is not None:
             self._file.abort()
 
 
-def feed_results(out: Path, outputs: Iterable[Output]) -> None:
-    """One pass over the result files under ``out``: each result goes to every output, then each
-    output finishes, in order.
+def feed_results(out: Path, outputs: Iterable[Output], view: View | None = None) -> list[str]:
+    """One pass over the result files under ``out``: each result goes to ``view``, then to every
+    output; then each output writes itself from the view, in order.  Returns the lines they said.
 
     An output that fails is left out of the rest of the pass; the others are still written, and
     the first failure is raised at the end (as when each output read the folder on its own)."""
     live = list(outputs)
     failure: BaseException | None = None
+    said: list[str] = []
     try:
         for result in iter_results(out):
+            if view is not None:
+                view.add(result)
             for output in list(live):
                 try:
                     output.add(result)
                 except Exception as exc:  # re-raised below, after the other outputs
                     failure = failure or exc
                     live.remove(output)
-                    getattr(output, "close", lambda: None)()
+                    output.close()
     except BaseException:
         for output in live:
-            getattr(output, "close", lambda: None)()
+            output.close()
         raise
     for output in live:
         try:
-            output.finish()
+            said += output.write(view)
         except Exception as exc:
             failure = failure or exc
     if failure is not None:
         raise failure
+    return said

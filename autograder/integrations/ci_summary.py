@@ -1,7 +1,7 @@
 """A Markdown class summary for a CI job page (``$GITHUB_STEP_SUMMARY``) or a chat message.
 
-Owns the Markdown layout only; the counting is report/stats.py's :class:`ClassStats`, fed
-one result at a time by the one pass at the end of a grade or merge run.  The page names no student: a CI summary is seen by
+Owns the Markdown layout only; the counting is report/stats.py's :class:`ClassStats`, in the
+class view that the one pass at the end of a grade or merge run builds.  The page names no student: a CI summary is seen by
 everyone with access to the repository, so it shows class figures, per-item pass rates, the
 items most often lost and the most common diagnosed mistakes.
 """
@@ -12,7 +12,7 @@ import statistics
 from pathlib import Path
 
 from autograder.engine.course import Course
-from autograder.engine.results import write_atomic
+from autograder.engine.results import ASKED, Offer, Option, Output, write_atomic
 from autograder.engine.score import STATUSES
 from autograder.report.stats import ClassStats
 
@@ -85,19 +85,20 @@ def summary_markdown(class_stats: ClassStats, course: Course) -> str:
     return "\n".join(lines)
 
 
-class MarkdownSummaryWriter:
-    """The summary as an output of the one pass over the results (results.feed_results).
+SUMMARY_FILE = Option("--summary", "also write a Markdown class summary (e.g. $GITHUB_STEP_SUMMARY)",
+                      {"type": Path, "default": None, "metavar": "FILE"})
 
-    Placed after ``stats`` among the pass's outputs: ``stats`` counts every result, and this
-    writes the page from it at ``finish``."""
 
-    def __init__(self, stats: ClassStats, course: Course, path: Path):
-        self.stats, self.course, self.path = stats, course, Path(path)
+class MarkdownSummary(Output):
+    """The summary as an output of the one pass over the results: written from the class view's figures."""
 
-    def add(self, result: dict) -> None:
-        pass  # counted by ``stats``, which the pass feeds first
+    name = "summary"
+    description = "a Markdown page of class figures that names no student (a CI job's summary)"
+    offers = {"grade": Offer(SUMMARY_FILE, ASKED), "merge": Offer(SUMMARY_FILE, ASKED)}
 
-    def finish(self) -> str:
-        text = summary_markdown(self.stats, self.course)
-        write_atomic(self.path, text)
-        return text
+    def __init__(self, dest: Path, course: Course):
+        self.dest, self.course = Path(dest), course
+
+    def write(self, view) -> list[str]:
+        write_atomic(self.dest, summary_markdown(view.stats, self.course))
+        return []

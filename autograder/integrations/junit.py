@@ -9,20 +9,19 @@ valid XML 1.0 first: characters XML cannot carry are replaced by ``\\xNN`` escap
 A diagnosed item's failure text also holds the explanation and hint the result file carries,
 as they were rendered at grading time (docs/ARCHITECTURE.md); nothing is re-derived here.
 
-:class:`JunitWriter` takes results one at a time and keeps only the current suite in memory
-(the others wait in a temporary file next to the report), so the one pass over the results at
-the end of a grade run can feed it.
+:class:`JunitXml`, an output of the one pass over a results folder (integrations/class_outputs.py),
+takes results one at a time and keeps only the current suite in memory (the others wait in a
+temporary file next to the report).
 """
 from __future__ import annotations
 
-import io
 import re
 import shutil
 import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from autograder.engine.results import AtomicFile, item_explanation
+from autograder.engine.results import ASKED, AtomicFile, Offer, Option, Output, item_explanation
 
 ERROR_STATUSES = ("error", "timeout", "missing")
 # Everything XML 1.0 forbids: C0 controls but tab/newline/CR, lone surrogates, U+FFFE/U+FFFF.
@@ -83,25 +82,29 @@ def _suite(result: dict) -> tuple[ET.Element, dict]:
     return suite, counts
 
 
-class JunitWriter:
-    """The JUnit document, written suite by suite: ``add`` each result, then ``finish`` (or ``close``).
+JUNIT_FILE = Option("--junit", "also write a JUnit XML report", {"type": Path, "default": None, "metavar": "FILE"})
 
-    :meth:`finish` writes the whole document to ``path`` atomically, or, without a ``path``,
-    returns it as text; the suites wait in a temporary file next to ``path`` meanwhile."""
 
-    def __init__(self, path: Path | None = None):
-        self.path = None if path is None else Path(path)
+class JunitXml(Output):
+    """The JUnit document, written suite by suite: ``add`` each result, then ``write`` (or ``close``).
+
+    :meth:`write` writes the whole document to ``dest`` atomically; the suites wait in a
+    temporary file next to it meanwhile."""
+
+    name = "junit"
+    description = "JUnit XML: one test suite per student and assignment, one test case per item"
+    offers = {"grade": Offer(JUNIT_FILE, ASKED), "merge": Offer(JUNIT_FILE, ASKED)}
+
+    def __init__(self, dest: Path, course=None):
+        self.dest = Path(dest)
         self.totals = {"tests": 0, "failures": 0, "errors": 0}
         self._open = None
 
     @property
     def _suites(self):
         if self._open is None:  # made at the first result: nothing is created before the pass
-            if self.path is None:
-                self._open = io.StringIO()
-            else:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._open = tempfile.TemporaryFile("w+", encoding="utf-8", newline="", dir=self.path.parent)
+            self.dest.parent.mkdir(parents=True, exist_ok=True)
+            self._open = tempfile.TemporaryFile("w+", encoding="utf-8", newline="", dir=self.dest.parent)
         return self._open
 
     def add(self, result: dict) -> None:
@@ -117,15 +120,12 @@ class JunitWriter:
             return ET.tostring(root, encoding="unicode") + "\n"
         return ET.tostring(root, encoding="unicode").removesuffix(" />") + ">"
 
-    def finish(self) -> tuple[str | None, dict]:
-        """Write (or return) the document; the text is returned only when there is no ``path``."""
+    def write(self, view=None) -> list[str]:
         head = '<?xml version="1.0" encoding="UTF-8"?>\n' + self._head()
         tail = "\n</testsuites>\n" if self._suites.tell() else ""
         try:
-            if self.path is None:
-                return head + self._suites.getvalue() + tail, self.totals
             self._suites.seek(0)
-            document = AtomicFile(self.path)
+            document = AtomicFile(self.dest)
             try:
                 document.handle.write(head)
                 shutil.copyfileobj(self._suites, document.handle)
@@ -134,11 +134,10 @@ class JunitWriter:
                 document.abort()
                 raise
             document.commit()
-            return None, self.totals
+            return []
         finally:
             self.close()
 
     def close(self) -> None:
         if self._open is not None:
             self._open.close()
-

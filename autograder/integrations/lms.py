@@ -1,7 +1,8 @@
 """`autograder export RESULTS --format nbgrader|lms|canvas|moodle --out FILE`: grades for other tools.
 
-Owns the CSV layouts built from the result files (RESULTS/grades.csv itself never changes
-shape and is not touched), one class per format in :data:`FORMATS`:
+Owns the CSV layouts built from the class view's score table (report/stats.py; RESULTS/grades.csv
+itself never changes shape and is not touched), one output per format (a :class:`SheetExport`,
+registered in integrations/class_outputs.py), and the options they need:
 
 - ``nbgrader``: the columns and value formatting of ``nbgrader export`` (its CSV export
   plugin): one row per assignment and student, assignments in course order, students
@@ -39,11 +40,12 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 from autograder.engine.course import Course
 from autograder.engine.errors import UsageError
 from autograder.engine.extract import read_side_file
-from autograder.engine.results import csv_writer, iter_results
+from autograder.engine.results import FORMAT, Offer, Option, Output, csv_writer, write_atomic
 
 NBGRADER_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
                     "raw_score", "late_submission_penalty", "score", "max_score"]
@@ -52,24 +54,17 @@ LMS_TOTAL_COLUMN = "total"
 POINTS_ROW_LABEL = "Points Possible"
 
 
-def _collect(results_dir: Path, course: Course) -> tuple[list[str], list[str], dict, dict]:
-    """Students, assignments (course order first), scores[(student, aid)], max_score[aid]."""
-    if not results_dir.is_dir():
-        raise UsageError(f"{results_dir}: no such results folder")
-    scores: dict[tuple[str, str], float] = {}
-    max_scores: dict[str, float] = {}
-    for result in iter_results(results_dir):
-        scores[result["student"], result["assignment"]] = float(result["score"])
-        max_scores[result["assignment"]] = float(result["max_score"])
-    if not scores:
-        raise UsageError(f"{results_dir}: no result files (RESULTS/<student>/<assignment>.json)")
+def _grades(view, course: Course) -> tuple[list[str], list[str], dict, dict]:
+    """Students (by id), assignments (course order first), scores[(student, aid)], max_score[aid],
+    from the class view's score table; the course's points are the maximum of its own assignments."""
+    view.require_results()
+    table = view.scores
+    scores = {(student, aid): score for student, row in table.by_student.items() for aid, (score, _) in row.items()}
+    max_scores = dict(table.max_score)
     for aid in course.assignments:
         if aid in max_scores:
             max_scores[aid] = course.max_score(aid)
-    assignments = [a for a in course.assignments if a in max_scores] + sorted(a for a in max_scores
-                                                                             if a not in course.assignments)
-    students = sorted({s for s, _ in scores})
-    return students, assignments, scores, max_scores
+    return sorted(table.by_student), table.assignments(course), scores, max_scores
 
 
 def submission_time(submitted: Path | None, student: str, aid: str):
@@ -89,34 +84,6 @@ def submission_time(submitted: Path | None, student: str, aid: str):
         return parse_utc(text) if text else None
     except (ValueError, OverflowError):
         return None
-
-
-def nbgrader_rows(results_dir: Path, course: Course, submitted: Path | None = None) -> list[list[str]]:
-    students, assignments, scores, max_scores = _collect(results_dir, course)
-    rows = [NBGRADER_COLUMNS]
-    for aid in assignments:
-        for student in students:
-            raw = scores.get((student, aid))
-            when = submission_time(submitted, student, aid) if raw is not None else None
-            timestamp = "" if when is None else str(when)
-            raw = 0.0 if raw is None else raw
-            penalty = 0.0
-            rows.append([aid, "", timestamp, student, "", "", "", str(raw), str(penalty),
-                         str(max(0.0, raw - penalty)), str(max_scores[aid])])
-    return rows
-
-
-def lms_rows(results_dir: Path, course: Course, points_row: bool = False) -> list[list[str]]:
-    students, assignments, scores, max_scores = _collect(results_dir, course)
-    rows = [[LMS_STUDENT_COLUMN, *assignments, LMS_TOTAL_COLUMN]]
-    if points_row:
-        rows.append([POINTS_ROW_LABEL, *(f"{max_scores[a]:g}" for a in assignments),
-                     f"{sum(max_scores.values()):g}"])
-    for student in students:
-        cells = [scores.get((student, a)) for a in assignments]
-        rows.append([student, *("" if c is None else f"{c:g}" for c in cells),
-                     f"{round(sum(c for c in cells if c is not None), 6):g}"])
-    return rows
 
 
 def _csv(rows: list[list[str]]) -> str:
@@ -196,18 +163,6 @@ class Sheet:
     warnings: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class ExportOptions:
-    """The `export` verb's options that shape a sheet."""
-
-    roster: Path | None = None
-    submitted: Path | None = None
-    points_row: bool = False
-    columns: dict[str, str] = field(default_factory=dict)  # canvas: assignment id -> "Name (id)"
-    new_assignments: bool = False  # canvas: plain titles, which Canvas imports as new assignments
-    identity: str = "idnumber"  # moodle: the one column Moodle identifies users by
-
-
 def _names(students: list[str], limit: int = 10) -> str:
     return ", ".join(students[:limit]) + (f" and {len(students) - limit} more" if len(students) > limit else "")
 
@@ -265,15 +220,118 @@ def canvas_headers(course: Course, assignments: list[str], roster: Roster | None
     return headers
 
 
-class CanvasFormat:
+SUBMITTED = Option("--submitted", "read submission times from the timestamp.txt files of this nbgrader submitted/ "
+                   "folder", {"type": Path, "default": None})
+EXPORT_FILE = Option("--out", "CSV file to write", {"type": Path, "required": True})
+POINTS_ROW = Option("--points-row", "add a 'Points Possible' row", {"action": "store_true"})
+ROSTER = Option("--roster", "who is who — the LMS's own gradebook export, or a CSV with student_id and the LMS's "
+                "identity columns (Student, ID, SIS User ID, SIS Login ID, Section; First name, Last name, ID "
+                "number, Email address, Username)", {"type": Path, "default": None, "metavar": "CSV"})
+COLUMN = Option("--column", "the Canvas header of an assignment, as in Canvas's gradebook export (repeatable; "
+                "default: found in --roster's columns)",
+                {"action": "append", "default": [], "metavar": 'ASSIGNMENT="Name (id)"'})
+NEW_ASSIGNMENTS = Option("--new-assignments", "write plain titles for assignments Canvas does not have yet (it "
+                         "creates them)", {"action": "store_true"})
+IDENTITY = Option("--identity", "the column Moodle identifies users by (default idnumber; without --roster, the "
+                  "nbgrader id)", {"choices": tuple(MOODLE_IDENTITY), "default": "idnumber"})
+
+
+class SheetExport(Output):
+    """A CSV sheet of the class's grades (``export --format NAME --out FILE``), written whole
+    from the class view's score table; an empty results folder is an error."""
+
+    offers = {"export": Offer(EXPORT_FILE, FORMAT)}
+    reads_scores = True
+
+    def __init__(self, dest: Path, course: Course):
+        self.dest, self.course = Path(dest), course
+
+    def sheet(self, students: list[str], assignments: list[str], scores: dict, max_scores: dict) -> Sheet:
+        raise NotImplementedError
+
+    def write(self, view) -> list[str]:
+        sheet = self.sheet(*_grades(view, self.course))
+        write_atomic(self.dest, _csv(sheet.rows))
+        return [f"{self.dest}: {sheet.students} row(s) in the {self.name} format",
+                *(f"warning: {warning}" for warning in sheet.warnings)]
+
+
+class NbgraderExport(SheetExport):
+    """The columns of ``nbgrader export``."""
+
+    name = "nbgrader"
+    description = "the columns of `nbgrader export`, one row per student and assignment"
+    options = (SUBMITTED,)
+
+    def __init__(self, dest: Path, course: Course, submitted: Path | None = None):
+        super().__init__(dest, course)
+        self.submitted = submitted
+
+    def sheet(self, students, assignments, scores, max_scores) -> Sheet:
+        rows = [NBGRADER_COLUMNS]
+        for aid in assignments:
+            for student in students:
+                raw = scores.get((student, aid))
+                when = submission_time(self.submitted, student, aid) if raw is not None else None
+                timestamp = "" if when is None else str(when)
+                raw = 0.0 if raw is None else raw
+                penalty = 0.0
+                rows.append([aid, "", timestamp, student, "", "", "", str(raw), str(penalty),
+                             str(max(0.0, raw - penalty)), str(max_scores[aid])])
+        return Sheet(rows, len(rows) - 1)
+
+
+class LmsExport(SheetExport):
+    """One row per student, one column per assignment, and the total."""
+
+    name = "lms"
+    description = "student_id, one column per assignment, total (--points-row adds the maxima)"
+    options = (POINTS_ROW,)
+
+    def __init__(self, dest: Path, course: Course, points_row: bool = False):
+        super().__init__(dest, course)
+        self.points_row = points_row
+
+    def sheet(self, students, assignments, scores, max_scores) -> Sheet:
+        rows = [[LMS_STUDENT_COLUMN, *assignments, LMS_TOTAL_COLUMN]]
+        if self.points_row:
+            rows.append([POINTS_ROW_LABEL, *(f"{max_scores[a]:g}" for a in assignments),
+                         f"{sum(max_scores.values()):g}"])
+        for student in students:
+            cells = [scores.get((student, a)) for a in assignments]
+            rows.append([student, *("" if c is None else f"{c:g}" for c in cells),
+                         f"{round(sum(c for c in cells if c is not None), 6):g}"])
+        return Sheet(rows, len(rows) - 1 - self.points_row)
+
+
+def _columns(pairs: list[str]) -> dict[str, str]:
+    """``--column ASSIGNMENT="Name (id)"`` pairs as assignment id -> Canvas header."""
+    columns = {}
+    for pair in pairs:
+        aid, sep, header = pair.partition("=")
+        if not sep or not aid.strip() or not header.strip():
+            raise UsageError(f'--column {pair}: expected ASSIGNMENT="Name (id)", e.g. rnn="Vanilla RNN (123456)"')
+        columns[aid.strip()] = header.strip()
+    return columns
+
+
+class CanvasExport(SheetExport):
     """Canvas's gradebook import sheet (see the module docstring)."""
 
     name = "canvas"
+    description = ("Canvas's gradebook import: Student, ID, SIS User ID, SIS Login ID, Section, then one "
+                   '"Name (id)" column per assignment (ids from --roster or --column); identities from --roster '
+                   "(e.g. a Canvas gradebook export)")
+    options = (ROSTER, COLUMN, NEW_ASSIGNMENTS)
 
-    def sheet(self, results_dir: Path, course: Course, options: ExportOptions) -> Sheet:
-        students, assignments, scores, max_scores = _collect(results_dir, course)
-        roster = read_roster(options.roster) if options.roster is not None else None
-        headers = canvas_headers(course, assignments, roster, options.columns, options.new_assignments)
+    def __init__(self, dest: Path, course: Course, roster: Path | None = None, column: Sequence[str] = (),
+                 new_assignments: bool = False):
+        super().__init__(dest, course)
+        self.roster, self.columns, self.new_assignments = roster, _columns(list(column)), new_assignments
+
+    def sheet(self, students, assignments, scores, max_scores) -> Sheet:
+        roster = read_roster(self.roster) if self.roster is not None else None
+        headers = canvas_headers(self.course, assignments, roster, self.columns, self.new_assignments)
         rows = [[*CANVAS_COLUMNS, *headers],
                 ["Points Possible", *[""] * (len(CANVAS_COLUMNS) - 1), *(f"{max_scores[a]:g}" for a in assignments)]]
         pairs, unmatched = _students_with_rows(students, roster)
@@ -283,28 +341,34 @@ class CanvasFormat:
         faceless = [s for (s, _), r in zip(pairs, rows[2:]) if not any(r[CANVAS_COLUMNS.index(c)]
                                                                         for c in CANVAS_IDENTITY)]
         if faceless:
-            raise UsageError(f"--roster {options.roster}: no ID, SIS User ID or SIS Login ID for "
+            raise UsageError(f"--roster {self.roster}: no ID, SIS User ID or SIS Login ID for "
                              f"{_names(faceless)}; Canvas could only guess them by name")
-        warnings = [f"{len(unmatched)} student(s) not in {options.roster}, written with their nbgrader id as "
+        warnings = [f"{len(unmatched)} student(s) not in {self.roster}, written with their nbgrader id as "
                     f"SIS Login ID: {_names(unmatched)}"] if unmatched else []
         return Sheet(rows, len(pairs), warnings)
 
 
-class MoodleFormat:
+class MoodleExport(SheetExport):
     """Moodle's CSV grade import sheet (see the module docstring)."""
 
     name = "moodle"
+    description = ("Moodle's CSV grade import: First name, Last name, one identity column "
+                   "(--identity idnumber|email|username), then one column per assignment")
+    options = (ROSTER, IDENTITY)
 
-    def sheet(self, results_dir: Path, course: Course, options: ExportOptions) -> Sheet:
-        if options.identity not in MOODLE_IDENTITY:
-            raise UsageError(f"--identity {options.identity}: choose one of {', '.join(MOODLE_IDENTITY)}")
-        column = MOODLE_IDENTITY[options.identity]
-        students, assignments, scores, _ = _collect(results_dir, course)
-        roster = read_roster(options.roster) if options.roster is not None else None
-        titles = [course.assignments[a].title if a in course.assignments else a for a in assignments]
+    def __init__(self, dest: Path, course: Course, roster: Path | None = None, identity: str = "idnumber"):
+        super().__init__(dest, course)
+        if identity not in MOODLE_IDENTITY:
+            raise UsageError(f"--identity {identity}: choose one of {', '.join(MOODLE_IDENTITY)}")
+        self.roster, self.identity = roster, identity
+
+    def sheet(self, students, assignments, scores, max_scores) -> Sheet:
+        column = MOODLE_IDENTITY[self.identity]
+        roster = read_roster(self.roster) if self.roster is not None else None
+        titles = [self.course.assignments[a].title if a in self.course.assignments else a for a in assignments]
         pairs, unmatched = _students_with_rows(students, roster)
         if unmatched:
-            raise UsageError(f"--roster {options.roster} lacks {_names(unmatched)}; Moodle stops the whole import at a "
+            raise UsageError(f"--roster {self.roster} lacks {_names(unmatched)}; Moodle stops the whole import at a "
                              "user it cannot find. Add them to the roster, or remove their results")
         default = {} if column == "Email address" else {column: "{student}"}  # the nbgrader id can be a login
         rows, faceless = [[*MOODLE_NAMES, column, *titles]], []
@@ -314,31 +378,7 @@ class MoodleFormat:
                 faceless.append(student)
             rows.append([row.get(c, "") for c in (*MOODLE_NAMES, column)] + _score_cells(student, assignments, scores))
         if faceless:
-            where = f"--roster {options.roster} has no '{column}' for" if roster is not None else f"no '{column}' for"
+            where = f"--roster {self.roster} has no '{column}' for" if roster is not None else f"no '{column}' for"
             raise UsageError(f"{where} {_names(faceless)}; Moodle identifies every row by it (--identity "
-                             f"{options.identity}). Fill it in the roster, or choose another --identity")
+                             f"{self.identity}). Fill it in the roster, or choose another --identity")
         return Sheet(rows, len(pairs))
-
-
-class NbgraderFormat:
-    """The columns of ``nbgrader export``."""
-
-    name = "nbgrader"
-
-    def sheet(self, results_dir: Path, course: Course, options: ExportOptions) -> Sheet:
-        rows = nbgrader_rows(results_dir, course, options.submitted)
-        return Sheet(rows, len(rows) - 1)
-
-
-class LmsFormat:
-    """One row per student, one column per assignment, and the total."""
-
-    name = "lms"
-
-    def sheet(self, results_dir: Path, course: Course, options: ExportOptions) -> Sheet:
-        rows = lms_rows(results_dir, course, options.points_row)
-        return Sheet(rows, len(rows) - 1 - options.points_row)
-
-
-FORMATS = {f.name: f for f in (NbgraderFormat, LmsFormat, CanvasFormat, MoodleFormat)}
-

@@ -1,4 +1,4 @@
-"""`autograder gradebook RESULTS [--db URL]`: put the results into nbgrader's gradebook.
+"""`autograder gradebook RESULTS [--db URL]` and `grade --gradebook URL`: put the results into nbgrader's gradebook.
 
 Owns the mapping of result files onto nbgrader's database (``nbgrader.api.Gradebook``), so
 that formgrader's gradebook pages and ``nbgrader export`` show RNN Lab's scores:
@@ -27,8 +27,8 @@ from typing import TypedDict
 
 from autograder.engine.course import Course
 from autograder.engine.errors import UsageError
-from autograder.integrations.lms import submission_time
-from autograder.engine.results import iter_results
+from autograder.engine.results import ALWAYS, ASKED, Offer, Option, Output
+from autograder.integrations.lms import SUBMITTED, submission_time
 
 NBGRADER_COURSE_ID = ""  # nbgrader's CourseDirectory.course_id default; nbgrader_config.py does not set it
 
@@ -145,21 +145,41 @@ class GradebookCounts(TypedDict):
     skipped: list[str]
 
 
-class GradebookWriter:
-    """Records results in nbgrader's database one at a time: ``add`` each, then ``finish``.
+SQLITE = "sqlite:///"
+GRADEBOOK_URL = Option("--gradebook", "also record the scores in nbgrader's gradebook, e.g. sqlite:///gradebook.db",
+                       {"default": None, "metavar": "DB_URL"})
+DATABASE = Option("--db", "nbgrader database URL (default: sqlite:///<course folder>/gradebook.db, as nbgrader)",
+                  {"default": None, "metavar": "URL"})
 
-    The database is opened (a new one stamped) at the first result or at ``finish``, so a grade
-    run's other outputs are written first when it cannot be; ``finish`` commits the scores in one
-    transaction and returns what was written; ``close`` without ``finish`` records nothing more."""
 
-    def __init__(self, course: Course, db_url: str, submitted: Path | None = None,
+class NbgraderGradebook(Output):
+    """Records results in nbgrader's database one at a time: ``add`` each, then ``write``.
+
+    The database is opened (a new one stamped) at the first result or at ``write``, so a grade
+    run's other outputs are written first when it cannot be; ``write`` commits the scores in one
+    transaction and says what was written (:attr:`counts`); ``close`` records nothing more."""
+
+    name = "gradebook"
+    description = "nbgrader's gradebook: one grade cell score per graded function, for formgrader and nbgrader export"
+    offers = {"grade": Offer(GRADEBOOK_URL, ASKED), "gradebook": Offer(DATABASE, ALWAYS)}
+    options = (SUBMITTED,)
+
+    def __init__(self, dest: str, course: Course, submitted: Path | None = None,
                  course_id: str = NBGRADER_COURSE_ID):
         require_nbgrader()  # here, not at the first result: `grade --gradebook` stops before grading
-        self.course, self.db_url, self.submitted, self.course_id = course, db_url, submitted, course_id
+        self.course, self.dest, self.submitted, self.course_id = course, dest, submitted, course_id
         self.counts: GradebookCounts = {"submissions": 0, "grades": 0, "skipped": []}
         self._cells_of: dict[str, dict] = {}
         self._stack = contextlib.ExitStack()
         self._gb = None
+
+    @classmethod
+    def destination(cls, given, folder: Path, course: Course) -> str:
+        return given or f"{SQLITE}{course.root / 'gradebook.db'}"
+
+    @property
+    def local_path(self) -> Path | None:
+        return Path(self.dest[len(SQLITE):]) if self.dest.startswith(SQLITE) else None
 
     def _open(self):
         if self._gb is None:
@@ -167,7 +187,7 @@ class GradebookWriter:
 
             try:
                 self._stack.enter_context(_alembic_on_path())
-                gb = self._stack.enter_context(Gradebook(self.db_url, self.course_id))
+                gb = self._stack.enter_context(Gradebook(self.dest, self.course_id))
                 self._stack.enter_context(warnings.catch_warnings())
                 # nbgrader's own add_submission triggers this SQLAlchemy autoflush notice; the rows are right.
                 warnings.filterwarnings("ignore", message=".*not in session, add operation along", category=Warning)
@@ -189,29 +209,16 @@ class GradebookWriter:
         self.counts["grades"] += _record(gb, self.course, self._cells_of[aid], result, when)
         self.counts["submissions"] += 1
 
-    def finish(self) -> GradebookCounts:
+    def write(self, view=None) -> list[str]:
         try:
             self._open().db.commit()  # one transaction for the scores (nbgrader commits each new row itself)
         finally:
             self.close()
-        return self.counts
+        said = [f"{self.dest}: {self.counts['submissions']} submission(s), {self.counts['grades']} grade cell score(s)"]
+        if self.counts["skipped"]:
+            said.append(f"skipped {len(self.counts['skipped'])} result(s) of assignments not in "
+                        f"{self.course.path.name}: " + ", ".join(self.counts["skipped"][:10]))
+        return said
 
     def close(self) -> None:
         self._stack.close()
-
-
-def write_gradebook(results_dir: Path, course: Course, db_url: str, submitted: Path | None = None,
-                    course_id: str = NBGRADER_COURSE_ID) -> GradebookCounts:
-    """Create or update students, assignments, notebooks, grade cells, submissions and grades
-    in the nbgrader database at ``db_url`` from every result file; return what was written."""
-    results_dir = Path(results_dir)
-    if not results_dir.is_dir():
-        raise UsageError(f"{results_dir}: no such results folder")
-    writer = GradebookWriter(course, db_url, submitted, course_id)
-    try:
-        for result in iter_results(results_dir):
-            writer.add(result)
-    except BaseException:
-        writer.close()
-        raise
-    return writer.finish()

@@ -1,7 +1,8 @@
 """`autograder report RESULTS [--out DIR]`: a static HTML report of a graded class.
 
-Reads every ``RESULTS/<student>/<assignment>.json`` (streamed: one student's results in
-memory at a time, everything else is counters) and writes into DIR (default
+Two outputs of the one pass over ``RESULTS/<student>/<assignment>.json`` (integrations/class_outputs.py):
+:class:`HtmlReport` takes the results as they go by (one student's results in memory at a time)
+and :class:`ItemsCsv` only the class view (report/stats.py).  They write into DIR (default
 ``RESULTS/report``):
 
 - ``index.html``: per assignment the score histogram, the result of every item (table and
@@ -32,11 +33,11 @@ from urllib.parse import quote
 
 from autograder.report import plots
 from autograder.engine.score import STATUSES
-from autograder.report.stats import ClassStats, DiagnosisCounts, ranked
+from autograder.report.stats import ClassStats, ClassView, DiagnosisCounts, ScoreTable, ranked
 from autograder.engine.course import Course
 from autograder.engine.errors import UsageError
 from autograder.engine.messages import STATUS_LABEL, render
-from autograder.engine.results import csv_writer, item_explanation, iter_results, write_atomic
+from autograder.engine.results import Offer, Option, Output, csv_writer, item_explanation, write_atomic
 
 ITEMS_CSV_COLUMNS = ["assignment_id", "item_id", "max_points", "students", "passed", "failed", "error",
                      "timeout", "missing", "pass_rate_percent", "top_diagnosis"]
@@ -96,19 +97,54 @@ def percent(part: int, whole: int) -> str:
     return f"{100.0 * part / whole:.1f}%" if whole else "–"
 
 
+def points_of(course: Course, stats: ClassStats, assignment: str, item_id: str) -> float:
+    """An item's points: course.yaml's, else what its results said."""
+    if assignment in course.assignments:
+        for spec in course.functions_of(assignment):
+            for item in spec.items:
+                if item.id == item_id:
+                    return item.points
+    return stats.assignments[assignment].item_points.get(item_id, 0.0)
+
+
+REPORT_FOLDER = Option("--out", "report folder (default: RESULTS/report)", {"type": Path, "default": None})
+
+
+def report_folder(given: Path | None, results: Path) -> Path:
+    return Path(given) if given is not None else Path(results) / "report"
+
+
 @dataclass
 class StudentRow:
     student: str
     page: str
-    scores: dict[str, tuple[float, float]]
 
 
-class Report:
-    def __init__(self, results: Path, out: Path, course: Course):
-        self.results, self.out, self.course = results, out, course
+class HtmlReport(Output):
+    """The report's pages and figures: a student's page as soon as the pass has read their results,
+    the class pages from the finished view."""
+
+    name = "report"
+    description = "static HTML pages: pass rates, score histograms, common mistakes, one page per student"
+    offers = {"report": Offer(REPORT_FOLDER)}
+    reads_scores = True
+
+    def __init__(self, dest: Path, course: Course):
+        try:
+            import matplotlib  # noqa: F401 - an optional dependency of the autograder package
+        except ImportError:
+            raise UsageError("the report needs matplotlib: pip install 'rnnlab[notebooks]' (or matplotlib)") from None
+        self.out = self.dest = Path(dest)
+        self.course = course
         self.language = course.language if course.language in ("ko", "en") else "en"
-        self.stats = ClassStats()  # the class figures (stats.py), fed from the one pass over the results
+        self.stats = ClassStats()  # the class figures: the view's, once the pass is over
+        self.scores = ScoreTable()  # the view's, once the pass is over
         self.students: list[StudentRow] = []
+        self._current: list[dict] = []
+
+    @classmethod
+    def destination(cls, given, folder: Path, course: Course) -> Path:
+        return report_folder(given, folder)
 
     def t(self, code: str, **params) -> str:
         return text(code, self.language, **params)
@@ -130,37 +166,31 @@ class Report:
         return self.stats.item_order(self.course, assignment)
 
     def points_of(self, assignment: str, item_id: str) -> float:
-        if assignment in self.course.assignments:
-            for spec in self.course.functions_of(assignment):
-                for item in spec.items:
-                    if item.id == item_id:
-                        return item.points
-        return self.stats.assignments[assignment].item_points.get(item_id, 0.0)
+        return points_of(self.course, self.stats, assignment, item_id)
 
-    # ------------------------------------------------------------------ build
+    # ------------------------------------------------------------------ the pass
 
-    def build(self) -> None:
-        current: list[dict] = []
-        for result in iter_results(self.results):
-            if current and result.get("student") != current[0].get("student"):
-                self.finish_student(current)
-                current = []
-            current.append(result)
-            self.stats.add(result)
-        if not current:
-            raise UsageError(f"{self.results}: no result files (expected RESULTS/<student>/<assignment>.json "
-                             "from `autograder grade`)")
-        self.finish_student(current)
+    def add(self, result: dict) -> None:
+        if self._current and result.get("student") != self._current[0].get("student"):
+            self.finish_student(self._current)
+            self._current = []
+        self._current.append(result)
+
+    def write(self, view: ClassView) -> list[str]:
+        view.require_results()
+        assert view.scores is not None  # reads_scores
+        self.stats, self.scores = view.stats, view.scores
+        self.finish_student(self._current)
+        self._current = []
         self.write_class_pages()
+        return [f"report: {self.out / 'index.html'} ({len(self.students)} students, {self.files} result files)"]
 
     def finish_student(self, results: list[dict]) -> None:
         student = str(results[0].get("student"))
         order = {a: i for i, a in enumerate(self.course.assignments)}
         results.sort(key=lambda r: (order.get(r.get("assignment", ""), len(order)), str(r.get("assignment"))))
         page = safe_name(student)
-        self.students.append(StudentRow(student, page, {
-            str(r.get("assignment")): (float(r.get("score") or 0.0), float(r.get("max_score") or 0.0))
-            for r in results}))
+        self.students.append(StudentRow(student, page))
         self.write_student_page(student, page, results)
 
     # ----------------------------------------------------------- student pages
@@ -244,7 +274,6 @@ class Report:
 
     def write_class_pages(self) -> None:
         self.out.mkdir(parents=True, exist_ok=True)
-        self.write_items_csv()
         course_title = self.course.title
         body = [f"<h1>{esc(self.t('report.title', course=course_title))}</h1>",
                 f"<p>{esc(self.t('report.overview', students=len(self.students), files=self.files))} "
@@ -336,36 +365,58 @@ class Report:
         rows = [f'<section id="students"><h2>{esc(self.t("report.students"))}</h2>',
                 f"<table><thead><tr><th>{esc(self.t('report.col-student'))}</th>{head}"
                 f"<th class=num>{esc(self.t('report.col-total'))}</th></tr></thead><tbody>"]
+        order = {a: i for i, a in enumerate(self.course.assignments)}
         for row in self.students:
+            scores = self.scores.by_student[row.student]
             cells = []
             for a in assignments:
-                if a in row.scores:
-                    score, top = row.scores[a]
+                if a in scores:
+                    score, top = scores[a]
                     cells.append(f"<td class=num>{score:g} / {top:g}</td>")
                 else:
                     cells.append(f"<td class=num>{esc(self.t('report.not-submitted'))}</td>")
-            total = sum(s for s, _ in row.scores.values())
-            top_total = sum(m for _, m in row.scores.values())
+            done = [scores[a] for a in sorted(scores, key=lambda a: (order.get(a, len(order)), a))]
+            total = sum(s for s, _ in done)
+            top_total = sum(m for _, m in done)
             rows.append(f'<tr><td><a href="{esc(href("students", row.page + ".html"))}">{esc(row.student)}</a></td>'
                         f"{''.join(cells)}<td class=num>{total:g} / {top_total:g}</td></tr>")
         rows.append("</tbody></table></section>")
         return "".join(rows)
 
-    def write_items_csv(self) -> None:
+
+
+class ItemsCsv(Output):
+    """The report's items.csv: the pass rate of every item, from the class view's figures."""
+
+    name = "items.csv"
+    description = "the report's table of every item: points, students, statuses, pass rate, top diagnosis"
+    offers = {"report": Offer(REPORT_FOLDER)}
+
+    def __init__(self, dest: Path, course: Course):
+        self.dest, self.course = Path(dest), course
+
+    @classmethod
+    def destination(cls, given, folder: Path, course: Course) -> Path:
+        return report_folder(given, folder) / "items.csv"
+
+    def write(self, view: ClassView) -> list[str]:
+        view.require_results()
+        stats = view.stats
         buffer = io.StringIO()
         writer = csv_writer(buffer, lineterminator="\n")
         writer.writerow(ITEMS_CSV_COLUMNS)
-        for assignment in self.assignment_order():
-            stats = self.stats.assignments[assignment]
-            for item_id in self.item_order(assignment):
-                counts = stats.items.get(item_id, Counter())
+        for assignment in stats.order(self.course):
+            figures = stats.assignments[assignment]
+            for item_id in stats.item_order(self.course, assignment):
+                counts = figures.items.get(item_id, Counter())
                 total = sum(counts.values())
-                top = ranked(stats.item_diagnoses.get(item_id, Counter()))
-                writer.writerow([assignment, item_id, f"{self.points_of(assignment, item_id):g}", total,
+                top = ranked(figures.item_diagnoses.get(item_id, Counter()))
+                writer.writerow([assignment, item_id, f"{points_of(self.course, stats, assignment, item_id):g}", total,
                                  *(counts.get(s, 0) for s in STATUSES),
                                  f"{100.0 * counts.get('passed', 0) / total:.1f}" if total else "",
                                  top[0][0] if top else ""])
-        write_atomic(self.out / "items.csv", buffer.getvalue())
+        write_atomic(self.dest, buffer.getvalue())
+        return []
 
 
 STYLE = """

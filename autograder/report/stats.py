@@ -1,13 +1,17 @@
-"""Class figures from the result files: the one aggregation every class view reads.
+"""Class figures from the result files: the one aggregation every output of a results folder reads.
 
-Owns the counting of result files into per-assignment and class-wide figures: scores,
-item statuses, diagnosed mistakes (with the explanation the result files carry, printed
-as they are: docs/ARCHITECTURE.md).  :class:`ClassStats` takes results one at a time (``add``), so a
-caller streams the folder once and feeds the same results to every other output; memory
-grows with the number of distinct scores, items and diagnoses, never with the class.
+Owns the class view (:class:`ClassView`) that the one pass over a results folder builds
+(engine/results.py :func:`feed_results`) before any output is written: the counting of result
+files into per-assignment and class-wide figures (:class:`ClassStats`: scores, item statuses,
+diagnosed mistakes with the explanation the result files carry, printed as they are:
+docs/ARCHITECTURE.md) and, for the outputs that list students, each student's score per
+assignment (:class:`ScoreTable`).  Results come one at a time (``add``); the figures' memory
+grows with the number of distinct scores, items and diagnoses, never with the class; the
+score table (built only when an output reads it) holds two numbers per result.
 
 Read by: the summary printed at the end of `autograder grade` / `merge`
-(:func:`class_summary`), the HTML report (html.py) and the CI summary (ci_summary.py).
+(:func:`class_summary`), the HTML report and items.csv (html.py), the CI summary
+(ci_summary.py) and the grade exports (lms.py).
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.engine.course import Course
+from autograder.engine.errors import UsageError
 from autograder.engine.results import item_explanation
 
 TOP_DIAGNOSES = 10
@@ -126,9 +131,6 @@ class ClassStats:
                     self._last_student_of[diagnosis] = student
                     self.diagnosed.students[diagnosis] += 1
 
-    def finish(self) -> "ClassStats":
-        return self
-
     def order(self, course: Course) -> list[str]:
         """The course's assignments that have results, then unknown ones by id."""
         known = [a for a in course.assignments if a in self.assignments]
@@ -141,6 +143,54 @@ class ClassStats:
         if assignment in course.assignments:
             known = [item.id for spec in course.functions_of(assignment) for item in spec.items]
         return known + sorted(i for i in stats.items if i not in known)
+
+
+class ScoreTable:
+    """Each student's score and maximum per assignment, students in the order the pass met them."""
+
+    def __init__(self) -> None:
+        self.by_student: dict[str, dict[str, tuple[float, float]]] = {}
+        self.max_score: dict[str, float] = {}  # assignment -> max_score of its last result read
+
+    def add(self, result: dict) -> None:
+        student, assignment = str(result.get("student")), str(result.get("assignment"))
+        score, top = float(result.get("score") or 0.0), float(result.get("max_score") or 0.0)
+        self.by_student.setdefault(student, {})[assignment] = (score, top)
+        self.max_score[assignment] = top
+
+    def score(self, student: str, assignment: str) -> float | None:
+        entry = self.by_student.get(student, {}).get(assignment)
+        return None if entry is None else entry[0]
+
+    def assignments(self, course: Course) -> list[str]:
+        """The course's assignments that have results, in its order, then unknown ones by id."""
+        return [a for a in course.assignments if a in self.max_score] + sorted(a for a in self.max_score
+                                                                               if a not in course.assignments)
+
+
+class ClassView:
+    """What the one pass over ``folder`` builds before any output writes, and every output reads:
+    the class figures (``stats``) and, when ``scores`` is asked for, the :class:`ScoreTable`."""
+
+    def __init__(self, folder: Path, scores: bool = False):
+        self.folder = Path(folder)
+        self.stats = ClassStats()
+        self.scores = ScoreTable() if scores else None
+
+    def add(self, result: dict) -> None:
+        self.stats.add(result)
+        if self.scores is not None:
+            self.scores.add(result)
+
+    @property
+    def files(self) -> int:
+        return self.stats.files
+
+    def require_results(self) -> None:
+        """For an output that has nothing to say about an empty folder: a :class:`UsageError`."""
+        if not self.files:
+            raise UsageError(f"{self.folder}: no result files (expected RESULTS/<student>/<assignment>.json "
+                             "from `autograder grade`)")
 
 
 def class_summary(stats: ClassStats, course: Course, out: Path) -> str:

@@ -70,13 +70,24 @@ def written_by_the_pass(results_dir: Path, course, tmp: Path) -> tuple[str, str,
     """The JUnit XML and the Markdown summary that ``grade --junit --summary`` writes for
     ``results_dir`` (its one pass over the results, integrations/class_outputs.py), read back as
     text, and the JUnit totals."""
-    from autograder.engine.results import feed_results
-    from autograder.integrations.class_outputs import class_outputs
+    from autograder.integrations.ci_summary import MarkdownSummary
+    from autograder.integrations.class_outputs import write_outputs
+    from autograder.integrations.junit import JunitXml
 
-    junit, summary = tmp / "pass-junit.xml", tmp / "pass-summary.md"
-    _, outputs = class_outputs(course, junit=junit, summary=summary)
-    feed_results(Path(results_dir), outputs)
-    return junit.read_bytes().decode(), summary.read_bytes().decode(), outputs[1].totals
+    junit, summary = JunitXml(tmp / "pass-junit.xml"), MarkdownSummary(tmp / "pass-summary.md", course)
+    write_outputs(Path(results_dir), [junit, summary])
+    return junit.dest.read_bytes().decode(), summary.dest.read_bytes().decode(), junit.totals
+
+
+def write_gradebook(results_dir: Path, course, db_url: str, submitted: Path | None = None) -> dict:
+    """What ``autograder gradebook RESULTS --db URL`` does: the one pass records the results in
+    nbgrader's gradebook; what it recorded."""
+    from autograder.integrations.class_outputs import write_outputs
+    from autograder.integrations.nbgrader_gradebook import NbgraderGradebook
+
+    gradebook = NbgraderGradebook(db_url, course, submitted=submitted)
+    write_outputs(Path(results_dir), [gradebook])
+    return gradebook.counts
 
 
 @pytest.fixture
@@ -95,8 +106,6 @@ def small_class(tmp_path, course):
 @pytest.fixture(scope="session")
 def empty_gradebook(tmp_path_factory, course):
     """An empty nbgrader database, made once: nbgrader stamps a new one by running `alembic` (seconds)."""
-    from autograder.integrations.nbgrader_gradebook import write_gradebook
-
     folder = tmp_path_factory.mktemp("gradebook")
     (folder / "no-results").mkdir()
     write_gradebook(folder / "no-results", course, f"sqlite:///{folder / 'empty.db'}")

@@ -2,15 +2,13 @@
 import re
 from collections import Counter
 
-from autograder.engine.results import feed_results
-from autograder.integrations.ci_summary import MarkdownSummaryWriter
-from autograder.report.stats import ClassStats
+from autograder.integrations.ci_summary import MarkdownSummary
+from autograder.integrations.class_outputs import write_outputs
 
 
 def write_markdown_summary(results_dir, course, path):
-    """What ``grade --summary PATH`` does: the one pass feeds the class figures, then the page."""
-    stats = ClassStats()
-    feed_results(results_dir, [stats, MarkdownSummaryWriter(stats, course, path)])
+    """What ``grade --summary PATH`` does: the one pass builds the class figures, then the page."""
+    write_outputs(results_dir, [MarkdownSummary(path, course)])
     return path.read_bytes().decode()
 
 

@@ -8,7 +8,8 @@ from nbgrader.plugins.export import CsvExportPlugin
 
 from autograder.cli import export
 from autograder.engine.errors import UsageError
-from autograder.integrations.nbgrader_gradebook import write_gradebook
+
+from .conftest import write_gradebook
 
 
 def run_export(course, *argv):

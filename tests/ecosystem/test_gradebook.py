@@ -1,13 +1,12 @@
-"""write_gradebook: nbgrader's own Gradebook API reads back the scores, per grade cell; reruns are idempotent."""
+"""The gradebook output: nbgrader's own Gradebook API reads back the scores, per grade cell; reruns are idempotent."""
 import dataclasses
 
 import pytest
 from nbgrader.api import Grade, Gradebook, Student, SubmittedAssignment
 
-from autograder.integrations.nbgrader_gradebook import write_gradebook
 from autograder.engine.results import write_result
 
-from .conftest import make_result
+from .conftest import make_result, write_gradebook
 
 
 def cell_scores(result):

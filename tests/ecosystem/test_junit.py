@@ -2,14 +2,14 @@
 import xml.etree.ElementTree as ET
 
 from autograder.engine.results import feed_results, write_result
-from autograder.integrations.junit import JunitWriter
+from autograder.integrations.junit import JunitXml
 
 from .conftest import make_result
 
 
 def write_junit(results_dir, path):
-    """What ``grade --junit PATH`` does: the one pass over the results feeds a JunitWriter."""
-    writer = JunitWriter(path)
+    """What ``grade --junit PATH`` does: the one pass over the results feeds the JUnit output."""
+    writer = JunitXml(path)
     feed_results(results_dir, [writer])
     return writer.totals
 

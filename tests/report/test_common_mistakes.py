@@ -27,7 +27,7 @@ def test_a_mistake_five_students_made_outranks_one_students_six_items(tmp_path, 
     assert set(LSTM_ITEMS) <= known  # the items exist in the course
     out = _class(tmp_path / "results", shipped_course)
     stats = ClassStats()
-    feed_results(out, [stats])
+    feed_results(out, [], stats)
     assert stats.diagnosed.items == {"lstm-gate-order": 6, "bptt-no-carry": 5}
     assert stats.diagnosed.most_common() == [("bptt-no-carry", 5), ("lstm-gate-order", 6)]
 
@@ -42,7 +42,7 @@ def test_ties_in_students_go_to_more_items_then_to_the_id(tmp_path):
     write_result(tmp_path, result("x", ["b-two", "b-two", "a-one"]), "")
     write_result(tmp_path, result("y", ["c-one", "a-one", "b-two"]), "")
     stats = ClassStats()
-    feed_results(tmp_path, [stats])
+    feed_results(tmp_path, [], stats)
     assert [d for d, _ in stats.diagnosed.most_common()] == ["b-two", "a-one", "c-one"]
 
 

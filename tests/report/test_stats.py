@@ -29,7 +29,7 @@ def test_class_figures_count_students_once_and_keep_the_texts_items_carry(tmp_pa
                                                _item("f.y")]), "")
     write_result(tmp_path, _result("c", "rnn", [_item("f.x", "failed", "old-result"), _item("f.y")]), "")
     stats = ClassStats()
-    feed_results(tmp_path, [stats])
+    feed_results(tmp_path, [], stats)
 
     assert (stats.files, stats.students) == (4, 3)
     assert stats.diagnosed.items["constant-factor"] == 4
@@ -52,8 +52,8 @@ class Failing:
     def add(self, result):
         raise RuntimeError("database is locked")
 
-    def finish(self):
-        raise AssertionError("a failed output is not finished")
+    def write(self, view):
+        raise AssertionError("a failed output is not written")
 
     def close(self):
         self.closed = True
@@ -64,29 +64,33 @@ def test_a_failing_output_does_not_stop_the_others(tmp_path):
     write_result(tmp_path, _result("b", "rnn", [_item("f.x", "failed")]), "")
     stats, failing, grades = ClassStats(), Failing(), GradesCsv(tmp_path)
     with pytest.raises(RuntimeError, match="database is locked"):
-        feed_results(tmp_path, [stats, failing, grades])
+        feed_results(tmp_path, [failing, grades], stats)
     assert failing.closed and stats.files == 2
     assert (tmp_path / "grades.csv").read_text().splitlines()[1:] == ["a,rnn,2,2", "b,rnn,0,2"]
 
 
 def test_the_pass_outputs_keep_memory_flat_as_the_class_grows(tmp_path):
-    """Ten times the students must not need ten times the memory: the outputs hold counters and
-    temporary files, never the results."""
+    """Ten times the students must not need ten times the memory: the class view of a grade run
+    and its outputs hold counters and temporary files, never the results."""
     import tracemalloc
 
-    from autograder.integrations.junit import JunitWriter
+    from autograder.integrations.junit import JunitXml
+    from autograder.report.stats import ClassView
 
     def peak(students: int) -> int:
-        outputs = [ClassStats(), GradesCsv(tmp_path / f"g{students}"), JunitWriter(tmp_path / f"j{students}.xml")]
+        view = ClassView(tmp_path)
+        outputs = [GradesCsv(tmp_path / f"g{students}"), JunitXml(tmp_path / f"j{students}.xml")]
         tracemalloc.start()
         for k in range(students):
             items = [_item(f"f.o{i}", "failed" if (k + i) % 3 else "passed",
                            "constant-factor" if (k + i) % 3 == 1 else None,
                            explanation=f"scaled by {k % 7}", hint="check N") for i in range(12)]
+            result = _result(f"s{k:05d}", "rnn", items, errors=["x" * 200])
+            view.add(result)
             for output in outputs:
-                output.add(_result(f"s{k:05d}", "rnn", items, errors=["x" * 200]))
+                output.add(result)
         for output in outputs:
-            output.finish()
+            output.write(view)
         _, top = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         return top
