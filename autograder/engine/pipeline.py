@@ -70,9 +70,11 @@ def reference_namespace(course: Course) -> dict[str, Callable]:
 
 
 def _source_digest(package_file: str) -> str:
-    """Hash of a package's Python sources: a changed reference regrades everyone."""
+    """Hash of a package's Python sources and its mistakes' wording (reference/mistakes.yaml,
+    which a result's explanation and hint quote): a changed reference regrades everyone."""
     digest = hashlib.sha256()
-    for path in sorted(Path(package_file).parent.rglob("*.py")):
+    folder = Path(package_file).parent
+    for path in sorted([*folder.rglob("*.py"), *folder.glob("mistakes.yaml")]):
         digest.update(path.relative_to(Path(package_file).parent).as_posix().encode() + path.read_bytes())
     return digest.hexdigest()
 
