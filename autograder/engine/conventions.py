@@ -396,18 +396,6 @@ def _mutants_run(course: Course, namespace, catalogue) -> list[Problem]:
     return problems
 
 
-def missing_wording(mistake_id: str, course: Course | None = None) -> list[str]:
-    """The languages ("ko", "en") in which a diagnosis has no explanation or hint to show."""
-    from autograder.engine.mistakes import render
-
-    texts = {language: render(mistake_id, "reveal", language, course=course) for language in ("ko", "en")}
-    missing = [language for language, text in texts.items()
-               if not text or not str(text.get("explanation") or "").strip() or not str(text.get("hint") or "").strip()]
-    if not missing and texts["ko"] == texts["en"]:
-        missing.append("ko")  # the wording falls back to English where Korean is missing
-    return missing
-
-
 def check_conventions(course: Course, assignments: Iterable[str], catalogue=None) -> Findings:
     """Every convention problem of the given assignments, and the assignments that cannot be graded."""
     assignments = list(assignments)

@@ -39,7 +39,6 @@ mistakes its public cases can tell apart into ``public_cases.npz``.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 from pathlib import Path

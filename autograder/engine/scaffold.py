@@ -775,7 +775,7 @@ def add_mutant(text: str, new: NewMistake) -> str:
     if {"_sig", "_m"} - {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}:
         raise UsageError(f"{MUTANTS_FILE}: new-mistake writes with its helpers _sig and _m, which it does not define")
     lines = text.splitlines(keepends=True)
-    closing = node.value.end_lineno - 1  # the line of the tuple's ")"
+    closing = (node.value.end_lineno or node.lineno) - 1  # the line of the tuple's ")"
     if lines[closing].strip() != ")":
         raise UsageError(f"{MUTANTS_FILE}:{closing + 1}: end the CATALOGUE tuple with ')' on a line of its own")
     alias = _module_alias(tree, new.reference_module)
@@ -786,7 +786,7 @@ def add_mutant(text: str, new: NewMistake) -> str:
     lines.insert(closing, catalogue_entry(new))
     lines.insert(node.lineno - 1, mutant_stub(new, alias))
     if import_line:
-        last = max(n.end_lineno for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom)))
+        last = max(n.end_lineno or n.lineno for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom)))
         lines.insert(last, import_line)
     result = "".join(lines)
     compile(result, MUTANTS_FILE, "exec")

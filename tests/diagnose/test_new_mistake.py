@@ -194,7 +194,7 @@ def test_validate_refuses_korean_that_is_the_english_a_hint_that_gives_the_fix_a
     block = text[entry:end]
     english = dict(re.findall(r'    (what|where|why|fix):\n      ko: .*\n      en: (.*)\n', block))
     for part, en in english.items():  # every Korean text replaced by the English one
-        block = re.sub(rf'(    {part}:\n      ko: ).*\n', lambda m: m.group(1) + en + "\n", block)
+        block = re.sub(rf'(    {part}:\n      ko: ).*\n', lambda m, en=en: m.group(1) + en + "\n", block)
     leak = text.index("  rnn-dwh-from-next-h:\n")
     where_en = text.index("      en: ", text.index("    where:\n", leak))
     text = (text[:entry] + block + text[end:where_en] + '      en: "Use prev_h.T @ da in rnn_step_backward."\n'
@@ -276,3 +276,26 @@ def test_a_filled_in_new_mistake_validates_loses_points_and_is_diagnosed_with_it
     words = mistakes.render(MISTAKE, course.feedback, course.language, course=course)
     assert (item["explanation"], item["hint"]) == (words["explanation"], words["hint"])
     assert item["explanation"] == WORDS["what"][0].replace("0이(가)", "0이")  # the course's own words, particles filled
+
+
+def test_a_mistake_in_a_function_new_function_added_imports_its_module(tmp_path):
+    """reference/added.py (new-function's module) is not imported by mutants.py until a mistake needs it."""
+    course_file = copy_course(tmp_path)
+    assert main(["--course", str(course_file), "new-function", "double_forward", "--assignment", "gradients",
+                 "--arg", "x=N,H", "--returns", "out=N,H"]) == 0
+    added = tmp_path / "reference/added.py"
+    added.write_text(added.read_text().replace(
+        '    raise NotImplementedError("reference double_forward: write it here, then run `autograder validate`")',
+        "    return 2 * x"))
+    before = (tmp_path / "reference/mutants.py").read_text()
+    assert main(["--course", str(course_file), "new-mistake", "double_forward", "double-forward-triples"]) == 0
+    text = (tmp_path / "reference/mutants.py").read_text()
+    alias = re.search(r"^from \. import added as (\w+)$", text, re.M)
+    assert alias and text.count("import added") == 1 and f"@_sig({alias.group(1)}.double_forward)\n" in text
+    if "import added" not in before:  # the import is added where the module's imports end
+        assert alias.group(0) in text[:text.index("\n\n", text.index("from . import rnn as _rnn"))]
+    mutant = {m.id: m for m in reference_submodule(tmp_path, "mutants").CATALOGUE}["double-forward-triples"]
+    assert mutant.targets == ("double_forward.out",)
+    stub = [p for p in problems(course_file, ["gradients"]) if "reference/mutants.py" in p]
+    assert stub == ["reference/mutants.py: double_forward: mistake 'double-forward-triples' is still a stub (raises "
+                    "NotImplementedError); fix: write what a student making this mistake computes"]
