@@ -47,8 +47,8 @@ from typing import Any, Iterable, Mapping
 from autograder.engine.errors import UsageError
 from autograder.engine.glossary import TERM_BY_EN, fill_particles
 
-__all__ = ["LEVELS", "DEFAULT_LEVEL", "GENERIC_TEXTS", "PLACEHOLDER", "WORDING_FILE", "WordingError", "course_texts",
-           "levels", "render", "wording_path", "wording_problems"]
+__all__ = ["LEVELS", "DEFAULT_LEVEL", "GENERIC_TEXTS", "PLACEHOLDER", "WORDING_FILE", "WordingError", "check_file",
+           "course_texts", "levels", "render", "wording_path", "wording_problems"]
 
 LEVELS = ("hint", "explain", "reveal")
 DEFAULT_LEVEL = "hint"
@@ -174,6 +174,16 @@ def _schema_problems(path: Path, data: dict, lines: dict, raw: bytes) -> list[st
         except OSError:  # a read-only course folder: check every time
             pass
     return problems
+
+
+def check_file(path: Path) -> None:
+    """Raise :class:`WordingError` unless ``path`` passes the schema.  Cheap for a file that passed
+    before (its bytes and the schema's are hashed, nothing parsed): the course loader calls it, so
+    every command refuses an invalid wording file as it refuses an invalid course.yaml."""
+    from autograder.engine import course as course_module
+
+    if not course_module._valid_marker(path.parent, path.read_bytes(), SCHEMA_PATH.read_bytes()).is_file():
+        _load(path)
 
 
 def course_texts(course: Any = None) -> dict[str, dict]:

@@ -21,6 +21,7 @@ from typing import Any, Callable
 
 from autograder.engine import consistency
 from autograder.engine import diagnose
+from autograder.engine import mistakes
 from autograder.sandbox import prewarm
 from autograder.engine import steps
 from autograder.sandbox.box import SharedPrograms
@@ -70,11 +71,9 @@ def reference_namespace(course: Course) -> dict[str, Callable]:
 
 
 def _source_digest(package_file: str) -> str:
-    """Hash of a package's Python sources and its mistakes' wording (reference/mistakes.yaml,
-    which a result's explanation and hint quote): a changed reference regrades everyone."""
+    """Hash of a package's Python sources: a changed reference regrades everyone."""
     digest = hashlib.sha256()
-    folder = Path(package_file).parent
-    for path in sorted([*folder.rglob("*.py"), *folder.glob("mistakes.yaml")]):
+    for path in sorted(Path(package_file).parent.rglob("*.py")):
         digest.update(path.relative_to(Path(package_file).parent).as_posix().encode() + path.read_bytes())
     return digest.hexdigest()
 
@@ -148,9 +147,11 @@ def rubric_digest(course: Course, secret: bytes) -> str:
     if reference.__file__ is None:  # a namespace package: no sources to hash
         raise UsageError(f"{course.root / 'reference'}: the reference is not a package (no __init__.py)")
 
+    wording = mistakes.wording_path(course)  # results quote the mistakes' words: rewording regrades
     return hashlib.sha256("|".join([
         course.digest, _source_digest(reference.__file__), _grading_digest(),
         hashlib.sha256(secret).hexdigest(),
+        hashlib.sha256(wording.read_bytes()).hexdigest() if wording and wording.is_file() else "",
     ]).encode()).hexdigest()
 
 

@@ -18,7 +18,7 @@ import pytest
 from autograder.cli import main
 from autograder.engine import mistakes
 from autograder.engine.conventions import check_conventions
-from autograder.engine.course import load_course
+from autograder.engine.course import CourseError, load_course
 from autograder.engine.refimpl import reference_submodule
 from autograder.engine.scaffold import PLACEHOLDERS
 
@@ -47,7 +47,13 @@ def copy_course(tmp_path: Path) -> Path:
 
 
 def problems(course_file: Path, assignments=("rnn",)) -> list[str]:
-    return [str(p) for p in check_conventions(load_course(course_file), list(assignments)).problems]
+    """What validate says: the course does not load (a wording file that fails its schema), or its
+    conventions' problems; paths relative to the course folder."""
+    try:
+        course = load_course(course_file)
+    except CourseError as exc:
+        return [p.replace(f"{course_file.parent.resolve()}/", "") for p in exc.problems]
+    return [str(p) for p in check_conventions(course, list(assignments)).problems]
 
 
 def scaffold(course_file: Path) -> None:
@@ -214,7 +220,7 @@ def test_validate_refuses_korean_that_is_the_english_a_hint_that_gives_the_fix_a
         "reference/mutants.py catalogues no such mistake; fix: correct the id, or remove the entry"], found
 
 
-def test_an_invalid_wording_file_stops_a_grading_run_before_it_starts(tmp_path, capsys):
+def test_an_invalid_wording_file_stops_every_command_as_an_invalid_course_yaml_does(tmp_path, capsys):
     course_file = copy_course(tmp_path)
     _edit_wording(tmp_path, lambda t: t.replace("    fix_words:\n", "    fix_word:\n", 1))
     (tmp_path / "submitted/s1/rnn").mkdir(parents=True)
@@ -222,6 +228,7 @@ def test_an_invalid_wording_file_stops_a_grading_run_before_it_starts(tmp_path, 
     assert main(["--course", str(course_file), "grade", str(tmp_path / "submitted"), "--out",
                  str(tmp_path / "results"), "--assignment", "rnn", "--no-sandbox", "--quiet"]) == 2
     err = capsys.readouterr().err
+    assert err.startswith("autograder: invalid course file\n")
     assert re.search(r"reference/mistakes\.yaml:\d+: mistakes\.bptt-overwrite-accumulator: Additional properties are "
                      r"not allowed \('fix_word' was unexpected\)", err), err
     assert not (tmp_path / "results/s1").exists()  # refused before grading, not graded without words
@@ -299,3 +306,13 @@ def test_a_mistake_in_a_function_new_function_added_imports_its_module(tmp_path)
     stub = [p for p in problems(course_file, ["gradients"]) if "reference/mutants.py" in p]
     assert stub == ["reference/mutants.py: double_forward: mistake 'double-forward-triples' is still a stub (raises "
                     "NotImplementedError); fix: write what a student making this mistake computes"]
+
+
+def test_reworded_mistakes_regrade_since_results_quote_the_words(tmp_path):
+    from autograder.engine.pipeline import rubric_digest
+
+    course_file = copy_course(tmp_path)
+    before = rubric_digest(load_course(course_file), b"secret")
+    assert rubric_digest(load_course(course_file), b"secret") == before
+    _edit_wording(tmp_path, lambda t: t.replace("(BPTT 누적).", "(BPTT의 누적).", 1))
+    assert rubric_digest(load_course(course_file), b"secret") != before
