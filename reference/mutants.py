@@ -36,6 +36,7 @@ from . import architectures as _arch
 from . import clipping as _clip
 from . import gradient_flow as _flow
 from . import gru as _gru
+from . import langmodel as _lm
 from . import layers as _layers
 from . import lstm as _lstm
 from . import optim as _optim
@@ -689,6 +690,43 @@ def _stacked_backward_top_everywhere(dh, cache):
     return d, np.stack(dh0), dparams
 
 
+# ===================================================================== language model
+#
+# Each is the reference called as the mistake's arithmetic needs it, not a copy of its code.
+
+
+@_sig(_lm.tbptt_batches)
+def _tbptt_targets_not_shifted(ids, batch_size, seq_len):
+    inputs, _ = _lm.tbptt_batches(ids, batch_size, seq_len)
+    return inputs, inputs.copy()  # targets = ids[starts], not ids[starts + 1]
+
+
+@_sig(_lm.lm_loss_and_grads)
+def _lm_embedding_grad_overwrite(x, y, h0, c0, params):
+    # `dW_embed[x] += demb`: numpy's buffered fancy-index update keeps one position per repeated
+    # id (the last), where np.add.at sums them all.  demb at every position is the reference's
+    # dW_embed for a table with one row per position (the same embeddings, so the same model).
+    x = np.asarray(x).astype(np.int64)
+    loss, grads, hT, cT = _lm.lm_loss_and_grads(x, y, h0, c0, params)
+    per_position = {**params, "W_embed": params["W_embed"][x.ravel()]}
+    _, positional, _, _ = _lm.lm_loss_and_grads(np.arange(x.size).reshape(x.shape), y, h0, c0, per_position)
+    dW_embed = np.zeros_like(params["W_embed"])
+    dW_embed[x] += positional["W_embed"].reshape(*x.shape, -1)
+    return loss, {**grads, "W_embed": dW_embed}, hT, cT
+
+
+@_sig(_lm.sample)
+def _sample_temperature_ignored(params, h0, c0, start_id, length, temperature, seed):
+    # p = softmax(scores), not softmax(scores / temperature); the argmax of temperature 0 is kept
+    return _lm.sample(params, h0, c0, start_id, length, 1.0 if float(temperature) > 0 else 0.0, seed)
+
+
+@_sig(_lm.heldout_perplexity)
+def _perplexity_exp_of_sum(inputs, targets, params):
+    # exp of the summed cross-entropy, not of its mean: ppl ** (B*N*T)
+    return float(_lm.heldout_perplexity(inputs, targets, params) ** np.asarray(inputs).size)
+
+
 # ============================================================================ catalogue
 
 _RNN_BWD = tuple(f"rnn_backward.{o}" for o in ("dx", "dh0", "dWx", "dWh", "db"))
@@ -871,6 +909,19 @@ CATALOGUE: tuple[Mutant, ...] = (
     _m("stacked-interlayer-gradient-overwritten",
        {"stacked_backward": _stacked_backward_overwrite},
        ("stacked_backward.dx", "stacked_backward.dh0", "stacked_backward.dparams")),
+    # -------------------------------------------------------------- language model
+    _m("lm-targets-not-shifted",
+       {"tbptt_batches": _tbptt_targets_not_shifted},
+       ("tbptt_batches.targets",)),
+    _m("lm-embedding-grad-repeated-ids",
+       {"lm_loss_and_grads": _lm_embedding_grad_overwrite},
+       ("lm_loss_and_grads.grads",)),
+    _m("lm-sample-temperature-ignored",
+       {"sample": _sample_temperature_ignored},
+       ("sample.ids",)),
+    _m("lm-perplexity-exp-of-sum",
+       {"heldout_perplexity": _perplexity_exp_of_sum},
+       ("heldout_perplexity.ppl",)),
 )
 
 _BY_ID = {m.id: m for m in CATALOGUE}

@@ -27,6 +27,7 @@ VERBS = {
     "grade-notebook": ("autograder.cli.grade_notebook", "grade one notebook file (what nbgrader autograde's grade cells call)"),
     "new-assignment": ("autograder.cli.new_assignment", "add an assignment: course.yaml entry and a skeleton notebook"),
     "new-function": ("autograder.cli.new_function", "add a graded function: course.yaml entry, reference stub, notebook cells"),
+    "new-mistake": ("autograder.cli.new_mistake", "add a catalogued mistake: its code stub and its wording to fill in"),
     "similarity": ("autograder.cli.similarity", "find near-copies among students' solution cells (HTML page of pairs)"),
 }
 

@@ -18,7 +18,9 @@ traceback from the grader.  Checked for every assignment validated:
 - the reference (reference/ beside course.yaml) defines every graded function with
   course.yaml's arguments, and runs on one case drawn from its input specs;
 - every catalogued mistake (reference/mutants.py) overrides functions the reference defines,
-  targets outputs that exist, and has its feedback's wording in Korean and in English.
+  targets outputs that exist, runs (is no longer a stub) on one case drawn for each function it
+  targets, and has its feedback's wording in Korean and in English (reference/mistakes.yaml,
+  checked by mistakes.wording_problems).
 """
 from __future__ import annotations
 
@@ -312,7 +314,8 @@ def _reference_problem(course, spec: FunctionSpec, namespace, package, reference
 
 
 def mutant_problems(course: Course, catalogue=None) -> list[Problem]:
-    """Catalogued mistakes that name functions or outputs that do not exist."""
+    """Catalogued mistakes that name functions or outputs that do not exist, do not run, or are not
+    worded (reference/mistakes.yaml)."""
     from autograder.engine.pipeline import reference_namespace
     from autograder.engine.refimpl import reference_submodule
 
@@ -327,14 +330,9 @@ def mutant_problems(course: Course, catalogue=None) -> list[Problem]:
         except Exception as exc:
             return [Problem(rel, None, None, f"the catalogue of mistakes does not load ({type(exc).__name__}: "
                             f"{str(exc)[:300]})", "fix reference/mutants.py")]
-    problems = []
+    catalogue = list(catalogue)
+    problems: list[Problem] = []
     for mutant in catalogue:
-        missing = missing_wording(mutant.id)
-        if missing:
-            problems.append(Problem(rel, None, None, f"mistake '{mutant.id}' has no feedback wording in "
-                                    + " and ".join({"ko": "Korean", "en": "English"}[m] for m in missing),
-                                    "write its wording (what, where, why, fix) in Korean and English under the "
-                                    "same id, where the course's mistakes are worded (docs/NOTEBOOKS.md)"))
         for name in mutant.functions:
             if name not in namespace:
                 problems.append(Problem(rel, None, name, f"mistake '{mutant.id}' replaces {name}, which the "
@@ -350,19 +348,55 @@ def mutant_problems(course: Course, catalogue=None) -> list[Problem]:
                 problems.append(Problem(rel, None, function, f"mistake '{mutant.id}' targets {target}, which is "
                                         "not a graded output", "use one of: "
                                         + ", ".join(item.id for item in spec.items)))
+    if not problems:  # every name exists: run each mistake once
+        problems += _mutants_run(course, namespace, catalogue)
+    return wording_problems(course, catalogue) + problems
+
+
+def wording_problems(course: Course, catalogue) -> list[Problem]:
+    """The wording of the catalogued mistakes (reference/mistakes.yaml): every one worded, in
+    Korean and English, every part written, the hint level giving no fix word away."""
+    from autograder.engine.mistakes import wording_problems as problems_of
+    from autograder.engine.refimpl import reference_submodule
+
+    try:
+        known = [m.id for m in reference_submodule(course.root, "mutants").CATALOGUE]
+    except Exception:  # reported by mutant_problems
+        known = []
+    return [Problem(where, None, None, message, fix)
+            for where, message, fix in problems_of(course, [m.id for m in catalogue], known)]
+
+
+def _mutants_run(course: Course, namespace, catalogue) -> list[Problem]:
+    """A mistake that raises on an input drawn from course.yaml (a stub new-mistake wrote, say)
+    matches no student and teaches nothing: one case per function it targets."""
+    from autograder.engine.cases import build_cases
+    from autograder.engine.pipeline import reference_forward
+    from autograder.engine.refimpl import reference_submodule
+    from autograder.sandbox.inside.program import ProgramError, run_program
+
+    namespace_with = reference_submodule(course.root, "mutants").namespace_with
+    forward, cases, problems = reference_forward(namespace), {}, []
+    for mutant in catalogue:
+        for function in dict.fromkeys(t.partition(".")[0] for t in mutant.targets):
+            spec = course.functions.get(function)
+            if spec is None:
+                continue
+            try:
+                if function not in cases:
+                    cases[function] = build_cases(course, spec, secret=b"rnnlab-conventions", forward_shapes=forward,
+                                                  count=1)[0]
+                run_program(namespace_with(namespace, mutant), cases[function].program)
+            except ProgramError as exc:
+                stub = exc.kind == "not-implemented"
+                problems.append(Problem("reference/mutants.py", None, function, f"mistake '{mutant.id}' "
+                                        + ("is still a stub (raises NotImplementedError)" if stub else
+                                           f"fails on an input drawn from course.yaml ({exc.kind}: {exc.message[:300]})"),
+                                        "write what a student making this mistake computes"))
+                break
+            except Exception:  # a case that cannot be drawn: reported by reference_problems
+                continue
     return problems
-
-
-def missing_wording(mistake_id: str) -> list[str]:
-    """The languages ("ko", "en") in which a diagnosis has no explanation or hint to show."""
-    from autograder.engine.mistakes import render
-
-    texts = {language: render(mistake_id, "reveal", language) for language in ("ko", "en")}
-    missing = [language for language, text in texts.items()
-               if not text or not str(text.get("explanation") or "").strip() or not str(text.get("hint") or "").strip()]
-    if not missing and texts["ko"] == texts["en"]:
-        missing.append("ko")  # the wording falls back to English where Korean is missing
-    return missing
 
 
 def check_conventions(course: Course, assignments: Iterable[str], catalogue=None) -> Findings:

@@ -469,7 +469,21 @@ def load_course(path: str | Path) -> Course:
         raise CourseError(problems)
     course = _build(path, data, raw)
     make_reference_importable(course)
+    _check_mistake_wording(course)
     return course
+
+
+def _check_mistake_wording(course: Course) -> None:
+    """reference/mistakes.yaml (the words of the course's mistakes, engine/mistakes.py) is course
+    data too: checked against its schema here, each problem with its file and line."""
+    wording = course.root / "reference" / "mistakes.yaml"
+    if wording.is_file():
+        from autograder.engine.mistakes import WordingError, check_file
+
+        try:
+            check_file(wording)
+        except WordingError as exc:
+            raise CourseError(exc.problems) from None
 
 
 def find_course(start: str | Path = ".") -> Path:

@@ -4,7 +4,8 @@ Owns: recognising a failed item as one of the known mistakes of ``reference/muta
 (the student's outputs equal a mutant's on every hidden case), or else as a generic
 pattern on the deciding case (transposed, wrong sign, constant factor, all zeros, right
 only for some time steps, wrong shape, one gate's block of an LSTM/GRU gradient); the
-Korean/English explanation and hint of every diagnosis id; the check that the rubric catches every catalogued mistake
+Korean/English explanation and hint of every diagnosis id (words: mistakes.py, which reads the
+course's reference/mistakes.yaml); the check that the rubric catches every catalogued mistake
 (:func:`rubric_escapes`, used by ``autograder validate``); and docs/MISTAKES.md
 (:func:`catalogue_markdown`).
 
@@ -60,9 +61,14 @@ class Diagnosis:
         return explain(self.id, language, self.params, level)
 
 
-def _mutants_module():
-    """reference.mutants, or None where the reference is not installed (student side)."""
+def _mutants_module(course: Course | None = None):
+    """The course's reference.mutants (refimpl: a copied course's own), or the importable one
+    without a course; None where there is no reference (student side)."""
     try:
+        if course is not None:
+            from autograder.engine.refimpl import reference_submodule
+
+            return reference_submodule(course.root, "mutants")
         from reference import mutants  # trusted side only; never at module import
     except ImportError:
         return None
@@ -70,27 +76,29 @@ def _mutants_module():
 
 
 def explain(diagnosis_id: str, language: str, params: dict | None = None,
-            level: str = mistakes.DEFAULT_LEVEL) -> dict | None:
+            level: str = mistakes.DEFAULT_LEVEL, course: Course | None = None) -> dict | None:
     """{"explanation": ..., "hint": ...} of a diagnosis id in ``language`` at ``level``; None if unknown.
 
     With ``params`` (a :class:`Diagnosis`' parameters) a generic explanation gets its
     detail: the factor, the axis order, the shapes, the time steps.  The words come from
-    mistakes.py (:func:`mistakes.render`); an id no mutant and no pattern has is unknown.
+    mistakes.py (:func:`mistakes.render`), a mistake's from ``course``'s reference/mistakes.yaml
+    (without a course: the importable reference's); an id no mutant and no pattern has is unknown.
     """
-    mutants = _mutants_module()
-    if diagnosis_id in mistakes.MUTANT_TEXTS and mutants is not None:
-        try:
-            mutants.by_id(diagnosis_id)
-        except KeyError:  # words for a mistake the catalogue no longer has
-            return None
-    return mistakes.render(diagnosis_id, level, language, params, extra=GENERIC)
+    if diagnosis_id not in GENERIC:
+        mutants = _mutants_module(course)
+        if mutants is not None:
+            try:
+                mutants.by_id(diagnosis_id)
+            except KeyError:  # words for a mistake the catalogue no longer has
+                return None
+    return mistakes.render(diagnosis_id, level, language, params, extra=GENERIC, course=course)
 
 
-def explanations(language: str, level: str = mistakes.DEFAULT_LEVEL) -> dict[str, dict | None]:
+def explanations(language: str, level: str = mistakes.DEFAULT_LEVEL, course: Course | None = None) -> dict[str, dict | None]:
     """Every diagnosis id (mutants, then generic patterns) → its explanation and hint."""
-    mutants = _mutants_module()
-    ids = [m.id for m in mutants.CATALOGUE] if mutants else list(mistakes.MUTANT_TEXTS)
-    return {i: explain(i, language, level=level) for i in ids + list(GENERIC)}
+    mutants = _mutants_module(course)
+    ids = [m.id for m in mutants.CATALOGUE] if mutants else list(mistakes.course_texts(course))
+    return {i: explain(i, language, level=level, course=course) for i in ids + list(GENERIC)}
 
 
 # ------------------------------------------------------------- generic pattern tests
@@ -239,9 +247,7 @@ def _square_transpose(params: dict, function: str, output: str) -> dict:
 
 def mutant_runs(course: Course, plan, mutant, spec: FunctionSpec) -> list[CaseRun]:
     """``spec``'s hidden cases run through the mutant, read as the pipeline reads a student's."""
-    from reference.mutants import namespace_with
-
-    namespace = namespace_with(plan.namespace, mutant)
+    namespace = _mutants_module(course).namespace_with(plan.namespace, mutant)
     runs = []
     for case in plan.expected[spec.name].cases:
         try:
@@ -262,6 +268,7 @@ class Diagnoser:
     def __init__(self, course: Course, plan):
         self.course = course
         self.plan = plan
+        mistakes.course_texts(course)  # an invalid reference/mistakes.yaml stops the run before grading
         self._mutants: tuple | None = None
         self._outputs: dict[tuple[str, str], list[dict | None]] = {}
         self._lock = threading.Lock()
@@ -269,7 +276,7 @@ class Diagnoser:
     @property
     def mutants(self) -> tuple:
         if self._mutants is None:
-            module = _mutants_module()
+            module = _mutants_module(self.course)
             self._mutants = module.applicable(self.course.gru_form) if module else ()
         return self._mutants
 
@@ -311,7 +318,7 @@ class Diagnoser:
         if found is not None and found[0] == "transposed":
             return found[0], _square_transpose(found[1], spec.name, output)
         if found is None:
-            module = _mutants_module()
+            module = _mutants_module(self.course)
             gates = module.gate_blocks(spec.name, output) if module else None
             if gates:
                 found = gate_block_diagnosis(run.outputs[output], reference, item.item.tolerance, gates)
@@ -356,12 +363,15 @@ class Explanations:
     as the post-scoring step ``steps.ExplainStep``."""
 
     def __init__(self, course: Course, level: str | None = None):
+        self.course = course
         self.language = course.language
         self.level = level or course.feedback
+        mistakes.course_texts(course)  # an invalid reference/mistakes.yaml stops the run before grading
 
     def apply(self, items: list[ItemResult]) -> list[ItemResult]:
         for item in items:
-            entry = explain(item.diagnosis, self.language, item.diagnosis_params, self.level) if item.diagnosis else None
+            entry = explain(item.diagnosis, self.language, item.diagnosis_params, self.level,
+                            self.course) if item.diagnosis else None
             if entry:
                 item.explanation, item.hint = entry["explanation"], entry["hint"]
         return items
@@ -378,10 +388,8 @@ class RubricCoverage:
 
 def rubric_coverage(course: Course, plan, mutants=None) -> RubricCoverage:
     """Score every applicable mutant (or ``mutants``) as a student; list targeted items that still pass."""
-    from reference.mutants import applicable
-
     coverage = RubricCoverage()
-    for mutant in (applicable(course.gru_form) if mutants is None else mutants):
+    for mutant in (_mutants_module(course).applicable(course.gru_form) if mutants is None else mutants):
         by_function: dict[str, list[str]] = {}
         for target in mutant.targets:
             function, _, output = target.partition(".")
@@ -415,14 +423,16 @@ def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def catalogue_markdown() -> str:
+def catalogue_markdown(course: Course | None = None) -> str:
     """docs/MISTAKES.md, generated from the catalogue (a test keeps the file in sync)."""
-    from reference.mutants import CATALOGUE, GRU_FORMS
+    module = _mutants_module(course)
+    CATALOGUE, GRU_FORMS = module.CATALOGUE, module.GRU_FORMS
+    texts = mistakes.course_texts(course)
 
     from autograder.engine.glossary import TERMS, fill_particles
 
     def parts(i):
-        entry = mistakes.MUTANT_TEXTS.get(i) or GENERIC[i]
+        entry = texts.get(i) or GENERIC[i]
         return {p: {lang: fill_particles(mistakes._parts(entry, lang, None)[p]) for lang in ("ko", "en")}
                 for p in mistakes.PARTS}
 
@@ -430,8 +440,8 @@ def catalogue_markdown() -> str:
         "# Recognised mistakes",
         "",
         "<!-- Generated by autograder.engine.diagnose.catalogue_markdown(); do not edit by hand:",
-        "     tests/diagnose checks that this file is in sync with reference/mutants.py",
-        "     and autograder/engine/mistakes.py. -->",
+        "     tests/diagnose checks that this file is in sync with reference/mutants.py,",
+        "     reference/mistakes.yaml and autograder/engine/mistakes.py. -->",
         "",
         "When an item fails, the grader compares the student's outputs with each known mistake",
         "below (`reference/mutants.py`) on the same hidden cases; a match on every case within",
@@ -440,7 +450,8 @@ def catalogue_markdown() -> str:
         "because a function it calls (course.yaml `calls`) or is graded through fails, the item",
         "also names that root cause (`autograder/engine/rootcause.py`).",
         "",
-        "The words are in `autograder/engine/mistakes.py`, in Korean and English, in four parts: *what*",
+        "The words are in `reference/mistakes.yaml` (the generic patterns': `autograder/engine/mistakes.py`),",
+        "in Korean and English, in four parts: *what*",
         "is wrong (the concept, never the fix), *where* to look, *why* it is wrong, and the *fix*.",
         "course.yaml `feedback` picks what students see in the result's `explanation` and `hint`:",
         "",

@@ -21,6 +21,7 @@ from typing import Any, Callable
 
 from autograder.engine import consistency
 from autograder.engine import diagnose
+from autograder.engine import mistakes
 from autograder.sandbox import prewarm
 from autograder.engine import steps
 from autograder.sandbox.box import SharedPrograms
@@ -146,9 +147,11 @@ def rubric_digest(course: Course, secret: bytes) -> str:
     if reference.__file__ is None:  # a namespace package: no sources to hash
         raise UsageError(f"{course.root / 'reference'}: the reference is not a package (no __init__.py)")
 
+    wording = mistakes.wording_path(course)  # results quote the mistakes' words: rewording regrades
     return hashlib.sha256("|".join([
         course.digest, _source_digest(reference.__file__), _grading_digest(),
         hashlib.sha256(secret).hexdigest(),
+        hashlib.sha256(wording.read_bytes()).hexdigest() if wording and wording.is_file() else "",
     ]).encode()).hexdigest()
 
 

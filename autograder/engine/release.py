@@ -108,13 +108,14 @@ def public_mistakes(course: Course, spec, namespace: dict[str, Callable], cases:
 
     For each mistake of ``spec`` (reference/mutants.py) that changes an output on a public case,
     its outputs on every public case (those it changes) and its words at the hint level, in both
-    languages (engine/mistakes.py): the self-check names the concept and where to look, never
+    languages (reference/mistakes.yaml): the self-check names the concept and where to look, never
     the fix, and the student release carries no mutant code.
     """
-    from reference.mutants import applicable, namespace_with  # trusted side only
-
     from autograder.engine.mistakes import render
+    from autograder.engine.refimpl import reference_submodule
 
+    mutants = reference_submodule(course.root, "mutants")  # trusted side only: the course's own
+    applicable, namespace_with = mutants.applicable, mutants.namespace_with
     found = []
     for mutant in applicable(course.gru_form):
         if not mutant.relevant_to(spec.name, spec.through) or not any(t.startswith(f"{spec.name}.") for t in mutant.targets):
@@ -126,7 +127,7 @@ def public_mistakes(course: Course, spec, namespace: dict[str, Callable], cases:
         changed = [item.output for item in spec.items
                    if any(not compare(run[item.output], entry["expected"][item.output], item.tolerance).ok
                           for run, entry in zip(runs, entries))]
-        words = {lang: render(mutant.id, "hint", lang) for lang in ("ko", "en")}
+        words = {lang: render(mutant.id, "hint", lang, course=course) for lang in ("ko", "en")}
         if changed and all(words.values()):
             found.append({"id": mutant.id, "words": words,
                           "mistake_outputs": [{out: run[out] for out in changed} for run in runs]})

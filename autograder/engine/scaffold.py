@@ -24,6 +24,11 @@ draws from, stays as it is).
 `autograder new-assignment ID` (:func:`new_assignment`) writes the assignment's course.yaml
 entry and a skeleton solutions notebook: the bilingual header, the setup and import cells and
 the summary that every notebook of the course has, with nbgrader's metadata.
+
+`autograder new-mistake FUNCTION ID` (:func:`new_mistake`) adds a catalogued mistake: a stub
+in reference/mutants.py (the reference's signature, raising NotImplementedError) with its
+catalogue entry, and its wording in reference/mistakes.yaml, every text a "TODO" placeholder;
+`autograder validate` refuses both until they are written.
 """
 from __future__ import annotations
 
@@ -665,3 +670,170 @@ def new_assignment(course: Course, new: NewAssignment) -> list[str]:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return [course.path.name, notebook.relative_to(root).as_posix()]
+
+
+# --------------------------------------------------------------------------- a new mistake
+
+MISTAKE_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")  # mistakes.schema.json's ids
+MUTANTS_FILE = "reference/mutants.py"
+ADDED_BANNER = "added by `autograder new-mistake`"
+
+
+@dataclass
+class NewMistake:
+    id: str
+    function: str  # the graded function the mistake is made in
+    targets: tuple[str, ...]  # the rubric items it must make fail
+    reference_module: str  # the reference submodule defining ``function`` (e.g. "layers")
+    signature: str  # ``(dout, cache)``
+
+    @property
+    def code_name(self) -> str:
+        return f"_{self.function}_{self.id.replace('-', '_')}"
+
+
+def plan_mistake(course: Course, function: str, mistake_id: str, targets: list[str] | None) -> NewMistake:
+    """Check the request against the course and its catalogue; nothing is written."""
+    import inspect
+
+    from autograder.engine.mistakes import GENERIC_TEXTS, WordingError, course_texts
+    from autograder.engine.refimpl import reference_package, reference_submodule
+
+    if not MISTAKE_ID.match(mistake_id):
+        raise UsageError(f"{mistake_id!r} is not a mistake id: lower-case words joined by '-', "
+                         "e.g. embedding-backward-overwrites")
+    spec = course.functions.get(function)
+    if spec is None:
+        raise UsageError(f"'{function}' is not a graded function of course.yaml; `autograder new-function` adds one")
+    try:
+        package = reference_package(course.root)
+        catalogue = reference_submodule(course.root, "mutants").CATALOGUE
+    except Exception as exc:
+        raise UsageError(f"{course.root / MUTANTS_FILE}: the catalogue of mistakes does not load "
+                         f"({type(exc).__name__}: {str(exc)[:300]})") from None
+    try:
+        worded = course_texts(course)
+    except WordingError as exc:
+        raise UsageError(f"fix reference/mistakes.yaml first:\n{exc}") from None
+    if mistake_id in {m.id for m in catalogue} or mistake_id in worded or mistake_id in GENERIC_TEXTS:
+        raise UsageError(f"mistake '{mistake_id}' exists already; choose another id")
+    fn = getattr(package, function, None)
+    if not callable(fn):
+        raise UsageError(f"the reference does not define {function}; write it first (autograder validate says how)")
+    module = getattr(fn, "__module__", "") or ""
+    if "." not in module:
+        raise UsageError(f"{function} is not defined in a module of the reference package")
+    outputs = {item.output: item.id for item in spec.items}
+    chosen = tuple(targets) if targets else tuple(outputs.values())
+    for target in chosen:
+        name, _, output = target.partition(".")
+        graded = course.functions.get(name)
+        if graded is None or output not in {item.output for item in graded.items}:
+            raise UsageError(f"--target {target}: not a graded item (FUNCTION.OUTPUT); {function}'s are: "
+                             + ", ".join(outputs.values()))
+    return NewMistake(mistake_id, function, chosen, module.rsplit(".", 1)[1], str(inspect.signature(fn)))
+
+
+def _module_alias(tree, module: str) -> str | None:
+    import ast
+
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.level == 1 and not node.module:
+            for alias in node.names:
+                if alias.name == module:
+                    return alias.asname or alias.name
+    return None
+
+
+def mutant_stub(new: NewMistake, alias: str) -> str:
+    return (f"# {'-' * 60} {ADDED_BANNER}\n"
+            f"@_sig({alias}.{new.function})\n"
+            f"def {new.code_name}{new.signature}:\n"
+            f'    """{new.id}: what a student making this mistake computes (the reference\'s signature and\n'
+            f'    returns); its words are in reference/mistakes.yaml under the same id."""\n'
+            f'    raise NotImplementedError("mistake {new.id}: write it here, then run `autograder validate`")\n\n\n')
+
+
+def catalogue_entry(new: NewMistake) -> str:
+    targets = "".join(f'"{t}", ' for t in new.targets).rstrip(", ")
+    return (f"    _m({json.dumps(new.id)},\n"
+            f"       {{{json.dumps(new.function)}: {new.code_name}}},\n"
+            f"       ({targets}{',' if len(new.targets) == 1 else ''})),\n")
+
+
+def add_mutant(text: str, new: NewMistake) -> str:
+    """reference/mutants.py with the mistake's stub before the catalogue and its entry at the
+    catalogue's end; the module's own layout is kept (text inserted, never re-printed)."""
+    import ast
+
+    tree = ast.parse(text)
+    node = next((n for n in tree.body if isinstance(n, (ast.Assign, ast.AnnAssign)) and "CATALOGUE" in
+                 [t.id for t in (n.targets if isinstance(n, ast.Assign) else [n.target]) if isinstance(t, ast.Name)]),
+                None)
+    if node is None or not isinstance(node.value, ast.Tuple) or node.value.end_lineno == node.lineno:
+        raise UsageError(f"{MUTANTS_FILE}: no `CATALOGUE = (...)` tuple spanning lines to add the mistake to")
+    if {"_sig", "_m"} - {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}:
+        raise UsageError(f"{MUTANTS_FILE}: new-mistake writes with its helpers _sig and _m, which it does not define")
+    lines = text.splitlines(keepends=True)
+    closing = (node.value.end_lineno or node.lineno) - 1  # the line of the tuple's ")"
+    if lines[closing].strip() != ")":
+        raise UsageError(f"{MUTANTS_FILE}:{closing + 1}: end the CATALOGUE tuple with ')' on a line of its own")
+    alias = _module_alias(tree, new.reference_module)
+    import_line = ""
+    if alias is None:
+        alias = f"_{new.reference_module}"
+        import_line = f"from . import {new.reference_module} as {alias}\n"
+    lines.insert(closing, catalogue_entry(new))
+    lines.insert(node.lineno - 1, mutant_stub(new, alias))
+    if import_line:
+        last = max(n.end_lineno or n.lineno for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom)))
+        lines.insert(last, import_line)
+    result = "".join(lines)
+    compile(result, MUTANTS_FILE, "exec")
+    return result
+
+
+PLACEHOLDERS = {
+    "what": ("TODO: 무엇이 틀렸는지 (개념만, 고치는 법은 말하지 않음)", "TODO: what is wrong (the concept, never the fix)"),
+    "where": ("TODO: 어디를 보면 되는지 (함수, 줄, 루프)", "TODO: where to look (the function, the line or loop to read)"),
+    "why": ("TODO: 왜 틀렸는지 (연쇄 법칙, shape, 규약)", "TODO: why it is wrong (the chain rule, the shape, the convention)"),
+    "fix": ("TODO: 고치는 식이나 코드 한 줄", "TODO: the formula or the line of code"),
+}
+
+
+def wording_entry(new: NewMistake) -> str:
+    """The mistake's entry in reference/mistakes.yaml, every text a placeholder validate refuses."""
+    lines = [f"  {new.id}:  # {new.function}: {ADDED_BANNER}; fill in every TODO"]
+    for part, (ko, en) in PLACEHOLDERS.items():
+        lines += [f"    {part}:", f"      ko: {json.dumps(ko, ensure_ascii=False)}", f"      en: {json.dumps(en)}"]
+    lines += ["    fix_words:  # the fix's key words: the hint level (what + where) must contain none of them",
+              '      ko: ["TODO"]', '      en: ["TODO"]']
+    return "\n".join(lines) + "\n"
+
+
+WORDING_HEAD = "# The words of this course's catalogued mistakes (reference/mutants.py, same ids); see docs/NOTEBOOKS.md.\nmistakes:\n"
+
+
+def new_mistake(course: Course, new: NewMistake) -> list[str]:
+    """Write the mutant stub and the wording placeholders; return the files written.
+
+    Both new texts are checked first (the module compiles, the wording file loads with the new
+    entry), so a refused request changes nothing."""
+    from autograder.engine import mistakes
+
+    mutants_path = course.root / MUTANTS_FILE
+    wording_path = course.root / "reference" / mistakes.WORDING_FILE
+    mutants_text = add_mutant(mutants_path.read_text(encoding="utf-8"), new)
+    original = wording_path.read_text(encoding="utf-8") if wording_path.is_file() else WORDING_HEAD
+    wording_text = original + ("" if original.endswith("\n") else "\n") + wording_entry(new)
+    try:
+        loaded = yaml.safe_load(wording_text)
+    except yaml.YAMLError:
+        loaded = None
+    if not isinstance(loaded, dict) or not isinstance(loaded.get("mistakes"), dict) or \
+            new.id not in loaded["mistakes"]:
+        raise UsageError(f"{wording_path}: the entry cannot be appended (the file must end with the block "
+                         "`mistakes:` whose entries are indented by two spaces)")
+    _write_atomic(wording_path, wording_text)
+    _write_atomic(mutants_path, mutants_text)
+    return [MUTANTS_FILE, f"reference/{mistakes.WORDING_FILE}"]

@@ -91,4 +91,19 @@ BUGS: tuple[Bug, ...] = (
         "return float(loss), dscores"),
     Bug("stacked-top-gradient-everywhere", "architectures", "stacked_backward", "rnn_backward(d, cache[l])",
         "rnn_backward(dh, cache[l])"),
+    # -------------------------------------------------------------- language model
+    Bug("lm-targets-not-shifted", "langmodel", "tbptt_batches", "targets = ids[start + 1]", "targets = ids[start]"),
+    Bug("lm-embedding-grad-fancy-index", "langmodel", "lm_loss_and_grads", "np.add.at(dW_embed, x, demb)",
+        "dW_embed[x] += demb"),
+    Bug("lm-sample-no-temperature", "langmodel", "sample", "z = s / temperature", "z = s"),
+    Bug("lm-perplexity-exp-of-sum", "langmodel", "heldout_perplexity", "np.exp(total / (B * N * T))",
+        "np.exp(total)"),
 )
+
+#: The catalogued mistake each of these is (its every failed target item is diagnosed as it).
+CATALOGUED = {
+    "lm-targets-not-shifted": "lm-targets-not-shifted",
+    "lm-embedding-grad-fancy-index": "lm-embedding-grad-repeated-ids",
+    "lm-sample-no-temperature": "lm-sample-temperature-ignored",
+    "lm-perplexity-exp-of-sum": "lm-perplexity-exp-of-sum",
+}

@@ -23,7 +23,7 @@ from autograder.engine.rootcause import RootCauses
 from autograder.engine.score import CaseRun, score_function
 from reference.mutants import applicable
 
-from .buggy_students import BUGS
+from .buggy_students import BUGS, CATALOGUED
 from .conftest import ROOT
 
 RATE = 0.90
@@ -105,3 +105,14 @@ def test_at_least_90_percent_of_buggy_submissions_get_a_named_diagnosis(submissi
           f"{sum(named[n] for n in written)}/{len(written)} = {rate_written:.1%} of the ones students wrote "
           f"(examples + buggy_students.py); not named: {[n for n, ok in named.items() if not ok]}")
     assert rate >= RATE and rate_written >= RATE, [n for n, ok in named.items() if not ok]
+
+
+def test_the_language_model_mistakes_as_written_are_diagnosed_as_catalogued(submissions):
+    """Each edit of the notebook's own code equals its mutant on every hidden case: the mutants are
+    the mistakes students write, not the catalogue recognising itself."""
+    from reference.mutants import by_id
+
+    for bug, mistake in CATALOGUED.items():
+        items = {i.item.id: i for i in submissions[f"student:{bug}"]}
+        for target in by_id(mistake).targets:
+            assert items[target].status == "failed" and items[target].diagnosis == mistake, (bug, target)

@@ -8,11 +8,13 @@ from autograder.engine.course import CourseError, load_course
 from autograder.engine.diagnose import Diagnoser, Explanations, GENERIC, explain, mutant_runs
 from autograder.engine.feedback import render_feedback
 from autograder.engine.glossary import fill_particles
-from autograder.engine.mistakes import LEVELS, MUTANT_TEXTS, PARTS, levels, render
+from autograder.engine.mistakes import LEVELS, PARTS, course_texts, levels, render
 from autograder.engine.score import score_function
 from reference.mutants import CATALOGUE, by_id
 
 from .conftest import ROOT
+
+MUTANT_TEXTS = course_texts()  # the shipped course's words: reference/mistakes.yaml
 
 IDS = [m.id for m in CATALOGUE] + list(GENERIC)
 
@@ -143,15 +145,15 @@ def test_result_items_carry_the_text_at_the_course_level(level, tmp_path, course
     assert ("dprev_c = dc * f" in page) == (level == "reveal")
 
 
-def test_the_selfcheck_api_renders_without_the_reference():
-    """What notebook's check() calls: the words ship to students, the mutants do not."""
+def test_the_words_render_without_an_importable_reference_from_the_course_folder():
+    """An installed grader: no ``reference`` on sys.path, the course's folder gives the words."""
     import subprocess
     import sys
     code = ("import sys; sys.modules['reference'] = None\n"
             "from autograder.engine.mistakes import render\n"
-            "e = render('lstm-dprev-c-not-carried', 'hint', 'ko')\n"
+            f"e = render('lstm-dprev-c-not-carried', 'hint', 'ko', course={str(ROOT)!r})\n"
             "assert 'dprev_c' in e['hint'] and '=' not in e['hint']\n")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-c", code], cwd="/", capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 
 

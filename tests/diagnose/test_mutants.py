@@ -8,10 +8,12 @@ import pytest
 import reference
 from autograder.engine.compare import compare
 from autograder.engine.diagnose import mutant_runs
-from autograder.engine.mistakes import MUTANT_TEXTS, PARTS
+from autograder.engine.mistakes import PARTS, course_texts
 from reference import mutants
 from reference.mutants import CATALOGUE, applicable, by_id, namespace_with
 from tests.reference.numgrad import eval_numerical_gradient_array, rel_error
+
+MUTANT_TEXTS = course_texts()  # the shipped course's words: reference/mistakes.yaml
 
 KEBAB = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)+$")
 REQUIRED = {  # the mistakes the feedback issue asks for, by the functions they live in
@@ -43,7 +45,7 @@ def test_signatures_and_texts(mutant):
     for name, fn in mutant.functions.items():
         assert name in reference.__all__, name
         assert inspect.signature(fn) == inspect.signature(getattr(reference, name)), name
-    entry = MUTANT_TEXTS[mutant.id]  # its words: autograder/engine/mistakes.py, same id
+    entry = MUTANT_TEXTS[mutant.id]  # its words: reference/mistakes.yaml, same id
     for part in PARTS:
         texts = entry[part]
         assert set(texts) == {"ko", "en"}

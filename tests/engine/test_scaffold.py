@@ -405,24 +405,25 @@ def test_validate_refuses_a_catalogued_mistake_without_wording(tmp_path):
     catalogue = list(reference.mutants.applicable(course.gru_form))
     unworded = dataclasses.replace(catalogue[0], id="bptt-brand-new-mistake")
     problems = [str(p) for p in check_conventions(course, ["rnn"], catalogue=[*catalogue, unworded]).problems]
-    assert problems == ["reference/mutants.py: mistake 'bptt-brand-new-mistake' has no feedback wording in Korean "
-                        "and English; fix: write its wording (what, where, why, fix) in Korean and English under "
-                        "the same id, where the course's mistakes are worded (docs/NOTEBOOKS.md)"]
+    assert problems == ["reference/mistakes.yaml: mistake 'bptt-brand-new-mistake' has no feedback wording in "
+                        "Korean and English; fix: write its wording (what, where, why, fix, fix_words) in Korean and "
+                        "English under 'bptt-brand-new-mistake:' in reference/mistakes.yaml (`autograder new-mistake` "
+                        "writes one to fill in; docs/NOTEBOOKS.md)"]
     assert check_conventions(course, ["rnn"], catalogue=catalogue).problems == []
 
 
-def test_validate_refuses_a_mistake_worded_in_english_only(tmp_path, monkeypatch):
-    """Korean missing reads as English (the wording falls back to it): that is no Korean wording."""
-    import reference.mutants
-
-    from autograder.engine import mistakes
-
-    course = load_course(copy_course(tmp_path))
-    catalogue = list(reference.mutants.applicable(course.gru_form))
-    english = mistakes.render(catalogue[0].id, "reveal", "en")
-    monkeypatch.setattr(mistakes, "render", lambda mistake_id, level="hint", language="ko", *a, **k: english)
-    problems = [str(p) for p in check_conventions(course, ["rnn"], catalogue=catalogue[:1]).problems]
-    assert problems and all("has no feedback wording in Korean;" in p for p in problems), problems
+def test_validate_refuses_a_mistake_worded_in_english_only(tmp_path):
+    """Korean that is the English text is no Korean wording (reference/mistakes.yaml, the data file)."""
+    course_file = copy_course(tmp_path)
+    wording = tmp_path / "reference/mistakes.yaml"
+    text = wording.read_text()
+    start = text.index("  bptt-overwrite-accumulator:\n")
+    end = text.index("\n  bptt-missing-carried-gradient:\n")
+    block = re.sub(r'      ko: .*\n(      en: (.*)\n)', lambda m: f"      ko: {m.group(2)}\n{m.group(1)}", text[start:end])
+    wording.write_text(text[:start] + block + text[end:])
+    problems = [str(p) for p in check_conventions(load_course(course_file), ["rnn"]).problems]
+    assert problems == ["reference/mistakes.yaml:23: mistake 'bptt-overwrite-accumulator' has no feedback wording in "
+                        "Korean (its ko texts are the English ones); fix: write what, where, why and fix in Korean"]
 
 
 def test_new_assignment_follows_the_lists_own_indentation(tmp_path, capsys):
