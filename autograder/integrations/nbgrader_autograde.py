@@ -6,7 +6,7 @@ Owns the one-notebook entry point that nbgrader's grade cells use (docs/ECOSYSTE
 so nbgrader records the same per-cell partial credit as ``autograder grade``.
 
 It is the shared pipeline on one file: the same hidden cases, sandbox, comparison and
-scoring as ``autograder grade`` (GradingPlan + StudentGrader).  The grade is cached on
+scoring as ``autograder grade`` (GradingPlan + grade_submission, in memory).  The grade is cached on
 disk under the submission's fingerprint (the notebook's bytes + rubric: engine, course,
 reference, secret), so the nine grade cells of a notebook, or a rerun of nbgrader, grade
 it once.  Concurrent calls for the same notebook wait for each other instead of grading
@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
-import tempfile
 import unicodedata
 from collections import defaultdict
 from pathlib import Path
@@ -140,8 +139,8 @@ def grade_notebook(course: Course, notebook: Path, assignment: str, *, student: 
                    secret_file: Path | None = None, isolate: bool = True, cache: Path | None = None,
                    use_cache: bool = True, slot: int = 0) -> dict:
     """Grade one notebook with the shared pipeline; return its summary (see :func:`summarise`)."""
-    from autograder.engine.classrun import make_sandbox_factory
-    from autograder.engine.pipeline import GradingPlan, StudentGrader, load_secret, read_submission, rubric_digest
+    from autograder.engine.pipeline import GradingPlan, grade_submission, load_secret, read_submission, rubric_digest
+    from autograder.engine.runners import SandboxRunner, make_sandbox_factory
 
     secret = load_secret(course, secret_file)
     submission = read_submission(rubric_digest(course, secret), assignment, notebook)
@@ -156,9 +155,11 @@ def grade_notebook(course: Course, notebook: Path, assignment: str, *, student: 
                 return summarise(result, notebook, cached=True, student=student, language=course.language)
         factory_for = make_sandbox_factory(course, isolate=isolate)
         plan = GradingPlan(course, secret, [assignment])
-        with tempfile.TemporaryDirectory(prefix="rnnlab-grade-notebook-") as tmp:
-            grader = StudentGrader(plan, Path(tmp), factory_for(slot), prewarm_next=False)
-            result = grader.grade(student, [submission])[0]
+        runner = SandboxRunner(factory_for(slot))
+        try:
+            result = grade_submission(plan, submission, runner, student).result
+        finally:
+            runner.close()
         if use_cache:
             write_atomic(entry, json.dumps(result, ensure_ascii=False) + "\n")
     return summarise(result, notebook, cached=False, language=course.language)
