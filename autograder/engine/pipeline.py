@@ -32,7 +32,7 @@ from autograder.engine.refimpl import reference_package
 from autograder.engine.feedback import Sources, render_feedback
 from autograder.engine.messages import render
 from autograder.sandbox.inside.program import run_program
-from autograder.engine.results import is_current, write_result
+from autograder.engine.results import is_current, write_atomic, write_result
 from autograder.engine.runners import Runner, SandboxRunner
 from autograder.engine.score import FunctionFailure, ItemResult, case_run, score_function
 
@@ -121,12 +121,39 @@ def grading_sources(package: Path, start: str = "autograder.engine.pipeline") ->
     return sorted(set(seen.values()) | set((package / SANDBOX_FOLDER).rglob("*.py")))
 
 
+DIGEST_CACHE = "grading-digest"  # in the package's own __pycache__ (see _grading_digest)
+
+
 @functools.lru_cache(maxsize=None)
 def _grading_digest() -> str:
+    """Hash of :func:`grading_sources`, remembered across processes.
+
+    Finding the grading sources parses every module they import (most of a one-notebook grade's
+    own CPU), yet it depends only on the package's Python files: the answer is kept in the
+    package's ``__pycache__``, named after a hash of all of them, so any edit finds no answer
+    and computes it again.  Whoever can write there can already replace the bytecode Python
+    runs, so it trusts nobody new; where it is not writable, nothing is kept.
+    """
     package = Path(__file__).resolve().parents[1]
+    every = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        every.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    kept = package / "__pycache__" / f"{DIGEST_CACHE}.{every.hexdigest()}"
+    try:
+        answer = kept.read_text(encoding="ascii").strip()
+        if len(answer) == 64 and all(c in "0123456789abcdef" for c in answer):
+            return answer
+    except (OSError, ValueError):
+        pass
     digest = hashlib.sha256()
     for path in grading_sources(package):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    try:
+        for old in kept.parent.glob(f"{DIGEST_CACHE}.*"):  # the answers for earlier sources
+            old.unlink(missing_ok=True)
+        write_atomic(kept, digest.hexdigest() + "\n")
+    except OSError:
+        pass
     return digest.hexdigest()
 
 

@@ -72,8 +72,10 @@ PYTHON=/usr/bin/python3
 # Every package pinned, none pulled in unpinned (--no-deps: grade.txt is the whole closure).
 "$VENV/bin/python" -m pip install --disable-pip-version-check -q --no-deps -r "$SOURCE/requirements/grade.txt"
 # The course is not installed: run_autograder puts $SOURCE on PYTHONPATH (it stays in $SOURCE,
-# which the sandbox never binds and the grader closes to everyone but root).
-cd "$SOURCE" && "$VENV/bin/python" -c "import autograder.engine.pipeline, reference"
+# which the sandbox never binds and the grader closes to everyone but root).  What every
+# submission would otherwise redo is done once, in the image: bytecode, the course file's check,
+# the digest of the grading modules.
+cd "$SOURCE" && "$VENV/bin/python" -c "from autograder.integrations.gradescope import prepare_image; prepare_image()"
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
@@ -87,6 +89,22 @@ cd "$ROOT/source"
 PYTHONPATH="$ROOT/source" exec "$VENV/bin/python" -m autograder --course "$ROOT/source/course.yaml" \\
     gradescope --run "$ROOT"{flags}
 """
+
+
+def prepare_image(source: str | Path = ".") -> None:
+    """What ``setup.sh`` does once in the image so that no submission pays for it: compile the
+    course's Python (autograder/, reference/) to bytecode, check course.yaml (its validation
+    cache), and remember the digest of the grading modules (pipeline.rubric_digest)."""
+    import compileall
+
+    from autograder.engine.pipeline import load_secret, rubric_digest
+
+    source = Path(source).resolve()
+    for package in PACKAGES:
+        if not compileall.compile_dir(str(source / package), quiet=1):
+            raise UsageError(f"{source / package}: does not compile")
+    course = load_course(source / "course.yaml")
+    rubric_digest(course, load_secret(course))  # imports the reference; keeps the grading modules' digest
 
 
 def requires_python(course_root: Path) -> tuple[int, int]:
@@ -322,10 +340,7 @@ def grade_in_memory(course: Course, notebooks: dict[str, bytes | None], no_sandb
         factory = make_sandbox_factory(course, isolate=not no_sandbox)(0)
     except UsageError as exc:  # e.g. no sandbox can be built in this container
         raise AutograderFailure(str(exc)) from None
-    spare = prewarm.enabled()
-    if spare:  # the sandbox starts while the hidden cases and the reference's outputs are computed
-        prewarm.SPARES.prepare(factory)
-    runner = SandboxRunner(factory, use_spare=spare)
+    runner = SandboxRunner.starting_now(factory)  # it starts while the hidden cases are computed
     try:
         problems, _ = reference_problems(course, assignments, run_cases=False)
         if problems:

@@ -141,6 +141,7 @@ def grade_notebook(course: Course, notebook: Path, assignment: str, *, student: 
     """Grade one notebook with the shared pipeline; return its summary (see :func:`summarise`)."""
     from autograder.engine.pipeline import GradingPlan, grade_submission, load_secret, read_submission, rubric_digest
     from autograder.engine.runners import SandboxRunner, make_sandbox_factory
+    from autograder.sandbox import prewarm
 
     secret = load_secret(course, secret_file)
     submission = read_submission(rubric_digest(course, secret), assignment, notebook)
@@ -154,12 +155,13 @@ def grade_notebook(course: Course, notebook: Path, assignment: str, *, student: 
             if result is not None:
                 return summarise(result, notebook, cached=True, student=student, language=course.language)
         factory_for = make_sandbox_factory(course, isolate=isolate)
-        plan = GradingPlan(course, secret, [assignment])
-        runner = SandboxRunner(factory_for(slot))
+        runner = SandboxRunner.starting_now(factory_for(slot))  # it starts while the hidden cases are drawn
         try:
+            plan = GradingPlan(course, secret, [assignment])
             result = grade_submission(plan, submission, runner, student).result
         finally:
             runner.close()
+            prewarm.SPARES.close()  # the sandbox is gone before the grade is reported
         if use_cache:
             write_atomic(entry, json.dumps(result, ensure_ascii=False) + "\n")
     return summarise(result, notebook, cached=False, language=course.language)
