@@ -30,20 +30,22 @@ import time
 import unicodedata
 import zipfile
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from autograder.engine.course import Course, load_course
 from autograder.engine.errors import UsageError
 from autograder.engine.extract import MAX_NOTEBOOK_BYTES, StudentFileError, read_student_file
 from autograder.engine.feedback import inert_markdown
 from autograder.engine.messages import render
-from autograder.engine.pipeline import SECRET_FILE  # the secret: in the course folder, /autograder/source
-from autograder.engine.pipeline import (RETRY_PREFIX, GradingPlan, SubmissionResult, grade_submission, load_secret,
-                                        submission_of)
 from autograder.engine.runners import SandboxRunner, make_sandbox_factory
 from autograder.engine.results import item_explanation, write_atomic
 from autograder.sandbox import prewarm
 
+if TYPE_CHECKING:
+    from autograder.engine.pipeline import SubmissionResult
+
+# The grading pipeline (autograder.engine.pipeline) is imported where it is used: a submission's
+# sandbox starts first and comes up while the pipeline's modules load (grade_in_memory).
 DEFAULT_ROOT = "/autograder"
 VENV = "/opt/rnnlab-venv"  # outside the course folder, so the sandbox may bind its numpy
 STUDENT = "student"  # the one student of a Gradescope run (Gradescope knows who it is)
@@ -158,6 +160,8 @@ def zip_files(course: Course, assignments: list[str] | None = None) -> dict[str,
 def build_zip(course: Course, out: Path, assignments: list[str] | None = None, no_sandbox: bool = False,
               secret_file: Path | None = None) -> list[str]:
     """Write Gradescope's autograder zip to ``out``; return the names it holds."""
+    from autograder.engine.pipeline import SECRET_FILE  # the secret: in the course folder, /autograder/source
+
     files = zip_files(course, assignments)
     if secret_file is not None:
         try:
@@ -333,15 +337,16 @@ def submitted_notebooks(submission: Path, course: Course, assignments: list[str]
 def grade_in_memory(course: Course, notebooks: dict[str, bytes | None], no_sandbox: bool) -> list[SubmissionResult]:
     """Each notebook graded by the shared pipeline (:func:`pipeline.grade_submission`) in one sandbox,
     as `autograder grade` grades one student: same hidden cases, sandbox, scoring and feedback."""
-    from autograder.engine.conventions import reference_problems  # a missing reference is a sentence
-
     assignments = list(notebooks)
     try:
         factory = make_sandbox_factory(course, isolate=not no_sandbox)(0)
     except UsageError as exc:  # e.g. no sandbox can be built in this container
         raise AutograderFailure(str(exc)) from None
-    runner = SandboxRunner.starting_now(factory)  # it starts while the hidden cases are computed
+    runner = SandboxRunner.starting_now(factory)  # it starts while the pipeline loads and the cases are drawn
     try:
+        from autograder.engine.conventions import reference_problems  # a missing reference is a sentence
+        from autograder.engine.pipeline import GradingPlan, grade_submission, load_secret, submission_of
+
         problems, _ = reference_problems(course, assignments, run_cases=False)
         if problems:
             raise AutograderFailure("cannot grade: `autograder validate` names what to fix\n"
@@ -359,6 +364,8 @@ def _grader_side_failure(results: list[dict], course: Course) -> str | None:
 
     The pipeline marks such a result to be graded again by the next class run; Gradescope has
     no next run, so its text for the student (and the promise of a regrade) is not shown."""
+    from autograder.engine.pipeline import RETRY_PREFIX
+
     said = render("notebook.sandbox-failed", course.language, detail="")  # the student's words around it
     retry = "; " + render("status.retry", course.language)
     causes = [error.removeprefix(said).replace(retry, "") for r in results

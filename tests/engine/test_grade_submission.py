@@ -163,3 +163,19 @@ def test_the_verbs_for_somebodys_notebook_never_run_it_in_process(course, tmp_pa
     payload = gradescope.run_gradescope(tmp_path, course, [AID], no_sandbox=True)
     assert payload["score"] == course.max_score(AID)
     assert payload["extra_data"]["assignments"][AID]["isolation"] == "none"
+
+
+def test_grade_notebook_starts_no_sandbox_for_a_grade_it_has(course, tmp_path, monkeypatch):
+    """The first grade cell grades (its sandbox started at once); the next ones find the grade
+    in the cache and start no sandbox at all."""
+    monkeypatch.setenv("RNNLAB_SECRET", SECRET)
+    notebook = SUBMITTED / "s03" / AID / "rnn.ipynb"
+    first = grade_notebook(course, notebook, AID, isolate=False, cache=tmp_path)
+    assert not first["cached"] and len(list(tmp_path.glob("*.seen"))) == 1
+
+    def no_sandbox(*args, **kwargs):
+        raise AssertionError("a sandbox started for a cached grade")
+
+    monkeypatch.setattr(runners, "make_sandbox_factory", no_sandbox)
+    again = grade_notebook(course, notebook, AID, isolate=False, cache=tmp_path)
+    assert again["cached"] and again["score"] == first["score"] and again["functions"] == first["functions"]
