@@ -18,9 +18,9 @@ from pathlib import Path
 from autograder.sandbox import box as sandbox_mod
 from autograder.sandbox import prewarm
 from autograder.engine.course import Course
+from autograder.engine.runners import make_sandbox_factory, sandbox_limits  # noqa: F401 - the verbs' names
 from autograder.engine.errors import DiskFull, UsageError, is_disk_full
 from autograder.engine.pipeline import RETRY_PREFIX, GradingPlan, StudentGrader, load_secret, rubric_digest
-from autograder.engine.runners import make_sandbox_factory, sandbox_limits  # noqa: F401 - the verbs' names
 from autograder.engine.results import GradesCsv, Output, feed_results, student_id_problem, WriteBehind
 from autograder.engine.shard import clear_manifest, select_shard, write_manifest
 
