@@ -18,6 +18,7 @@ from pathlib import Path
 from autograder.sandbox import box as sandbox_mod
 from autograder.sandbox import prewarm
 from autograder.engine.course import Course
+from autograder.engine.runners import make_sandbox_factory, sandbox_limits  # noqa: F401 - the verbs' names
 from autograder.engine.errors import DiskFull, UsageError, is_disk_full
 from autograder.engine.pipeline import RETRY_PREFIX, GradingPlan, StudentGrader, load_secret, rubric_digest
 from autograder.engine.results import Output, View, feed_results, student_id_problem, WriteBehind
@@ -49,30 +50,6 @@ def discover(submitted: Path, course: Course, only: list[str] | None,
     assignments = [a for a in course.assignments if (only is None or a in only)
                    and any((submitted / s / a).is_dir() for s in students)]
     return students, assignments, refused
-
-
-def sandbox_limits(course: Course) -> "sandbox_mod.Limits":
-    """The sandbox limits of course.yaml's ``grading.limits`` (grading and `autograder check` alike)."""
-    return sandbox_mod.Limits(
-        memory_bytes=course.limits.memory_mb * 2**20,
-        processes=course.limits.processes,
-        file_bytes=course.limits.file_mb * 2**20,
-        cpu_seconds=int(course.limits.submission_seconds),
-        load_seconds=course.limits.load_seconds,
-        call_seconds=course.limits.call_seconds,
-    )
-
-
-def make_sandbox_factory(course: Course, isolate: bool):
-    """``factory_for(slot)``: a callable making that slot's sandbox with the course's limits."""
-    if isolate and not sandbox_mod.available():  # bwrap, or the uid fallback where namespaces are forbidden
-        raise UsageError(str(sandbox_mod.SandboxUnavailable()))
-    limits = sandbox_limits(course)
-
-    def factory_for(slot: int):
-        return lambda: sandbox_mod.Sandbox(limits, slot=slot, isolate=isolate)
-
-    return factory_for
 
 
 @dataclass(frozen=True)

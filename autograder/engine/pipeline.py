@@ -33,7 +33,8 @@ from autograder.engine.refimpl import reference_package
 from autograder.engine.feedback import Sources, render_feedback
 from autograder.engine.messages import render
 from autograder.sandbox.inside.program import run_program
-from autograder.engine.results import is_current, write_result
+from autograder.engine.results import is_current, write_atomic, write_result
+from autograder.engine.runners import Runner, SandboxRunner
 from autograder.engine.score import FunctionFailure, ItemResult, case_run, score_function
 
 # Time limit of one request running all of a notebook's functions together (StudentGrader._run_together):
@@ -121,12 +122,39 @@ def grading_sources(package: Path, start: str = "autograder.engine.pipeline") ->
     return sorted(set(seen.values()) | set((package / SANDBOX_FOLDER).rglob("*.py")))
 
 
+DIGEST_CACHE = "grading-digest"  # in the package's own __pycache__ (see _grading_digest)
+
+
 @functools.lru_cache(maxsize=None)
 def _grading_digest() -> str:
+    """Hash of :func:`grading_sources`, remembered across processes.
+
+    Finding the grading sources parses every module they import (most of a one-notebook grade's
+    own CPU), yet it depends only on the package's Python files: the answer is kept in the
+    package's ``__pycache__``, named after a hash of all of them, so any edit finds no answer
+    and computes it again.  Whoever can write there can already replace the bytecode Python
+    runs, so it trusts nobody new; where it is not writable, nothing is kept.
+    """
     package = Path(__file__).resolve().parents[1]
+    every = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        every.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    kept = package / "__pycache__" / f"{DIGEST_CACHE}.{every.hexdigest()}"
+    try:
+        answer = kept.read_text(encoding="ascii").strip()
+        if len(answer) == 64 and all(c in "0123456789abcdef" for c in answer):
+            return answer
+    except (OSError, ValueError):
+        pass
     digest = hashlib.sha256()
     for path in grading_sources(package):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    try:
+        for old in kept.parent.glob(f"{DIGEST_CACHE}.*"):  # the answers for earlier sources
+            old.unlink(missing_ok=True)
+        write_atomic(kept, digest.hexdigest() + "\n")
+    except OSError:
+        pass
     return digest.hexdigest()
 
 
@@ -176,10 +204,19 @@ def read_submission(rubric: str, assignment: str, notebook: Path) -> Submission:
     """Read the notebook once (bounded, never through a symlink: the file is the student's)."""
     try:
         raw, error = read_submitted_bytes(notebook), None
-        content = raw
     except NotebookError as exc:
         raw, error = None, exc
-        content = f"<{exc.code}: {exc.detail}>".encode()
+    return _submission(rubric, assignment, notebook, raw, error)
+
+
+def submission_of(rubric: str, assignment: str, name: str, raw: bytes | None) -> Submission:
+    """A notebook already read (``raw``; None: not submitted), named ``name`` in its messages."""
+    return _submission(rubric, assignment, Path(name), raw, None if raw is not None else NotebookError("notebook.missing"))
+
+
+def _submission(rubric: str, assignment: str, notebook: Path, raw: bytes | None,
+                error: NotebookError | None) -> Submission:
+    content = f"<{error.code}: {error.detail}>".encode() if error is not None else raw or b""
     fingerprint = hashlib.sha256(rubric.encode() + assignment.encode() + content).hexdigest()
     return Submission(assignment, notebook, fingerprint, raw, error)
 
@@ -278,98 +315,82 @@ def _sandbox_failure(code: str, exc: BaseException, language: str, **params) -> 
     return FunctionFailure("error", code, {**params, "detail": detail}), retry
 
 
-class StudentGrader:
-    """Grades one student's assignments in one sandbox and writes each result."""
+@dataclass(frozen=True)
+class SubmissionResult:
+    """One graded submission, in memory: the result JSON and its Markdown feedback page."""
 
-    def __init__(self, plan: GradingPlan, out: Path, sandbox_factory: Callable[[], Any],
-                 prewarm_next: bool | None = None, write: Callable[[Path, dict, str], None] = write_result,
-                 use_spare: bool | None = None):
+    result: dict
+    feedback: str
+
+    @property
+    def retry(self) -> bool:
+        """Whether a failure that may be the host's marked it to be graded again (RETRY_PREFIX)."""
+        return str(self.result.get("fingerprint", "")).startswith(RETRY_PREFIX)
+
+
+def grade_submission(plan: GradingPlan, submission: Submission, runner: Runner, student: str,
+                     deadline: float | None = None) -> SubmissionResult:
+    """Grade one submitted notebook with ``runner`` (runners.py) and return its result; write nothing.
+
+    Extract the notebook's code (trusted setup cells + the student's cells), load it, run every
+    function's hidden cases, score them, apply the post-scoring steps and render the feedback.
+    ``runner`` stays open (one student's sandbox serves all of their notebooks); ``deadline``
+    (``time.monotonic()``) bounds all of a student's notebooks together, by default this one's
+    ``submission_seconds``.
+    """
+    if deadline is None:
+        deadline = time.monotonic() + plan.course.limits.submission_seconds
+    return _SubmissionGrading(plan, runner, deadline).grade(student, submission)
+
+
+class _SubmissionGrading:
+    """The state of one :func:`grade_submission`: whether a failure marked it to be graded again."""
+
+    def __init__(self, plan: GradingPlan, runner: Runner, deadline: float):
         self.plan = plan
-        self.write = write  # results.write_result, or a WriteBehind's submit (classrun)
         self.course = plan.course
-        self.out = out
-        self.sandbox_factory = sandbox_factory
-        # start the next student's sandbox while this one is graded (prewarm.py); off for one-offs,
-        # and for a class's last student (classrun: nobody would take it)
-        self.prewarm = prewarm.enabled() if prewarm_next is None else prewarm_next
-        # take a sandbox started while the previous student was graded, if there is one
-        self.use_spare = self.prewarm if use_spare is None else use_spare
+        self.runner = runner
+        self.deadline = deadline
         self.steps = [step(plan) for step in steps.POST_SCORING]
-        self._retry = False  # the assignment being graded met a failure that may be the host's
+        self.retry = False  # the submission met a failure that may be the host's
 
-    def _new_sandbox(self) -> Any:
-        sandbox = self.sandbox_factory()
-        spare = prewarm.SPARES.take(sandbox) if self.use_spare else None
-        return sandbox if spare is None else spare
-
-    def pending(self, student: str, submitted: Path, force: bool) -> list[Submission]:
-        """The student's submissions whose result is missing or was made under another rubric."""
-        todo = []
-        for aid in self.plan.assignments:
-            notebook = submitted / student / aid / self.course.assignments[aid].notebook
-            submission = read_submission(self.plan.rubric, aid, notebook)
-            if force or not is_current(self.out, student, aid, submission.fingerprint):
-                todo.append(submission)
-        return todo
-
-    def grade(self, student: str, todo: list[Submission]) -> list[dict]:
-        """Grade the pending assignments; return their results (already written to disk)."""
-        deadline = time.monotonic() + self.course.limits.submission_seconds
-        results = []
-        sandbox = None
+    def grade(self, student: str, submission: Submission) -> SubmissionResult:
+        aid, notebook, fingerprint = submission.assignment, submission.notebook, submission.fingerprint
+        errors = []  # (message code, parameters)
+        failure = None
         try:
-            for submission in todo:
-                aid, notebook, fingerprint = submission.assignment, submission.notebook, submission.fingerprint
-                errors = []  # (message code, parameters)
-                failure = None
-                self._retry = False
-                try:
-                    if submission.error or submission.raw is None:  # read_submission sets one of the two
-                        raise submission.error or NotebookError("notebook.missing", "")
-                    program = self.plan.templates[aid].program(parse_notebook(submission.raw),
-                                                               self.course.limits.source_kb * 1024)
-                except NotebookError as exc:
-                    status = "missing" if exc.code == "notebook.missing" else "error"
-                    failure = FunctionFailure(status, exc.code,
-                                              {"notebook": notebook.name, "detail": exc.detail, **exc.params})
-                else:
-                    try:
-                        first = sandbox is None
-                        if sandbox is None:
-                            sandbox = self._new_sandbox()
-                        reply = sandbox.load(aid, program.code, program.filename)
-                        if first and self.prewarm:  # the next student's, started while this one is graded
-                            prewarm.SPARES.prepare(self.sandbox_factory)
-                    except Exception as exc:  # any failure: see _sandbox_failure
-                        failure, self._retry = _sandbox_failure("notebook.sandbox-failed", exc, self.course.language)
-                    else:
-                        if not reply.get("ok"):
-                            failure = _load_failure(reply, self.course.limits.load_seconds)
-                            if failure is None:
-                                errors.append(("notebook.load-error", {"detail": str(reply.get("message", ""))[:600]}))
-                if failure:
-                    errors.append((failure.code, failure.params))
-                try:  # the fast path; on any trouble every function runs on its own, as before
-                    together = self._run_together(aid, sandbox) if failure is None else {}
-                except Exception:  # any failure: _grade_function meets (and reports) it again
-                    together = {}
-                graded = steps.Graded(aid, [self._grade_function(spec, aid, sandbox, failure, deadline,
-                                                                 together.get(spec.name))
-                                            for spec in self.course.functions_of(aid)])
-                for step in self.steps:
-                    step.apply(graded)
-                if self._retry:
-                    fingerprint = RETRY_PREFIX + fingerprint
-                results.append(self._write(student, aid, fingerprint, graded.items, errors,
-                                           getattr(sandbox, "isolation", None)))
-        finally:
-            if sandbox is not None and (self.prewarm or self.use_spare):
-                prewarm.SPARES.close_later(sandbox)  # killed at once; the reaping is off the next student's path
-            elif sandbox is not None:
-                sandbox.close()
-        return results
+            if submission.error or submission.raw is None:  # read_submission sets one of the two
+                raise submission.error or NotebookError("notebook.missing", "")
+            program = self.plan.templates[aid].program(parse_notebook(submission.raw),
+                                                       self.course.limits.source_kb * 1024)
+        except NotebookError as exc:
+            status = "missing" if exc.code == "notebook.missing" else "error"
+            failure = FunctionFailure(status, exc.code, {"notebook": notebook.name, "detail": exc.detail, **exc.params})
+        else:
+            try:
+                reply = self.runner.load(aid, program.code, program.filename)
+            except Exception as exc:  # any failure: see _sandbox_failure
+                failure, self.retry = _sandbox_failure("notebook.sandbox-failed", exc, self.course.language)
+            else:
+                if not reply.get("ok"):
+                    failure = _load_failure(reply, self.course.limits.load_seconds)
+                    if failure is None:
+                        errors.append(("notebook.load-error", {"detail": str(reply.get("message", ""))[:600]}))
+        if failure:
+            errors.append((failure.code, failure.params))
+        try:  # the fast path; on any trouble every function runs on its own, as before
+            together = self._run_together(aid) if failure is None else {}
+        except Exception:  # any failure: _grade_function meets (and reports) it again
+            together = {}
+        graded = steps.Graded(aid, [self._grade_function(spec, aid, failure, together.get(spec.name))
+                                    for spec in self.course.functions_of(aid)])
+        for step in self.steps:
+            step.apply(graded)
+        if self.retry:
+            fingerprint = RETRY_PREFIX + fingerprint
+        return self._result(student, aid, fingerprint, graded.items, errors, self.runner.isolation)
 
-    def _run_together(self, aid: str, sandbox) -> dict[str, dict]:
+    def _run_together(self, aid: str) -> dict[str, dict]:
         """Every graded function of a notebook in one request: a fast path that changes no grade.
 
         One request per function gives each function its own time limit and reloads a unit
@@ -387,13 +408,13 @@ class StudentGrader:
         cost only its own items, and its feedback, diagnosis and self-consistency credit come
         from its own run.  A function that passes here passes on its own: only the outputs of
         the student's own code can match the reference on hidden cases.
-        Returns ``{function: reply}`` as one ``sandbox.run`` per function would have.
+        Returns ``{function: reply}`` as one ``runner.run`` per function would have.
         """
         specs = self.course.functions_of(aid)
         if len(specs) < 2:
             return {}
         programs = self.plan.together(aid)
-        reply = sandbox.run(aid, programs, timeout=min(TOGETHER_SECONDS, max(spec.call_seconds for spec in specs)))
+        reply = self.runner.run(aid, programs, timeout=min(TOGETHER_SECONDS, max(spec.call_seconds for spec in specs)))
         if not reply.get("ok"):
             return {}
         results, replies = iter(reply["results"]), {}
@@ -403,31 +424,30 @@ class StudentGrader:
                 replies[spec.name] = {"ok": True, "results": mine}
         return replies
 
-    def _grade_function(self, spec: FunctionSpec, aid: str, sandbox,
-                        failure: FunctionFailure | None, deadline: float,
+    def _grade_function(self, spec: FunctionSpec, aid: str, failure: FunctionFailure | None,
                         reply: dict | None = None) -> steps.FunctionRun:
-        """Run one function's hidden cases in the sandbox (or take ``reply``, from the notebook's shared
-        request) and score them; the post-scoring steps come after."""
+        """Run one function's hidden cases (or take ``reply``, from the notebook's shared request)
+        and score them; the post-scoring steps come after."""
         expected = self.plan.expected[spec.name]
-        if failure is None and time.monotonic() > deadline:
+        if failure is None and time.monotonic() > self.deadline:
             failure = FunctionFailure("timeout", "status.submission-timeout",
                                       {"seconds": self.course.limits.submission_seconds})
         if failure is None:
             together = reply is not None
             if reply is None:  # not run together with the notebook's other functions
                 try:
-                    reply = sandbox.run(aid, self.plan.programs[spec.name], timeout=spec.call_seconds)
+                    reply = self.runner.run(aid, self.plan.programs[spec.name], timeout=spec.call_seconds)
                 except Exception as exc:  # any failure: see _sandbox_failure
                     failure, retry = _sandbox_failure("status.sandbox-failed", exc, self.course.language,
                                                       function=spec.name)
-                    self._retry = self._retry or retry
+                    self.retry = self.retry or retry
                     return steps.FunctionRun(spec, score_function(self.course, spec, expected.cases,
                                                                   expected.outputs, failure))
             if reply.get("ok"):
                 runs = [case_run(spec, case, r) for case, r in zip(expected.cases, reply["results"])]
                 items = score_function(self.course, spec, expected.cases, expected.outputs, runs)
                 if together and any(i.status != "passed" for i in items):  # graded from its own request
-                    return self._grade_function(spec, aid, sandbox, failure, deadline)
+                    return self._grade_function(spec, aid, failure)
                 return steps.FunctionRun(spec, items, runs)
             if reply.get("kind") == "timeout":
                 failure = FunctionFailure("timeout", "status.timeout",
@@ -437,8 +457,8 @@ class StudentGrader:
                                           {"function": spec.name, "detail": str(reply.get("message", ""))[:300]})
         return steps.FunctionRun(spec, score_function(self.course, spec, expected.cases, expected.outputs, failure))
 
-    def _write(self, student: str, aid: str, fingerprint: str, items: list[ItemResult], errors: list[tuple[str, dict]],
-               isolation: str | None = None) -> dict:
+    def _result(self, student: str, aid: str, fingerprint: str, items: list[ItemResult],
+                errors: list[tuple[str, dict]], isolation: str | None = None) -> SubmissionResult:
         language = self.course.language
         result = {
             "student": student,
@@ -453,5 +473,47 @@ class StudentGrader:
         }
         assignment = self.course.assignments[aid]
         title = assignment.title_ko if language == "ko" else assignment.title
-        self.write(self.out, result, render_feedback(result, language, title, Sources.of(items, errors)))
-        return result
+        return SubmissionResult(result, render_feedback(result, language, title, Sources.of(items, errors)))
+
+
+class StudentGrader:
+    """Grades one student's assignments in one sandbox (:func:`grade_submission` each) and writes
+    each result as soon as it exists: what a class run does per student."""
+
+    def __init__(self, plan: GradingPlan, out: Path, sandbox_factory: Callable[[], Any],
+                 prewarm_next: bool | None = None, write: Callable[[Path, dict, str], None] = write_result,
+                 use_spare: bool | None = None):
+        self.plan = plan
+        self.write = write  # results.write_result, or a WriteBehind's submit (classrun)
+        self.course = plan.course
+        self.out = out
+        self.sandbox_factory = sandbox_factory
+        # start the next student's sandbox while this one is graded (prewarm.py); off for one-offs,
+        # and for a class's last student (classrun: nobody would take it)
+        self.prewarm = prewarm.enabled() if prewarm_next is None else prewarm_next
+        # take a sandbox started while the previous student was graded, if there is one
+        self.use_spare = self.prewarm if use_spare is None else use_spare
+
+    def pending(self, student: str, submitted: Path, force: bool) -> list[Submission]:
+        """The student's submissions whose result is missing or was made under another rubric."""
+        todo = []
+        for aid in self.plan.assignments:
+            notebook = submitted / student / aid / self.course.assignments[aid].notebook
+            submission = read_submission(self.plan.rubric, aid, notebook)
+            if force or not is_current(self.out, student, aid, submission.fingerprint):
+                todo.append(submission)
+        return todo
+
+    def grade(self, student: str, todo: list[Submission]) -> list[dict]:
+        """Grade the pending assignments; return their results (already written to disk)."""
+        deadline = time.monotonic() + self.course.limits.submission_seconds
+        results = []
+        runner = SandboxRunner(self.sandbox_factory, prewarm_next=self.prewarm, use_spare=self.use_spare)
+        try:
+            for submission in todo:
+                graded = grade_submission(self.plan, submission, runner, student, deadline)
+                self.write(self.out, graded.result, graded.feedback)
+                results.append(graded.result)
+        finally:
+            runner.close()
+        return results

@@ -22,37 +22,38 @@ for one lucky secret is caught over time.
 from __future__ import annotations
 
 import secrets
-import shutil
-import tempfile
-from pathlib import Path
+import time
 
 from autograder.engine import audit
 from autograder.engine import conventions
 from autograder.engine import diagnose
 from autograder.engine.course import Course
-from autograder.engine.classrun import make_sandbox_factory
-from autograder.engine.pipeline import GradingPlan, StudentGrader
+from autograder.engine.pipeline import GradingPlan, grade_submission, read_submission
+from autograder.engine.runners import SandboxRunner, make_sandbox_factory
+from autograder.sandbox import prewarm
 
 SOLUTIONS, STUBS = "solutions", "stubs"
 
 
-def _grade_reference_students(course: Course, plan: GradingPlan, assignments: list[str], isolate: bool,
-                              work: Path) -> dict[str, list[dict]]:
-    """Grade the solutions and the stubs as two students; return their results."""
-    submitted, out = work / "submitted", work / "results"
-    for student, folder in ((SOLUTIONS, "solutions"), (STUBS, "exercises")):
-        for aid in assignments:
-            notebook = course.assignments[aid].notebook
-            target = submitted / student / aid / notebook
-            target.parent.mkdir(parents=True)
-            source = course.root / folder / aid / notebook
-            if source.is_file():
-                shutil.copy2(source, target)
+def _grade_reference_students(course: Course, plan: GradingPlan, assignments: list[str],
+                              isolate: bool) -> dict[str, list[dict]]:
+    """Grade the solutions and the stubs as two students, each in its own sandbox; return their results."""
     factory_for = make_sandbox_factory(course, isolate)
-    results = {}
-    for slot, student in enumerate((SOLUTIONS, STUBS)):
-        grader = StudentGrader(plan, out, factory_for(slot))
-        results[student] = grader.grade(student, grader.pending(student, submitted, force=True))
+    results: dict[str, list[dict]] = {}
+    for slot, (student, folder) in enumerate(((SOLUTIONS, "solutions"), (STUBS, "exercises"))):
+        # the solutions' sandbox starts the stubs' while it grades (prewarm.py)
+        runner = SandboxRunner(factory_for(slot), prewarm_next=prewarm.enabled() and student == SOLUTIONS,
+                               use_spare=prewarm.enabled())
+        deadline = time.monotonic() + course.limits.submission_seconds
+        try:
+            results[student] = [
+                grade_submission(plan, read_submission(plan.rubric, aid,
+                                                       course.root / folder / aid / course.assignments[aid].notebook),
+                                 runner, student, deadline).result
+                for aid in assignments]
+        finally:
+            runner.close()
+    prewarm.SPARES.wait_closed()
     return results
 
 
@@ -86,8 +87,7 @@ def validate(course: Course, assignments: list[str], isolate: bool, say=print) -
     if not assignments:
         return problems
     plan = GradingPlan(course, secrets.token_bytes(32), assignments)
-    with tempfile.TemporaryDirectory(prefix="rnnlab-validate-") as tmp:
-        results = _grade_reference_students(course, plan, assignments, isolate, Path(tmp))
+    results = _grade_reference_students(course, plan, assignments, isolate)
     scores = _score_problems(results)
     step("solutions score full marks: " + ", ".join(
         f"{r['assignment']} {r['score']:g}/{r['max_score']:g}" for r in results[SOLUTIONS]),

@@ -8,11 +8,10 @@ Two modes of one verb:
   cells from, autograder/, pyproject.toml and the pinned requirements) and a fresh
   grading secret.
 - ``autograder gradescope --run /autograder`` (what ``run_autograder`` calls for every
-  submission) lays the submitted notebook(s) out as a one-student nbgrader
-  ``submitted/`` tree in a temporary folder, grades it with the shared pipeline
-  (`autograder grade`), and writes ``/autograder/results/results.json`` in Gradescope's
-  format: the student's feedback page (Markdown) as the submission's output, one test per
-  rubric item.
+  submission) reads the submitted notebook(s), grades each in memory with the shared
+  pipeline (``pipeline.grade_submission``, in one sandbox, as `autograder grade` grades one
+  student), and writes ``/autograder/results/results.json`` in Gradescope's format: the
+  student's feedback page (Markdown) as the submission's output, one test per rubric item.
 
 Owns the zip's layout and scripts, the mapping of result items to Gradescope tests and
 the search for the submitted notebooks.  Where the container forbids namespaces (Gradescope
@@ -27,21 +26,26 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import tempfile
 import time
 import unicodedata
 import zipfile
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from autograder.engine.course import Course, load_course
 from autograder.engine.errors import UsageError
 from autograder.engine.extract import MAX_NOTEBOOK_BYTES, StudentFileError, read_student_file
 from autograder.engine.feedback import inert_markdown
 from autograder.engine.messages import render
-from autograder.engine.pipeline import RETRY_PREFIX, SECRET_FILE  # the secret: in the course folder, /autograder/source
-from autograder.engine.results import feedback_path, item_explanation, iter_results, write_atomic
+from autograder.engine.runners import SandboxRunner, make_sandbox_factory
+from autograder.engine.results import item_explanation, write_atomic
+from autograder.sandbox import prewarm
 
+if TYPE_CHECKING:
+    from autograder.engine.pipeline import SubmissionResult
+
+# The grading pipeline (autograder.engine.pipeline) is imported where it is used: a submission's
+# sandbox starts first and comes up while the pipeline's modules load (grade_in_memory).
 DEFAULT_ROOT = "/autograder"
 VENV = "/opt/rnnlab-venv"  # outside the course folder, so the sandbox may bind its numpy
 STUDENT = "student"  # the one student of a Gradescope run (Gradescope knows who it is)
@@ -70,8 +74,10 @@ PYTHON=/usr/bin/python3
 # Every package pinned, none pulled in unpinned (--no-deps: grade.txt is the whole closure).
 "$VENV/bin/python" -m pip install --disable-pip-version-check -q --no-deps -r "$SOURCE/requirements/grade.txt"
 # The course is not installed: run_autograder puts $SOURCE on PYTHONPATH (it stays in $SOURCE,
-# which the sandbox never binds and the grader closes to everyone but root).
-cd "$SOURCE" && "$VENV/bin/python" -c "import autograder.engine.pipeline, reference"
+# which the sandbox never binds and the grader closes to everyone but root).  What every
+# submission would otherwise redo is done once, in the image: bytecode, the course file's check,
+# the digest of the grading modules.
+cd "$SOURCE" && "$VENV/bin/python" -c "from autograder.integrations.gradescope import prepare_image; prepare_image()"
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
@@ -85,6 +91,22 @@ cd "$ROOT/source"
 PYTHONPATH="$ROOT/source" exec "$VENV/bin/python" -m autograder --course "$ROOT/source/course.yaml" \\
     gradescope --run "$ROOT"{flags}
 """
+
+
+def prepare_image(source: str | Path = ".") -> None:
+    """What ``setup.sh`` does once in the image so that no submission pays for it: compile the
+    course's Python (autograder/, reference/) to bytecode, check course.yaml (its validation
+    cache), and remember the digest of the grading modules (pipeline.rubric_digest)."""
+    import compileall
+
+    from autograder.engine.pipeline import load_secret, rubric_digest
+
+    source = Path(source).resolve()
+    for package in PACKAGES:
+        if not compileall.compile_dir(str(source / package), quiet=1):
+            raise UsageError(f"{source / package}: does not compile")
+    course = load_course(source / "course.yaml")
+    rubric_digest(course, load_secret(course))  # imports the reference; keeps the grading modules' digest
 
 
 def requires_python(course_root: Path) -> tuple[int, int]:
@@ -138,6 +160,8 @@ def zip_files(course: Course, assignments: list[str] | None = None) -> dict[str,
 def build_zip(course: Course, out: Path, assignments: list[str] | None = None, no_sandbox: bool = False,
               secret_file: Path | None = None) -> list[str]:
     """Write Gradescope's autograder zip to ``out``; return the names it holds."""
+    from autograder.engine.pipeline import SECRET_FILE  # the secret: in the course folder, /autograder/source
+
     files = zip_files(course, assignments)
     if secret_file is not None:
         try:
@@ -283,13 +307,14 @@ def close_to_others(root: Path) -> None:
             pass
 
 
-def layout_submission(submission: Path, course: Course, assignments: list[str] | None, student_dir: Path) -> list[str]:
-    """Copy the submitted notebooks into ``student_dir/<assignment>/<notebook>``; return the assignments to grade.
+def submitted_notebooks(submission: Path, course: Course, assignments: list[str] | None) -> dict[str, bytes | None]:
+    """The assignments to grade, in order, each with its submitted notebook's bytes (None: not submitted).
 
     A notebook is matched by the file name course.yaml gives it.  A Gradescope assignment that
     grades a single course assignment also accepts one notebook under any name (Gradescope and
     students rename files).  Assignments asked for but not submitted are still graded: every
-    item is then ``missing`` with a message, as in `autograder grade`."""
+    item is then ``missing`` with a message, as in `autograder grade`.  The student's file is
+    read bounded, never through a symlink or from a FIFO; one that cannot be read is not submitted."""
     scope = _check_assignments(course, assignments)
     notebooks = find_notebooks(submission)
     chosen: dict[str, Path] = {}
@@ -300,26 +325,38 @@ def layout_submission(submission: Path, course: Course, assignments: list[str] |
     if len(scope) == 1 and not chosen and len(notebooks) == 1:
         chosen[scope[0]] = notebooks[0]
     graded = scope if assignments or not chosen else [a for a in scope if a in chosen]
+    found: dict[str, bytes | None] = {}
     for aid in graded:
-        folder = student_dir / aid
-        folder.mkdir(parents=True, exist_ok=True)
-        if aid in chosen:
-            try:  # the student's file: a regular file, read bounded (the pipeline reads the copy)
-                data = read_student_file(chosen[aid], MAX_NOTEBOOK_BYTES)
-            except (OSError, StudentFileError):
-                continue  # graded as not submitted, and the files seen are named
-            (folder / course.assignments[aid].notebook).write_bytes(data)
-    return graded
+        try:
+            found[aid] = read_student_file(chosen[aid], MAX_NOTEBOOK_BYTES) if aid in chosen else None
+        except (OSError, StudentFileError):
+            found[aid] = None  # graded as not submitted, and the files seen are named
+    return found
 
 
-def grade_with_pipeline(course: Course, submitted: Path, out: Path, assignments: list[str], no_sandbox: bool) -> None:
-    """The class run of `autograder grade SUBMITTED --out OUT --force --assignment ...`."""
-    from autograder.engine.classrun import ClassRun, grade_class
-
+def grade_in_memory(course: Course, notebooks: dict[str, bytes | None], no_sandbox: bool) -> list[SubmissionResult]:
+    """Each notebook graded by the shared pipeline (:func:`pipeline.grade_submission`) in one sandbox,
+    as `autograder grade` grades one student: same hidden cases, sandbox, scoring and feedback."""
+    assignments = list(notebooks)
     try:
-        grade_class(course, ClassRun(submitted, out, assignments, force=True, isolate=not no_sandbox))
+        factory = make_sandbox_factory(course, isolate=not no_sandbox)(0)
     except UsageError as exc:  # e.g. no sandbox can be built in this container
         raise AutograderFailure(str(exc)) from None
+    runner = SandboxRunner.starting_now(factory)  # it starts while the pipeline loads and the cases are drawn
+    try:
+        from autograder.engine.conventions import reference_problems  # a missing reference is a sentence
+        from autograder.engine.pipeline import GradingPlan, grade_submission, load_secret, submission_of
+
+        problems, _ = reference_problems(course, assignments, run_cases=False)
+        if problems:
+            raise AutograderFailure("cannot grade: `autograder validate` names what to fix\n"
+                                    + "\n".join(f"  {p}" for p in problems))
+        plan = GradingPlan(course, load_secret(course), assignments)
+        return [grade_submission(plan, submission_of(plan.rubric, aid, course.assignments[aid].notebook, raw),
+                                 runner, STUDENT) for aid, raw in notebooks.items()]
+    finally:
+        runner.close()
+        prewarm.SPARES.close()  # the spare nobody took, and the used sandbox
 
 
 def _grader_side_failure(results: list[dict], course: Course) -> str | None:
@@ -327,6 +364,8 @@ def _grader_side_failure(results: list[dict], course: Course) -> str | None:
 
     The pipeline marks such a result to be graded again by the next class run; Gradescope has
     no next run, so its text for the student (and the promise of a regrade) is not shown."""
+    from autograder.engine.pipeline import RETRY_PREFIX
+
     said = render("notebook.sandbox-failed", course.language, detail="")  # the student's words around it
     retry = "; " + render("status.retry", course.language)
     causes = [error.removeprefix(said).replace(retry, "") for r in results
@@ -336,32 +375,25 @@ def _grader_side_failure(results: list[dict], course: Course) -> str | None:
     return "; ".join(dict.fromkeys(causes)) or "the sandbox failed while grading"
 
 
-GradeFunction = Callable[[Course, Path, Path, list, bool], None]
+GradeFunction = Callable[[Course, "dict[str, bytes | None]", bool], "list[SubmissionResult]"]
 
 
 def run_gradescope(root: str | Path = DEFAULT_ROOT, course: Course | None = None,
                    assignments: list[str] | None = None, no_sandbox: bool = False,
-                   grade: GradeFunction = grade_with_pipeline) -> dict:
+                   grade: GradeFunction = grade_in_memory) -> dict:
     """Grade ``ROOT/submission`` and write ``ROOT/results/results.json``; return what was written."""
     started = time.monotonic()
     root = Path(root)
     course = course or load_course(root / "source" / "course.yaml")
     close_to_others(root)
-    with tempfile.TemporaryDirectory(prefix="rnnlab-gradescope-") as tmp:
-        submitted, out = Path(tmp) / "submitted", Path(tmp) / "results"
-        graded = layout_submission(root / "submission", course, assignments, submitted / STUDENT)
-        unmatched = [aid for aid in graded
-                     if not (submitted / STUDENT / aid / course.assignments[aid].notebook).is_file()]
-        grade(course, submitted, out, graded, no_sandbox)
-        order = {aid: k for k, aid in enumerate(course.assignments)}  # the course's order, as the pages
-        results = sorted(iter_results(out) if out.is_dir() else [], key=lambda r: order.get(r["assignment"], len(order)))
-        pages = {}
-        for r in results:
-            try:
-                pages[r["assignment"]] = feedback_path(out, r["student"], r["assignment"]).read_text(encoding="utf-8")
-            except OSError:
-                pass
-    missing = sorted(set(graded) - {r["assignment"] for r in results})
+    notebooks = submitted_notebooks(root / "submission", course, assignments)
+    unmatched = [aid for aid, raw in notebooks.items() if raw is None]
+    graded = grade(course, notebooks, no_sandbox)
+    order = {aid: k for k, aid in enumerate(course.assignments)}  # the course's order, as the pages
+    graded = sorted(graded, key=lambda g: order.get(g.result["assignment"], len(order)))
+    results = [g.result for g in graded]
+    pages = {g.result["assignment"]: g.feedback for g in graded}
+    missing = sorted(set(notebooks) - {r["assignment"] for r in results})
     if missing:
         raise UsageError(f"the grader wrote no result for {', '.join(missing)}; see the log above")
     failure = _grader_side_failure(results, course)

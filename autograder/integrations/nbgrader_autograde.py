@@ -6,7 +6,7 @@ Owns the one-notebook entry point that nbgrader's grade cells use (docs/ECOSYSTE
 so nbgrader records the same per-cell partial credit as ``autograder grade``.
 
 It is the shared pipeline on one file: the same hidden cases, sandbox, comparison and
-scoring as ``autograder grade`` (GradingPlan + StudentGrader).  The grade is cached on
+scoring as ``autograder grade`` (GradingPlan + grade_submission, in memory).  The grade is cached on
 disk under the submission's fingerprint (the notebook's bytes + rubric: engine, course,
 reference, secret), so the nine grade cells of a notebook, or a rerun of nbgrader, grade
 it once.  Concurrent calls for the same notebook wait for each other instead of grading
@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
-import tempfile
 import unicodedata
 from collections import defaultdict
 from pathlib import Path
@@ -136,29 +136,64 @@ def _cached(path: Path, fingerprint: str) -> dict | None:
     return data if isinstance(data, dict) and data.get("fingerprint") == fingerprint else None
 
 
+def _seen(cache: Path, notebook: Path, assignment: str) -> Path | None:
+    """The marker of this notebook's content in the cache (written beside each cached grade), or None
+    when the notebook cannot be read (it is then graded without a sandbox: nothing of it runs)."""
+    from autograder.engine.extract import NotebookError, read_submitted_bytes
+
+    try:
+        raw = read_submitted_bytes(notebook)
+    except NotebookError:
+        return None
+    return cache / f"{hashlib.sha256(assignment.encode() + b'/' + raw).hexdigest()}.seen"
+
+
 def grade_notebook(course: Course, notebook: Path, assignment: str, *, student: str | None = None,
                    secret_file: Path | None = None, isolate: bool = True, cache: Path | None = None,
                    use_cache: bool = True, slot: int = 0) -> dict:
-    """Grade one notebook with the shared pipeline; return its summary (see :func:`summarise`)."""
-    from autograder.engine.classrun import make_sandbox_factory
-    from autograder.engine.pipeline import GradingPlan, StudentGrader, load_secret, read_submission, rubric_digest
+    """Grade one notebook with the shared pipeline; return its summary (see :func:`summarise`).
 
-    secret = load_secret(course, secret_file)
-    submission = read_submission(rubric_digest(course, secret), assignment, notebook)
-    fingerprint = submission.fingerprint
-    student = student or student_of(notebook, assignment)
+    A notebook whose content was never graded here (no marker in the cache) is not going to be
+    found there: its sandbox starts at once, while the grading pipeline loads and the hidden cases
+    are drawn.  A grade cell after the first finds the marker and starts nothing unless the
+    cached grade turns out not to be current (e.g. another rubric)."""
+    from autograder.engine.runners import SandboxRunner, make_sandbox_factory
+    from autograder.sandbox import prewarm
+
     cache = (course.root / CACHE_DIR) if cache is None else cache
-    entry = cache / f"{fingerprint}.json"
-    with (_locked(cache / f"{fingerprint}.lock") if use_cache else contextlib.nullcontext()):
-        if use_cache:
-            result = _cached(entry, fingerprint)
-            if result is not None:
-                return summarise(result, notebook, cached=True, student=student, language=course.language)
-        factory_for = make_sandbox_factory(course, isolate=isolate)
-        plan = GradingPlan(course, secret, [assignment])
-        with tempfile.TemporaryDirectory(prefix="rnnlab-grade-notebook-") as tmp:
-            grader = StudentGrader(plan, Path(tmp), factory_for(slot), prewarm_next=False)
-            result = grader.grade(student, [submission])[0]
-        if use_cache:
-            write_atomic(entry, json.dumps(result, ensure_ascii=False) + "\n")
+    seen = _seen(cache, notebook, assignment)
+    runner = None
+    if seen is not None and not (use_cache and seen.exists()):
+        try:
+            runner = SandboxRunner.starting_now(make_sandbox_factory(course, isolate=isolate)(slot))
+        except UsageError:  # no sandbox here: said below, unless the grade is in the cache
+            pass
+    try:
+        from autograder.engine.pipeline import (GradingPlan, grade_submission, load_secret, read_submission,
+                                                rubric_digest)
+
+        secret = load_secret(course, secret_file)
+        submission = read_submission(rubric_digest(course, secret), assignment, notebook)
+        fingerprint = submission.fingerprint
+        student = student or student_of(notebook, assignment)
+        entry = cache / f"{fingerprint}.json"
+        with (_locked(cache / f"{fingerprint}.lock") if use_cache else contextlib.nullcontext()):
+            if use_cache:
+                result = _cached(entry, fingerprint)
+                if result is not None:
+                    return summarise(result, notebook, cached=True, student=student, language=course.language)
+            if runner is None:
+                factory = make_sandbox_factory(course, isolate=isolate)(slot)
+                # a notebook that can be read starts its sandbox while the hidden cases are drawn
+                runner = SandboxRunner.starting_now(factory) if submission.raw is not None else SandboxRunner(factory)
+            plan = GradingPlan(course, secret, [assignment])
+            result = grade_submission(plan, submission, runner, student).result
+            if use_cache:
+                write_atomic(entry, json.dumps(result, ensure_ascii=False) + "\n")
+                if seen is not None:
+                    seen.touch()
+    finally:
+        if runner is not None:
+            runner.close()
+            prewarm.SPARES.close()  # the sandbox is gone before the grade is reported
     return summarise(result, notebook, cached=False, language=course.language)

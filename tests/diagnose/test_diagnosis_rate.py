@@ -15,12 +15,11 @@ import copy
 import nbformat
 import pytest
 
-from autograder.engine.cases import graded_outputs
 from autograder.engine.diagnose import Diagnoser, mutant_runs
-from autograder.engine.extract import Template
-from autograder.sandbox.inside.program import ProgramError, run_program
+from autograder.engine.pipeline import grade_submission, submission_of
 from autograder.engine.rootcause import RootCauses
-from autograder.engine.score import CaseRun, score_function
+from autograder.engine.runners import InProcessRunner
+from autograder.engine.score import score_function
 from reference.mutants import applicable
 
 from .buggy_students import BUGS, CATALOGUED
@@ -30,34 +29,18 @@ RATE = 0.90
 EXAMPLE_BUGGY = ("s03", "s04", "s05", "s06", "s07", "s14", "s15", "s16", "s17")
 
 
-def _grade_namespace(course, plan, diagnoser, aid, namespace):
-    items = []
-    for spec in course.functions_of(aid):
-        expected = plan.expected[spec.name]
-        runs = []
-        for case in expected.cases:
-            try:
-                runs.append(CaseRun(outputs=graded_outputs(run_program(namespace, case.program), spec)))
-            except ProgramError as exc:
-                runs.append(CaseRun(error_kind=exc.kind, error_detail=exc.message, failed_function=spec.name))
-        got = score_function(course, spec, expected.cases, expected.outputs, runs)
-        diagnoser.diagnose(spec, runs, got)
-        items += got
-    return RootCauses(course).apply(items)
-
-
-def _notebook_items(course, plan, diagnoser, aid, nb):
-    program = Template(ROOT / "solutions" / aid / course.assignments[aid].notebook).program(nb)
-    namespace = {"__name__": "__main__"}
-    exec(compile(program.code, program.filename, "exec"), namespace)
-    return _grade_namespace(course, plan, diagnoser, aid, namespace)
+def _notebook_items(plan, aid, nb, student):
+    """The items of an edited or example notebook, graded as `autograder grade` grades it (every
+    post-scoring step), in this process: these notebooks are the project's own."""
+    submission = submission_of(plan.rubric, aid, plan.course.assignments[aid].notebook, nbformat.writes(nb).encode())
+    return grade_submission(plan, submission, InProcessRunner(), student).result["items"]
 
 
 def _named(items) -> bool:
-    by_id = {i.item.id: i for i in items}
-    failed = [i for i in items if i.status != "passed"]
+    by_id = {i["id"]: i for i in items}
+    failed = [i for i in items if i["status"] != "passed"]
     return bool(failed) and all(
-        i.diagnosis or (i.root_cause and by_id[i.root_cause].diagnosis) for i in failed)
+        i["diagnosis"] or (i.get("root_cause") and by_id[i["root_cause"]]["diagnosis"]) for i in failed)
 
 
 @pytest.fixture(scope="module")
@@ -74,12 +57,12 @@ def submissions(course, plan):
                 got = score_function(course, spec, expected.cases, expected.outputs, runs)
                 diagnoser.diagnose(spec, runs, got)
                 items += got
-        found[f"mutant:{mutant.id}"] = RootCauses(course).apply(items)
+        found[f"mutant:{mutant.id}"] = [i.to_json(course.language) for i in RootCauses(course).apply(items)]
     for student in EXAMPLE_BUGGY:
         items = []
         for aid in course.assignments:
             path = ROOT / "examples" / "submitted" / student / aid / course.assignments[aid].notebook
-            items += _notebook_items(course, plan, diagnoser, aid, nbformat.read(str(path), as_version=4))
+            items += _notebook_items(plan, aid, nbformat.read(str(path), as_version=4), student)
         found[f"example:{student}"] = items
     solutions = {aid: nbformat.read(str(ROOT / "solutions" / aid / course.assignments[aid].notebook), as_version=4)
                  for aid in course.assignments}
@@ -88,12 +71,12 @@ def submissions(course, plan):
         cell = next(c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == bug.cell)
         assert bug.old in cell.source, f"{bug.name}: the notebook changed; update buggy_students.py"
         cell.source = cell.source.replace(bug.old, bug.new, 1)
-        found[f"student:{bug.name}"] = _notebook_items(course, plan, diagnoser, bug.assignment, nb)
+        found[f"student:{bug.name}"] = _notebook_items(plan, bug.assignment, nb, bug.name)
     return found
 
 
 def test_every_submission_is_buggy(submissions):
-    assert [n for n, items in submissions.items() if all(i.status == "passed" for i in items)] == []
+    assert [n for n, items in submissions.items() if all(i["status"] == "passed" for i in items)] == []
 
 
 def test_at_least_90_percent_of_buggy_submissions_get_a_named_diagnosis(submissions):

@@ -6,13 +6,10 @@ real extraction, so a mutant that drifts from how students actually write the mi
 """
 import pytest
 
-from autograder.engine.cases import graded_outputs
-from autograder.engine.diagnose import Diagnoser
-from autograder.engine.extract import Template, read_notebook
-from autograder.sandbox.inside.program import ProgramError, run_program
-from autograder.engine.score import CaseRun, score_function
+from autograder.engine.pipeline import grade_submission, read_submission
+from autograder.engine.runners import InProcessRunner
 
-from .conftest import ROOT, SECRET, ReferencePlan
+from .conftest import ROOT
 
 EXPECTED = {  # student -> the diagnosis every one of their failed items must get
     "s01": None,
@@ -24,33 +21,16 @@ EXPECTED = {  # student -> the diagnosis every one of their failed items must ge
 }
 
 
-@pytest.fixture(scope="module")
-def example_plan(course):
-    assignments = list(course.assignments)  # every assignment has its notebook: a missing one must fail
-    return ReferencePlan(course, SECRET, assignments)
-
-
 @pytest.mark.parametrize("student", sorted(EXPECTED))
-def test_example_students_are_diagnosed(student, course, example_plan):
-    diagnoser = Diagnoser(course, example_plan)
+def test_example_students_are_diagnosed(student, course, plan):
+    """Graded as `autograder grade` grades them (every post-scoring step), only in this process."""
+    runner = InProcessRunner()
     failed = []
-    for aid in example_plan.assignments:
-        notebook = course.assignments[aid].notebook
-        program = Template(ROOT / "solutions" / aid / notebook).program(
-            read_notebook(ROOT / "examples" / "submitted" / student / aid / notebook))
-        namespace = {"__name__": "__main__"}
-        exec(compile(program.code, program.filename, "exec"), namespace)
-        for spec in course.functions_of(aid):
-            expected = example_plan.expected[spec.name]
-            runs = []
-            for case in expected.cases:
-                try:
-                    runs.append(CaseRun(outputs=graded_outputs(run_program(namespace, case.program), spec)))
-                except ProgramError as exc:
-                    runs.append(CaseRun(error_kind=exc.kind, error_detail=exc.message, failed_function=spec.name))
-            items = score_function(course, spec, expected.cases, expected.outputs, runs)
-            diagnoser.diagnose(spec, runs, items)
-            failed += [(i.item.id, i.status, i.diagnosis) for i in items if i.status != "passed"]
+    for aid in course.assignments:  # every assignment has its notebook: a missing one must fail
+        notebook = ROOT / "examples" / "submitted" / student / aid / course.assignments[aid].notebook
+        result = grade_submission(plan, read_submission(plan.rubric, aid, notebook), runner, student).result
+        assert not result["errors"], result["errors"]
+        failed += [(i["id"], i["status"], i["diagnosis"]) for i in result["items"] if i["status"] != "passed"]
     if EXPECTED[student] is None:
         assert failed == []
     else:

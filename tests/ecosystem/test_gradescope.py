@@ -15,8 +15,8 @@ import pytest
 from autograder.sandbox import box as sandbox
 from autograder.engine.course import load_course
 from autograder.engine.errors import UsageError
-from autograder.integrations.gradescope import build_zip, gradescope_results, layout_submission, run_gradescope
-from autograder.engine.results import write_result
+from autograder.integrations.gradescope import build_zip, gradescope_results, run_gradescope, submitted_notebooks
+from autograder.engine.pipeline import SubmissionResult
 
 from .conftest import ROOT, make_result
 
@@ -115,35 +115,29 @@ def test_layout_matches_notebooks_by_name_and_ignores_checkpoints_and_symlinks(t
     touch(sub / "rnn.ipynb", "top")
     touch(sub / ".ipynb_checkpoints" / "lstm.ipynb", "checkpoint")
     (sub / "gru.ipynb").symlink_to(ROOT / "course.yaml")
-    graded = layout_submission(sub, course, None, tmp_path / "st")
-    assert graded == ["rnn"]
-    assert (tmp_path / "st" / "rnn" / "rnn.ipynb").read_text() == "top"
-
-    graded = layout_submission(sub, course, ["rnn", "lstm"], tmp_path / "st2")
-    assert graded == ["rnn", "lstm"]
-    assert (tmp_path / "st2" / "lstm").is_dir() and not any((tmp_path / "st2" / "lstm").iterdir())
+    assert submitted_notebooks(sub, course, None) == {"rnn": b"top"}
+    found = submitted_notebooks(sub, course, ["rnn", "lstm"])
+    assert list(found) == ["rnn", "lstm"]  # asked for, so graded: lstm as not submitted
+    assert found == {"rnn": b"top", "lstm": None}
 
 
 def test_layout_accepts_one_renamed_notebook_for_a_one_assignment_autograder(tmp_path, course):
     touch(tmp_path / "submission" / "rnn (1).ipynb", "mine")
-    assert layout_submission(tmp_path / "submission", course, ["rnn"], tmp_path / "st") == ["rnn"]
-    assert (tmp_path / "st" / "rnn" / "rnn.ipynb").read_text() == "mine"
+    assert submitted_notebooks(tmp_path / "submission", course, ["rnn"]) == {"rnn": b"mine"}
     with pytest.raises(UsageError, match="unknown assignment"):
-        layout_submission(tmp_path / "submission", course, ["nope"], tmp_path / "st3")
+        submitted_notebooks(tmp_path / "submission", course, ["nope"])
 
 
 def test_run_gradescope_writes_results_json_from_the_pipeline_results(tmp_path, course):
     touch(tmp_path / "submission" / "lstm.ipynb", "nb")
     seen = {}
 
-    def fake_grade(course_, submitted, out, assignments, no_sandbox):
-        seen.update(files=sorted(p.relative_to(submitted).as_posix() for p in submitted.rglob("*.ipynb")),
-                    assignments=assignments, no_sandbox=no_sandbox)
-        for aid in assignments:
-            write_result(out, make_result(course_, "student", aid), "")
+    def fake_grade(course_, notebooks, no_sandbox):
+        seen.update(notebooks=notebooks, no_sandbox=no_sandbox)
+        return [SubmissionResult(make_result(course_, "student", aid), "") for aid in notebooks]
 
     payload = run_gradescope(tmp_path, course, grade=fake_grade)
-    assert seen == {"files": ["student/lstm/lstm.ipynb"], "assignments": ["lstm"], "no_sandbox": False}
+    assert seen == {"notebooks": {"lstm": b"nb"}, "no_sandbox": False}
     written = json.loads((tmp_path / "results" / "results.json").read_text())
     assert written == payload
     validate(written)
@@ -153,7 +147,7 @@ def test_run_gradescope_writes_results_json_from_the_pipeline_results(tmp_path, 
 def test_run_gradescope_without_results_fails_instead_of_grading_zero(tmp_path, course):
     touch(tmp_path / "submission" / "rnn.ipynb")
     with pytest.raises(UsageError, match="no result for rnn"):
-        run_gradescope(tmp_path, course, grade=lambda *a: None)
+        run_gradescope(tmp_path, course, grade=lambda *a: [])
     assert not (tmp_path / "results" / "results.json").exists()
 
 
@@ -404,9 +398,8 @@ def test_a_renamed_notebook_is_found_or_the_files_seen_are_named(tmp_path, cours
     touch(tmp_path / "submission" / "rnn (1).ipynb", "one")
     touch(tmp_path / "submission" / "lstm-final.ipynb", "two")
 
-    def fake_grade(course_, submitted, out, assignments, no_sandbox):
-        for aid in assignments:
-            write_result(out, make_result(course_, "student", aid), "")
+    def fake_grade(course_, notebooks, no_sandbox):
+        return [SubmissionResult(make_result(course_, "student", aid), "") for aid in notebooks]
 
     payload = run_gradescope(tmp_path, course, ["rnn", "lstm"], grade=fake_grade)
     assert payload["output"].startswith("No notebook for rnn.ipynb, lstm.ipynb was found in the submission. "

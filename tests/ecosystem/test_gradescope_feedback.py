@@ -9,15 +9,13 @@ import os
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
 
 import pytest
 
 from autograder.cli import main
 from autograder.engine.course import load_course
 from autograder.engine.messages import render
-from autograder.engine.pipeline import RETRY_PREFIX
-from autograder.engine.results import write_result
+from autograder.engine.pipeline import RETRY_PREFIX, SubmissionResult
 from autograder.integrations.gradescope import AutograderFailure, build_zip, gradescope_results, run_gradescope
 from autograder.sandbox import box as sandbox
 
@@ -27,9 +25,9 @@ from .test_gradescope import touch, validate
 PAGE = "# Vanilla RNN: 12 / 30 points\n\nStudent: `student`\n\n| item | points | result |\n|---|---:|---|\n"
 
 
-def _grade_with_pages(course_, submitted, out, assignments, no_sandbox):
-    for aid in assignments:
-        write_result(out, make_result(course_, "student", aid), PAGE.replace("Vanilla RNN", aid))
+def _grade_with_pages(course_, notebooks, no_sandbox):
+    return [SubmissionResult(make_result(course_, "student", aid), PAGE.replace("Vanilla RNN", aid))
+            for aid in notebooks]
 
 
 def test_results_are_markdown_and_the_output_is_the_feedback_page(tmp_path, course):
@@ -88,9 +86,8 @@ def _retry_result(course, aid, language):
 def test_a_sandbox_that_cannot_start_is_an_autograder_failure_not_a_zero(tmp_path, course):
     touch(tmp_path / "submission" / "rnn.ipynb")
 
-    def grade(course_, submitted, out, assignments, no_sandbox):
-        for aid in assignments:
-            write_result(out, _retry_result(course_, aid, course_.language), "# page")
+    def grade(course_, notebooks, no_sandbox):
+        return [SubmissionResult(_retry_result(course_, aid, course_.language), "# page") for aid in notebooks]
 
     with pytest.raises(AutograderFailure) as info:
         run_gradescope(tmp_path, course, ["rnn"], grade=grade)
@@ -172,12 +169,10 @@ def test_a_missing_venv_is_a_clear_failure(tmp_path):
 
 
 def test_the_layout_reads_a_submitted_notebook_bounded(tmp_path, course):
-    """A FIFO named like the notebook is neither waited on nor copied: the notebook is missing."""
-    from autograder.integrations.gradescope import layout_submission
+    """A FIFO named like the notebook is neither waited on nor read: the notebook is missing."""
+    from autograder.integrations.gradescope import submitted_notebooks
 
     sub = tmp_path / "submission"
     sub.mkdir()
     os.mkfifo(sub / "rnn.ipynb")
-    assert layout_submission(sub, course, ["rnn"], tmp_path / "st") == ["rnn"]
-    assert not (tmp_path / "st" / "rnn" / "rnn.ipynb").exists()
-    assert Path(tmp_path / "st" / "rnn").is_dir()
+    assert submitted_notebooks(sub, course, ["rnn"]) == {"rnn": None}

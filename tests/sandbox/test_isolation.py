@@ -239,3 +239,27 @@ def test_numpy_threads_fork_and_spawn_work_under_the_filter(make_sandbox):
     box.load("u", WORKS, "u.py")
     assert call(box, "u", "works") == {"svd": True, "thread": True, "fork": True, "spawn": True}
     assert "+seccomp" in box.isolation
+
+
+def test_the_filter_is_built_once_and_kept_as_built(tmp_path, monkeypatch):
+    """The BPF program is kept under a hash of what it is built from: the next grader process reads
+    the same bytes instead of starting /usr/bin/python3; a damaged copy is built again."""
+    monkeypatch.setattr(seccomp_mod, "CACHE", tmp_path)
+    seccomp_mod._built.cache_clear()
+    try:
+        built = seccomp_mod.program(no_sysv_ipc=True)
+        assert built is not None, seccomp_mod.unavailable_reason()
+        (kept,) = tmp_path.glob("seccomp-*.bpf")
+        assert kept.read_bytes() == built
+        seccomp_mod._built.cache_clear()
+        monkeypatch.setattr(seccomp_mod.subprocess, "run", lambda *a, **k: pytest.fail("built again"))
+        assert seccomp_mod.program(no_sysv_ipc=True) == built
+        monkeypatch.undo()
+        monkeypatch.setattr(seccomp_mod, "CACHE", tmp_path)
+        kept.write_bytes(built[:-3])  # not whole records
+        seccomp_mod._built.cache_clear()
+        assert seccomp_mod.program(no_sysv_ipc=True) == built
+        assert seccomp_mod.program() != built  # other rules: another program, under another name
+        assert len(list(tmp_path.glob("seccomp-*.bpf"))) == 2
+    finally:
+        seccomp_mod._built.cache_clear()
