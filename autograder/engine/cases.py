@@ -140,8 +140,9 @@ def build_case(course: Course, spec: FunctionSpec, index: int, seed: int,
             args.append(rng.standard_normal(np.shape(like)) * s.get("scale", 1.0))
         else:
             args.append(draw_value(s, dims, rng, index))
-    steps = [
-        {"fn": forward.name, "args": fwd_args, "nret": len(forward.returns), "send": _returned(forward)},
+    steps = [  # the forward's outputs stay in the sandbox: only the backward's are graded (and its
+        # case is large: sending them back would cost every student's copies and decoding for nothing)
+        {"fn": forward.name, "args": fwd_args, "nret": len(forward.returns), "send": []},
         {"fn": spec.name, "args": args, "nret": len(spec.returns), "send": _returned(spec)},
     ]
     return Case(spec.name, index, _used(dims, forward, spec), {"steps": steps})

@@ -9,6 +9,7 @@ from autograder.engine.cases import build_cases
 from autograder.engine.course import CourseError, load_course
 from autograder.engine.pipeline import reference_forward, reference_namespace
 from autograder.engine.release import PUBLIC_CASES, public_secret
+from autograder.sandbox.inside.program import run_program
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,3 +56,16 @@ def test_a_large_case_size_must_be_defined(tmp_path):
     with pytest.raises(CourseError) as info:
         load_course(path)
     assert "functions.rnn_backward.large_case.Q" in str(info.value) and "size 'Q' is not defined" in str(info.value)
+
+
+def test_a_backwards_case_sends_back_only_the_backwards_outputs(course):
+    """The forward's outputs stay in the sandbox (the backward takes its cache by reference): on the
+    large case they would only cost copies and decoding."""
+    spec = course.functions["rnn_backward"]
+    namespace = reference_namespace(course)
+    for case in build_cases(course, spec, b"large", forward_shapes=reference_forward(namespace)):
+        forward_step, backward_step = case.program["steps"]
+        assert forward_step["send"] == [] and backward_step["send"] == [0, 1, 2, 3, 4]
+        assert backward_step["args"][1] == {"$ref": [0, 1]}  # the forward's cache
+        result = run_program(namespace, case.program)
+        assert result["outputs"][0] == [] and len(result["outputs"][1]) == 5
