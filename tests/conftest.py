@@ -36,3 +36,8 @@ from hypothesis import settings as _hypothesis_settings  # noqa: E402
 _hypothesis_settings.register_profile("replay", derandomize=True, database=None, print_blob=True)
 _hypothesis_settings.register_profile("explore", derandomize=False, print_blob=True)
 _hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "replay"))
+
+# Every command speaks the course's language (course.yaml: ko) unless told otherwise; the suite reads
+# its lines in English, in this process and in the commands it starts.  A test of the language sets or
+# removes RNNLAB_LANG itself (tests/cli/test_cli_errors.py).
+os.environ["RNNLAB_LANG"] = "en"

@@ -1,8 +1,10 @@
 """The `autograder` command: one sub-command per verb, each a thin module over the pipeline.
 
 Owns how a verb ends when it cannot go on: one line (or a short list) on stderr, exit status 2,
-no traceback.  These lines, like every line a staff verb prints, are in English; what reaches
-students (feedback, `check`, the HTML report's pages) is in the course's language (or `--lang`).
+no traceback; and the language of every verb's own lines.  Every verb takes `--lang ko|en`;
+without it a verb speaks $RNNLAB_LANG, else the course's `language` (course.yaml), else (no
+course found, or an invalid one) the locale's language if Korean or English, else Korean
+(engine/terminal.py).  The sentences are message codes of engine/messages.py.
 """
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ import sys
 from pathlib import Path
 
 from autograder.engine.errors import DiskFull, UsageError, is_disk_full
+from autograder.engine.messages import LANGUAGES, Nested
+from autograder.engine.terminal import render_terminal, terminal_language
 
 VERBS = {
     "grade": ("autograder.cli.grade", "grade a class of nbgrader submissions"),
@@ -47,6 +51,10 @@ def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
             module = importlib.import_module(module_name)
             verb_parser.description = module.__doc__
             module.add_arguments(verb_parser)
+            if "--lang" not in verb_parser._option_string_actions:
+                verb_parser.add_argument("--lang", choices=LANGUAGES, default=None,
+                                         help="the language of this command's lines: ko or en (default: "
+                                              "$RNNLAB_LANG, else course.yaml's language)")
     return parser
 
 
@@ -80,8 +88,12 @@ def _main(argv: list[str] | None) -> int:
     verb = next((a for a in argv if a in VERBS), None)
     args = build_parser(verb).parse_args(argv)
     module = importlib.import_module(VERBS[args.verb][0])
+    course = None
+
+    def language() -> str:
+        return terminal_language(args.lang, course.language if course is not None else _course_language(args))
+
     try:
-        course = None
         if getattr(module, "NEEDS_COURSE", True):
             # Imported here: `autograder check` (students) needs neither yaml nor jsonschema.
             from autograder.engine.course import CourseError, find_course, load_course
@@ -89,22 +101,46 @@ def _main(argv: list[str] | None) -> int:
             try:
                 course = load_course(args.course or find_course())
             except CourseError as exc:
-                print(f"autograder: {exc.heading}\n{exc}", file=sys.stderr)
+                lang = terminal_language(args.lang)
+                print(f"autograder: {render_terminal(exc.heading_code, lang)}\n{exc.message(lang)}", file=sys.stderr)
                 return 2
+            args.terminal_lang = language()
         return module.run(args, course)
     except UsageError as exc:
-        print(f"autograder {args.verb}: {exc}", file=sys.stderr)
+        print(f"autograder {args.verb}: {exc.message(language())}", file=sys.stderr)
         return 2
     except OSError as exc:
         if is_disk_full(exc):
             folder = Path(exc.filename).parent if isinstance(exc.filename, str) else Path.cwd()
-            print(f"autograder {args.verb}: {DiskFull(folder, exc)}", file=sys.stderr)
+            print(f"autograder {args.verb}: {DiskFull(folder, exc).message(language())}", file=sys.stderr)
             return 2
         if exc.filename is None:
             raise
         # a path the command was given, or makes, that the file system refuses
-        print(f"autograder {args.verb}: {exc.filename}: {exc.strerror}", file=sys.stderr)
+        said = render_terminal("usage.os-error", language(), path=exc.filename, detail=exc.strerror)
+        print(f"autograder {args.verb}: {said}", file=sys.stderr)
         return 2
+
+
+def _course_language(args: argparse.Namespace) -> str | None:
+    """The language of the course a verb that loads none (`check`) runs in, if there is one."""
+    try:
+        from autograder.engine.course import find_course, load_course
+
+        return load_course(args.course or find_course()).language
+    except Exception:  # no course here, or not a usable one: the language comes from elsewhere
+        return None
+
+
+def say(args: argparse.Namespace, code: str, **params) -> str:
+    """A status line of the verb, in the language it speaks (:func:`_main`)."""
+    language = getattr(args, "terminal_lang", None) or terminal_language(getattr(args, "lang", None))
+    return render_terminal(code, language, **params)
+
+
+def say_line(args: argparse.Namespace, line) -> str:
+    """A line an output said (a message, or text as it is), in the language the verb speaks."""
+    return say(args, line.code, **line.params) if isinstance(line, Nested) else str(line)
 
 
 if __name__ == "__main__":

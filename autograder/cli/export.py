@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 import argparse
 
+from autograder.cli import say_line
 from autograder.engine.course import Course
 from autograder.integrations import class_outputs
 
@@ -24,5 +25,5 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, course: Course) -> int:
     for line in class_outputs.write_outputs(args.results, class_outputs.chosen("export", args, course, args.results)):
-        print(line)
+        print(say_line(args, line))
     return 0

@@ -16,6 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from autograder.cli import say
 from autograder.engine.classrun import ClassRun, grade_class
 from autograder.engine.course import Course
 from autograder.engine.shard import resolve_shard
@@ -46,21 +47,20 @@ def run(args: argparse.Namespace, course: Course) -> int:
     # grades.csv, the class figures and the optional outputs come from one pass over the results
     shard, where = resolve_shard(args.shard)
     if shard:
-        print(f"grading shard {shard} ({where})", flush=True)
+        print(say(args, "cli.grading-shard", shard=shard, where=where), flush=True)
     outputs = class_outputs.ClassPass(args.out, class_outputs.chosen("grade", args, course, args.out))
     outcome = grade_class(course, ClassRun(args.submitted, args.out, args.assignment, args.jobs, args.force,
                                            isolate=not args.no_sandbox, secret_file=args.secret_file,
                                            shard=shard, quiet=args.quiet), outputs.outputs,
                           output_names=class_outputs.names_in(args.out, outputs.outputs), view=outputs.view)
     for name, problem in outcome.refused.items():
-        print(f"autograder grade: refusing the student folder '{_printable(name)}' in {args.submitted}: {problem}; "
-              "rename the folder to the student's id", file=sys.stderr)
+        said = say(args, "cli.refused-folder", name=_printable(name), submitted=args.submitted, problem=problem)
+        print(f"autograder grade: {said}", file=sys.stderr)
     print(class_summary(outputs.view.stats, course, args.out))
     for line in outcome.trouble:
         print(f"autograder grade: {line}", file=sys.stderr)
     if outcome.refused:
-        print(f"autograder grade: {len(outcome.refused)} student folder(s) were refused and not graded (see above)",
-              file=sys.stderr)
+        print(f"autograder grade: {say(args, 'cli.refused-count', count=len(outcome.refused))}", file=sys.stderr)
     return 0 if outcome.clean else 1
 
 

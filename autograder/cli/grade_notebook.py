@@ -13,6 +13,7 @@ from pathlib import Path
 import argparse
 import json
 
+from autograder.cli import say
 from autograder.engine.course import Course
 from autograder.integrations.nbgrader_autograde import CACHE_DIR, grade_notebook, resolve
 
@@ -48,5 +49,5 @@ def run(args: argparse.Namespace, course: Course) -> int:
     for error in summary["errors"]:
         print(f"  {error}")
     print(f"{summary['student']}/{aid}: {summary['score']:g}/{summary['max_score']:g}"
-          + ("  (cached)" if summary["cached"] else ""))
+          + (say(args, "cli.cached") if summary["cached"] else ""))
     return 0

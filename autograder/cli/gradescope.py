@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 import argparse
 
+from autograder.cli import say
 from autograder.engine.course import Course
 from autograder.integrations.gradescope import DEFAULT_ROOT, build_zip, run_gradescope
 
@@ -36,10 +37,9 @@ def run(args: argparse.Namespace, course: Course) -> int:
     if args.run is not None:
         payload = run_gradescope(args.run, course, args.assignment, args.no_sandbox)
         isolation = sorted({str(a.get("isolation")) for a in payload["extra_data"]["assignments"].values()})
-        print(f"results.json: {payload['score']:g} points, {len(payload['tests'])} tests; "
-              f"student code ran under {', '.join(isolation)}")
+        print(say(args, "cli.gradescope-ran", score=payload["score"], tests=len(payload["tests"]),
+                  isolation=", ".join(isolation)))
         return 0
     names = build_zip(course, args.out, args.assignment, args.no_sandbox, args.secret_file)
-    print(f"{args.out}: {len(names)} files; upload it as the autograder of a Gradescope programming assignment "
-          "(Ubuntu 24.04 base image), then use 'Test Autograder' with a solution notebook")
+    print(say(args, "cli.gradescope-zip", out=args.out, files=len(names)))
     return 0

@@ -15,7 +15,9 @@ from pathlib import Path
 import argparse
 import sys
 
+from autograder.cli import say
 from autograder.engine.course import Course
+from autograder.engine.messages import Nested
 from autograder.engine.errors import UsageError
 from autograder.engine.merge import merge, shard_problems
 from autograder.integrations import class_outputs
@@ -34,14 +36,12 @@ def run(args: argparse.Namespace, course: Course) -> int:
     # grades.csv, the class figures and the optional outputs come from one pass over the merged folder
     problems = shard_problems(args.shards)
     if problems and not args.allow_partial:
-        raise UsageError("these folders are not the complete shards of one run; nothing was merged:\n"
-                         + "\n".join(f"  {p}" for p in problems)
-                         + "\nGrade the missing shard(s), remove the stray folder(s), or pass --allow-partial")
+        raise UsageError("usage.shards-incomplete", problems="\n".join(f"  {p}" for p in problems))
     for problem in problems:
-        print(f"autograder merge: WARNING (--allow-partial): {problem}", file=sys.stderr)
+        print(f"autograder merge: {say(args, 'cli.partial-warning', problem=problem)}", file=sys.stderr)
     outputs = class_outputs.ClassPass(args.out, class_outputs.chosen("merge", args, course, args.out))
     merge(args.shards, args.out, outputs.outputs, outputs.view)
-    print(f"merged {len(args.shards)} folder(s): {outputs.view.files} result(s)"
-          + (f"; PARTIAL: {len(problems)} problem(s) overridden, see above" if problems else ""))
+    print(say(args, "cli.merged", folders=len(args.shards), rows=outputs.view.files,
+              partial=Nested("cli.merged-partial", count=len(problems)) if problems else ""))
     print(class_summary(outputs.view.stats, course, args.out))
     return 0

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 
+from autograder.cli import say
 from autograder.engine.course import Course
 from autograder.engine.scaffold import new_assignment, plan_assignment
 
@@ -31,8 +32,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, course: Course) -> int:
     new = plan_assignment(course, args.id, args.title, args.title_ko, args.notebook, args.minutes)
     for path in new_assignment(course, new):
-        print(f"wrote {path}")
-    print(f"next: autograder new-function NAME --assignment {new.id} (one per graded function), then fill in the "
-          f"header and the summary,\n  write the functions, and run: autograder release {new.id} && "
-          f"autograder validate --assignment {new.id}")
+        print(say(args, "cli.wrote", path=path))
+    print(say(args, "cli.next-assignment", id=new.id))
     return 0

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 
+from autograder.cli import say
 from autograder.engine.course import Course
 from autograder.engine.scaffold import new_function, plan_function
 
@@ -48,7 +49,6 @@ def run(args: argparse.Namespace, course: Course) -> int:
     fn = plan_function(course, args.name, args.assignment, args.arg, args.returns, args.points, args.through,
                        args.summary, args.dim)
     for path in new_function(course, fn):
-        print(f"wrote {path}")
-    print(f"next: implement {fn.name} in reference/added.py and in its solution cell, then\n"
-          f"  autograder release {fn.assignment} && autograder validate --assignment {fn.assignment}")
+        print(say(args, "cli.wrote", path=path))
+    print(say(args, "cli.next-function", name=fn.name, assignment=fn.assignment))
     return 0

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 
+from autograder.cli import say
 from autograder.engine.course import Course
 from autograder.engine.scaffold import new_mistake, plan_mistake
 
@@ -31,9 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, course: Course) -> int:
     new = plan_mistake(course, args.function, args.id, args.target)
     for path in new_mistake(course, new):
-        print(f"wrote {path}")
+        print(say(args, "cli.wrote", path=path))
     assignment = course.functions[new.function].assignment
-    print(f"next: write {new.code_name} in reference/mutants.py and every TODO of '{new.id}' in "
-          f"reference/mistakes.yaml, then\n  autograder release {assignment} && autograder validate --assignment "
-          f"{assignment}")
+    print(say(args, "cli.next-mistake", code_name=new.code_name, id=new.id, assignment=assignment))
     return 0

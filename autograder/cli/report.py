@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 import argparse
 
+from autograder.cli import say_line
 from autograder.engine.course import Course
 from autograder.integrations import class_outputs
 
@@ -21,7 +22,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, course: Course) -> int:
-    # the terminal's lines are English, as every verb's (the pages: the course's language)
     for line in class_outputs.write_outputs(args.results, class_outputs.chosen("report", args, course, args.results)):
-        print(line)
+        print(say_line(args, line))
     return 0

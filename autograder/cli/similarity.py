@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from autograder.cli import say
 from autograder.engine.course import Course
 from autograder.integrations.similarity import (COMMON_FLOOR, COMMON_SHARE, MIN_FUNCTIONS, MIN_TOKENS, THRESHOLD,
                                                 find_similar, pairs, write_report)
@@ -46,13 +47,11 @@ def run(args: argparse.Namespace, course: Course) -> int:
                           args.min_functions)
     index = write_report(report, args.out, args.threshold, args.min_tokens, args.common_share, args.min_functions)
     found = pairs(report)
-    print(f"{report.students} student(s), {report.compared} pair(s) of cells compared: "
-          f"{len(found)} pair(s) of students with similar solutions")
+    print(say(args, "cli.similarity-summary", students=report.students, compared=report.compared, found=len(found)))
     for p in found[:20]:
         functions = ", ".join(f"{m.function} {m.score:.0%}" for m in p["matches"])
         print(f"  {p['a']} ~ {p['b']}: {functions}")
     if report.fewer_functions:
-        print(f"  ({report.fewer_functions} more pair(s) share fewer than {args.min_functions} function(s): "
-              "--min-functions 1 lists them)")
+        print(say(args, "cli.similarity-fewer", count=report.fewer_functions, min=args.min_functions))
     print(f"{index}")
     return 0

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 
+from autograder.cli import say
 from autograder.engine.course import Course
 from autograder.engine.errors import UsageError
 from autograder.engine.validation import validate
@@ -36,9 +37,9 @@ def run(args: argparse.Namespace, course: Course) -> int:
     assignments = args.assignment or list(course.assignments)
     unknown = [a for a in assignments if a not in course.assignments]
     if unknown:
-        raise UsageError(f"unknown assignment {', '.join(unknown)}; course.yaml has {', '.join(course.assignments)}")
-    print(f"ok   {course.path.name} is valid ({len(course.assignments)} assignments, "
-          f"{sum(len(f.items) for f in course.functions.values())} rubric items)")
+        raise UsageError("usage.unknown-assignment", unknown=", ".join(unknown), known=", ".join(course.assignments))
+    print(say(args, "cli.validate-ok", course=course.path.name, assignments=len(course.assignments),
+              items=sum(len(f.items) for f in course.functions.values())))
     problems = validate(course, assignments, isolate=not args.no_sandbox)
-    print(f"{len(problems)} problem(s)" if problems else "the course is valid")
+    print(say(args, "cli.validate-problems", count=len(problems)) if problems else say(args, "cli.validate-valid"))
     return 1 if problems else 0

@@ -78,8 +78,7 @@ def _strip(source: str, where: str) -> tuple[str, dict[str, str]]:
             return (node.module or "") in _BUNDLED
         if isinstance(node, ast.Import):
             if any(alias.name in _BUNDLED for alias in node.names):
-                raise BundleError(f"{where}: `import {node.names[0].name}` of a bundled module; "
-                                  "import names from it instead")
+                raise BundleError("usage.bundle-import", where=where, module=node.names[0].name)
         return False
 
     def only_bundled_imports(body: list[ast.stmt]) -> bool:
@@ -155,7 +154,7 @@ def _messages_source(source: str, where: str) -> str:
                               + "    },\n" for code, texts in kept.items())
             literal = "MESSAGES: dict[str, dict[str, str]] = {\n" + entries + "}"
             return "".join(lines[:node.lineno - 1]) + literal + "\n" + "".join(lines[node.end_lineno:])
-    raise BundleError(f"{where}: no `MESSAGES = {{...}}` literal to cut down")
+    raise BundleError("usage.bundle-no-messages", where=where)
 
 
 def _tokenizes(source: str) -> bool:
@@ -180,13 +179,12 @@ def bundle_source() -> str:
             source = _messages_source(source, where)
         stripped, names = _strip(source, where)
         if not _tokenizes(stripped):
-            raise BundleError(f"{where}: cannot be bundled (does not tokenize after stripping)")
+            raise BundleError("usage.bundle-tokenize", where=where)
         for top, binding in names.items():
             known = owners.get(top)
             # the same import in two parts is harmless; anything else would rebind another part's name
             if known is not None and not (binding == known[1] and binding.startswith("import ")):
-                raise BundleError(f"`{top}` is bound in both {known[0]} and {where}: "
-                                  "rename one (they share one namespace in rnnlab_check.py)")
+                raise BundleError("usage.bundle-clash", name=top, first=known[0], where=where)
             owners.setdefault(top, (where, binding))
         sections.append(f"# {'=' * 20} {where} {'=' * 20}\n\n{stripped}")
     sources = "\n".join(f"    autograder/{relative}" for _, relative in PARTS)
@@ -195,8 +193,7 @@ def bundle_source() -> str:
     compile(text, FILE_NAME, "exec")  # a syntax error here is the bundler's bug: fail the release
     foreign = _foreign_imports(text)
     if foreign:
-        raise BundleError(f"{FILE_NAME} would import {', '.join(sorted(foreign))}: the student's "
-                          "self-check may import only numpy and the standard library")
+        raise BundleError("usage.bundle-foreign", file=FILE_NAME, modules=", ".join(sorted(foreign)))
     return text
 
 

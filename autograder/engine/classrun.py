@@ -35,11 +35,11 @@ def discover(submitted: Path, course: Course, only: list[str] | None,
     are not students and are skipped silently.
     """
     if not submitted.is_dir():
-        raise UsageError(f"{submitted}: no such folder (expected SUBMITTED/<student>/<assignment>/<notebook>.ipynb)")
+        raise UsageError("usage.no-submitted-folder", path=submitted)
     if only:
         unknown = [a for a in only if a not in course.assignments]
         if unknown:
-            raise UsageError(f"unknown assignment {', '.join(unknown)}; course.yaml has {', '.join(course.assignments)}")
+            raise UsageError("usage.unknown-assignment", unknown=", ".join(unknown), known=", ".join(course.assignments))
     students, refused = [], {}
     for folder in sorted(p for p in submitted.iterdir() if p.is_dir()):
         problem = student_id_problem(folder.name, outputs)
@@ -93,21 +93,19 @@ def grade_class(course: Course, run: ClassRun, outputs: Iterable[Output] = (),
     and a rerun after space is freed grades only what is missing.
     """
     if run.jobs < 1:
-        raise UsageError("--jobs must be at least 1")
+        raise UsageError("usage.jobs")
     students, assignments, refused = discover(run.submitted, course, run.assignments, output_names)
     if not students or not assignments:
-        raise UsageError(f"{run.submitted}: no submissions for any assignment of {course.path.name}")
+        raise UsageError("usage.no-submissions", path=run.submitted, course=course.path.name)
     everyone = students
     if run.shard:
         students = select_shard(students, run.shard)  # may be empty in a small class: still a valid shard
     if run.out.exists() and not run.out.is_dir():
-        raise UsageError(f"--out {run.out}: is a file, not a folder; give the results folder (it is created "
-                         "if needed), e.g. --out results")
+        raise UsageError("usage.out-is-file", path=run.out)
     try:
         run.out.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
-        raise UsageError(f"--out {run.out}: a file is in the way of this folder; give the results folder "
-                         "(it is created if needed), e.g. --out results") from None
+        raise UsageError("usage.out-below-file", path=run.out) from None
     try:
         clear_manifest(run.out)  # written again only once this shard is graded to the end
         trouble = grade_students(run, course, students, assignments) if students else []
@@ -132,7 +130,7 @@ def grade_students(run: ClassRun, course: Course, students: list[str], assignmen
     if run.isolate and len(students) > 1:  # classmates out of each other's reach (the uid fallback)
         problem = sandbox_mod.class_run_problem([run.submitted, run.out])
         if problem:
-            raise UsageError(f"cannot grade {len(students)} students here: {problem}")
+            raise UsageError("usage.cannot-grade-here", count=len(students), problem=problem)
     factory_for = make_sandbox_factory(course, isolate=run.isolate)
     # The first student's sandbox starts while the reference's outputs are computed (prewarm.py).
     first_spare = prewarm.enabled() and bool(students)
@@ -145,7 +143,7 @@ def grade_students(run: ClassRun, course: Course, students: list[str], assignmen
 
     problems, _ = reference_problems(course, assignments, run_cases=False)
     if problems:
-        raise UsageError("cannot grade: `autograder validate` names what to fix\n" + "\n".join(f"  {p}" for p in problems))
+        raise UsageError("usage.course-problems", problems="\n".join(f"  {p}" for p in problems))
     plan = GradingPlan(course, load_secret(course, run.secret_file), assignments)
     trouble: list[str] = []
     # Each student's grading starts a spare sandbox for a student still waiting (prewarm.py):

@@ -22,6 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from autograder.engine.messages import Nested
+from autograder.engine.terminal import render_terminal
+
 if TYPE_CHECKING:  # imported lazily where used: jsonschema's import is slow
     import jsonschema
 
@@ -54,19 +57,31 @@ CACHE_OUTPUT = "cache"  # a forward's cache is the student's own object: never g
 
 
 class CourseError(Exception):
-    """course.yaml cannot be used; ``str()`` lists every problem, one per line."""
+    """course.yaml cannot be used; ``str()`` lists every problem, one per line (in English;
+    :meth:`message` in a language: a problem is a sentence or a :class:`Nested` message)."""
 
-    heading = "invalid course file"
+    heading_code = "cli.course-invalid"
 
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
+    def __init__(self, problems: list[str | Nested]):
         self.problems = problems
+        super().__init__(self.message("en"))
+
+    @property
+    def heading(self) -> str:
+        return render_terminal(self.heading_code, "en")
+
+    def lines(self, language: str = "en") -> list[str]:
+        """Each problem in ``language``."""
+        return [render_terminal(p.code, language, **p.params) if isinstance(p, Nested) else p for p in self.problems]
+
+    def message(self, language: str = "en") -> str:
+        return "\n".join(self.lines(language))
 
 
 class CourseNotFound(CourseError):
     """There is no course.yaml where one was looked for."""
 
-    heading = "course.yaml not found"
+    heading_code = "cli.course-not-found"
 
 
 @dataclass(frozen=True)
@@ -239,11 +254,9 @@ def _parse(path: Path) -> tuple[dict, dict, bytes]:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise CourseNotFound([f"{path}: no such file; fix: pass --course PATH to an existing course.yaml, "
-                              "or run the command inside the course folder"]) from None
+        raise CourseNotFound([Nested("course.no-such-file", path=path)]) from None
     except OSError as exc:
-        raise CourseError([f"{path}: cannot read the course file ({exc.strerror}); "
-                           "fix: pass --course PATH to an existing course.yaml"]) from None
+        raise CourseError([Nested("course.unreadable", path=path, detail=exc.strerror)]) from None
     try:
         text = raw.decode("utf-8")
         loader = _yaml_loader()(text)
@@ -253,15 +266,14 @@ def _parse(path: Path) -> tuple[dict, dict, bytes]:
         finally:
             loader.dispose()
     except UnicodeDecodeError as exc:
-        raise CourseError([f"{path}: not UTF-8 ({exc.reason}); fix: save the file as UTF-8"]) from None
+        raise CourseError([Nested("course.not-utf8", path=path, detail=exc.reason)]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1
-        raise CourseError([f"{path}:{line}: YAML syntax error: {getattr(exc, 'problem', exc)}; "
-                           "fix: check indentation and quoting on that line"]) from None
+        raise CourseError([Nested("course.yaml-syntax", path=path, line=line,
+                                  detail=getattr(exc, "problem", exc))]) from None
     if node is None or not isinstance(data, dict):
-        raise CourseError([f"{path}:1: the course file must be a YAML mapping; "
-                           "fix: start from the course.yaml shipped with RNN Lab"])
+        raise CourseError([Nested("course.not-mapping", path=path)])
     return data, _line_index(node), raw
 
 
@@ -492,8 +504,7 @@ def find_course(start: str | Path = ".") -> Path:
     for folder in (here, *here.parents):
         if (folder / "course.yaml").is_file():
             return folder / "course.yaml"
-    raise CourseNotFound([f"{here}: no course.yaml here or in a parent folder; fix: run the command inside the "
-                          "course folder, or pass --course PATH"])
+    raise CourseNotFound([Nested("course.not-here", path=here)])
 
 
 def make_reference_importable(course: Course) -> None:

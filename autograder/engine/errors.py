@@ -1,14 +1,33 @@
 """Errors every verb may raise to end the command with a one-line message and exit status 2.
 
-Owns: :class:`UsageError` and the one sentence a full disk gets (:class:`DiskFull`)."""
+Owns: :class:`UsageError` and the one sentence a full disk gets (:class:`DiskFull`).  Their
+wording lives in messages.py as message codes (``usage.*``); the command renders them in the
+language it speaks (engine/terminal.py).
+"""
 from __future__ import annotations
 
 import errno
 import os
 
+from autograder.engine.terminal import render_terminal
+
 
 class UsageError(Exception):
-    """Bad arguments or an unusable environment (not a problem of a student's work)."""
+    """Bad arguments or an unusable environment (not a problem of a student's work).
+
+    ``UsageError("usage.no-such-folder", path=p)``: a message code of messages.py and its
+    parameters; :meth:`message` says it in a language, ``str()`` in English (logs, tests).
+    """
+
+    def __init__(self, code: str, /, **params):
+        super().__init__(code)
+        self.code, self.params = code, params
+
+    def message(self, language: str = "en") -> str:
+        return render_terminal(self.code, language, **self.params)
+
+    def __str__(self) -> str:
+        return self.message("en")
 
 
 DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
@@ -25,10 +44,8 @@ class DiskFull(UsageError):
     def __init__(self, folder: str | os.PathLike, exc: BaseException, resumes: bool = False):
         self.folder = folder
         strerror = next((e.strerror for e in _chain(exc) if isinstance(e, OSError) and e.strerror), "disk full")
-        then = ("run the same command again: it grades only what is missing" if resumes
-                else "run the same command again")
-        super().__init__(f"{folder}: the disk is full ({strerror}); everything written so far is complete and no "
-                         f"temporary file is left: free some space (see `df -h {folder}`), then {then}")
+        super().__init__("usage.disk-full-resumes" if resumes else "usage.disk-full", folder=folder,
+                         strerror=strerror)
 
 
 def _chain(exc: BaseException | None):

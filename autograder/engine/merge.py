@@ -40,17 +40,17 @@ def _check_result(rel: str, path: Path, text: str) -> None:
     data = parse_result(text)
     student, name = rel.split("/", 1)
     if data is None:
-        raise UsageError(f"{path}: not a readable result file; regrade that shard (or remove the file)")
+        raise UsageError("usage.result-unreadable", path=path)
     if (data.get("student"), data.get("assignment")) != (student, name[: -len(".json")]):
-        raise UsageError(f"{path}: holds the result of {data.get('student')}/{data.get('assignment')}, "
-                         f"not of {rel[: -len('.json')]}; the folder was edited by hand")
+        raise UsageError("usage.result-misplaced", path=path, holds=f"{data.get('student')}/{data.get('assignment')}",
+                         expected=rel[: -len(".json")])
 
 
 def _decode(path: Path, data: bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise UsageError(f"{path}: not UTF-8; result files are written by `autograder grade`") from None
+        raise UsageError("usage.result-not-utf8", path=path) from None
 
 
 def _names(students: list[str], limit: int = 8) -> str:
@@ -63,7 +63,7 @@ def shard_problems(shards: list[Path]) -> list[str]:
     problems, records = [], {}
     for shard in shards:
         if not shard.is_dir():
-            raise UsageError(f"{shard}: no such results folder")
+            raise UsageError("usage.no-results-folder", path=shard)
         record = read_manifest(shard)
         if record is None:
             problems.append(f"{shard}: no shard record ({MANIFEST}); it is not the --out folder of a finished "
@@ -102,7 +102,7 @@ def plan_merge(shards: list[Path]) -> dict[str, tuple[Path, str]]:
     conflicts = []
     for shard in shards:
         if not shard.is_dir():
-            raise UsageError(f"{shard}: no such results folder")
+            raise UsageError("usage.no-results-folder", path=shard)
         for rel, path in _result_files(shard):
             data = path.read_bytes()
             if path.suffix == ".json":
@@ -119,9 +119,7 @@ def plan_merge(shards: list[Path]) -> dict[str, tuple[Path, str]]:
             elif plan[rel][1] != digest:
                 conflicts.append(f"  {rel}: {plan[rel][0]} and {path} differ")
     if conflicts:
-        raise UsageError("the same student and assignment was graded differently in two shards; nothing was "
-                         "merged. Regrade with one --shard spec and one secret for all shards, or remove the "
-                         "stale folder:\n" + "\n".join(conflicts))
+        raise UsageError("usage.shards-conflict", conflicts="\n".join(conflicts))
     return plan
 
 
@@ -134,7 +132,7 @@ def merge(shards: list[Path], out: Path, outputs: Iterable[Output] = (), view: V
             if rel.endswith(suffix):
                 data = source.read_bytes()
                 if hashlib.sha256(data).hexdigest() != digest:
-                    raise UsageError(f"{source}: changed while the shards were being merged; merge again")
+                    raise UsageError("usage.shard-changed", path=source)
                 target = out / rel
                 if not (target.is_file() and target.read_bytes() == data):
                     write_atomic(target, _decode(source, data))

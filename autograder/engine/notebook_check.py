@@ -31,7 +31,7 @@ from typing import Any, Callable, Mapping
 from autograder.engine.course import Course, CourseError, find_course, load_course
 from autograder.engine.errors import UsageError
 from autograder.engine.extract import NotebookError, Program, Template, read_notebook
-from autograder.engine.messages import render
+from autograder.engine.messages import Nested, render
 from autograder.sandbox.inside.program import ProgramError, describe_exception, run_program
 from autograder.sandbox.inside.protocol import Bad
 from autograder.student.selfcheck import FIXTURE_NAME, LANG_ENV, CheckResult, language, load_fixtures, run_check
@@ -75,7 +75,7 @@ def _course_of(notebook: Path, explicit: Path | None, loaded: dict[Path, Course]
         try:
             loaded[path] = load_course(path)
         except CourseError as exc:  # refuse rather than run a submission unprotected
-            raise UsageError(f"invalid course file\n{exc}") from None
+            raise UsageError("usage.invalid-course", problems=exc) from None
     return loaded[path]
 
 
@@ -86,8 +86,7 @@ def _assignment_of(course: Course, notebook: Path) -> str:
     folder = notebook.resolve().parent.name
     if folder in course.assignments:
         return folder
-    raise UsageError(f"{notebook}: not a notebook of the course {course.path} (name it as course.yaml does, "
-                     "or put it in a folder named after its assignment; --course picks another course)")
+    raise UsageError("usage.not-course-notebook", notebook=notebook, course=course.path)
 
 
 def plan(notebooks: list[Path], course_file: Path | None = None, fixtures: Path | None = None) -> list[Target]:
@@ -96,7 +95,7 @@ def plan(notebooks: list[Path], course_file: Path | None = None, fixtures: Path 
     targets = []
     for notebook in notebooks:
         if not notebook.is_file():
-            raise UsageError(f"{notebook}: no such notebook")
+            raise UsageError("usage.no-such-notebook", path=notebook)
         course = _course_of(notebook, course_file, loaded)
         if course is None:
             targets.append(Target(notebook, None, None, notebook, fixtures or notebook.resolve().parent / FIXTURE_NAME))
@@ -105,7 +104,7 @@ def plan(notebooks: list[Path], course_file: Path | None = None, fixtures: Path 
         own = course.root / "solutions" / aid
         template = own / course.assignments[aid].notebook
         if not template.is_file():
-            raise UsageError(f"{template}: the course has no notebook for {aid}, so its setup cells are unknown")
+            raise UsageError("usage.no-template", path=template, assignment=aid)
         targets.append(Target(notebook, course, aid, template, fixtures or own / FIXTURE_NAME))
     return targets
 
@@ -114,9 +113,9 @@ def _fixture_functions(target: Target) -> dict[str, Any]:
     try:
         return dict(load_fixtures(target.fixtures)["functions"])
     except FileNotFoundError:
-        raise UsageError(f"{target.fixtures}: no public cases here (run `autograder release` to make them)") from None
+        raise UsageError("usage.no-fixtures", path=target.fixtures) from None
     except Exception as exc:
-        raise UsageError(f"{target.fixtures}: not a public-cases file ({exc})") from None
+        raise UsageError("usage.bad-fixtures", path=target.fixtures, detail=exc) from None
 
 
 def _program(target: Target, lang: str) -> Program:
@@ -124,7 +123,7 @@ def _program(target: Target, lang: str) -> Program:
     try:
         return Template(target.template).program(read_notebook(target.notebook))
     except NotebookError as exc:
-        raise UsageError(render(exc.code, lang, notebook=target.notebook.name, detail=exc.detail)) from None
+        raise UsageError(exc.code, notebook=target.notebook.name, detail=exc.detail) from None
 
 
 # ------------------------------------------------------------------------------ running
@@ -229,7 +228,7 @@ def _choose_runner(target: Target, sandbox: bool | None) -> tuple[Callable[[], A
     if box.bwrap_available():
         return (lambda: Sandboxed(target.course)), None
     if target.course is not None:
-        raise UsageError(str(box.SandboxUnavailable()))
+        raise UsageError("usage.sandbox-unavailable", detail=str(box.SandboxUnavailable()))
     return InProcess, IN_PROCESS_NOTE
 
 
@@ -281,9 +280,9 @@ def check_notebooks(notebooks: list[Path], functions: list[str] | None = None, *
     if functions:
         unknown = [n for n in functions if not any(n in a for a in available)]
         if unknown:
-            where = targets[0].fixtures if len(targets) == 1 else "the public cases of these notebooks"
-            raise UsageError(f"no public cases for {', '.join(unknown)} in {where}; it has: "
-                             + ", ".join(dict.fromkeys(n for a in available for n in a)))
+            where = targets[0].fixtures if len(targets) == 1 else Nested("usage.these-notebooks-cases")
+            raise UsageError("usage.check-unknown-function", functions=", ".join(unknown), where=where,
+                             available=", ".join(dict.fromkeys(n for a in available for n in a)))
     runners = [_choose_runner(t, sandbox) for t in targets]  # refuse before running anything
     for message in dict.fromkeys(w for _, w in runners if w):
         warn(message)

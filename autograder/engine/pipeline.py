@@ -173,7 +173,7 @@ def rubric_digest(course: Course, secret: bytes) -> str:
     """
     reference = reference_package(course.root)
     if reference.__file__ is None:  # a namespace package: no sources to hash
-        raise UsageError(f"{course.root / 'reference'}: the reference is not a package (no __init__.py)")
+        raise UsageError("usage.reference-not-package", path=course.root / "reference")
 
     wording = mistakes.wording_path(course)  # results quote the mistakes' words: rewording regrades
     return hashlib.sha256("|".join([

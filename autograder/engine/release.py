@@ -27,6 +27,7 @@ from autograder.engine.cases import build_cases
 from autograder.engine.compare import compare
 from autograder.engine.course import Course
 from autograder.engine.errors import UsageError
+from autograder.engine.messages import Nested
 from autograder.engine.pipeline import reference_forward, reference_namespace, trusted_outputs
 from autograder.sandbox.inside.program import ProgramError
 from autograder.sandbox.inside.protocol import load_npz, save_npz
@@ -293,15 +294,14 @@ def generate_assignment(course_root: Path, assignment_id: str, release_dir: Path
             proc = subprocess.run(nbgrader_command(assignment_id, staging, root=course_root), cwd=course_root,
                                   capture_output=True, text=True, timeout=NBGRADER_TIMEOUT, env=_nbgrader_env())
         except (OSError, subprocess.TimeoutExpired) as exc:
-            raise UsageError(f"nbgrader generate_assignment {assignment_id} did not run ({exc}); "
-                             f"{out} is unchanged") from None
+            raise UsageError("usage.nbgrader-did-not-run", assignment=assignment_id, detail=exc, out=out) from None
         fresh = staging / assignment_id
         if proc.returncode != 0 or not fresh.is_dir():
             output = (proc.stderr or proc.stdout).strip()
             hint = explain_nbgrader_failure(output, assignment_id)
-            what = "failed" if proc.returncode != 0 else "wrote nothing"
-            raise UsageError(f"nbgrader generate_assignment {assignment_id} {what}; {out} is unchanged."
-                             + (f"\nfix: {hint}" if hint else "") + "\nnbgrader said:\n" + nbgrader_summary(output))
+            raise UsageError("usage.nbgrader-failed" if proc.returncode != 0 else "usage.nbgrader-wrote-nothing",
+                             assignment=assignment_id, out=out, fix=Nested("usage.fix", hint=hint) if hint else "",
+                             output=nbgrader_summary(output))
         _swap_in(fresh, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -335,20 +335,20 @@ def release(course: Course, assignments: list[str] | None = None, release_dir: P
     if assignments:
         unknown = [a for a in assignments if a not in course.assignments]
         if unknown:
-            raise UsageError(f"unknown assignment {', '.join(unknown)}; course.yaml has {', '.join(course.assignments)}")
+            raise UsageError("usage.unknown-assignment", unknown=", ".join(unknown), known=", ".join(course.assignments))
         missing = [a for a in assignments if a not in releasable(course)]
         if missing:
-            raise UsageError(", ".join(f"solutions/{a}/{course.assignments[a].notebook}" for a in missing)
-                             + ": no such notebook")
+            raise UsageError("usage.no-such-notebook",
+                             path=", ".join(f"solutions/{a}/{course.assignments[a].notebook}" for a in missing))
     else:
         assignments = releasable(course)
         if not assignments:
-            raise UsageError(f"{course.root / 'solutions'}: no solutions notebook of any assignment")
+            raise UsageError("usage.no-solutions", path=course.root / "solutions")
     from autograder.engine.conventions import reference_problems  # the fixture needs every reference
 
     problems, _ = reference_problems(course, assignments)
     if problems:
-        raise UsageError("cannot compute the public cases:\n" + "\n".join(f"  {p}" for p in problems))
+        raise UsageError("usage.no-public-cases-computed", problems="\n".join(f"  {p}" for p in problems))
     namespace = reference_namespace(course)
     folders = []
     for aid in assignments:

@@ -44,6 +44,7 @@ import yaml
 
 from autograder.engine.course import CACHE_OUTPUT, Course, CourseError, load_course
 from autograder.engine.errors import UsageError
+from autograder.engine.messages import Nested
 
 REFERENCE_MODULE = "added"
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -89,7 +90,7 @@ def _shape(text: str, what: str) -> tuple[str, ...]:
     dims = tuple(d.strip() for d in text.split(",") if d.strip())
     bad = [d for d in dims if not DIM.match(d)]
     if bad:
-        raise UsageError(f"{what}: {', '.join(bad)} is not a size name (e.g. N, H, 4*H) or a number")
+        raise UsageError("usage.not-size-name", what=what, bad=", ".join(bad))
     return dims
 
 
@@ -97,7 +98,7 @@ def parse_arg(text: str) -> Arg:
     name, _, spec = text.partition("=")
     name = name.strip()
     if not IDENT.match(name):
-        raise UsageError(f"--arg {text!r}: {name!r} is not a Python name; write NAME=N,H, NAME=like:OUT or NAME=from:OUT")
+        raise UsageError("usage.arg-name", text=text, name=name)
     spec = spec.strip()
     if spec.startswith("like:"):
         return Arg(name, like=spec[5:].strip())
@@ -111,20 +112,20 @@ def parse_dim(text: str) -> tuple[str, tuple[int, int]]:
     name, _, spec = text.partition("=")
     name = name.strip()
     if not SIZE_NAME.match(name):
-        raise UsageError(f"--dim {text!r}: {name!r} is not a size name (a capital letter first, e.g. Tq, Dv)")
+        raise UsageError("usage.dim-name", text=text, name=name)
     try:
         low, high = (int(v) for v in spec.split(","))
     except ValueError:
-        raise UsageError(f"--dim {text!r}: write NAME=LOW,HIGH, e.g. {name}=2,5") from None
+        raise UsageError("usage.dim-form", text=text, name=name) from None
     if not 1 <= low <= high:
-        raise UsageError(f"--dim {text!r}: need 1 <= LOW <= HIGH")
+        raise UsageError("usage.dim-bounds", text=text)
     return name, (low, high)
 
 
 def parse_output(text: str) -> Returned:
     name, _, spec = text.partition("=")
     if not IDENT.match(name.strip()):
-        raise UsageError(f"--returns {text!r}: {name.strip()!r} is not a Python name")
+        raise UsageError("usage.returns-name", text=text, name=name.strip())
     return Returned(name.strip(), _shape(spec, f"--returns {text!r}") if spec.strip() else None)
 
 
@@ -133,51 +134,49 @@ def plan_function(course: Course, name: str, assignment: str, args: list[str] | 
                   dims: list[str] | None = None) -> NewFunction:
     """Check the request against the course and fill in the defaults."""
     if not IDENT.match(name):
-        raise UsageError(f"{name!r} is not a Python function name")
+        raise UsageError("usage.function-name", name=name)
     if assignment not in course.assignments:
-        raise UsageError(f"unknown assignment {assignment!r}; course.yaml has {', '.join(course.assignments)} "
-                         f"(a new one: `autograder new-assignment {assignment}` first)")
+        raise UsageError("usage.unknown-assignment-new", assignment=assignment, known=", ".join(course.assignments))
     if name in course.functions:
-        raise UsageError(f"{name} is already in course.yaml (assignment '{course.functions[name].assignment}')")
+        raise UsageError("usage.function-exists", name=name, assignment=course.functions[name].assignment)
     forward = None
     if through is not None:
         forward = course.functions.get(through)
         if forward is None:
-            raise UsageError(f"--through {through}: not a graded function in course.yaml")
+            raise UsageError("usage.through-unknown", through=through)
         if forward.through is not None:
-            raise UsageError(f"--through {through}: it is itself graded through {forward.through}; "
-                             "a backward goes through a forward")
+            raise UsageError("usage.through-backward", through=through, other=forward.through)
     parsed_args = [parse_arg(a) for a in args] if args else (
         [Arg("dout", like=next(r for r in forward.returns if r != CACHE_OUTPUT)), Arg("cache", source=CACHE_OUTPUT)]
         if forward is not None else [Arg("x", shape=("N", "D"))])
     for arg in parsed_args:
         ref = arg.like or arg.source
         if ref is not None and (forward is None or ref not in forward.returns):
-            raise UsageError(f"--arg {arg.name}: like:/from: name an output of the --through forward"
-                             + (f" ({', '.join(forward.returns)})" if forward else "; give --through FORWARD"))
+            raise UsageError("usage.arg-source-of" if forward else "usage.arg-source-none", name=arg.name,
+                             outputs=", ".join(forward.returns) if forward else "")
     names = [a.name for a in parsed_args]
     if len(set(names)) != len(names):
-        raise UsageError(f"argument names repeat: {', '.join(names)}")
+        raise UsageError("usage.args-repeat", names=", ".join(names))
     outputs = [parse_output(r) for r in returns] if returns else (
         [Returned(f"d{a.name}", a.shape) for a in _forward_args(forward)] if forward is not None
         else [Returned("out"), Returned(CACHE_OUTPUT)])
     graded = [o.name for o in outputs if o.name != CACHE_OUTPUT]
     if not graded:
-        raise UsageError("--returns: at least one output besides the cache must be graded")
+        raise UsageError("usage.returns-none-graded")
     point_map: dict[str, float] = {}
     for entry in points or [f"{o}=1" for o in graded]:
         output, _, value = entry.partition("=")
         try:
             point_map[output.strip()] = float(value)
         except ValueError:
-            raise UsageError(f"--points {entry!r}: write OUTPUT=POINTS, e.g. {graded[0]}=2") from None
+            raise UsageError("usage.points-form", entry=entry, example=graded[0]) from None
         if output.strip() not in graded:
-            raise UsageError(f"--points {entry!r}: {output.strip()} is not a graded output ({', '.join(graded)})")
+            raise UsageError("usage.points-output", entry=entry, output=output.strip(), graded=", ".join(graded))
     own_dims: dict[str, tuple[int, int]] = {}
     for entry in dims or []:
         size, bounds = parse_dim(entry)
         if size in own_dims:
-            raise UsageError(f"--dim {size} is given twice")
+            raise UsageError("usage.dim-twice", size=size)
         own_dims[size] = bounds
     return NewFunction(name, assignment, parsed_args, outputs, point_map, through, summary, own_dims)
 
@@ -225,7 +224,7 @@ def _compose(text: str) -> yaml.Node:
     """course.yaml's node tree (positions included), for inserting an entry at the right line."""
     root = yaml.compose(text)
     if root is None:
-        raise UsageError("course.yaml is empty")
+        raise UsageError("usage.course-empty")
     return root
 
 
@@ -254,7 +253,7 @@ def _course_problems(exc: CourseError, tmp: str, start: int, block: str) -> str:
     told by course.yaml's own line numbers, or by the line of the new entry: tmp is deleted."""
     size = block.count("\n")
     lines = []
-    for problem in exc.problems:
+    for problem in exc.lines():
         match = re.match(re.escape(tmp) + r":(\d+):\s*(.*)$", problem, flags=re.S)
         if match is None:
             lines.append(problem.replace(tmp, "course.yaml"))
@@ -344,7 +343,7 @@ __all__ += [name for name in {module}.__all__ if name not in __all__]
 def add_reference_stub(root: Path, fn: NewFunction, course: Course) -> list[str]:
     folder = root / "reference"
     if not (folder / "__init__.py").is_file():
-        raise UsageError(f"{folder}: no reference package beside course.yaml to add {fn.name} to")
+        raise UsageError("usage.no-reference-for", path=folder, function=fn.name)
     module = folder / f"{REFERENCE_MODULE}.py"
     written = []
     if not module.is_file():
@@ -410,7 +409,7 @@ def add_notebook_cells(path: Path, fn: NewFunction, course: Course) -> None:
     taken = {c.get("id") for c in nb.cells}
     clash = [c.id for c in cells if c.id in taken]
     if clash:
-        raise UsageError(f"{path}: cell id {clash[0]} exists already; is {fn.name} in the notebook under another name?")
+        raise UsageError("usage.cell-id-clash", path=path, cell=clash[0], function=fn.name)
     nb.cells[position:position] = cells
     nbformat.validate(nb)
     _write_atomic(path, nbformat.writes(nb) + "\n")
@@ -514,10 +513,9 @@ def new_function(course: Course, fn: NewFunction) -> list[str]:
     root = course.root
     notebook = root / "solutions" / fn.assignment / course.assignments[fn.assignment].notebook
     if not notebook.is_file():
-        raise UsageError(f"{notebook}: no solutions notebook for '{fn.assignment}'; `autograder new-assignment` writes "
-                         "the skeleton of a new assignment's (docs/NOTEBOOKS.md, 'Adding an assignment')")
+        raise UsageError("usage.no-solutions-for", path=notebook, assignment=fn.assignment)
     if not (root / "reference" / "__init__.py").is_file():
-        raise UsageError(f"{root / 'reference'}: no reference package beside course.yaml")
+        raise UsageError("usage.no-reference", path=root / "reference")
     original = course.path.read_text(encoding="utf-8")
     start, entry = _entry_line(original, fn), course_entry(fn)
     text = _insert_lines(original, start, entry)
@@ -528,10 +526,8 @@ def new_function(course: Course, fn: NewFunction) -> list[str]:
         try:
             updated = load_course(tmp)
         except CourseError as exc:
-            hint = ("\n(a size of this function's own: --dim NAME=LOW,HIGH, e.g. --dim Tq=2,5)"
-                    if "is not defined" in str(exc) else "")
-            raise UsageError("the new entry would make course.yaml invalid:\n"
-                             + _course_problems(exc, tmp, start, entry) + hint.rstrip()) from None
+            raise UsageError("usage.entry-invalid", problems=_course_problems(exc, tmp, start, entry),
+                             hint=Nested("usage.hint-own-dim") if "is not defined" in str(exc) else "") from None
         add_notebook_cells(notebook, fn, updated)
         written = add_reference_stub(root, fn, updated)
         os.replace(tmp, course.path)
@@ -559,15 +555,14 @@ def plan_assignment(course: Course, aid: str, title: str | None, title_ko: str |
                     notebook: str | None = None, minutes: int = 90) -> NewAssignment:
     """Check the request against the course and fill in the defaults."""
     if not ASSIGNMENT_ID.match(aid):
-        raise UsageError(f"{aid!r} is not an assignment id: lower-case letters, digits and _, a letter first "
-                         "(it names the folders solutions/ID and exercises/ID)")
+        raise UsageError("usage.assignment-id", aid=aid)
     if aid in course.assignments:
-        raise UsageError(f"assignment '{aid}' is already in course.yaml")
+        raise UsageError("usage.assignment-exists", aid=aid)
     notebook = notebook or f"{aid}.ipynb"
     if not re.match(r"^[A-Za-z0-9_.-]+\.ipynb$", notebook):
-        raise UsageError(f"--notebook {notebook!r}: a file name ending in .ipynb, e.g. {aid}.ipynb")
+        raise UsageError("usage.notebook-name", notebook=notebook, aid=aid)
     if not 30 <= minutes <= 180:
-        raise UsageError(f"--minutes {minutes}: a notebook takes 30 to 180 minutes (split a longer one)")
+        raise UsageError("usage.minutes", minutes=minutes)
     title = (title or aid.replace("_", " ").capitalize()).strip()
     return NewAssignment(aid, notebook, title, (title_ko or title).strip(), minutes)
 
@@ -585,8 +580,7 @@ def _assignment_line(text: str) -> tuple[int, str]:
     root = _compose(text)
     sequence = next(v for k, v in root.value if k.value == "assignments")
     if not sequence.value:
-        raise UsageError("course.yaml's assignments list is empty or written inline; add the entry by hand: "
-                         "- {id: ID, notebook: ID.ipynb, title: ..., title_ko: ...}")
+        raise UsageError("usage.assignments-inline")
     last = sequence.value[-1]
     end = last.end_mark.line + (1 if last.end_mark.column > 0 else 0)
     line = text.splitlines()[last.start_mark.line]
@@ -648,7 +642,7 @@ def new_assignment(course: Course, new: NewAssignment) -> list[str]:
     folder = root / "solutions" / new.id
     notebook = folder / new.notebook
     if folder.exists():
-        raise UsageError(f"{folder} exists already; pick another id, or add its entry to course.yaml by hand")
+        raise UsageError("usage.assignment-folder-exists", path=folder)
     original = course.path.read_text(encoding="utf-8")
     start, indent = _assignment_line(original)
     entry = assignment_entry(new, indent)
@@ -660,8 +654,7 @@ def new_assignment(course: Course, new: NewAssignment) -> list[str]:
         try:
             load_course(tmp)
         except CourseError as exc:
-            raise UsageError("the new entry would make course.yaml invalid:\n"
-                             + _course_problems(exc, tmp, start, entry)) from None
+            raise UsageError("usage.entry-invalid", problems=_course_problems(exc, tmp, start, entry), hint="") from None
         nb = skeleton_notebook(course, new)
         folder.mkdir(parents=True)
         _write_atomic(notebook, nbformat.writes(nb) + "\n")
@@ -700,37 +693,35 @@ def plan_mistake(course: Course, function: str, mistake_id: str, targets: list[s
     from autograder.engine.refimpl import reference_package, reference_submodule
 
     if not MISTAKE_ID.match(mistake_id):
-        raise UsageError(f"{mistake_id!r} is not a mistake id: lower-case words joined by '-', "
-                         "e.g. embedding-backward-overwrites")
+        raise UsageError("usage.mistake-id", id=mistake_id)
     spec = course.functions.get(function)
     if spec is None:
-        raise UsageError(f"'{function}' is not a graded function of course.yaml; `autograder new-function` adds one")
+        raise UsageError("usage.mistake-function", function=function)
     try:
         package = reference_package(course.root)
         catalogue = reference_submodule(course.root, "mutants").CATALOGUE
     except Exception as exc:
-        raise UsageError(f"{course.root / MUTANTS_FILE}: the catalogue of mistakes does not load "
-                         f"({type(exc).__name__}: {str(exc)[:300]})") from None
+        raise UsageError("usage.catalogue-does-not-load", path=course.root / MUTANTS_FILE,
+                         detail=f"{type(exc).__name__}: {str(exc)[:300]}") from None
     try:
         worded = course_texts(course)
     except WordingError as exc:
-        raise UsageError(f"fix reference/mistakes.yaml first:\n{exc}") from None
+        raise UsageError("usage.wording-invalid", problems=exc) from None
     if mistake_id in {m.id for m in catalogue} or mistake_id in worded or mistake_id in GENERIC_TEXTS:
-        raise UsageError(f"mistake '{mistake_id}' exists already; choose another id")
+        raise UsageError("usage.mistake-exists", id=mistake_id)
     fn = getattr(package, function, None)
     if not callable(fn):
-        raise UsageError(f"the reference does not define {function}; write it first (autograder validate says how)")
+        raise UsageError("usage.mistake-no-reference", function=function)
     module = getattr(fn, "__module__", "") or ""
     if "." not in module:
-        raise UsageError(f"{function} is not defined in a module of the reference package")
+        raise UsageError("usage.mistake-not-in-module", function=function)
     outputs = {item.output: item.id for item in spec.items}
     chosen = tuple(targets) if targets else tuple(outputs.values())
     for target in chosen:
         name, _, output = target.partition(".")
         graded = course.functions.get(name)
         if graded is None or output not in {item.output for item in graded.items}:
-            raise UsageError(f"--target {target}: not a graded item (FUNCTION.OUTPUT); {function}'s are: "
-                             + ", ".join(outputs.values()))
+            raise UsageError("usage.mistake-target", target=target, function=function, items=", ".join(outputs.values()))
     return NewMistake(mistake_id, function, chosen, module.rsplit(".", 1)[1], str(inspect.signature(fn)))
 
 
@@ -771,13 +762,13 @@ def add_mutant(text: str, new: NewMistake) -> str:
                  [t.id for t in (n.targets if isinstance(n, ast.Assign) else [n.target]) if isinstance(t, ast.Name)]),
                 None)
     if node is None or not isinstance(node.value, ast.Tuple) or node.value.end_lineno == node.lineno:
-        raise UsageError(f"{MUTANTS_FILE}: no `CATALOGUE = (...)` tuple spanning lines to add the mistake to")
+        raise UsageError("usage.catalogue-no-tuple", path=MUTANTS_FILE)
     if {"_sig", "_m"} - {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}:
-        raise UsageError(f"{MUTANTS_FILE}: new-mistake writes with its helpers _sig and _m, which it does not define")
+        raise UsageError("usage.catalogue-no-helpers", path=MUTANTS_FILE)
     lines = text.splitlines(keepends=True)
     closing = (node.value.end_lineno or node.lineno) - 1  # the line of the tuple's ")"
     if lines[closing].strip() != ")":
-        raise UsageError(f"{MUTANTS_FILE}:{closing + 1}: end the CATALOGUE tuple with ')' on a line of its own")
+        raise UsageError("usage.catalogue-closing", path=MUTANTS_FILE, line=closing + 1)
     alias = _module_alias(tree, new.reference_module)
     import_line = ""
     if alias is None:
@@ -832,8 +823,7 @@ def new_mistake(course: Course, new: NewMistake) -> list[str]:
         loaded = None
     if not isinstance(loaded, dict) or not isinstance(loaded.get("mistakes"), dict) or \
             new.id not in loaded["mistakes"]:
-        raise UsageError(f"{wording_path}: the entry cannot be appended (the file must end with the block "
-                         "`mistakes:` whose entries are indented by two spaces)")
+        raise UsageError("usage.wording-append", path=wording_path)
     _write_atomic(wording_path, wording_text)
     _write_atomic(mutants_path, mutants_text)
     return [MUTANTS_FILE, f"reference/{mistakes.WORDING_FILE}"]

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Mapping
 
 from autograder.engine.errors import UsageError
+from autograder.engine.messages import Nested
 from autograder.engine.results import write_atomic
 
 _SPEC = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
@@ -39,7 +40,7 @@ def _int_var(env: Mapping[str, str], name: str) -> int:
     try:
         return int(env[name])
     except ValueError:
-        raise UsageError(f"--shard auto: ${name}={env[name]!r} is not a whole number") from None
+        raise UsageError("usage.shard-not-number", name=name, value=env[name]) from None
 
 
 def auto_shard(env: Mapping[str, str] | None = None) -> tuple[int, int, str]:
@@ -57,31 +58,25 @@ def auto_shard(env: Mapping[str, str] | None = None) -> tuple[int, int, str]:
         needed = ("SLURM_ARRAY_TASK_MIN", "SLURM_ARRAY_TASK_MAX", "SLURM_ARRAY_TASK_COUNT")
         missing = [v for v in needed if v not in env]
         if missing:
-            raise UsageError(f"--shard auto: $SLURM_ARRAY_TASK_ID is set but not ${missing[0]}; "
-                             "run the grader as a task of an sbatch --array job, or give --shard K/N")
+            raise UsageError("usage.shard-slurm-partial", missing=missing[0])
         task, first, last, count = (_int_var(env, v) for v in ("SLURM_ARRAY_TASK_ID", *needed))
         step = _int_var(env, "SLURM_ARRAY_TASK_STEP") if env.get("SLURM_ARRAY_TASK_STEP") else 1
         if step < 1 or count < 1 or last - first != step * (count - 1):
-            raise UsageError(f"--shard auto: this Slurm array ({count} tasks from {first} to {last}"
-                             + (f", step {step}" if step != 1 else "") + ") is a list, not one evenly spaced "
-                             "range, so its tasks cannot tell which shard they are; nothing was graded. "
-                             f"Submit it as --array=1-{count} (or give each task --shard K/N)")
+            raise UsageError("usage.shard-slurm-list", count=count, first=first, last=last,
+                             step=Nested("usage.shard-step", step=step) if step != 1 else "")
         offset = task - first
         if offset < 0 or offset % step or offset // step >= count:
-            raise UsageError(f"--shard auto: Slurm array task {task} is not in the array {first}-{last}"
-                             + (f":{step}" if step != 1 else "") + "; nothing was graded")
+            raise UsageError("usage.shard-slurm-outside", task=task, first=first, last=last,
+                             step=f":{step}" if step != 1 else "")
         return offset // step + 1, count, f"Slurm array task {task} of {count}"
     if "JOB_COMPLETION_INDEX" in env:
         if not env.get(SHARDS_VARIABLE):
-            raise UsageError(f"--shard auto: $JOB_COMPLETION_INDEX is set (a Kubernetes Indexed Job) but not "
-                             f"${SHARDS_VARIABLE}; set it to the Job's completions (docs/ECOSYSTEM.md)")
+            raise UsageError("usage.shard-k8s-count", var=SHARDS_VARIABLE)
         index, count = _int_var(env, "JOB_COMPLETION_INDEX"), _int_var(env, SHARDS_VARIABLE)
         if count < 1 or not 0 <= index < count:
-            raise UsageError(f"--shard auto: completion index {index} is not below ${SHARDS_VARIABLE}={count}; "
-                             f"set ${SHARDS_VARIABLE} to the Job's .spec.completions")
+            raise UsageError("usage.shard-k8s-index", index=index, var=SHARDS_VARIABLE, count=count)
         return index + 1, count, f"Kubernetes completion index {index} of {count}"
-    raise UsageError("--shard auto: no Slurm job array ($SLURM_ARRAY_TASK_ID) and no Kubernetes Indexed Job "
-                     f"($JOB_COMPLETION_INDEX with ${SHARDS_VARIABLE}) here; give --shard K/N instead")
+    raise UsageError("usage.shard-auto-none", var=SHARDS_VARIABLE)
 
 
 def resolve_shard(spec: str | None, env: Mapping[str, str] | None = None) -> tuple[str | None, str]:
@@ -102,12 +97,12 @@ def parse_shard(spec: str) -> tuple[int, int]:
         return auto_shard()[:2]
     match = _SPEC.match(spec or "")
     if not match:
-        raise UsageError(f"--shard {spec!r}: expected K/N, e.g. --shard 2/4 for the second of four shards")
+        raise UsageError("usage.shard-spec", spec=spec)
     k, n = int(match.group(1)), int(match.group(2))
     if n < 1:
-        raise UsageError(f"--shard {spec}: the number of shards N must be at least 1")
+        raise UsageError("usage.shard-n", spec=spec)
     if not 1 <= k <= n:
-        raise UsageError(f"--shard {spec}: K must be between 1 and {n} (shards are numbered from 1)")
+        raise UsageError("usage.shard-k", spec=spec, n=n)
     return k, n
 
 

@@ -128,5 +128,5 @@ def write_outputs(folder: Path, outputs: Iterable[Output]) -> list[str]:
     """The outputs of a results folder already graded, in one pass; the lines they said."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise UsageError(f"{folder}: no such folder (the results folder written by `autograder grade`)")
+        raise UsageError("usage.no-results-dir", path=folder)
     return ClassPass(folder, outputs).run()

@@ -104,7 +104,7 @@ def prepare_image(source: str | Path = ".") -> None:
     source = Path(source).resolve()
     for package in PACKAGES:
         if not compileall.compile_dir(str(source / package), quiet=1):
-            raise UsageError(f"{source / package}: does not compile")
+            raise UsageError("usage.does-not-compile", path=source / package)
     course = load_course(source / "course.yaml")
     rubric_digest(course, load_secret(course))  # imports the reference; keeps the grading modules' digest
 
@@ -115,7 +115,7 @@ def requires_python(course_root: Path) -> tuple[int, int]:
 
     found = lowest((course_root / REQUIREMENTS).read_text())
     if not found:
-        raise UsageError(f"{course_root / REQUIREMENTS}: no '# requires-python: >=X.Y' line")
+        raise UsageError("usage.requires-python", path=course_root / REQUIREMENTS)
     return found[0], found[1] if len(found) > 1 else 0
 
 
@@ -133,7 +133,7 @@ def _tree(folder: Path) -> Iterable[Path]:
 def _check_assignments(course: Course, assignments: list[str] | None) -> list[str]:
     unknown = [a for a in assignments or [] if a not in course.assignments]
     if unknown:
-        raise UsageError(f"unknown assignment {', '.join(unknown)}; course.yaml has {', '.join(course.assignments)}")
+        raise UsageError("usage.unknown-assignment", unknown=", ".join(unknown), known=", ".join(course.assignments))
     return list(assignments) if assignments else list(course.assignments)
 
 
@@ -143,7 +143,7 @@ def zip_files(course: Course, assignments: list[str] | None = None) -> dict[str,
     files: dict[str, Path] = {}
     for name in PROJECT_FILES:
         if not (root / name).is_file():
-            raise UsageError(f"{root / name}: missing; the Gradescope image installs the course from it")
+            raise UsageError("usage.gradescope-project-file", path=root / name)
         files[name] = root / name
     for package in PACKAGES:
         for path in _tree(root / package):
@@ -151,7 +151,7 @@ def zip_files(course: Course, assignments: list[str] | None = None) -> dict[str,
     for aid in _check_assignments(course, assignments):
         template = root / "solutions" / aid / course.assignments[aid].notebook
         if not template.is_file():
-            raise UsageError(f"{template}: missing; the grader takes an assignment's trusted cells from it")
+            raise UsageError("usage.gradescope-template", path=template)
         for path in _tree(template.parent):
             files[path.relative_to(root).as_posix()] = path
     return files
@@ -167,7 +167,7 @@ def build_zip(course: Course, out: Path, assignments: list[str] | None = None, n
         try:
             secret = secret_file.read_text().strip()
         except OSError as exc:
-            raise UsageError(f"{secret_file}: cannot read the grading secret ({exc.strerror})") from None
+            raise UsageError("usage.secret-unreadable", path=secret_file, detail=exc.strerror) from None
     else:
         secret = secrets.token_hex(32)
     flags = "".join(f" --assignment {a}" for a in assignments or []) + (" --no-sandbox" if no_sandbox else "")
@@ -201,11 +201,7 @@ class AutograderFailure(UsageError):
     """This submission cannot be graded in this container (no sandbox): no grade is given."""
 
     def __init__(self, cause: str):
-        super().__init__(
-            f"this submission was not graded, and no results.json was written, so Gradescope reports an "
-            f"autograder failure instead of a score (the student does not get 0). Cause: {cause}. Fix the "
-            f"autograder image (docs/ECOSYSTEM.md, Gradescope; 'Test Autograder' shows this text), then use "
-            f"'Regrade All Submissions'.")
+        super().__init__("usage.gradescope-failure", cause=cause)
 
 
 def gradescope_results(result_dicts: Iterable[dict], course: Course, execution_time: float,
@@ -395,7 +391,7 @@ def run_gradescope(root: str | Path = DEFAULT_ROOT, course: Course | None = None
     pages = {g.result["assignment"]: g.feedback for g in graded}
     missing = sorted(set(notebooks) - {r["assignment"] for r in results})
     if missing:
-        raise UsageError(f"the grader wrote no result for {', '.join(missing)}; see the log above")
+        raise UsageError("usage.gradescope-no-result", assignments=", ".join(missing))
     failure = _grader_side_failure(results, course)
     if failure is not None:
         raise AutograderFailure(failure)

@@ -44,6 +44,7 @@ from typing import Sequence
 
 from autograder.engine.course import Course
 from autograder.engine.errors import UsageError
+from autograder.engine.messages import Nested
 from autograder.engine.extract import read_side_file
 from autograder.engine.results import FORMAT, Offer, Option, Output, csv_writer, write_atomic
 
@@ -77,8 +78,7 @@ def submission_time(submitted: Path | None, student: str, aid: str):
     try:
         from nbgrader.utils import parse_utc  # nbgrader is only needed when its timestamps are used
     except ImportError:
-        raise UsageError("--submitted reads nbgrader's timestamps, and nbgrader is not installed: "
-                         "run `make .venv/.run` (or pip install nbgrader), or leave out --submitted") from None
+        raise UsageError("usage.nbgrader-for-timestamps") from None
 
     try:
         return parse_utc(text) if text else None
@@ -126,21 +126,20 @@ def read_roster(path: Path) -> Roster:
                 if not any(f.strip() for f in fields):
                     continue
                 if len(fields) > len(header):
-                    raise UsageError(f"--roster {path}, line {reader.line_num}: {len(fields)} fields, but the header "
-                                     f"has {len(header)}; a value with a comma must be in double quotes")
+                    raise UsageError("usage.roster-fields", path=path, line=reader.line_num, fields=len(fields),
+                                     header=len(header))
                 rows.append({h: (fields[i].strip() if i < len(fields) else "") for i, h in enumerate(header)})
     except OSError as exc:
-        raise UsageError(f"--roster {path}: cannot read it ({exc.strerror})") from None
+        raise UsageError("usage.roster-unreadable", path=path, detail=exc.strerror) from None
     except UnicodeDecodeError as exc:
-        raise UsageError(f"--roster {path}: not a UTF-8 CSV file ({exc})") from None
+        raise UsageError("usage.roster-not-utf8", path=path, detail=exc) from None
     except csv.Error as exc:
-        raise UsageError(f"--roster {path}, line {reader.line_num}: not valid CSV ({exc})") from None
+        raise UsageError("usage.roster-csv", path=path, line=reader.line_num, detail=exc) from None
     doubled = sorted({h for h in header if h and header.count(h) > 1})
     if doubled:
-        raise UsageError(f"--roster {path}, line 1: the column {doubled[0]!r} appears twice")
+        raise UsageError("usage.roster-doubled", path=path, column=doubled[0])
     if ROSTER_KEY not in header and not set(ROSTER_MATCH) & set(header):
-        raise UsageError(f"--roster {path}: no column to find students by; add '{ROSTER_KEY}' "
-                         f"(the nbgrader student id) or one of: {', '.join(ROSTER_MATCH)}")
+        raise UsageError("usage.roster-no-key", path=path, key=ROSTER_KEY, columns=", ".join(ROSTER_MATCH))
     # Canvas exports have a "Points Possible" row (and sometimes muted/read-only rows) before the students
     return Roster(path, header, [r for r in rows if "Points Possible" not in r.get("Student", "")])
 
@@ -160,7 +159,7 @@ class Sheet:
 
     rows: list[list[str]]
     students: int
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Nested] = field(default_factory=list)  # said in the command's language
 
 
 def _names(students: list[str], limit: int = 10) -> str:
@@ -183,12 +182,10 @@ def canvas_headers(course: Course, assignments: list[str], roster: Roster | None
     """One ``Name (id)`` header per assignment: ``--column`` first, then the roster's own columns."""
     unknown = sorted(set(columns) - set(assignments))
     if unknown:
-        raise UsageError(f"--column {unknown[0]}: not an assignment of these results "
-                         f"({', '.join(assignments)})")
+        raise UsageError("usage.column-unknown", aid=unknown[0], assignments=", ".join(assignments))
     for aid, header in columns.items():
         if not CANVAS_ASSIGNMENT.match(header):
-            raise UsageError(f'--column {aid}="{header}": Canvas matches an assignment by a header of the form '
-                             f'"Name (id)", e.g. --column {aid}="Vanilla RNN (123456)"')
+            raise UsageError("usage.column-form", aid=aid, header=header)
     found: dict[str, list[str]] = {}
     for header in roster.header if roster is not None else []:
         match = CANVAS_ASSIGNMENT.match(header)
@@ -206,17 +203,13 @@ def canvas_headers(course: Course, assignments: list[str], roster: Roster | None
         elif len(found.get(aid, [])) == 1:
             headers.append(found[aid][0])
         elif found.get(aid) and roster is not None:  # (only a roster finds columns)
-            raise UsageError(f"--roster {roster.path}: several columns could be {aid}: {', '.join(found[aid])}; "
-                             f'choose one with --column {aid}="…"')
+            raise UsageError("usage.column-ambiguous", path=roster.path, aid=aid, columns=", ".join(found[aid]))
         elif new_assignments:
             headers.append(title)
         else:
             unmatched.append(f'{aid} ("{title}")')
     if unmatched:
-        raise UsageError("Canvas would create a new assignment for " + ", ".join(unmatched) + ": neither "
-                         "the roster nor --column gives its Canvas header 'Name (id)'. Export the Canvas "
-                         "gradebook after creating the assignments and pass it as --roster, or give --column "
-                         "ASSIGNMENT=\"Name (id)\", or pass --new-assignments to have Canvas create them")
+        raise UsageError("usage.canvas-new-assignment", unmatched=", ".join(unmatched))
     return headers
 
 
@@ -249,11 +242,11 @@ class SheetExport(Output):
     def sheet(self, students: list[str], assignments: list[str], scores: dict, max_scores: dict) -> Sheet:
         raise NotImplementedError
 
-    def write(self, view) -> list[str]:
+    def write(self, view) -> list[Nested]:
         sheet = self.sheet(*_grades(view, self.course))
         write_atomic(self.dest, _csv(sheet.rows))
-        return [f"{self.dest}: {sheet.students} row(s) in the {self.name} format",
-                *(f"warning: {warning}" for warning in sheet.warnings)]
+        return [Nested("cli.export-done", out=self.dest, rows=sheet.students, fmt=self.name),
+                *(Nested("cli.warning", warning=warning) for warning in sheet.warnings)]
 
 
 class NbgraderExport(SheetExport):
@@ -310,7 +303,7 @@ def _columns(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         aid, sep, header = pair.partition("=")
         if not sep or not aid.strip() or not header.strip():
-            raise UsageError(f'--column {pair}: expected ASSIGNMENT="Name (id)", e.g. rnn="Vanilla RNN (123456)"')
+            raise UsageError("usage.column-arg", pair=pair)
         columns[aid.strip()] = header.strip()
     return columns
 
@@ -341,10 +334,9 @@ class CanvasExport(SheetExport):
         faceless = [s for (s, _), r in zip(pairs, rows[2:]) if not any(r[CANVAS_COLUMNS.index(c)]
                                                                         for c in CANVAS_IDENTITY)]
         if faceless:
-            raise UsageError(f"--roster {self.roster}: no ID, SIS User ID or SIS Login ID for "
-                             f"{_names(faceless)}; Canvas could only guess them by name")
-        warnings = [f"{len(unmatched)} student(s) not in {self.roster}, written with their nbgrader id as "
-                    f"SIS Login ID: {_names(unmatched)}"] if unmatched else []
+            raise UsageError("usage.canvas-faceless", path=self.roster, students=_names(faceless))
+        warnings = [Nested("cli.canvas-unmatched", count=len(unmatched), roster=self.roster,
+                           students=_names(unmatched))] if unmatched else []
         return Sheet(rows, len(pairs), warnings)
 
 
@@ -359,7 +351,7 @@ class MoodleExport(SheetExport):
     def __init__(self, dest: Path, course: Course, roster: Path | None = None, identity: str = "idnumber"):
         super().__init__(dest, course)
         if identity not in MOODLE_IDENTITY:
-            raise UsageError(f"--identity {identity}: choose one of {', '.join(MOODLE_IDENTITY)}")
+            raise UsageError("usage.identity", identity=identity, choices=", ".join(MOODLE_IDENTITY))
         self.roster, self.identity = roster, identity
 
     def sheet(self, students, assignments, scores, max_scores) -> Sheet:
@@ -368,8 +360,7 @@ class MoodleExport(SheetExport):
         titles = [self.course.assignments[a].title if a in self.course.assignments else a for a in assignments]
         pairs, unmatched = _students_with_rows(students, roster)
         if unmatched:
-            raise UsageError(f"--roster {self.roster} lacks {_names(unmatched)}; Moodle stops the whole import at a "
-                             "user it cannot find. Add them to the roster, or remove their results")
+            raise UsageError("usage.moodle-unmatched", path=self.roster, students=_names(unmatched))
         default = {} if column == "Email address" else {column: "{student}"}  # the nbgrader id can be a login
         rows, faceless = [[*MOODLE_NAMES, column, *titles]], []
         for student, row in pairs:
@@ -378,7 +369,6 @@ class MoodleExport(SheetExport):
                 faceless.append(student)
             rows.append([row.get(c, "") for c in (*MOODLE_NAMES, column)] + _score_cells(student, assignments, scores))
         if faceless:
-            where = f"--roster {self.roster} has no '{column}' for" if roster is not None else f"no '{column}' for"
-            raise UsageError(f"{where} {_names(faceless)}; Moodle identifies every row by it (--identity "
-                             f"{self.identity}). Fill it in the roster, or choose another --identity")
+            raise UsageError("usage.moodle-faceless-roster" if roster is not None else "usage.moodle-faceless",
+                             path=self.roster, column=column, students=_names(faceless), identity=self.identity)
         return Sheet(rows, len(pairs))

@@ -42,11 +42,11 @@ DEFAULT_STUDENT = "notebook"
 def resolve(course: Course, path: Path, assignment: str | None) -> tuple[str, Path]:
     """(assignment id, notebook path) from a notebook or its folder."""
     if assignment is not None and assignment not in course.assignments:
-        raise UsageError(f"unknown assignment {assignment}; course.yaml has {', '.join(course.assignments)}")
+        raise UsageError("usage.unknown-assignment", unknown=assignment, known=", ".join(course.assignments))
     if path.is_dir():
         aid = assignment or path.resolve().name
         if aid not in course.assignments:
-            raise UsageError(f"{path}: the folder is not named after an assignment; pass --assignment")
+            raise UsageError("usage.folder-not-assignment", path=path)
         return aid, path / course.assignments[aid].notebook
     if assignment is not None:
         return assignment, path
@@ -56,7 +56,7 @@ def resolve(course: Course, path: Path, assignment: str | None) -> tuple[str, Pa
     folder = path.resolve().parent.name
     if folder in course.assignments:
         return folder, path
-    raise UsageError(f"{path}: cannot tell which assignment this notebook is; pass --assignment")
+    raise UsageError("usage.which-assignment", path=path)
 
 
 def student_of(notebook: Path, assignment: str) -> str:

@@ -27,6 +27,7 @@ from typing import TypedDict
 
 from autograder.engine.course import Course
 from autograder.engine.errors import UsageError
+from autograder.engine.messages import Nested
 from autograder.engine.results import ALWAYS, ASKED, Offer, Option, Output
 from autograder.integrations.lms import SUBMITTED, submission_time
 
@@ -43,17 +44,12 @@ def notebook_name(course: Course, assignment: str) -> str:
     return Path(course.assignments[assignment].notebook).stem
 
 
-NBGRADER_MISSING = ("nbgrader is not installed for {python}, and the gradebook is nbgrader's database. "
-                    "Install it with `make .venv/.run` (or pip install -c requirements/constraints.txt nbgrader) "
-                    "and run .venv/bin/autograder; the results folder and `autograder export` work without it.")
-
-
 def require_nbgrader() -> None:
     """A :class:`UsageError` that says how to get nbgrader, instead of a ModuleNotFoundError."""
     try:
         import nbgrader.api  # noqa: F401
     except ImportError:
-        raise UsageError(NBGRADER_MISSING.format(python=sys.executable)) from None
+        raise UsageError("usage.nbgrader-missing", python=sys.executable) from None
 
 
 @contextlib.contextmanager
@@ -209,15 +205,16 @@ class NbgraderGradebook(Output):
         self.counts["grades"] += _record(gb, self.course, self._cells_of[aid], result, when)
         self.counts["submissions"] += 1
 
-    def write(self, view=None) -> list[str]:
+    def write(self, view=None) -> list[Nested]:
         try:
             self._open().db.commit()  # one transaction for the scores (nbgrader commits each new row itself)
         finally:
             self.close()
-        said = [f"{self.dest}: {self.counts['submissions']} submission(s), {self.counts['grades']} grade cell score(s)"]
+        said = [Nested("cli.gradebook-done", db=self.dest, submissions=self.counts["submissions"],
+                       grades=self.counts["grades"])]
         if self.counts["skipped"]:
-            said.append(f"skipped {len(self.counts['skipped'])} result(s) of assignments not in "
-                        f"{self.course.path.name}: " + ", ".join(self.counts["skipped"][:10]))
+            said.append(Nested("cli.gradebook-skipped", count=len(self.counts["skipped"]), course=self.course.path.name,
+                               names=", ".join(self.counts["skipped"][:10])))
         return said
 
     def close(self) -> None:

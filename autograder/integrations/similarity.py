@@ -217,8 +217,7 @@ def _boilerplate(course: Course, aid: str) -> np.ndarray:
     notebook = course.assignments[aid].notebook
     exercise = course.root / "exercises" / aid / notebook
     if not exercise.is_file():
-        raise UsageError(f"{exercise}: the student release is missing (run `autograder release {aid}`); it is the "
-                         "boilerplate that must not count as copying")
+        raise UsageError("usage.release-missing", path=exercise, assignment=aid)
     nb = read_notebook(exercise)
     code = "\n\n".join(normalise("".join(c["source"]) if isinstance(c["source"], list) else c["source"])
                        for c in nb["cells"] if c.get("cell_type") == "code")
@@ -266,8 +265,7 @@ def find_similar(course: Course, submitted: Path, assignments: list[str] | None 
     try:
         import copydetect  # noqa: F401
     except ImportError:
-        raise UsageError("similarity needs the copydetect package: run `make .venv/.run` "
-                         "(or pip install -c requirements/constraints.txt copydetect)") from None
+        raise UsageError("usage.needs-copydetect") from None
     with _stable_hashes():
         return _find_similar(course, submitted, assignments, threshold, min_tokens, common_share, min_functions)
 
@@ -279,18 +277,17 @@ def _find_similar(course, submitted, assignments, threshold, min_tokens, common_
 
     submitted = Path(submitted)
     if not submitted.is_dir():
-        raise UsageError(f"{submitted}: no such folder (nbgrader's submitted/<student>/<assignment>/<notebook>)")
+        raise UsageError("usage.no-submitted-folder-nbgrader", path=submitted)
     if not 0 < threshold <= 1:
-        raise UsageError(f"--threshold {threshold}: give a share between 0 and 1, e.g. 0.6")
+        raise UsageError("usage.threshold", value=threshold)
     if min_functions < 1:
-        raise UsageError(f"--min-functions {min_functions}: give 1 or more")
+        raise UsageError("usage.min-functions", value=min_functions)
     if not 0 < common_share <= 1:
-        raise UsageError(f"--common-share {common_share}: give a share between 0 and 1, e.g. 0.2 (1 keeps every "
-                         "passage)")
+        raise UsageError("usage.common-share", value=common_share)
     assignments = assignments or list(course.assignments)
     unknown = [a for a in assignments if a not in course.assignments]
     if unknown:
-        raise UsageError(f"unknown assignment {', '.join(unknown)}; course.yaml has {', '.join(course.assignments)}")
+        raise UsageError("usage.unknown-assignment", unknown=", ".join(unknown), known=", ".join(course.assignments))
     report = SimilarityReport()
     students = sorted(p.name for p in submitted.iterdir() if p.is_dir() and not p.name.startswith("."))
     report.students = len(students)

@@ -36,7 +36,7 @@ from autograder.engine.score import STATUSES
 from autograder.report.stats import ClassStats, ClassView, DiagnosisCounts, ScoreTable, ranked
 from autograder.engine.course import Course
 from autograder.engine.errors import UsageError
-from autograder.engine.messages import STATUS_LABEL, render
+from autograder.engine.messages import STATUS_LABEL, Nested, render
 from autograder.engine.results import Offer, Option, Output, csv_writer, item_explanation, write_atomic
 
 ITEMS_CSV_COLUMNS = ["assignment_id", "item_id", "max_points", "students", "passed", "failed", "error",
@@ -133,7 +133,7 @@ class HtmlReport(Output):
         try:
             import matplotlib  # noqa: F401 - an optional dependency of the autograder package
         except ImportError:
-            raise UsageError("the report needs matplotlib: pip install 'rnnlab[notebooks]' (or matplotlib)") from None
+            raise UsageError("usage.needs-matplotlib") from None
         self.out = self.dest = Path(dest)
         self.course = course
         self.language = course.language if course.language in ("ko", "en") else "en"
@@ -176,14 +176,14 @@ class HtmlReport(Output):
             self._current = []
         self._current.append(result)
 
-    def write(self, view: ClassView) -> list[str]:
+    def write(self, view: ClassView) -> list[Nested]:
         view.require_results()
         assert view.scores is not None  # reads_scores
         self.stats, self.scores = view.stats, view.scores
         self.finish_student(self._current)
         self._current = []
         self.write_class_pages()
-        return [f"report: {self.out / 'index.html'} ({len(self.students)} students, {self.files} result files)"]
+        return [Nested("cli.report-done", index=self.out / "index.html", students=len(self.students), files=self.files)]
 
     def finish_student(self, results: list[dict]) -> None:
         student = str(results[0].get("student"))
@@ -399,7 +399,7 @@ class ItemsCsv(Output):
     def destination(cls, given, folder: Path, course: Course) -> Path:
         return report_folder(given, folder) / "items.csv"
 
-    def write(self, view: ClassView) -> list[str]:
+    def write(self, view: ClassView) -> list[Nested]:
         view.require_results()
         stats = view.stats
         buffer = io.StringIO()

@@ -189,8 +189,7 @@ class ClassView:
     def require_results(self) -> None:
         """For an output that has nothing to say about an empty folder: a :class:`UsageError`."""
         if not self.files:
-            raise UsageError(f"{self.folder}: no result files (expected RESULTS/<student>/<assignment>.json "
-                             "from `autograder grade`)")
+            raise UsageError("usage.no-result-files", path=self.folder)
 
 
 def class_summary(stats: ClassStats, course: Course, out: Path) -> str:

@@ -14,6 +14,7 @@ from autograder.engine.course import load_course
 from autograder.engine.glossary import (EN_TERMS, KO_TERMS, LATIN_IN_KO, PARTICLES, fill_particles, forbidden_uses,
                                         without_book_notes)
 from autograder.engine.messages import MESSAGES, render
+from autograder.engine.terminal import TERMINAL_CODES
 from autograder.engine.mistakes import GENERIC_TEXTS, LEVELS, MUTANT_TEXTS, PARTS, render as render_diagnosis
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -212,6 +213,8 @@ def test_korean_renderings_contain_no_english():
     (gradient path)': a Korean text holds Korean, code names and the glossary's sanctioned words."""
     allowed = LATIN_IN_KO | _course_names() | {t.en for t in glossary.TERMS if t.en == t.ko}
     for code, templates in MESSAGES.items():
+        if code.startswith(TERMINAL_CODES):  # a command's line for staff names its flags, files and commands
+            continue
         params = {}
         for _, field, spec, _ in string.Formatter().parse(templates["ko"]):
             if field:
@@ -238,7 +241,7 @@ def test_the_students_own_text_stays_as_written():
 def test_diagnoses_say_factor_not_argument():
     """'인자' reads as a function's argument: a formula's factor is 계수, a sum's part 항."""
     for where, text in _korean_templates():
-        if not where.startswith(("check.", "status.", "notebook.", "verdict.")):
+        if not where.startswith(("check.", "status.", "notebook.", "verdict.", "usage.")):
             assert "인자" not in text, (where, text)
 
 

@@ -57,7 +57,8 @@ class Account:
     def env(self, **extra: str) -> dict[str, str]:
         """A plain environment of this account: its venv first on PATH, one BLAS thread."""
         env = {"PATH": f"{self.bin}:/usr/local/bin:/usr/bin:/bin", "HOME": str(self.home), "LANG": "C.UTF-8",
-               "USER": self.login, "LOGNAME": self.login, **BLAS_ONE_THREAD}
+               "USER": self.login, "LOGNAME": self.login, "RNNLAB_LANG": os.environ.get("RNNLAB_LANG", "en"),
+               **BLAS_ONE_THREAD}
         if not self.via_runuser:
             env = {**os.environ, **env, "HOME": os.environ.get("HOME", str(self.home))}
             env.pop("PYTEST_XDIST_WORKER", None)
