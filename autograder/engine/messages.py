@@ -503,9 +503,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ko": "{path}: 참조 구현이 패키지가 아닙니다 (__init__.py 없음)",
     },
     "cli.grading-shard": {"en": "grading shard {shard} ({where})", "ko": "샤드 {shard} 채점 ({where})"},
-    "cli.shard-slurm": {"en": "Slurm array task {task} of {count}", "ko": "Slurm 배열 태스크 {count}개 중 {task}"},
-    "cli.shard-k8s": {"en": "Kubernetes completion index {index} of {count}",
-                      "ko": "Kubernetes completion index {count}개 중 {index}"},
     "cli.refused-folder": {
         "en": "refusing the student folder '{name}' in {submitted}: {problem}; rename the folder to the student's id",
         "ko": "{submitted}의 학생 폴더 '{name}'을(를) 채점하지 않습니다: {problem}. 폴더 이름을 학생 id(으)로 바꾸세요",

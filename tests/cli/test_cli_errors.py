@@ -326,6 +326,17 @@ def _codes(node: ast.expr) -> list[str] | None:
     return None
 
 
+def test_every_command_message_is_used():
+    """No wording left behind: every usage.*, course.* and cli.* message is named in the package."""
+    from autograder.engine.terminal import TERMINAL_CODES
+
+    source = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "autograder").rglob("*.py")
+                     if p.name != "messages.py")
+    unused = [code for code in MESSAGES
+              if code.startswith(TERMINAL_CODES) and f'"{code}"' not in source and f"'{code}'" not in source]
+    assert unused == []
+
+
 def test_every_command_sentence_is_a_message_in_both_languages_with_its_parameters():
     calls = list(_calls())
     assert sum(name == "UsageError" for _, _, name, _, _ in calls) > 80  # the walk finds the raise sites
