@@ -132,10 +132,14 @@ def _course_language(args: argparse.Namespace) -> str | None:
         return None
 
 
+def spoken(args: argparse.Namespace) -> str:
+    """The language the verb speaks (:func:`_main` decides it)."""
+    return getattr(args, "terminal_lang", None) or terminal_language(getattr(args, "lang", None))
+
+
 def say(args: argparse.Namespace, code: str, **params) -> str:
-    """A status line of the verb, in the language it speaks (:func:`_main`)."""
-    language = getattr(args, "terminal_lang", None) or terminal_language(getattr(args, "lang", None))
-    return render_terminal(code, language, **params)
+    """A status line of the verb, in the language it speaks."""
+    return render_terminal(code, spoken(args), **params)
 
 
 def say_line(args: argparse.Namespace, line) -> str:

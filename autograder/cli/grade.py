@@ -16,7 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from autograder.cli import say
+from autograder.cli import say, spoken
 from autograder.engine.classrun import ClassRun, grade_class
 from autograder.engine.course import Course
 from autograder.engine.shard import resolve_shard
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace, course: Course) -> int:
     for name, problem in outcome.refused.items():
         said = say(args, "cli.refused-folder", name=_printable(name), submitted=args.submitted, problem=problem)
         print(f"autograder grade: {said}", file=sys.stderr)
-    print(class_summary(outputs.view.stats, course, args.out))
+    print(class_summary(outputs.view.stats, course, args.out, spoken(args)))
     for line in outcome.trouble:
         print(f"autograder grade: {line}", file=sys.stderr)
     if outcome.refused:

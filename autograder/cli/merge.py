@@ -15,7 +15,7 @@ from pathlib import Path
 import argparse
 import sys
 
-from autograder.cli import say
+from autograder.cli import say, spoken
 from autograder.engine.course import Course
 from autograder.engine.messages import Nested
 from autograder.engine.errors import UsageError
@@ -43,5 +43,5 @@ def run(args: argparse.Namespace, course: Course) -> int:
     merge(args.shards, args.out, outputs.outputs, outputs.view)
     print(say(args, "cli.merged", folders=len(args.shards), rows=outputs.view.files,
               partial=Nested("cli.merged-partial", count=len(problems)) if problems else ""))
-    print(class_summary(outputs.view.stats, course, args.out))
+    print(class_summary(outputs.view.stats, course, args.out, spoken(args)))
     return 0

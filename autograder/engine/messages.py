@@ -753,6 +753,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "cli.export-done": {"en": "{out}: {rows} row(s) in the {fmt} format", "ko": "{out}: {fmt} 형식으로 {rows}행"},
     "cli.warning": {"en": "warning: {warning}", "ko": "경고: {warning}"},
+    # the class table of grade and merge (report/stats.py): its column heads, then each row's maximum
+    "cli.summary-assignment": {"en": "assignment", "ko": "과제"},
+    "cli.summary-students": {"en": "students", "ko": "학생 수"},
+    "cli.summary-mean": {"en": "mean", "ko": "평균"},
+    "cli.summary-min": {"en": "min", "ko": "최저"},
+    "cli.summary-max": {"en": "max", "ko": "최고"},
+    "cli.summary-full": {"en": "full", "ko": "만점"},
+    "cli.summary-items": {"en": "items passed/failed/error/timeout/missing",
+                          "ko": "항목 통과/실패/오류/시간 초과/없음"},
+    "cli.summary-of-points": {"en": "(of {points:g} points)", "ko": "(배점 {points:g}점)"},
+    "cli.summary-results": {"en": "results: {out}  (grades.csv, <student>/<assignment>.json and .md)",
+                            "ko": "결과: {out}  (grades.csv, <학생>/<과제>.json과(와) .md)"},
     "cli.canvas-unmatched": {
         "en": "{count} student(s) not in {roster}, written with their nbgrader id as SIS Login ID: {students}",
         "ko": "{roster}에 없는 학생 {count}명은 nbgrader id을(를) SIS Login ID(으)로 써서 넣었습니다: {students}",

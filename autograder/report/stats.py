@@ -15,6 +15,7 @@ Read by: the summary printed at the end of `autograder grade` / `merge`
 """
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ from pathlib import Path
 from autograder.engine.course import Course
 from autograder.engine.errors import UsageError
 from autograder.engine.results import item_explanation
+from autograder.engine.terminal import render_terminal
 
 TOP_DIAGNOSES = 10
 TEXTS_PER_DIAGNOSIS = 20  # distinct explanation texts counted per diagnosis (generic ones carry parameters)
@@ -192,10 +194,11 @@ class ClassView:
             raise UsageError("usage.no-result-files", path=self.folder)
 
 
-def class_summary(stats: ClassStats, course: Course, out: Path) -> str:
-    """The table printed at the end of `autograder grade` and `autograder merge`."""
-    head = f"{'assignment':<12} {'students':>8} {'mean':>8} {'min':>6} {'max':>6} {'full':>5}  items passed/failed/error/timeout/missing"
-    lines = [head, "-" * len(head)]
+def class_summary(stats: ClassStats, course: Course, out: Path, language: str = "en") -> str:
+    """The table printed at the end of `autograder grade` and `autograder merge`, in ``language``."""
+    *columns, items = (render_terminal(code, language) for code, _ in SUMMARY_COLUMNS)
+    head = " ".join(_pad(text, width) for text, (_, width) in zip(columns, SUMMARY_COLUMNS)) + "  " + items
+    lines = [head, "-" * _width(head)]
     for aid in course.assignments:
         if aid not in stats.assignments:
             continue
@@ -206,6 +209,22 @@ def class_summary(stats: ClassStats, course: Course, out: Path) -> str:
             c.update(counts)
         lines.append(f"{aid:<12} {len(s):>8} {sum(s) / len(s):>8.2f} {min(s):>6g} {max(s):>6g} "
                      f"{sum(1 for x in s if x == top):>5}  "
-                     f"{c['passed']}/{c['failed']}/{c['error']}/{c['timeout']}/{c['missing']}  (of {top:g} points)")
-    lines.append(f"results: {out}  (grades.csv, <student>/<assignment>.json and .md)")
+                     f"{c['passed']}/{c['failed']}/{c['error']}/{c['timeout']}/{c['missing']}  "
+                     + render_terminal("cli.summary-of-points", language, points=top))
+    lines.append(render_terminal("cli.summary-results", language, out=out))
     return "\n".join(lines)
+
+
+SUMMARY_COLUMNS = (("cli.summary-assignment", -12), ("cli.summary-students", 8), ("cli.summary-mean", 8),
+                   ("cli.summary-min", 6), ("cli.summary-max", 6), ("cli.summary-full", 5), ("cli.summary-items", 0))
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes on a terminal (a Hangul syllable takes two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` right-aligned in ``width`` columns (left-aligned for a negative width)."""
+    fill = " " * max(0, abs(width) - _width(text))
+    return text + fill if width < 0 else fill + text

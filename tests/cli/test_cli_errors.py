@@ -359,3 +359,25 @@ def test_every_command_sentence_is_a_message_in_both_languages_with_its_paramete
             if not fields <= keywords or (len(codes) == 1 and fields != keywords):
                 wrong.append(f"{where}:{line}: {code} takes {sorted(fields)}, given {sorted(keywords)}")
     assert wrong == []
+
+
+def test_the_class_table_keeps_its_columns_in_korean(course_in):
+    """grade's and merge's table: Korean heads take two columns a syllable, and still line up."""
+    from autograder.engine.course import load_course
+    from autograder.report.stats import ClassStats, _width, class_summary
+
+    stats = ClassStats()
+    stats.add({"student": "s1", "assignment": "rnn", "score": 31, "max_score": 31, "errors": [],
+               "items": [{"id": "rnn_step_forward.next_h", "status": "passed", "points": 1, "max_points": 1}]})
+    course = load_course(ROOT / "course.yaml")
+    english = class_summary(stats, course, Path("results"), "en").splitlines()
+    korean = class_summary(stats, course, Path("results"), "ko").splitlines()
+    assert english[0].startswith("assignment   students     mean") and english[2].endswith("(of 31 points)")
+    assert korean[0].startswith("과제          학생 수     평균") and korean[2].endswith("(배점 31점)")
+    assert korean[3] == "결과: results  (grades.csv, <학생>/<과제>.json과 .md)"
+    assert english[2].split("  (")[0] == korean[2].split("  (")[0]  # the figures themselves do not move
+    for table in (english, korean):
+        assert _width(table[1]) == _width(table[0]) == len(table[1])
+    # each Korean head ends on the terminal where the English one ends: above its column of figures
+    for en, ko in (("students", "학생 수"), ("mean", "평균"), ("min", "최저"), ("max", "최고"), ("full", "만점")):
+        assert _width(korean[0][:korean[0].index(ko) + len(ko)]) == english[0].index(en) + len(en), ko
