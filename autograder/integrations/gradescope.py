@@ -200,7 +200,7 @@ def build_zip(course: Course, out: Path, assignments: list[str] | None = None, n
 class AutograderFailure(UsageError):
     """This submission cannot be graded in this container (no sandbox): no grade is given."""
 
-    def __init__(self, cause: str):
+    def __init__(self, cause: str | UsageError):  # an error is said in the command's language too
         super().__init__("usage.gradescope-failure", cause=cause)
 
 
@@ -337,7 +337,7 @@ def grade_in_memory(course: Course, notebooks: dict[str, bytes | None], no_sandb
     try:
         factory = make_sandbox_factory(course, isolate=not no_sandbox)(0)
     except UsageError as exc:  # e.g. no sandbox can be built in this container
-        raise AutograderFailure(str(exc)) from None
+        raise AutograderFailure(exc) from None
     runner = SandboxRunner.starting_now(factory)  # it starts while the pipeline loads and the cases are drawn
     try:
         from autograder.engine.conventions import reference_problems  # a missing reference is a sentence
