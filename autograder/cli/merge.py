@@ -34,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, course: Course) -> int:
     # grades.csv, the class figures and the optional outputs come from one pass over the merged folder
-    problems = shard_problems(args.shards)
+    problems = [say(args, p.code, **p.params) for p in shard_problems(args.shards)]
     if problems and not args.allow_partial:
         raise UsageError("usage.shards-incomplete", problems="\n".join(f"  {p}" for p in problems))
     for problem in problems:

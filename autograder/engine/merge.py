@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from autograder.engine.errors import UsageError
+from autograder.engine.messages import Nested
 from autograder.engine.results import Output, View, feed_results, parse_result, write_atomic
 from autograder.engine.shard import MANIFEST, read_manifest, select_shard
 
@@ -58,16 +59,16 @@ def _names(students: list[str], limit: int = 8) -> str:
     return shown + (f" and {len(students) - limit} more" if len(students) > limit else "")
 
 
-def shard_problems(shards: list[Path]) -> list[str]:
-    """One sentence per reason these folders are not exactly the N shards of one run (empty: they are)."""
+def shard_problems(shards: list[Path]) -> list[Nested]:
+    """One sentence (a message) per reason these folders are not exactly the N shards of one run
+    (empty: they are)."""
     problems, records = [], {}
     for shard in shards:
         if not shard.is_dir():
             raise UsageError("usage.no-results-folder", path=shard)
         record = read_manifest(shard)
         if record is None:
-            problems.append(f"{shard}: no shard record ({MANIFEST}); it is not the --out folder of a finished "
-                            "`autograder grade --shard K/N` (regrade that shard: finished students are kept)")
+            problems.append(Nested("cli.shard-no-record", path=shard, manifest=MANIFEST))
         else:
             records[shard] = record
     if not records:
@@ -78,20 +79,20 @@ def shard_problems(shards: list[Path]) -> list[str]:
     (fingerprint, n), main = max(runs.items(), key=lambda kv: (len(kv[1]), -shards.index(kv[1][0])))
     for (other, other_n), folders in runs.items():
         if (other, other_n) != (fingerprint, n):
-            why = f"{other_n} shards, not {n}" if other_n != n else "another class, course or grading secret"
-            problems.append(f"{', '.join(map(str, folders))}: from another run than {main[0]} ({why})")
+            why = Nested("cli.shard-other-count", other=other_n, n=n) if other_n != n else Nested("cli.shard-other-class")
+            problems.append(Nested("cli.shard-other-run", folders=", ".join(map(str, folders)), main=main[0], why=why))
     taken: dict[int, list[Path]] = {}
     for shard in main:
         taken.setdefault(records[shard]["shard"], []).append(shard)
     for k, folders in sorted(taken.items()):
         if len(folders) > 1:
-            problems.append(f"shard {k}/{n} is given {len(folders)} times: {', '.join(map(str, folders))}")
+            problems.append(Nested("cli.shard-twice", k=k, n=n, times=len(folders), folders=", ".join(map(str, folders))))
     everyone = records[main[0]]["class"]
     for k in range(1, n + 1):
         if k not in taken:
             missing = select_shard(everyone, f"{k}/{n}")
-            problems.append(f"shard {k}/{n} is missing: its {len(missing)} student(s) would have no results"
-                            + (f" ({_names(missing)})" if missing else ""))
+            problems.append(Nested("cli.shard-missing", k=k, n=n, count=len(missing),
+                                   names=f" ({_names(missing)})" if missing else ""))
     return problems
 
 

@@ -595,6 +595,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ko": "이 폴더들은 한 번의 실행에서 나온 샤드 전체가 아닙니다. 아무것도 합치지 않았습니다:\n{problems}\n"
               "빠진 샤드를 채점하거나, 잘못 섞인 폴더를 지우거나, --allow-partial을(를) 주세요",
     },
+    "cli.shard-no-record": {
+        "en": "{path}: no shard record ({manifest}); it is not the --out folder of a finished "
+              "`autograder grade --shard K/N` (regrade that shard: finished students are kept)",
+        "ko": "{path}: 샤드 기록({manifest})이(가) 없습니다. 끝까지 마친 `autograder grade --shard K/N`의 --out 폴더가 "
+              "아닙니다 (그 샤드를 다시 채점하세요: 다 채점한 학생은 그대로 둡니다)",
+    },
+    "cli.shard-other-run": {"en": "{folders}: from another run than {main} ({why})",
+                            "ko": "{folders}: {main}과(와) 다른 실행에서 나왔습니다 ({why})"},
+    "cli.shard-other-count": {"en": "{other} shards, not {n}", "ko": "샤드가 {n}개가 아니라 {other}개"},
+    "cli.shard-other-class": {"en": "another class, course or grading secret", "ko": "다른 학급, 과목 또는 채점 비밀 키"},
+    "cli.shard-twice": {"en": "shard {k}/{n} is given {times} times: {folders}",
+                        "ko": "샤드 {k}/{n}이(가) {times}번 주어졌습니다: {folders}"},
+    "cli.shard-missing": {"en": "shard {k}/{n} is missing: its {count} student(s) would have no results{names}",
+                          "ko": "샤드 {k}/{n}이(가) 없습니다: 그 샤드의 학생 {count}명은 결과가 없게 됩니다{names}"},
     "cli.partial-warning": {"en": "WARNING (--allow-partial): {problem}", "ko": "경고 (--allow-partial): {problem}"},
     "cli.merged": {"en": "merged {folders} folder(s): {rows} result(s){partial}",
                    "ko": "폴더 {folders}개를 합쳤습니다: 결과 {rows}개{partial}"},

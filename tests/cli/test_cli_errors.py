@@ -381,3 +381,15 @@ def test_the_class_table_keeps_its_columns_in_korean(course_in):
     # each Korean head ends on the terminal where the English one ends: above its column of figures
     for en, ko in (("students", "학생 수"), ("mean", "평균"), ("min", "최저"), ("max", "최고"), ("full", "만점")):
         assert _width(korean[0][:korean[0].index(ko) + len(ko)]) == english[0].index(en) + len(en), ko
+
+
+def test_merge_names_each_problem_in_the_chosen_language(tmp_path, capsys):
+    for shard in ("a", "b"):
+        (tmp_path / shard).mkdir()  # not the --out folder of a finished grade --shard run
+    argv = [*COURSE, "merge", tmp_path / "a", tmp_path / "b", "--out", tmp_path / "m"]
+    code, _, err = _run(capsys, *argv)
+    assert code == 2 and f"  {tmp_path / 'a'}: no shard record (" in err and "pass --allow-partial" in err
+    code, _, err = _run(capsys, *argv, "--lang", "ko")
+    assert code == 2 and "이 폴더들은 한 번의 실행에서 나온 샤드 전체가 아닙니다" in err
+    assert f"  {tmp_path / 'b'}: 샤드 기록(" in err and "no shard record" not in err
+    assert not (tmp_path / "m").exists()
