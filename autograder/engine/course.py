@@ -18,7 +18,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 import yaml
 
@@ -62,8 +62,8 @@ class CourseError(Exception):
 
     heading_code = "cli.course-invalid"
 
-    def __init__(self, problems: list[str | Nested]):
-        self.problems = problems
+    def __init__(self, problems: Sequence[str | Nested]):
+        self.problems = list(problems)
         super().__init__(self.message("en"))
 
     @property

@@ -26,7 +26,10 @@ import unicodedata
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, ClassVar, Iterable, Iterator, Mapping, Protocol
+from typing import IO, TYPE_CHECKING, Any, ClassVar, Iterable, Iterator, Mapping, Protocol, Sequence
+
+if TYPE_CHECKING:
+    from autograder.engine.messages import Nested
 
 RESULT_SCHEMA_VERSION = 1
 GRADES_COLUMNS = ["student_id", "assignment_id", "score", "max_score"]
@@ -325,8 +328,9 @@ class Output:
     def add(self, result: dict) -> None:
         """One result, as the pass goes by."""
 
-    def write(self, view) -> list[str]:
-        """Write the output from the finished view; the lines the verb prints (often none)."""
+    def write(self, view) -> Sequence[str | Nested]:
+        """Write the output from the finished view; the lines the verb prints (often none), each a
+        sentence or a :class:`~autograder.engine.messages.Nested` message in the verb's language."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -366,7 +370,7 @@ class GradesCsv(Output):
         self._writer.writerow(GRADES_COLUMNS)
         return self._file
 
-    def write(self, view=None) -> list[str]:
+    def write(self, view=None) -> Sequence[str | Nested]:
         (self._file if self._file is not None else self._start()).commit()
         return []
 
@@ -375,7 +379,7 @@ class GradesCsv(Output):
             self._file.abort()
 
 
-def feed_results(out: Path, outputs: Iterable[Output], view: View | None = None) -> list[str]:
+def feed_results(out: Path, outputs: Iterable[Output], view: View | None = None) -> list[str | Nested]:
     """One pass over the result files under ``out``: each result goes to ``view``, then to every
     output; then each output writes itself from the view, in order.  Returns the lines they said.
 
@@ -383,7 +387,7 @@ def feed_results(out: Path, outputs: Iterable[Output], view: View | None = None)
     the first failure is raised at the end (as when each output read the folder on its own)."""
     live = list(outputs)
     failure: BaseException | None = None
-    said: list[str] = []
+    said: list[str | Nested] = []
     try:
         for result in iter_results(out):
             if view is not None:

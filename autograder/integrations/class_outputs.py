@@ -22,6 +22,7 @@ from typing import Callable, Iterable
 
 from autograder.engine.course import Course
 from autograder.engine.errors import UsageError
+from autograder.engine.messages import Nested
 from autograder.engine.results import ASKED, FORMAT, GradesCsv, Offer, Output, feed_results
 from autograder.integrations.ci_summary import MarkdownSummary
 from autograder.integrations.junit import JunitXml
@@ -119,12 +120,12 @@ class ClassPass:
         self.outputs = list(outputs)
         self.view = ClassView(self.folder, scores=any(output.reads_scores for output in self.outputs))
 
-    def run(self) -> list[str]:
+    def run(self) -> list[str | Nested]:
         """Read the folder once and write every output; the lines they said, in order."""
         return feed_results(self.folder, self.outputs, self.view)
 
 
-def write_outputs(folder: Path, outputs: Iterable[Output]) -> list[str]:
+def write_outputs(folder: Path, outputs: Iterable[Output]) -> list[str | Nested]:
     """The outputs of a results folder already graded, in one pass; the lines they said."""
     folder = Path(folder)
     if not folder.is_dir():

@@ -96,6 +96,6 @@ def test_the_language_model_mistakes_as_written_are_diagnosed_as_catalogued(subm
     from reference.mutants import by_id
 
     for bug, mistake in CATALOGUED.items():
-        items = {i.item.id: i for i in submissions[f"student:{bug}"]}
+        items = {i["id"]: i for i in submissions[f"student:{bug}"]}
         for target in by_id(mistake).targets:
-            assert items[target].status == "failed" and items[target].diagnosis == mistake, (bug, target)
+            assert items[target]["status"] == "failed" and items[target]["diagnosis"] == mistake, (bug, target)
