@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import mmap
 import os
-import platform
 import sys
 import tempfile
 from pathlib import Path
@@ -51,7 +50,7 @@ def _machine() -> str:
                         ("vendor_id", "cpu family", "model", "model name", "flags"))
     except OSError:
         pass
-    return "\0".join([FORMAT, sys.version, np.__version__, os.path.realpath(np.__file__), platform.machine(), cpu,
+    return "\0".join([FORMAT, sys.version, np.__version__, os.path.realpath(np.__file__), os.uname().machine, cpu,
                       *(f"{k}={os.environ.get(k, '')}" for k in BLAS_ENV)])
 
 
