@@ -76,7 +76,9 @@ PYTHON=/usr/bin/python3
 # The course is not installed: run_autograder puts $SOURCE on PYTHONPATH (it stays in $SOURCE,
 # which the sandbox never binds and the grader closes to everyone but root).  What every
 # submission would otherwise redo is done once, in the image: bytecode, the course file's check,
-# the digest of the grading modules.
+# the digest of the grading modules, the hidden cases and reference outputs (computed with the BLAS
+# settings the grader defaults to: autograder/cli's BLAS_THREADS).
+export OPENBLAS_NUM_THREADS="${{OPENBLAS_NUM_THREADS:-1}}" OMP_NUM_THREADS="${{OMP_NUM_THREADS:-1}}" MKL_NUM_THREADS="${{MKL_NUM_THREADS:-1}}"
 cd "$SOURCE" && "$VENV/bin/python" -c "from autograder.integrations.gradescope import prepare_image; prepare_image()"
 """
 
