@@ -63,7 +63,8 @@ def make_autograder_root(tmp: Path, notebook: Path, assignment: str, env: dict, 
         os.chmod(root / "source" / script, 0o755)
     (root / "submission").mkdir()
     shutil.copy(notebook, root / "submission" / notebook.name)
-    # what setup.sh leaves in the image: its last line, run the same way
+    # what setup.sh leaves in the image: its last line, run the same way (``env`` has the BLAS settings
+    # setup.sh exports before it)
     last = (root / "source" / "setup.sh").read_text().strip().splitlines()[-1]
     prefix = 'cd "$SOURCE" && "$VENV/bin/python" '
     if not last.startswith(prefix):

@@ -8,7 +8,8 @@ Every verb starts here, so loading is kept cheap: importing jsonschema costs sev
 ``import numpy`` (its format checkers build the lark grammars of rfc3987-syntax), so a file
 that passed the schema once is remembered by the hash of its bytes and of the schema
 (``.rnnlab-cache/course-valid/`` beside course.yaml) and jsonschema is imported only for a
-file not seen before.  The cross-reference checks always run.
+file not seen before.  The cross-reference checks always run.  Likewise pyyaml's parse (data and
+line numbers) of bytes parsed before is read back from JSON (``.rnnlab-cache/yaml-parsed/``).
 """
 from __future__ import annotations
 
@@ -20,13 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
-import yaml
-
 from autograder.engine.messages import Nested
 from autograder.engine.terminal import render_terminal
 
-if TYPE_CHECKING:  # imported lazily where used: jsonschema's import is slow
+if TYPE_CHECKING:  # imported lazily where used: jsonschema's import is slow, yaml's is not free
     import jsonschema
+    import yaml
 
 # jsonschema imports every optional format-checker library it finds when it is imported;
 # course.schema.json has no "format" and the validator below gets no format checker, so none
@@ -196,6 +196,8 @@ class Course:
 
 def _line_index(node: yaml.Node, path: tuple = (), index: dict | None = None) -> dict:
     """Map every key path of the YAML document to its 1-based line (for error messages)."""
+    import yaml
+
     index = {} if index is None else index
     index[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
@@ -247,6 +249,8 @@ def _dotted(path) -> str:
 
 
 def _yaml_loader():
+    import yaml
+
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: ~10x faster
 
 
@@ -257,6 +261,11 @@ def _parse(path: Path) -> tuple[dict, dict, bytes]:
         raise CourseNotFound([Nested("course.no-such-file", path=path)]) from None
     except OSError as exc:
         raise CourseError([Nested("course.unreadable", path=path, detail=exc.strerror)]) from None
+    kept = _kept_parse(path, raw)
+    if kept is not None:
+        return kept[0], kept[1], raw
+    import yaml
+
     try:
         text = raw.decode("utf-8")
         loader = _yaml_loader()(text)
@@ -274,7 +283,60 @@ def _parse(path: Path) -> tuple[dict, dict, bytes]:
                                   detail=getattr(exc, "problem", exc))]) from None
     if node is None or not isinstance(data, dict):
         raise CourseError([Nested("course.not-mapping", path=path)])
-    return data, _line_index(node), raw
+    lines = _line_index(node)
+    _keep_parse(path, raw, data, lines)
+    return data, lines, raw
+
+
+PARSED_CACHE = Path(".rnnlab-cache") / "yaml-parsed"  # beside course.yaml; one JSON file per content
+
+
+def _parsed_path(path: Path, raw: bytes) -> Path:
+    return path.resolve().parent / PARSED_CACHE / f"{hashlib.sha256(b'rnnlab-yaml-1' + raw).hexdigest()}.json"
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal, and of the same types all the way down (True is not 1, 1.0 is not 1)."""
+    if type(a) is not type(b):
+        return False
+    if type(a) is dict:
+        return list(a) == list(b) and all(_same(v, b[k]) for k, v in a.items())
+    if type(a) in (list, tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return a == b or (a != a and b != b)
+
+
+def _kept_parse(path: Path, raw: bytes) -> tuple[dict, dict] | None:
+    """``(data, lines)`` of a YAML file (``path``: course.yaml, or a file in a folder beside it) whose
+    very bytes were parsed before, kept as JSON by :func:`_keep_parse`; None if not kept.
+
+    pyyaml's import and parse cost as much CPU as the rest of a one-notebook grade's course loading;
+    the parse of the same bytes is always the same, so it is remembered by their hash (beside the
+    schema's markers, VALID_CACHE)."""
+    try:
+        kept = json.loads(_parsed_path(path, raw).read_bytes())
+        data, lines = kept["data"], {tuple(key): line for key, line in kept["lines"]}
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    return (data, lines) if type(data) is dict else None
+
+
+def _keep_parse(path: Path, raw: bytes, data: dict, lines: dict) -> None:
+    """Best effort; only what JSON gives back exactly (str keys, no dates) is kept."""
+    try:
+        text = json.dumps({"data": data, "lines": [[list(key), line] for key, line in lines.items()]},
+                          ensure_ascii=False)
+        back = json.loads(text)
+    except (TypeError, ValueError):
+        return
+    if not (_same(back["data"], data) and _same({tuple(k): v for k, v in back["lines"]}, lines)):
+        return
+    from autograder.engine.results import write_atomic
+
+    try:
+        write_atomic(_parsed_path(path, raw), text)
+    except OSError:  # a read-only course folder: parse every time
+        pass
 
 
 def _valid_marker(path: Path, raw: bytes, schema: bytes) -> Path:

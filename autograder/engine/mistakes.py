@@ -106,8 +106,6 @@ _LOCK = threading.Lock()
 
 def _load(path: Path) -> _Loaded:
     """The parsed and schema-checked file (cached until it changes); WordingError lists its problems."""
-    import yaml
-
     from autograder.engine import course as course_module
 
     try:
@@ -120,6 +118,26 @@ def _load(path: Path) -> _Loaded:
         if loaded is not None and loaded.key == key:
             return loaded
     raw = path.read_bytes()
+    kept = course_module._kept_parse(path.parent, raw)  # beside course.yaml
+    if kept is not None:
+        data, lines = kept
+    else:
+        data, lines = _parse(path, raw)
+        course_module._keep_parse(path.parent, raw, data, lines)
+    problems = _schema_problems(path, data, lines, raw)
+    if problems:
+        raise WordingError(problems)
+    loaded = _Loaded(key, dict(data["mistakes"]), lines)
+    with _LOCK:
+        _LOADED[path] = loaded
+    return loaded
+
+
+def _parse(path: Path, raw: bytes) -> tuple[dict, dict]:
+    import yaml
+
+    from autograder.engine import course as course_module
+
     try:
         loader = course_module._yaml_loader()(raw.decode("utf-8"))
         try:
@@ -136,14 +154,7 @@ def _load(path: Path) -> _Loaded:
     if node is None or not isinstance(data, dict):
         raise WordingError([f"{path}:1: the mistakes file must be a YAML mapping with the key 'mistakes'; "
                             "fix: start from the reference/mistakes.yaml shipped with RNN Lab"])
-    lines = course_module._line_index(node)
-    problems = _schema_problems(path, data, lines, raw)
-    if problems:
-        raise WordingError(problems)
-    loaded = _Loaded(key, dict(data["mistakes"]), lines)
-    with _LOCK:
-        _LOADED[path] = loaded
-    return loaded
+    return data, course_module._line_index(node)
 
 
 def _schema_problems(path: Path, data: dict, lines: dict, raw: bytes) -> list[str]:

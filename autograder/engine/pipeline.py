@@ -22,6 +22,7 @@ from typing import Any, Callable
 from autograder.engine import consistency
 from autograder.engine import diagnose
 from autograder.engine import mistakes
+from autograder.engine import plancache
 from autograder.sandbox import prewarm
 from autograder.engine import steps
 from autograder.sandbox.box import SharedPrograms
@@ -230,16 +231,27 @@ class Expected:
 class GradingPlan:
     """Hidden cases and reference outputs: computed once per run, shared by every student."""
 
-    def __init__(self, course: Course, secret: bytes, assignments: list[str]):
+    def __init__(self, course: Course, secret: bytes, assignments: list[str], *, rubric: str | None = None,
+                 keep: bool = False):
+        """``rubric``: ``rubric_digest(course, secret)`` if the caller has it; ``keep``: read and keep
+        each assignment's cases and reference outputs in the course's cache (plancache.py)."""
         self.course = course
         self.assignments = assignments
         self.namespace = reference_namespace(course)
+        self.rubric = rubric or rubric_digest(course, secret)
         self.expected: dict[str, Expected] = {}
         for aid in assignments:
-            for spec in course.functions_of(aid):
-                cases = build_cases(course, spec, secret, forward_shapes=reference_forward(self.namespace))
-                outputs = trusted_outputs(self.namespace, spec, cases)
-                self.expected[spec.name] = Expected(cases, outputs)
+            names = [spec.name for spec in course.functions_of(aid)]
+            path = plancache.path_of(course.root, self.rubric, aid) if keep else None
+            kept = plancache.load(path, names) if path is not None else None
+            if kept is None:
+                kept = {}
+                for spec in course.functions_of(aid):
+                    cases = build_cases(course, spec, secret, forward_shapes=reference_forward(self.namespace))
+                    kept[spec.name] = (cases, trusted_outputs(self.namespace, spec, cases))
+                if path is not None:
+                    plancache.keep(path, kept)
+            self.expected.update({name: Expected(cases, outputs) for name, (cases, outputs) in kept.items()})
         # what a function's own request sends (SharedPrograms: encoded once per run, not per student)
         self.programs = {name: SharedPrograms(self._counted(course, spec, case.program) for case in expected.cases)
                          for name, expected in self.expected.items() for spec in [course.functions[name]]}
@@ -249,7 +261,6 @@ class GradingPlan:
         self.follow_through = consistency.FollowThrough(course, self, secret)
         self._together_lock = threading.Lock()
         self._together: dict[str, SharedPrograms] = {}
-        self.rubric = rubric_digest(course, secret)
 
     @staticmethod
     def forwards_of(course: Course, spec: FunctionSpec) -> list[str]:

@@ -76,7 +76,9 @@ PYTHON=/usr/bin/python3
 # The course is not installed: run_autograder puts $SOURCE on PYTHONPATH (it stays in $SOURCE,
 # which the sandbox never binds and the grader closes to everyone but root).  What every
 # submission would otherwise redo is done once, in the image: bytecode, the course file's check,
-# the digest of the grading modules.
+# the digest of the grading modules, the hidden cases and reference outputs (computed with the BLAS
+# settings the grader defaults to: autograder/cli's BLAS_THREADS).
+export OPENBLAS_NUM_THREADS="${{OPENBLAS_NUM_THREADS:-1}}" OMP_NUM_THREADS="${{OMP_NUM_THREADS:-1}}" MKL_NUM_THREADS="${{MKL_NUM_THREADS:-1}}"
 cd "$SOURCE" && "$VENV/bin/python" -c "from autograder.integrations.gradescope import prepare_image; prepare_image()"
 """
 
@@ -96,17 +98,21 @@ PYTHONPATH="$ROOT/source" exec "$VENV/bin/python" -m autograder --course "$ROOT/
 def prepare_image(source: str | Path = ".") -> None:
     """What ``setup.sh`` does once in the image so that no submission pays for it: compile the
     course's Python (autograder/, reference/) to bytecode, check course.yaml (its validation
-    cache), and remember the digest of the grading modules (pipeline.rubric_digest)."""
+    cache), remember the digest of the grading modules (pipeline.rubric_digest), and keep the hidden
+    cases and reference outputs of each assignment the zip grades (engine/plancache.py)."""
     import compileall
 
-    from autograder.engine.pipeline import load_secret, rubric_digest
+    from autograder.engine.pipeline import GradingPlan, load_secret, rubric_digest
 
     source = Path(source).resolve()
     for package in PACKAGES:
         if not compileall.compile_dir(str(source / package), quiet=1):
             raise UsageError("usage.does-not-compile", path=source / package)
     course = load_course(source / "course.yaml")
-    rubric_digest(course, load_secret(course))  # imports the reference; keeps the grading modules' digest
+    secret = load_secret(course)
+    rubric = rubric_digest(course, secret)  # imports the reference; keeps the grading modules' digest
+    shipped = [aid for aid, a in course.assignments.items() if (source / "solutions" / aid / a.notebook).is_file()]
+    GradingPlan(course, secret, shipped, rubric=rubric, keep=True)
 
 
 def requires_python(course_root: Path) -> tuple[int, int]:
@@ -347,7 +353,7 @@ def grade_in_memory(course: Course, notebooks: dict[str, bytes | None], no_sandb
         if problems:
             raise AutograderFailure("cannot grade: `autograder validate` names what to fix\n"
                                     + "\n".join(f"  {p}" for p in problems))
-        plan = GradingPlan(course, load_secret(course), assignments)
+        plan = GradingPlan(course, load_secret(course), assignments, keep=True)  # kept by setup.sh
         return [grade_submission(plan, submission_of(plan.rubric, aid, course.assignments[aid].notebook, raw),
                                  runner, STUDENT) for aid, raw in notebooks.items()]
     finally:

@@ -173,7 +173,8 @@ def grade_notebook(course: Course, notebook: Path, assignment: str, *, student: 
                                                 rubric_digest)
 
         secret = load_secret(course, secret_file)
-        submission = read_submission(rubric_digest(course, secret), assignment, notebook)
+        rubric = rubric_digest(course, secret)
+        submission = read_submission(rubric, assignment, notebook)
         fingerprint = submission.fingerprint
         student = student or student_of(notebook, assignment)
         entry = cache / f"{fingerprint}.json"
@@ -186,7 +187,7 @@ def grade_notebook(course: Course, notebook: Path, assignment: str, *, student: 
                 factory = make_sandbox_factory(course, isolate=isolate)(slot)
                 # a notebook that can be read starts its sandbox while the hidden cases are drawn
                 runner = SandboxRunner.starting_now(factory) if submission.raw is not None else SandboxRunner(factory)
-            plan = GradingPlan(course, secret, [assignment])
+            plan = GradingPlan(course, secret, [assignment], rubric=rubric, keep=True)
             result = grade_submission(plan, submission, runner, student).result
             if use_cache:
                 write_atomic(entry, json.dumps(result, ensure_ascii=False) + "\n")

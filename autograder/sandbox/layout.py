@@ -111,30 +111,78 @@ def worker_argv(exe: str, folder: str, limits: dict) -> list[str]:
     return [exe, "-I", "-S", "-B", "-c", start, json.dumps(limits, separators=(",", ":"))]
 
 
+KEPT = Path(__file__).resolve().parent / "__pycache__"  # trusted as the package's own bytecode is
+
+
+def _compile_worker(cache: str) -> None:
+    """WORKER_FILES compiled into the folder ``cache`` (hash-checked pycs, readable by anyone)."""
+    import py_compile
+
+    os.chmod(cache, 0o755)  # read by the sandbox's uid, written by nobody but us
+    for name in WORKER_FILES:
+        target = os.path.join(cache, os.path.basename(importlib.util.cache_from_source(name, optimization="")))
+        py_compile.compile(str(HERE / name), cfile=target, dfile=f"{INSIDE}/{name}", doraise=True, optimize=0,
+                           invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
+        os.chmod(target, 0o644)
+
+
+def _kept_bytecode() -> str | None:
+    """The compiled WORKER_FILES kept in this package's ``__pycache__`` across grader processes,
+    in a folder named after their sources and this interpreter's bytecode version (made once per
+    installation, atomically); None where that folder cannot be written."""
+    import hashlib
+    import py_compile
+
+    key = hashlib.sha256(importlib.util.MAGIC_NUMBER + sys.implementation.cache_tag.encode())
+    for name in WORKER_FILES:
+        key.update(b"\0" + name.encode() + b"\0" + (HERE / name).read_bytes())
+    kept = KEPT / f"worker-{key.hexdigest()[:32]}"
+    expected = {os.path.basename(importlib.util.cache_from_source(name, optimization="")) for name in WORKER_FILES}
+    try:
+        if set(os.listdir(kept)) == expected:
+            return str(kept)
+    except OSError:
+        pass
+    try:
+        KEPT.mkdir(exist_ok=True)
+        fresh = tempfile.mkdtemp(prefix=".worker-", dir=KEPT)
+    except OSError:
+        return None
+    try:
+        _compile_worker(fresh)
+        for old in KEPT.glob("worker-*"):  # the bytecode of earlier sources
+            if old != kept:
+                shutil.rmtree(old, ignore_errors=True)
+        os.rename(fresh, kept)  # fails if another grader kept it first: then that one is used
+    except (OSError, py_compile.PyCompileError):
+        shutil.rmtree(fresh, ignore_errors=True)
+        return str(kept) if os.path.isdir(kept) and set(os.listdir(kept)) == expected else None
+    return str(kept)
+
+
 @functools.lru_cache(maxsize=1)
 def _bytecode() -> str | None:
-    """A ``__pycache__`` folder with WORKER_FILES compiled, once per grader process; None if it
-    cannot be made (the worker then compiles them itself, as it always may).
+    """A ``__pycache__`` folder with WORKER_FILES compiled; None if it cannot be made (the worker
+    then compiles them itself, as it always may).
 
     Without it every sandbox start compiled worker.py, protocol.py and program.py from source
     (a tenth of a start's cost, benchmarks/README.md): their folder in the sandbox is
-    bound file by file, so the package's own ``__pycache__`` is not there.  Hash-checked pycs
-    (PEP 552): the interpreter in the sandbox uses one only if it was compiled from exactly the
-    source beside it, whatever the files' times."""
+    bound file by file, so the package's own ``__pycache__`` is not there.  The folder is kept
+    across grader processes (``_kept_bytecode``), else made once per grader process.  Hash-checked
+    pycs (PEP 552): the interpreter in the sandbox uses one only if it was compiled from exactly
+    the source beside it, whatever the files' times."""
     import atexit
     import py_compile
 
+    kept = _kept_bytecode()
+    if kept is not None:
+        return kept
     folder = tempfile.mkdtemp(prefix="rnnlab-pyc-")
     atexit.register(shutil.rmtree, folder, True)
     cache = os.path.join(folder, "__pycache__")
     try:
         os.mkdir(cache)
-        os.chmod(cache, 0o755)  # read by the sandbox's uid, written by nobody but us
-        for name in WORKER_FILES:
-            target = os.path.join(cache, os.path.basename(importlib.util.cache_from_source(name, optimization="")))
-            py_compile.compile(str(HERE / name), cfile=target, dfile=f"{INSIDE}/{name}", doraise=True, optimize=0,
-                               invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
-            os.chmod(target, 0o644)
+        _compile_worker(cache)
     except (OSError, py_compile.PyCompileError):
         shutil.rmtree(folder, ignore_errors=True)
         return None

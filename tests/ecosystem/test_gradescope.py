@@ -226,6 +226,36 @@ def test_run_autograder_on_a_fake_autograder_folder(tmp_path):
         item.id for spec in course.functions_of("rnn") for item in spec.items)
 
 
+
+def test_the_image_keeps_the_hidden_cases_that_each_submission_then_reads(tmp_path):
+    """setup.sh's last step (prepare_image, under the BLAS settings it exports) computes the hidden
+    cases and reference outputs of the zip's assignments once, readable by root only; run_autograder
+    grades from them instead of drawing them again."""
+    solution = ROOT / "solutions" / "rnn" / "rnn.ipynb"
+    course = load_course(ROOT / "course.yaml")
+    isolate = sandbox.bwrap_available()
+    build_zip(course, tmp_path / "autograder.zip", ["rnn"], no_sandbox=not isolate)
+    with zipfile.ZipFile(tmp_path / "autograder.zip") as archive:
+        archive.extractall(tmp_path / "source")
+    setup = (tmp_path / "source" / "setup.sh").read_text().strip().splitlines()
+    assert setup[-2].startswith("export OPENBLAS_NUM_THREADS=")
+    proc = subprocess.run(["bash", "-c", "\n".join(setup[-2:])], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "SOURCE": str(tmp_path / "source"), "VENV": sys.prefix})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    plans = tmp_path / "source" / ".rnnlab-cache" / "plans"
+    (kept,) = plans.iterdir()
+    assert kept.name.startswith("rnn-") and stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert stat.S_IMODE(plans.stat().st_mode) == 0o700
+    before = kept.stat().st_mtime_ns
+    touch(tmp_path / "submission" / "rnn.ipynb", solution.read_text())
+    proc = subprocess.run(["bash", str(tmp_path / "source" / "run_autograder")], capture_output=True, text=True,
+                          env={**os.environ, "AUTOGRADER_ROOT": str(tmp_path), "RNNLAB_VENV": sys.prefix},
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads((tmp_path / "results" / "results.json").read_text())["score"] == course.max_score("rnn")
+    assert list(plans.iterdir()) == [kept] and kept.stat().st_mtime_ns == before  # read, not drawn again
+
+
 # ------------------------------------------------- Gradescope without privileges
 
 # What Docker's default seccomp profile denies a container without CAP_SYS_ADMIN, as far as

@@ -177,3 +177,42 @@ def test_grading_a_class_imports_no_schema_machinery(tmp_path):
 
     shutil.copytree(student, one / student.name)
     assert _modules_after(["grade", str(one), "--out", str(tmp_path / "out"), "--quiet"]) == []  # (tqdm: a bar)
+
+
+def test_a_parsed_file_is_read_back_the_same_without_yaml(tmp_path, monkeypatch):
+    """pyyaml's parse of bytes parsed before is read back from JSON: the same data, type for type,
+    and the same line numbers for messages; nothing of pyyaml is imported for it."""
+    import autograder.engine.course as course_mod
+
+    path = tmp_path / "course.yaml"
+    path.write_bytes(COURSE.read_bytes())
+    data, lines, _ = course_mod._parse(path)  # parsed by pyyaml, and kept
+    assert len(list((tmp_path / course_mod.PARSED_CACHE).iterdir())) == 1
+    monkeypatch.setattr(course_mod, "_yaml_loader", lambda: pytest.fail("parsed twice"))
+    kept_data, kept_lines, _ = course_mod._parse(path)
+    assert course_mod._same(kept_data, data) and kept_lines == lines
+    assert course_mod._same(kept_data, yaml.safe_load(COURSE.read_text()))
+    kept_course = load_course(path)
+    monkeypatch.undo()
+    import shutil
+
+    shutil.rmtree(tmp_path / course_mod.PARSED_CACHE)
+    assert kept_course == load_course(path)  # parsed afresh
+    code = (f"import sys\nfrom autograder.engine.course import load_course\nload_course({str(path)!r})\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'yaml'))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+
+
+def test_a_changed_file_is_parsed_again_and_its_lines_are_its_own(tmp_path):
+    import autograder.engine.course as course_mod
+
+    path = tmp_path / "course.yaml"
+    path.write_bytes(COURSE.read_bytes())
+    load_course(path)
+    path.write_text("# one more line on top\n" + COURSE.read_text().replace("language: ", "language: fr #", 1))
+    message = _problems(path)
+    line = next(i for i, t in enumerate(path.read_text().splitlines(), 1) if t.lstrip().startswith("language: fr"))
+    assert f"{path}:{line}: course.language" in message
+    assert len(list((tmp_path / course_mod.PARSED_CACHE).iterdir())) == 2
