@@ -124,17 +124,23 @@ def ordinary_account() -> Account:
     cache = home / ".cache" / "rnnlab-tests"
     cache.mkdir(parents=True, exist_ok=True)
     with _locked(cache / "lock"):
-        course = home / "rnnlab"
+        # one copy and venv per checkout: suites of two work trees may run at once
+        key = hashlib.sha256(str(ROOT).encode()).hexdigest()[:10]
+        mine = cache / f"checkout-{key}"
+        mine.mkdir(exist_ok=True)
+        course = home / "checkouts" / key
         run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"pid{os.getpid()}"
-        stamp = cache / "course-run"
+        stamp = mine / "course-run"
         if not (stamp.exists() and stamp.read_text() == run_id and course.is_dir()):
+            course.parent.mkdir(exist_ok=True)
             _copy_checkout(course)
             stamp.write_text(run_id)
-        python = _venv(cache, course)
+        python = _venv(mine, course)
         account = Account(LOGIN, entry.pw_uid, entry.pw_gid, home, course, python, True)
         for path in (course, cache):
             account.give(path)
-        subprocess.run(["chown", f"{entry.pw_uid}:{entry.pw_gid}", str(home), str(home / ".cache")], check=True)
+        subprocess.run(["chown", f"{entry.pw_uid}:{entry.pw_gid}", str(home), str(home / ".cache"), str(course.parent)],
+                       check=True)
     return account
 
 
