@@ -23,7 +23,10 @@ import os
 import select
 import struct
 import time
-from typing import Any, BinaryIO, Iterable, Union
+from typing import TYPE_CHECKING, Any, BinaryIO, Iterable, Union
+
+if TYPE_CHECKING:
+    import mmap
 
 import numpy as np
 
@@ -415,7 +418,7 @@ _DTYPES = {name: np.dtype(name) for name in ALLOWED_DTYPES}
 _DESCRIPTOR_KEYS = frozenset({"dtype", "shape", "offset", "nbytes"})
 
 
-def decode_frame(buf: Union[bytes, bytearray], max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Any, list[np.ndarray]]:
+def decode_frame(buf: Union[bytes, bytearray, mmap.mmap], max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Any, list[np.ndarray]]:
     """Validate a whole frame and return ``(msg_tree, arrays)``; arrays view ``buf``."""
     if len(buf) < PREFIX.size:
         raise ProtocolError("truncated frame prefix")
