@@ -19,7 +19,7 @@ The words of each mistake (three feedback levels, Korean and English) are in
 ``autograder/engine/mistakes.py``, keyed by the same id.
 
 ``targets`` lists the rubric items ``<function>.<output>`` the mistake must make fail;
-``autograder.engine.diagnose.rubric_escapes`` checks that the course's hidden cases catch every
+``autograder.engine.catalogue.rubric_escapes`` checks that the course's hidden cases catch every
 one of them (``autograder validate``).
 """
 from __future__ import annotations

@@ -139,7 +139,7 @@ def grade_students(run: ClassRun, course: Course, students: list[str], assignmen
     slots: queue.Queue[int] = queue.Queue()
     for slot in range(run.jobs):
         slots.put(slot)
-    from autograder.engine.conventions import reference_problems  # a missing reference is a sentence, not a traceback
+    from autograder.engine.refimpl import reference_problems  # a missing reference is a sentence, not a traceback
 
     problems, _ = reference_problems(course, assignments, run_cases=False)
     if problems:

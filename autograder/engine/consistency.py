@@ -31,6 +31,7 @@ import numpy as np
 from autograder.engine.cases import Case, case_seed
 from autograder.engine.compare import compare, relative_error
 from autograder.engine.course import CACHE_OUTPUT, Course, FunctionSpec
+from autograder.engine.refimpl import reference_submodule
 from autograder.sandbox.inside.program import ProgramError, run_program
 
 EPSILON = 1e-6  # central-difference step
@@ -222,7 +223,7 @@ class FollowThrough:
             return self._gradients[key]
 
     def _compute(self, mutant, spec: FunctionSpec) -> list[dict | None]:
-        from reference.mutants import namespace_with  # trusted side only
+        namespace_with = reference_submodule(self.course.root, "mutants").namespace_with  # trusted side only
 
         cases = self.plan.expected[spec.name].cases
         if spec.name in mutant.functions:  # the catalogue's own backward of this mistake

@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import ast
 import difflib
-import inspect
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Iterable
 
-from autograder.engine.course import Course, FunctionSpec
+from autograder.engine.course import Course
+from autograder.engine.errors import Problem
+from autograder.engine.refimpl import reference_problems
+from autograder.engine.refimpl import signature as _signature
 
 CHECK_CALL = re.compile(r"""\bcheck\(\s*(?P<q>['"])(?P<name>[^'"]*)(?P=q)""")
 
@@ -49,22 +50,6 @@ def _checked_names(source: str) -> list[str]:
             and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)]
 GRADE_PREFIX = "check_"
 PREVIOUS_WORK = "previous_work"  # a solution cell where students paste earlier functions (ungraded)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One broken convention: where it is, what is wrong, how to fix it."""
-
-    file: str
-    cell: str | None
-    function: str | None
-    message: str
-    fix: str
-
-    def __str__(self) -> str:
-        where = self.file + (f", {self.cell}" if self.cell else "")
-        who = f" {self.function}:" if self.function else ""
-        return f"{where}:{who} {self.message}; fix: {self.fix}"
 
 
 @dataclass
@@ -114,10 +99,6 @@ def _markers_outside_functions(source: str) -> list[int]:
 def _suggest(name: str, names: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.6)
     return f'did you mean check("{close[0]}")?' if close else "use the name of a graded function"
-
-
-def _signature(names: Iterable[str]) -> str:
-    return "(" + ", ".join(names) + ")"
 
 
 def notebook_problems(course: Course, aid: str) -> list[Problem]:
@@ -231,83 +212,6 @@ def notebook_problems(course: Course, aid: str) -> list[Problem]:
 
 
 # --------------------------------------------------------------------------- reference
-
-
-def _reference_file(fn) -> str:
-    try:
-        path = Path(inspect.getsourcefile(fn) or "")
-        return f"reference/{path.name}" if path.name else "reference/"
-    except TypeError:
-        return "reference/"
-
-
-def reference_problems(course: Course, assignments: Iterable[str],
-                       run_cases: bool = True) -> tuple[list[Problem], set[str]]:
-    """Graded functions without a usable reference; also the functions that cannot be graded.
-
-    ``run_cases=False`` only looks for the functions and their signatures (no call)."""
-    from autograder.engine.pipeline import reference_forward, reference_namespace
-
-    try:
-        namespace = reference_namespace(course)
-    except Exception as exc:  # a syntax error in a reference module, a bad import, ...
-        detail = f"{type(exc).__name__}: {exc}"
-        names = {spec.name for aid in assignments for spec in course.functions_of(aid)}
-        return [Problem("reference/__init__.py", None, None, f"the reference does not import ({detail[:300]})",
-                        "fix the reference module named in the error")], names
-    from autograder.engine.refimpl import reference_package
-
-    package = reference_package(course.root)
-    problems, broken = [], set()
-    for aid in assignments:
-        for spec in course.functions_of(aid):
-            problem = _reference_problem(course, spec, namespace, package, reference_forward, run_cases)
-            if problem is not None:
-                problems.append(problem)
-                broken.add(spec.name)
-    return problems, broken
-
-
-def _reference_problem(course, spec: FunctionSpec, namespace, package, reference_forward,
-                       run_cases: bool = True) -> Problem | None:
-    from autograder.engine.cases import build_cases
-    from autograder.sandbox.inside.program import ProgramError, run_program
-
-    name, args = spec.name, _signature(spec.args)
-    fn = namespace.get(name)
-    if fn is None:
-        if callable(getattr(package, name, None)):
-            return Problem("reference/__init__.py", None, name, "defined in the reference but not exported",
-                           f"add '{name}' to reference/__init__.py's __all__ (or its module's __all__)")
-        return Problem("reference/", None, name, "no reference implementation: the grader has nothing to compare with",
-                       f"write `def {name}{args}` in a reference/ module and export it from reference/__init__.py "
-                       f"(`autograder new-function {name} --assignment {spec.assignment}` writes a stub)")
-    where = _reference_file(getattr(fn, "func", fn))
-    try:
-        params = [p for p in inspect.signature(fn).parameters.values()
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    except (TypeError, ValueError):
-        params = None
-    if params is not None and [p.name for p in params[:len(spec.args)]] != list(spec.args):
-        return Problem(where, None, name, f"the reference is {name}{_signature(p.name for p in params)}, "
-                       f"course.yaml's inputs are {args}", "use the same argument names and order in both")
-    if not run_cases:
-        return None
-    try:
-        forward = reference_forward(namespace)
-        case = build_cases(course, spec, secret=b"rnnlab-conventions", forward_shapes=forward, count=1)[0]
-        run_program(namespace, case.program)
-    except ProgramError as exc:
-        if exc.kind == "not-implemented":
-            return Problem(where, None, name, "the reference is still a stub (raises NotImplementedError)",
-                           "implement it: the grader compares every student with it")
-        return Problem(where, None, name, f"the reference fails on an input drawn from course.yaml "
-                       f"({exc.kind}: {exc.message[:300]})",
-                       "make the reference and course.yaml's inputs/returns agree")
-    except Exception as exc:
-        return Problem("course.yaml", None, name, f"cannot draw an input case ({type(exc).__name__}: "
-                       f"{str(exc)[:300]})", "check this function's inputs in course.yaml")
-    return None
 
 
 # --------------------------------------------------------------------------- mistakes

@@ -5,9 +5,8 @@ Owns: recognising a failed item as one of the known mistakes of ``reference/muta
 pattern on the deciding case (transposed, wrong sign, constant factor, all zeros, right
 only for some time steps, wrong shape, one gate's block of an LSTM/GRU gradient); the
 Korean/English explanation and hint of every diagnosis id (words: mistakes.py, which reads the
-course's reference/mistakes.yaml); the check that the rubric catches every catalogued mistake
-(:func:`rubric_escapes`, used by ``autograder validate``); and docs/MISTAKES.md
-(:func:`catalogue_markdown`).
+course's reference/mistakes.yaml).  What the authoring side asks of the catalogue (does the
+rubric catch every mistake, docs/MISTAKES.md) is catalogue.py's.
 
 Trusted side: the mutants are built on the reference, which is imported lazily inside
 functions only — the ``autograder`` package ships to students without ``reference/``.
@@ -18,6 +17,7 @@ from __future__ import annotations
 import itertools
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,14 +25,13 @@ import numpy as np
 from autograder.engine import mistakes
 from autograder.engine.compare import compare, relative_error
 from autograder.engine.course import Course, FunctionSpec
+from autograder.engine.refimpl import reference_submodule
 from autograder.sandbox.inside.program import ProgramError, run_program
-from autograder.engine.score import (CaseRun, FunctionFailure, ItemResult, case_run, program_error_reply,
-                                     score_function)
+from autograder.engine.score import CaseRun, FunctionFailure, ItemResult, case_run, program_error_reply
 
 __all__ = [
-    "GENERIC", "MATCH_FACTOR", "Diagnosis", "Diagnoser", "Explanations", "RubricCoverage", "catalogue_markdown",
-    "explain", "explanations", "gate_block_diagnosis", "generic_diagnosis", "mutant_runs", "rubric_coverage",
-    "rubric_escapes",
+    "GENERIC", "MATCH_FACTOR", "Diagnosis", "Diagnoser", "Explanations", "explain", "explanations",
+    "gate_block_diagnosis", "generic_diagnosis", "mutant_runs",
 ]
 
 #: Set by the pipeline (not found by comparing values): a backward that calls its forward once
@@ -61,18 +60,15 @@ class Diagnosis:
         return explain(self.id, language, self.params, level)
 
 
-def _mutants_module(course: Course | None = None):
-    """The course's reference.mutants (refimpl: a copied course's own), or the importable one
-    without a course; None where there is no reference (student side)."""
+def _mutants_module(course: Course | None):
+    """The catalogue (``reference/mutants.py``) of ``course``, through refimpl.py (a copied course's
+    own); None without a course or where its reference is not there (the student side)."""
+    if course is None:
+        return None
     try:
-        if course is not None:
-            from autograder.engine.refimpl import reference_submodule
-
-            return reference_submodule(course.root, "mutants")
-        from reference import mutants  # trusted side only; never at module import
+        return reference_submodule(course.root, "mutants")  # trusted side only; never at module import
     except ImportError:
         return None
-    return mutants
 
 
 def explain(diagnosis_id: str, language: str, params: dict | None = None,
@@ -247,7 +243,7 @@ def _square_transpose(params: dict, function: str, output: str) -> dict:
 
 def mutant_runs(course: Course, plan, mutant, spec: FunctionSpec) -> list[CaseRun]:
     """``spec``'s hidden cases run through the mutant, read as the pipeline reads a student's."""
-    namespace = _mutants_module(course).namespace_with(plan.namespace, mutant)
+    namespace = reference_submodule(course.root, "mutants").namespace_with(plan.namespace, mutant)
     runs = []
     for case in plan.expected[spec.name].cases:
         try:
@@ -375,124 +371,3 @@ class Explanations:
             if entry:
                 item.explanation, item.hint = entry["explanation"], entry["hint"]
         return items
-
-
-# ------------------------------------------------------------------ rubric coverage
-
-
-@dataclass
-class RubricCoverage:
-    escapes: list[tuple[str, str]] = field(default_factory=list)  # (mutant id, item id) that passes
-    skipped: list[tuple[str, str, str]] = field(default_factory=list)  # (mutant id, item id, why)
-
-
-def rubric_coverage(course: Course, plan, mutants=None) -> RubricCoverage:
-    """Score every applicable mutant (or ``mutants``) as a student; list targeted items that still pass."""
-    coverage = RubricCoverage()
-    for mutant in (_mutants_module(course).applicable(course.gru_form) if mutants is None else mutants):
-        by_function: dict[str, list[str]] = {}
-        for target in mutant.targets:
-            function, _, output = target.partition(".")
-            by_function.setdefault(function, []).append(output)
-        for function, outputs in by_function.items():
-            spec = course.functions.get(function)
-            if spec is None or function not in plan.expected:
-                why = "not in course.yaml" if spec is None else "not in the plan's assignments"
-                coverage.skipped += [(mutant.id, f"{function}.{o}", why) for o in outputs]
-                continue
-            items = {r.item.output: r for r in score_function(
-                course, spec, plan.expected[function].cases, plan.expected[function].outputs,
-                mutant_runs(course, plan, mutant, spec))}
-            for output in outputs:
-                if output not in items:
-                    coverage.skipped.append((mutant.id, f"{function}.{output}", "output has no points"))
-                elif items[output].status == "passed":
-                    coverage.escapes.append((mutant.id, f"{function}.{output}"))
-    return coverage
-
-
-def rubric_escapes(course: Course, plan) -> list[tuple[str, str]]:
-    """(mutant id, item id) of every catalogued mistake the rubric does not catch."""
-    return rubric_coverage(course, plan).escapes
-
-
-# ------------------------------------------------------------------- docs/MISTAKES.md
-
-
-def _cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
-def catalogue_markdown(course: Course | None = None) -> str:
-    """docs/MISTAKES.md, generated from the catalogue (a test keeps the file in sync)."""
-    module = _mutants_module(course)
-    CATALOGUE, GRU_FORMS = module.CATALOGUE, module.GRU_FORMS
-    texts = mistakes.course_texts(course)
-
-    from autograder.engine.glossary import TERMS, fill_particles
-
-    def parts(i):
-        entry = texts.get(i) or GENERIC[i]
-        return {p: {lang: fill_particles(mistakes._parts(entry, lang, None)[p]) for lang in ("ko", "en")}
-                for p in mistakes.PARTS}
-
-    lines = [
-        "# Recognised mistakes",
-        "",
-        "<!-- Generated by autograder.engine.diagnose.catalogue_markdown(); do not edit by hand:",
-        "     tests/diagnose checks that this file is in sync with reference/mutants.py,",
-        "     reference/mistakes.yaml and autograder/engine/mistakes.py. -->",
-        "",
-        "When an item fails, the grader compares the student's outputs with each known mistake",
-        "below (`reference/mutants.py`) on the same hidden cases; a match on every case within",
-        f"{MATCH_FACTOR:g} × the item's tolerance sets the item's `diagnosis` to the mistake's id.",
-        "Otherwise a generic pattern is looked for on the deciding case.  When a function fails",
-        "because a function it calls (course.yaml `calls`) or is graded through fails, the item",
-        "also names that root cause (`autograder/engine/rootcause.py`).",
-        "",
-        "The words are in `reference/mistakes.yaml` (the generic patterns': `autograder/engine/mistakes.py`),",
-        "in Korean and English, in four parts: *what*",
-        "is wrong (the concept, never the fix), *where* to look, *why* it is wrong, and the *fix*.",
-        "course.yaml `feedback` picks what students see in the result's `explanation` and `hint`:",
-        "",
-        "| level | explanation | hint |",
-        "|---|---|---|",
-        "| `hint` (default) | what | where |",
-        "| `explain` | what + why | where |",
-        "| `reveal` | what + why | fix |",
-        "",
-        f"## Known mistakes ({len(CATALOGUE)})",
-        "",
-        "| id | functions | what (ko) | what (en) | where (en) | fix (en, `reveal` only) |",
-        "|---|---|---|---|---|---|",
-    ]
-    for m in CATALOGUE:
-        functions = ", ".join(f"`{f}`" for f in m.functions)
-        if tuple(m.gru_forms) != tuple(GRU_FORMS):
-            functions += f" (gru_form: {', '.join(m.gru_forms)})"
-        p = parts(m.id)
-        lines.append(f"| `{m.id}` | {functions} | {_cell(p['what']['ko'])} | {_cell(p['what']['en'])} | "
-                     f"{_cell(p['where']['en'])} | {_cell(p['fix']['en'])} |")
-    lines += [
-        "",
-        f"## Generic patterns ({len(GENERIC)})",
-        "",
-        "| id | what (ko) | what (en) | where (en) |",
-        "|---|---|---|---|",
-    ]
-    for gid in GENERIC:
-        p = parts(gid)
-        lines.append(f"| `{gid}` | {_cell(p['what']['ko'])} | {_cell(p['what']['en'])} | {_cell(p['where']['en'])} |")
-    lines += [
-        "",
-        "## Glossary",
-        "",
-        "Every message and explanation uses these terms (`autograder/engine/glossary.py`).  Where",
-        "밑바닥부터 시작하는 딥러닝 2 (밑바닥2) says it otherwise, its word is listed: a text may give it once,",
-        "in parentheses right after the term, e.g. `기울기 소멸(밑바닥2: 기울기 소실)`.",
-        "",
-        "| 용어 | term | 밑바닥2 |",
-        "|---|---|---|",
-    ]
-    lines += [f"| {_cell(t.ko)} | {_cell(t.en)} | {_cell(', '.join(t.book))} |" for t in TERMS]
-    return "\n".join(lines) + "\n"

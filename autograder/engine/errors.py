@@ -1,13 +1,15 @@
 """Errors every verb may raise to end the command with a one-line message and exit status 2.
 
-Owns: :class:`UsageError` and the one sentence a full disk gets (:class:`DiskFull`).  Their
-wording lives in messages.py as message codes (``usage.*``); the command renders them in the
-language it speaks (engine/terminal.py).
+Owns: :class:`UsageError`, the one sentence a full disk gets (:class:`DiskFull`), and
+:class:`Problem`, one thing wrong in a course told as file, cell, function and fix.  The
+errors' wording lives in messages.py as message codes (``usage.*``); the command renders them in
+the language it speaks (engine/terminal.py).
 """
 from __future__ import annotations
 
 import errno
 import os
+from dataclasses import dataclass
 
 from autograder.engine.terminal import render_terminal
 
@@ -52,3 +54,19 @@ def _chain(exc: BaseException | None):
     while exc is not None:
         yield exc
         exc = exc.__cause__ or exc.__context__
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One broken convention of a course: where it is, what is wrong, how to fix it."""
+
+    file: str
+    cell: str | None
+    function: str | None
+    message: str
+    fix: str
+
+    def __str__(self) -> str:
+        where = self.file + (f", {self.cell}" if self.cell else "")
+        who = f" {self.function}:" if self.function else ""
+        return f"{where}:{who} {self.message}; fix: {self.fix}"

@@ -87,11 +87,10 @@ def wording_path(course: Any = None) -> Path | None:
         root = Path(course) if isinstance(course, (str, Path)) else course.root
         if (root / "reference" / "__init__.py").is_file():
             return (root / "reference" / WORDING_FILE).resolve()
-    try:
-        import reference as package  # the course folder the CLI made importable
-    except ImportError:
-        return None
-    file = getattr(package, "__file__", None)
+    from autograder.engine.refimpl import importable_reference
+
+    package = importable_reference()  # the course folder the CLI made importable
+    file = getattr(package, "__file__", None) if package is not None else None
     return Path(file).resolve().parent / WORDING_FILE if file else None
 
 

@@ -26,7 +26,7 @@ import time
 
 from autograder.engine import audit
 from autograder.engine import conventions
-from autograder.engine import diagnose
+from autograder.engine import catalogue
 from autograder.engine.course import Course
 from autograder.engine.pipeline import GradingPlan, grade_submission, read_submission
 from autograder.engine.runners import SandboxRunner, make_sandbox_factory
@@ -93,7 +93,7 @@ def validate(course: Course, assignments: list[str], isolate: bool, say=print) -
         f"{r['assignment']} {r['score']:g}/{r['max_score']:g}" for r in results[SOLUTIONS]),
         [p for p in scores if p.startswith("solutions/")])
     step("stubs score zero", [p for p in scores if p.startswith("exercises/")])
-    coverage = diagnose.rubric_coverage(course, plan)
+    coverage = catalogue.rubric_coverage(course, plan)
     step("every catalogued mistake loses points on the items it targets",
          [f"mistake '{m}' still passes {i}: make its hidden cases or tolerance stricter"
           for m, i in coverage.escapes])

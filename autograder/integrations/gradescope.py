@@ -340,7 +340,7 @@ def grade_in_memory(course: Course, notebooks: dict[str, bytes | None], no_sandb
         raise AutograderFailure(exc) from None
     runner = SandboxRunner.starting_now(factory)  # it starts while the pipeline loads and the cases are drawn
     try:
-        from autograder.engine.conventions import reference_problems  # a missing reference is a sentence
+        from autograder.engine.refimpl import reference_problems  # a missing reference is a sentence
         from autograder.engine.pipeline import GradingPlan, grade_submission, load_secret, submission_of
 
         problems, _ = reference_problems(course, assignments, run_cases=False)

@@ -10,6 +10,10 @@ from autograder.engine.glossary import fill_particles
 from autograder.engine.mistakes import PARTS, course_texts
 from reference.mutants import CATALOGUE, applicable
 
+from autograder.engine.course import load_course
+
+from .conftest import ROOT
+
 MUTANT_TEXTS = course_texts()  # the shipped course's words: reference/mistakes.yaml
 
 
@@ -183,11 +187,11 @@ def test_generic_diagnosis_on_synthetic_inputs():
 def test_every_id_has_explanation_and_hint_in_both_languages():
     ids = [m.id for m in CATALOGUE] + list(GENERIC)
     for language in ("ko", "en"):
-        table = explanations(language)
+        table = explanations(language, course=load_course(ROOT / "course.yaml"))
         assert list(table) == ids
         for did, entry in table.items():
             assert entry["explanation"].strip() and entry["hint"].strip(), (did, language)
-            assert entry == explain(did, language)
+            assert entry == explain(did, language, course=load_course(ROOT / "course.yaml"))
     for gid, entry in GENERIC.items():
         for key in PARTS:
             assert entry[key]["ko"] != entry[key]["en"], gid
