@@ -1,16 +1,16 @@
-"""autograder/engine/diagnose.py: mutants recognised as themselves, generic patterns, explanations."""
+"""autograder/grading/diagnose.py: mutants recognised as themselves, generic patterns, explanations."""
 import numpy as np
 import pytest
 
-from autograder.engine import diagnose as dg
-from autograder.engine.diagnose import (GENERIC, Diagnoser, explain, explanations, generic_diagnosis,
+from autograder.grading import diagnose as dg
+from autograder.grading.diagnose import (GENERIC, Diagnoser, explain, explanations, generic_diagnosis,
                                  mutant_runs)
-from autograder.engine.score import CaseRun, FunctionFailure, score_function
-from autograder.engine.glossary import fill_particles
-from autograder.engine.mistakes import PARTS, course_texts
+from autograder.grading.score import CaseRun, FunctionFailure, score_function
+from autograder.student.glossary import fill_particles
+from autograder.grading.mistakes import PARTS, course_texts
 from reference.mutants import CATALOGUE, applicable
 
-from autograder.engine.course import load_course
+from autograder.grading.course import load_course
 
 from .conftest import ROOT
 
@@ -216,8 +216,8 @@ def test_autograder_diagnose_works_without_the_reference():
     import sys
     from .conftest import ROOT
     code = ("import sys; sys.modules['reference'] = None\n"
-            "import autograder.engine.diagnose as d\n"
-            "from autograder.engine import mistakes\n"
+            "import autograder.grading.diagnose as d\n"
+            "from autograder.grading import mistakes\n"
             "assert d.explain('wrong-sign', 'ko')['hint']\n"
             "assert d.explain('bptt-overwrite-accumulator', 'ko') is None\n"
             "assert mistakes.course_texts() == {} and set(d.explanations('en')) == set(d.GENERIC)\n"

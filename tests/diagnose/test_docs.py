@@ -1,8 +1,8 @@
 """docs/MISTAKES.md is generated from the catalogue and must stay in sync with it."""
 from pathlib import Path
 
-from autograder.engine.catalogue import catalogue_markdown
-from autograder.engine.diagnose import GENERIC
+from autograder.authoring.catalogue import catalogue_markdown
+from autograder.grading.diagnose import GENERIC
 from reference.mutants import CATALOGUE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_mistakes_md_is_in_sync():
     expected = catalogue_markdown(ROOT)
     actual = (ROOT / "docs" / "MISTAKES.md").read_text(encoding="utf-8")
-    assert actual == expected, ("docs/MISTAKES.md is stale; regenerate: python -c \"from autograder.engine.catalogue "
+    assert actual == expected, ("docs/MISTAKES.md is stale; regenerate: python -c \"from autograder.authoring.catalogue "
                                 "import catalogue_markdown; print(catalogue_markdown(), end='')\" > docs/MISTAKES.md")
     for i in [m.id for m in CATALOGUE] + list(GENERIC):
         assert f"`{i}`" in actual

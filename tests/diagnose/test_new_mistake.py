@@ -16,11 +16,11 @@ import nbformat
 import pytest
 
 from autograder.cli import main
-from autograder.engine import mistakes
-from autograder.engine.conventions import check_conventions
-from autograder.engine.course import CourseError, load_course
-from autograder.engine.refimpl import reference_submodule
-from autograder.engine.scaffold import PLACEHOLDERS
+from autograder.grading import mistakes
+from autograder.authoring.conventions import check_conventions
+from autograder.grading.course import CourseError, load_course
+from autograder.grading.refimpl import reference_submodule
+from autograder.authoring.scaffold import PLACEHOLDERS
 
 ROOT = Path(__file__).resolve().parents[2]
 MISTAKE = "rnn-step-relu-activation"
@@ -309,7 +309,7 @@ def test_a_mistake_in_a_function_new_function_added_imports_its_module(tmp_path)
 
 
 def test_reworded_mistakes_regrade_since_results_quote_the_words(tmp_path):
-    from autograder.engine.pipeline import rubric_digest
+    from autograder.grading.pipeline import rubric_digest
 
     course_file = copy_course(tmp_path)
     before = rubric_digest(load_course(course_file), b"secret")

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from autograder.engine import release
-from autograder.engine.diagnose import Diagnoser, Explanations, mutant_runs
-from autograder.engine.mistakes import render
-from autograder.engine.pipeline import reference_namespace
-from autograder.engine.score import score_function
+from autograder.authoring import release
+from autograder.grading.diagnose import Diagnoser, Explanations, mutant_runs
+from autograder.grading.mistakes import render
+from autograder.grading.pipeline import reference_namespace
+from autograder.grading.score import score_function
 from autograder.sandbox.inside.protocol import save_npz
 from autograder.student.selfcheck import FIXTURE_NAME, check
 from reference.mutants import by_id, namespace_with
