@@ -1,15 +1,16 @@
-"""The package's structure is a promise: each folder a role, and imports go downwards (but for engine ↔ student).
+"""The package's structure is a promise: each folder a role, and imports go one way, with no exception.
 
     cli/            one thin module per verb (argparse + a call); imports anything below, never another verb
-    integrations/   nbgrader, Gradescope, JUnit, LMS exports, CI summary
+    integrations/   nbgrader, Gradescope, JUnit, LMS exports, CI summary, similarity, merging shards
     report/         class statistics, HTML report, figures
-    engine/         course, cases, extraction, pipeline, comparison, scoring, diagnosis, results
-    student/        the notebook's check(), bundled by the release (authoring/bundle.py) with the engine's
-                    compare, glossary and messages and sandbox/inside's protocol and program
+    authoring/      what an instructor runs to build and check a course: release, bundle, validate, scaffold, check
+    grading/        course, cases, extraction, pipeline, scoring, diagnosis, wording of results, results
+    student/        exactly what the release bundles into rnnlab_check.py (authoring/bundle.py PARTS),
+                    besides sandbox/inside's protocol and program
     sandbox/        the sandbox's lifecycle; sandbox/inside/ is exactly what is bound into it
 
-A verb importing another verb, or the engine importing a report or a verb, is how the old
-flat package grew eight levels deep; this test keeps it from coming back.
+A verb importing another verb, or grading importing a report, a verb or the authoring side, is
+how the old flat package grew eight levels deep; this test keeps it from coming back.
 """
 from __future__ import annotations
 
@@ -18,16 +19,11 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[2] / "autograder"
-# what each layer may import from autograder (besides itself)
-ALLOWED = {
-    "cli": {"integrations", "report", "engine", "sandbox", "student"},
-    "integrations": {"report", "engine", "sandbox"},
-    "report": {"engine"},
-    "engine": {"sandbox", "student"},  # release writes the student's self-check module
-    "sandbox": set(),
-    "student": {"engine", "sandbox"},  # the comparison, wording and call programs the grader uses too
-}
+PACKAGE = Path(__file__).resolve().parents[1] / "autograder"
+# the layers, top to bottom: each may import only the layers after it (and itself)
+ORDER = ("cli", "integrations", "report", "authoring", "grading", "student", "sandbox")
+# what each layer may import from autograder besides itself: every layer below it, none above
+ALLOWED = {layer: set(ORDER[i + 1:]) for i, layer in enumerate(ORDER)}
 
 
 def layer_of(path: Path) -> str:
@@ -55,6 +51,24 @@ def test_every_module_lives_in_a_role_folder():
     flat = sorted(p.name for p in PACKAGE.glob("*.py") if p.name not in ("__init__.py", "__main__.py"))
     assert flat == [], f"modules outside a role folder: {flat}"
     assert set(ALLOWED) == {p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"}
+
+
+def test_each_package_says_its_role():
+    """A newcomer reads the role of each folder in its __init__.py: one sentence, the listing's word."""
+    for layer in ORDER:
+        doc = ast.get_docstring(ast.parse((PACKAGE / layer / "__init__.py").read_text(encoding="utf-8")))
+        assert doc, f"autograder/{layer}/__init__.py says nothing of its role"
+
+
+def test_student_is_exactly_what_ships():
+    """Every module of student/ is bundled into rnnlab_check.py, and the bundle carries nothing
+    else but sandbox/inside's protocol and program (which the sandbox needs too)."""
+    from autograder.authoring.bundle import PARTS
+
+    bundled = {name for name, _ in PARTS}
+    student = {f"autograder.student.{p.stem}" for p in (PACKAGE / "student").glob("*.py") if p.name != "__init__.py"}
+    assert student == {name for name in bundled if name.startswith("autograder.student.")}
+    assert bundled - student == {"autograder.sandbox.inside.protocol", "autograder.sandbox.inside.program"}
 
 
 def test_the_student_side_imports_only_what_the_bundle_carries():
@@ -98,3 +112,16 @@ def test_the_checker_sees_a_violation(tmp_path):
     bad = tmp_path / "x.py"
     bad.write_text("from autograder.cli import merge\nimport autograder.report.html\n")
     assert [n for _, n in autograder_imports(bad)] == ["autograder.cli.merge", "autograder.report.html"]
+
+
+def test_the_reference_is_reached_only_through_refimpl():
+    """The course's reference/ is imported by name in grading/refimpl.py alone: everything else asks
+    refimpl for the course's own copy, so a copied course's functions, catalogue and words agree."""
+    found = []
+    for path in MODULES:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([node.module] if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
+                     else [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            found += [(path.relative_to(PACKAGE).as_posix(), node.lineno) for name in names
+                      if name.split(".")[0] == "reference"]
+    assert {where for where, _ in found} == {"grading/refimpl.py"}, found

@@ -17,7 +17,6 @@ from __future__ import annotations
 import itertools
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np

@@ -32,7 +32,7 @@ def _digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def importable_reference() -> ModuleType | None:
+def importable_reference():
     """``import reference`` as sys.path finds it (the course folder; see course.make_reference_importable);
     None where there is none (the student side).  The one place the package is imported by name."""
     try:
