@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -59,13 +60,15 @@ class Diagnosis:
         return explain(self.id, language, self.params, level)
 
 
-def _mutants_module(course: Course | None):
-    """The catalogue (``reference/mutants.py``) of ``course``, through refimpl.py (a copied course's
-    own); None without a course or where its reference is not there (the student side)."""
+def _mutants_module(course: Course | Path | str | None):
+    """The catalogue (``reference/mutants.py``) of ``course`` (a Course or its folder), through
+    refimpl.py (a copied course's own); None without a course or where its reference is not there
+    (the student side)."""
     if course is None:
         return None
+    root = Path(course) if isinstance(course, (str, Path)) else course.root
     try:
-        return reference_submodule(course.root, "mutants")  # trusted side only; never at module import
+        return reference_submodule(root, "mutants")  # trusted side only; never at module import
     except ImportError:
         return None
 
@@ -77,7 +80,8 @@ def explain(diagnosis_id: str, language: str, params: dict | None = None,
     With ``params`` (a :class:`Diagnosis`' parameters) a generic explanation gets its
     detail: the factor, the axis order, the shapes, the time steps.  The words come from
     mistakes.py (:func:`mistakes.render`), a mistake's from ``course``'s reference/mistakes.yaml
-    (without a course: the importable reference's); an id no mutant and no pattern has is unknown.
+    (without a course only the generic patterns are known); an id no mutant and no pattern has is
+    unknown.
     """
     if diagnosis_id not in GENERIC:
         mutants = _mutants_module(course)

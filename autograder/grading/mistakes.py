@@ -81,12 +81,13 @@ class WordingError(UsageError):
 def wording_path(course: Any = None) -> Path | None:
     """reference/mistakes.yaml of ``course`` (a Course or its folder): in its own reference/ when it
     has one (a copied or new course carries its words), else in the importable reference's, as
-    refimpl.py chooses the code; without a course, the importable reference's.  None where there
+    refimpl.py chooses the code.  None without a course (the grader always has one) or where there
     is no reference (the student side)."""
-    if course is not None:
-        root = Path(course) if isinstance(course, (str, Path)) else course.root
-        if (root / "reference" / "__init__.py").is_file():
-            return (root / "reference" / WORDING_FILE).resolve()
+    if course is None:
+        return None
+    root = Path(course) if isinstance(course, (str, Path)) else course.root
+    if (root / "reference" / "__init__.py").is_file():
+        return (root / "reference" / WORDING_FILE).resolve()
     from autograder.grading.refimpl import importable_reference
 
     package = importable_reference()  # the course folder the CLI made importable
@@ -188,17 +189,11 @@ def check_file(path: Path) -> None:
 def course_texts(course: Any = None) -> dict[str, dict]:
     """id -> entry of the course's catalogued mistakes ({} when it has no reference/mistakes.yaml).
 
-    ``course`` is a Course or its folder; None means the course whose reference is importable.
+    ``course`` is a Course or its folder; without one there are no course mistakes ({}).
     Raises :class:`WordingError` when the file is not valid.
     """
     path = wording_path(course)
     return {} if path is None else _load(path).texts
-
-
-def __getattr__(name: str):
-    if name == "MUTANT_TEXTS":  # the importable course's wording, as this module once held it
-        return course_texts()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ---------------------------------------------------------------------- generic patterns
@@ -394,8 +389,8 @@ def render(diagnosis_id: str, level: str = DEFAULT_LEVEL, language: str = "ko",
 
     ``params`` are a diagnosis' parameters (a generic pattern's factor, axes, shapes, time
     steps); ``extra`` maps ids to entries not in this module (e.g. a pattern added elsewhere);
-    ``course`` (a Course or its folder) is whose mistakes these are, by default the course whose
-    reference is importable.  This is the API the grader (result JSON) and the release (the
+    ``course`` (a Course or its folder) is whose mistakes these are; without one only the generic
+    patterns are known.  This is the API the grader (result JSON) and the release (the
     self-check's hint level) call.
     """
     if level not in LEVELS:

@@ -1,6 +1,8 @@
 """Feedback levels (course.yaml `feedback: hint | explain | reveal`): hints before answers."""
 from __future__ import annotations
 
+import functools
+
 import pytest
 import yaml
 
@@ -14,7 +16,11 @@ from reference.mutants import CATALOGUE, by_id
 
 from .conftest import ROOT
 
-MUTANT_TEXTS = course_texts()  # the shipped course's words: reference/mistakes.yaml
+MUTANT_TEXTS = course_texts(ROOT)
+# the shipped course's words (reference/mistakes.yaml): every call names its course, as the grader does
+render = functools.partial(render, course=ROOT)
+levels = functools.partial(levels, course=ROOT)
+explain = functools.partial(explain, course=ROOT)
 
 IDS = [m.id for m in CATALOGUE] + list(GENERIC)
 

@@ -242,7 +242,8 @@ def test_a_copied_course_reads_its_own_words_not_the_importable_reference(tmp_pa
     course = load_course(course_file)
     assert mistakes.render("rnn-h0-wraparound", "hint", "en", course=course)["explanation"] == \
         "At t = 0 this copy's dWh reads the last state."
-    assert mistakes.render("rnn-h0-wraparound", "hint", "en")["explanation"].startswith("At the first time step")
+    assert mistakes.render("rnn-h0-wraparound", "hint", "en", course=ROOT)["explanation"].startswith("At the first time step")
+    assert mistakes.render("rnn-h0-wraparound", "hint", "en") is None  # no course, no course mistakes
 
 
 # ------------------------------------------------------------------ end to end

@@ -161,7 +161,7 @@ def test_texts_are_rendered_in_the_course_language_at_grading_time():
     from autograder.grading import diagnose
 
     def explained(item, language):  # what steps.ExplainStep writes into the item
-        entry = diagnose.explain(item["diagnosis"], language, item.get("diagnosis_params")) if item["diagnosis"] else None
+        entry = diagnose.explain(item["diagnosis"], language, item.get("diagnosis_params"), course=ROOT) if item["diagnosis"] else None
         return {**item, **(entry or {})}
 
     item = {"id": "x.db", "diagnosis": "constant-factor", "diagnosis_params": {"factor": FACTOR}}

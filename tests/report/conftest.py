@@ -52,7 +52,7 @@ def _items(course, assignment, outcome):
 
 def explained(item: dict, language: str) -> dict:
     """The item with its diagnosis' explanation and hint, as the grader writes them (steps.ExplainStep)."""
-    entry = diagnose.explain(item["diagnosis"], language, item.get("diagnosis_params")) if item.get("diagnosis") else None
+    entry = diagnose.explain(item["diagnosis"], language, item.get("diagnosis_params"), course=ROOT) if item.get("diagnosis") else None
     if entry:
         item["explanation"], item["hint"] = entry["explanation"], entry.get("hint") or ""
     return item

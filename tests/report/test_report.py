@@ -40,7 +40,7 @@ def fake_diagnose(monkeypatch):
     """A catalogue that knows one id (with HTML in its text, to test escaping), used while grading."""
     from autograder.grading import diagnose
 
-    def explain(diagnosis, language, params=None):
+    def explain(diagnosis, language, params=None, course=None):
         if diagnosis != "bptt-no-carry":
             return None
         if language == "ko":

@@ -15,9 +15,17 @@ from autograder.student.glossary import (EN_TERMS, KO_TERMS, LATIN_IN_KO, PARTIC
                                         without_book_notes)
 from autograder.student.messages import MESSAGES, render
 from autograder.grading.terminal import TERMINAL_CODES
-from autograder.grading.mistakes import GENERIC_TEXTS, LEVELS, MUTANT_TEXTS, PARTS, render as render_diagnosis
+from autograder.grading.mistakes import GENERIC_TEXTS, LEVELS, PARTS, course_texts
+from autograder.grading.mistakes import render as _render_diagnosis
 
 ROOT = Path(__file__).resolve().parents[2]
+MUTANT_TEXTS = course_texts(ROOT)  # the shipped course's words: reference/mistakes.yaml
+
+
+def render_diagnosis(*args, **kwargs):
+    return _render_diagnosis(*args, course=ROOT, **kwargs)
+
+
 UNFILLED = re.compile("|".join(re.escape(t) for t in PARTICLES))
 # a bare particle glued to a placeholder is right for some words only: write the template
 BARE_PARTICLE = re.compile(r"\}`?(이|가|을|를|은|는|과|와|으로|로)(?=[\s.,:;)]|$)")
