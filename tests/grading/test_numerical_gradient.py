@@ -71,7 +71,7 @@ def test_a_finite_difference_through_the_students_forward_fails_its_items(plan, 
 
 def test_without_the_step_the_same_backward_passes(plan, tmp_path, monkeypatch):
     """The differences are accurate: the counted calls are all that tells them from backpropagation."""
-    monkeypatch.setattr(steps, "POST_SCORING", tuple(s for s in steps.POST_SCORING if s is not steps.NumericalGradient))
+    monkeypatch.setattr(steps, "POST_SCORING", tuple(s for s in steps.POST_SCORING if s is not steps.NumericalGradientStep))
     items = _grade(plan, tmp_path, _numerical_gradient_student())
     assert all(items[item_id]["status"] == "passed" for item_id in STEP_BACKWARD + BACKWARD)
 
