@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import ROOT, bench_env, describe, timed
 
 sys.path.insert(0, str(ROOT))
-from autograder.engine.course import load_course
+from autograder.grading.course import load_course
 
 PY = sys.executable
 SECRET = "benchmark-grade-vs-nbgrader"

@@ -36,9 +36,9 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np
 
-from autograder.engine import consistency, pipeline
-from autograder.engine.cases import build_case, case_seed
-from autograder.engine.course import load_course
+from autograder.grading import consistency, pipeline
+from autograder.grading.cases import build_case, case_seed
+from autograder.grading.course import load_course
 from autograder.sandbox.inside import protocol
 from autograder.sandbox.inside.program import run_program
 

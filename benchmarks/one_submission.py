@@ -109,7 +109,7 @@ def profile(root: Path) -> None:
 
     os.environ["RNNLAB_VENV"] = str(Path(PY).parent.parent)
     sys.path.insert(0, str(root / "source"))
-    from autograder.engine.course import load_course
+    from autograder.grading.course import load_course
     from autograder.integrations.gradescope import run_gradescope
 
     profiler = cProfile.Profile()

@@ -29,10 +29,10 @@ from _machine import ROOT, bench_env, describe, timed
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from autograder.engine import pipeline
+from autograder.grading import pipeline
 from autograder.sandbox import box as sandbox, prewarm
-from autograder.engine.course import load_course
-from autograder.engine.classrun import make_sandbox_factory
+from autograder.grading.course import load_course
+from autograder.grading.classrun import make_sandbox_factory
 
 STAGES = collections.defaultdict(float)
 

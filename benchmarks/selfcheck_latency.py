@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
-    from autograder.engine.course import load_course
+    from autograder.grading.course import load_course
 
     course = load_course(ROOT / "course.yaml")
     env = bench_env()

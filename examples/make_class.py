@@ -26,7 +26,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from autograder.engine.course import load_course  # noqa: E402
+from autograder.grading.course import load_course  # noqa: E402
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ changes — built on the reference's own code (calling it with transformed argum
 wrapping its cell-level helpers) rather than on copies.  The grader runs a failed item's
 case programs through :func:`namespace_with` (the reference namespace with the mutant's
 overrides) and, when the student's outputs match a mutant's on every case, reports the
-mutant's id and its explanation (``autograder/engine/diagnose.py``).
+mutant's id and its explanation (``autograder/grading/diagnose.py``).
 
 A mistake that lives in a forward comes as a forward + backward pair that is consistent
 with itself (the student's backward is graded through the student's own forward): for
@@ -16,10 +16,10 @@ reference backward then runs on the mutant forward's cache, as a student's corre
 backward would run on their wrong forward's cache.
 
 The words of each mistake (three feedback levels, Korean and English) are in
-``autograder/engine/mistakes.py``, keyed by the same id.
+``autograder/grading/mistakes.py``, keyed by the same id.
 
 ``targets`` lists the rubric items ``<function>.<output>`` the mistake must make fail;
-``autograder.engine.diagnose.rubric_escapes`` checks that the course's hidden cases catch every
+``autograder.authoring.catalogue.rubric_escapes`` checks that the course's hidden cases catch every
 one of them (``autograder validate``).
 """
 from __future__ import annotations
@@ -64,7 +64,7 @@ class Mutant:
     """One known mistake: the functions it changes and the items it must fail.
 
     What the feedback says about it (ko/en, at the hint, explain and reveal levels) lives
-    in ``autograder/engine/mistakes.py`` under the same id.  Neither ships to students: the release
+    in ``autograder/grading/mistakes.py`` under the same id.  Neither ships to students: the release
     writes only the hint-level words into ``public_cases.npz`` for the self-check.
     """
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.engine.course import load_course
+from autograder.grading.course import load_course
 
 ROOT = Path(__file__).resolve().parents[1]
 

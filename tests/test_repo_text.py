@@ -7,10 +7,10 @@
   that is approximate ("~30 ms", "about 0.5 s", "typically 1 ms"), a range ("15-270 ms") or
   taken at a load ("11 s at load 4"); limits and constants ("the 20 s timeout", "< 2 s") pass.
 - Every repository path named in the docs (README.md, docs/*.md, benchmarks/README.md) and in
-  the package's and the reference's text (engine/messages.py, errors, each verb's --help,
+  the package's and the reference's text (student/messages.py, errors, each verb's --help,
   docstrings, comments) exists.  A path is a backticked name (in Python text also a bare
   ``a/b.ext``) that starts with a folder name of the repository (``autograder/…``,
-  ``engine/course.py``, ``sandbox/inside/``), or a bare ``name.py`` / ``name.ipynb``.
+  ``grading/course.py``, ``sandbox/inside/``), or a bare ``name.py`` / ``name.ipynb``.
   Placeholders (``<asg>``, ``RESULTS/``, ``solutions/A/A.ipynb``, ``*``, ``{…}``), absolute
   paths, URLs, other projects' files (``common/time_layers.py``) and the files a run writes
   (``grades.csv``) are no repository paths.
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.engine.scaffold import REFERENCE_MODULE
+from autograder.authoring.scaffold import REFERENCE_MODULE
 
 ROOT = Path(__file__).resolve().parents[1]
 THIS = Path(__file__).resolve()
@@ -141,7 +141,7 @@ def folder_names(folders: set[str]) -> set[str]:
 
 def missing_paths(names: list[str], files: set[str], folders: set[str]) -> list[str]:
     """The ``names`` that are no tracked file or folder.  A name may be written from the repository
-    root or from a folder inside it (``engine/course.py`` in the autograder docs), so a tracked path
+    root or from a folder inside it (``grading/course.py`` in the autograder docs), so a tracked path
     ending in ``/name`` counts; a bare file name counts when some tracked file has that name."""
     missing = []
     for name in names:
@@ -186,7 +186,7 @@ def test_no_machine_timings_in_comments_or_docstrings():
 
 def texts_naming_paths() -> dict[str, tuple[str, bool]]:
     """Docs (backticked paths), and every string and comment of the package and the reference:
-    its messages (engine/messages.py, errors), each verb's --help (module docstring, option help),
+    its messages (student/messages.py, errors), each verb's --help (module docstring, option help),
     docstrings and comments (bare paths too)."""
     texts = {rel(p): (p.read_text(encoding="utf-8"), False) for p in _scanned(*DOCS)}
     for path in _scanned("autograder/**.py", "reference/**.py"):
@@ -226,16 +226,16 @@ def test_the_rules_catch_what_they_are_for_and_pass_limits():
 
 def test_the_path_check_fails_on_a_made_up_path():
     files, folders = _existing()
-    doc = ("See `autograder/engine/course.py`, `engine/glossary.py`, `docs/NOTEBOOKS.md`, `course.yaml`, "
+    doc = ("See `autograder/grading/course.py`, `student/glossary.py`, `docs/NOTEBOOKS.md`, `course.yaml`, "
            "`sandbox/inside/` and `rnnlab_check.py`; not `RESULTS/grades.csv`, `exercises/<asg>/x.npz`, "
            "`/autograder/source`, `--out DIR` or `x.T @ dy`.  Stale: `autograder/mistakes.py`, "
            "`docs/MADE_UP.md`, `made_up_module.py`, `autograder/nowhere/`.")
     names = repo_path_candidates(doc, folder_names(folders))
     assert missing_paths(names, files, folders) == ["autograder/mistakes.py", "docs/MADE_UP.md",
                                                     "made_up_module.py", "autograder/nowhere/"]
-    assert {"autograder/engine/course.py", "engine/glossary.py", "docs/NOTEBOOKS.md", "sandbox/inside/",
+    assert {"autograder/grading/course.py", "student/glossary.py", "docs/NOTEBOOKS.md", "sandbox/inside/",
             "rnnlab_check.py"} <= set(names)
     code_text = ("in reference/made_up.py, see autograder/course.schema.json or docs/ARCHITECTURE.md and "
-                 "autograder/engine/course.schema.json; ko/en, common/time_layers.py (the book's code)")
+                 "autograder/grading/course.schema.json; ko/en, common/time_layers.py (the book's code)")
     assert missing_paths(repo_path_candidates(code_text, folder_names(folders), bare=True),
                          files, folders) == ["reference/made_up.py", "autograder/course.schema.json"]

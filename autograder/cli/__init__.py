@@ -4,7 +4,7 @@ Owns how a verb ends when it cannot go on: one line (or a short list) on stderr,
 no traceback; and the language of every verb's own lines.  Every verb takes `--lang ko|en`;
 without it a verb speaks $RNNLAB_LANG, else the course's `language` (course.yaml), else (no
 course found, or an invalid one) the locale's language if Korean or English, else Korean
-(engine/terminal.py).  The sentences are message codes of engine/messages.py.
+(grading/terminal.py).  The sentences are message codes of student/messages.py.
 """
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import os
 import sys
 from pathlib import Path
 
-from autograder.engine.errors import DiskFull, UsageError, is_disk_full
-from autograder.engine.messages import LANGUAGES, Nested
-from autograder.engine.terminal import render_terminal, terminal_language
+from autograder.grading.errors import DiskFull, UsageError, is_disk_full
+from autograder.student.messages import LANGUAGES, Nested
+from autograder.grading.terminal import render_terminal, terminal_language
 
 VERBS = {
     "grade": ("autograder.cli.grade", "grade a class of nbgrader submissions"),
@@ -96,7 +96,7 @@ def _main(argv: list[str] | None) -> int:
     try:
         if getattr(module, "NEEDS_COURSE", True):
             # Imported here: `autograder check` (students) needs neither yaml nor jsonschema.
-            from autograder.engine.course import CourseError, find_course, load_course
+            from autograder.grading.course import CourseError, find_course, load_course
 
             try:
                 course = load_course(args.course or find_course())
@@ -125,7 +125,7 @@ def _main(argv: list[str] | None) -> int:
 def _course_language(args: argparse.Namespace) -> str | None:
     """The language of the course a verb that loads none (`check`) runs in, if there is one."""
     try:
-        from autograder.engine.course import find_course, load_course
+        from autograder.grading.course import find_course, load_course
 
         return load_course(args.course or find_course()).language
     except Exception:  # no course here, or not a usable one: the language comes from elsewhere

@@ -20,11 +20,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from autograder.engine.messages import LANGUAGES
-from autograder.engine.notebook_check import check_notebooks
+from autograder.student.messages import LANGUAGES
+from autograder.authoring.notebook_check import check_notebooks
 from autograder.student.selfcheck import FIXTURE_NAME
 
-NEEDS_COURSE = False  # found (or not) per notebook by engine/notebook_check.py
+NEEDS_COURSE = False  # found (or not) per notebook by authoring/notebook_check.py
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -17,9 +17,9 @@ import sys
 from pathlib import Path
 
 from autograder.cli import say, spoken
-from autograder.engine.classrun import ClassRun, grade_class
-from autograder.engine.course import Course
-from autograder.engine.shard import resolve_shard
+from autograder.grading.classrun import ClassRun, grade_class
+from autograder.grading.course import Course
+from autograder.grading.shard import resolve_shard
 from autograder.integrations import class_outputs
 from autograder.report.stats import class_summary
 

@@ -14,7 +14,7 @@ import argparse
 import json
 
 from autograder.cli import say
-from autograder.engine.course import Course
+from autograder.grading.course import Course
 from autograder.integrations.nbgrader_autograde import CACHE_DIR, grade_notebook, resolve
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import argparse
 
 from autograder.cli import say_line
-from autograder.engine.course import Course
+from autograder.grading.course import Course
 from autograder.integrations import class_outputs
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import argparse
 
 from autograder.cli import say
-from autograder.engine.course import Course
+from autograder.grading.course import Course
 from autograder.integrations.gradescope import DEFAULT_ROOT, build_zip, run_gradescope
 
 

@@ -16,10 +16,10 @@ import argparse
 import sys
 
 from autograder.cli import say, spoken
-from autograder.engine.course import Course
-from autograder.engine.messages import Nested
-from autograder.engine.errors import UsageError
-from autograder.engine.merge import merge, shard_problems
+from autograder.grading.course import Course
+from autograder.student.messages import Nested
+from autograder.grading.errors import UsageError
+from autograder.integrations.merge import merge, shard_problems
 from autograder.integrations import class_outputs
 from autograder.report.stats import class_summary
 

@@ -22,8 +22,8 @@ from __future__ import annotations
 import argparse
 
 from autograder.cli import say
-from autograder.engine.course import Course
-from autograder.engine.scaffold import new_function, plan_function
+from autograder.grading.course import Course
+from autograder.authoring.scaffold import new_function, plan_function
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -17,8 +17,8 @@ from __future__ import annotations
 import argparse
 
 from autograder.cli import say
-from autograder.engine.course import Course
-from autograder.engine.scaffold import new_mistake, plan_mistake
+from autograder.grading.course import Course
+from autograder.authoring.scaffold import new_mistake, plan_mistake
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

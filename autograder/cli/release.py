@@ -14,8 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 import argparse
 
-from autograder.engine.course import Course
-from autograder.engine.release import release
+from autograder.grading.course import Course
+from autograder.authoring.release import release
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

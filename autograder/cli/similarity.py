@@ -19,7 +19,7 @@ import argparse
 from pathlib import Path
 
 from autograder.cli import say
-from autograder.engine.course import Course
+from autograder.grading.course import Course
 from autograder.integrations.similarity import (COMMON_FLOOR, COMMON_SHARE, MIN_FUNCTIONS, MIN_TOKENS, THRESHOLD,
                                                 find_similar, pairs, write_report)
 

@@ -21,9 +21,9 @@ from __future__ import annotations
 import argparse
 
 from autograder.cli import say
-from autograder.engine.course import Course
-from autograder.engine.errors import UsageError
-from autograder.engine.validation import validate
+from autograder.grading.course import Course
+from autograder.grading.errors import UsageError
+from autograder.authoring.validation import validate
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

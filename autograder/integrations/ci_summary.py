@@ -11,9 +11,9 @@ import html
 import statistics
 from pathlib import Path
 
-from autograder.engine.course import Course
-from autograder.engine.results import ASKED, Offer, Option, Output, write_atomic
-from autograder.engine.score import STATUSES
+from autograder.grading.course import Course
+from autograder.grading.results import ASKED, Offer, Option, Output, write_atomic
+from autograder.grading.score import STATUSES
 from autograder.report.stats import ClassStats
 
 WORST_ITEMS = 10

@@ -1,14 +1,14 @@
 """Every output of a results folder, from one registry, and the one pass that writes them.
 
 Owns :data:`REGISTRY`: grades.csv, JUnit, the CI summary, nbgrader's gradebook, each export
-format, items.csv and the HTML report, one :class:`~autograder.engine.results.Output` class
+format, items.csv and the HTML report, one :class:`~autograder.grading.results.Output` class
 each (its name, description, the verbs that offer it and the options it needs), in the order a
 pass writes them.  A verb asks the registry for its arguments (:func:`add_arguments`: the flags
 that ask for an output, ``--format`` with its choices and a list of the formats in ``--help``,
 and every option those outputs need) and for the outputs a command line asks for
 (:func:`chosen`); it holds no format of its own.
 
-One streamed pass over a results folder (engine/results.py :func:`feed_results`) builds the
+One streamed pass over a results folder (grading/results.py :func:`feed_results`) builds the
 class view (report/stats.py :class:`ClassView`) that every output reads and writes them all:
 at the end of `grade` and `merge` (:class:`ClassPass`), or over a folder already graded
 (:func:`write_outputs`: `export`, `gradebook`, `report`).
@@ -20,10 +20,10 @@ import textwrap
 from pathlib import Path
 from typing import Callable, Iterable
 
-from autograder.engine.course import Course
-from autograder.engine.errors import UsageError
-from autograder.engine.messages import Nested
-from autograder.engine.results import ASKED, FORMAT, GradesCsv, Offer, Output, feed_results
+from autograder.grading.course import Course
+from autograder.grading.errors import UsageError
+from autograder.student.messages import Nested
+from autograder.grading.results import ASKED, FORMAT, GradesCsv, Offer, Output, feed_results
 from autograder.integrations.ci_summary import MarkdownSummary
 from autograder.integrations.junit import JunitXml
 from autograder.integrations.lms import CanvasExport, LmsExport, MoodleExport, NbgraderExport

@@ -32,19 +32,19 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from autograder.engine.course import Course, load_course
-from autograder.engine.errors import UsageError
-from autograder.engine.extract import MAX_NOTEBOOK_BYTES, StudentFileError, read_student_file
-from autograder.engine.feedback import inert_markdown
-from autograder.engine.messages import render
-from autograder.engine.runners import SandboxRunner, make_sandbox_factory
-from autograder.engine.results import item_explanation, write_atomic
+from autograder.grading.course import Course, load_course
+from autograder.grading.errors import UsageError
+from autograder.grading.extract import MAX_NOTEBOOK_BYTES, StudentFileError, read_student_file
+from autograder.grading.feedback import inert_markdown
+from autograder.student.messages import render
+from autograder.grading.runners import SandboxRunner, make_sandbox_factory
+from autograder.grading.results import item_explanation, write_atomic
 from autograder.sandbox import prewarm
 
 if TYPE_CHECKING:
-    from autograder.engine.pipeline import SubmissionResult
+    from autograder.grading.pipeline import SubmissionResult
 
-# The grading pipeline (autograder.engine.pipeline) is imported where it is used: a submission's
+# The grading pipeline (autograder.grading.pipeline) is imported where it is used: a submission's
 # sandbox starts first and comes up while the pipeline's modules load (grade_in_memory).
 DEFAULT_ROOT = "/autograder"
 VENV = "/opt/rnnlab-venv"  # outside the course folder, so the sandbox may bind its numpy
@@ -99,10 +99,10 @@ def prepare_image(source: str | Path = ".") -> None:
     """What ``setup.sh`` does once in the image so that no submission pays for it: compile the
     course's Python (autograder/, reference/) to bytecode, check course.yaml (its validation
     cache), remember the digest of the grading modules (pipeline.rubric_digest), and keep the hidden
-    cases and reference outputs of each assignment the zip grades (engine/plancache.py)."""
+    cases and reference outputs of each assignment the zip grades (grading/plancache.py)."""
     import compileall
 
-    from autograder.engine.pipeline import GradingPlan, load_secret, rubric_digest
+    from autograder.grading.pipeline import GradingPlan, load_secret, rubric_digest
 
     source = Path(source).resolve()
     for package in PACKAGES:
@@ -166,7 +166,7 @@ def zip_files(course: Course, assignments: list[str] | None = None) -> dict[str,
 def build_zip(course: Course, out: Path, assignments: list[str] | None = None, no_sandbox: bool = False,
               secret_file: Path | None = None) -> list[str]:
     """Write Gradescope's autograder zip to ``out``; return the names it holds."""
-    from autograder.engine.pipeline import SECRET_FILE  # the secret: in the course folder, /autograder/source
+    from autograder.grading.pipeline import SECRET_FILE  # the secret: in the course folder, /autograder/source
 
     files = zip_files(course, assignments)
     if secret_file is not None:
@@ -346,8 +346,8 @@ def grade_in_memory(course: Course, notebooks: dict[str, bytes | None], no_sandb
         raise AutograderFailure(exc) from None
     runner = SandboxRunner.starting_now(factory)  # it starts while the pipeline loads and the cases are drawn
     try:
-        from autograder.engine.conventions import reference_problems  # a missing reference is a sentence
-        from autograder.engine.pipeline import GradingPlan, grade_submission, load_secret, submission_of
+        from autograder.grading.refimpl import reference_problems  # a missing reference is a sentence
+        from autograder.grading.pipeline import GradingPlan, grade_submission, load_secret, submission_of
 
         problems, _ = reference_problems(course, assignments, run_cases=False)
         if problems:
@@ -366,7 +366,7 @@ def _grader_side_failure(results: list[dict], course: Course) -> str | None:
 
     The pipeline marks such a result to be graded again by the next class run; Gradescope has
     no next run, so its text for the student (and the promise of a regrade) is not shown."""
-    from autograder.engine.pipeline import RETRY_PREFIX
+    from autograder.grading.pipeline import RETRY_PREFIX
 
     said = render("notebook.sandbox-failed", course.language, detail="")  # the student's words around it
     retry = "; " + render("status.retry", course.language)

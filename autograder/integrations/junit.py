@@ -21,7 +21,7 @@ import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from autograder.engine.results import ASKED, AtomicFile, Offer, Option, Output, item_explanation
+from autograder.grading.results import ASKED, AtomicFile, Offer, Option, Output, item_explanation
 
 ERROR_STATUSES = ("error", "timeout", "missing")
 # Everything XML 1.0 forbids: C0 controls but tab/newline/CR, lone surrogates, U+FFFE/U+FFFF.

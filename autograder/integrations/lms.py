@@ -42,11 +42,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from autograder.engine.course import Course
-from autograder.engine.errors import UsageError
-from autograder.engine.messages import Nested
-from autograder.engine.extract import read_side_file
-from autograder.engine.results import FORMAT, Offer, Option, Output, csv_writer, write_atomic
+from autograder.grading.course import Course
+from autograder.grading.errors import UsageError
+from autograder.student.messages import Nested
+from autograder.grading.extract import read_side_file
+from autograder.grading.results import FORMAT, Offer, Option, Output, csv_writer, write_atomic
 
 NBGRADER_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
                     "raw_score", "late_submission_penalty", "score", "max_score"]

@@ -30,10 +30,10 @@ import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
-from autograder.engine.course import Course
-from autograder.engine.errors import UsageError
-from autograder.engine.messages import STATUS_LABEL, render
-from autograder.engine.results import item_explanation, write_atomic
+from autograder.grading.course import Course
+from autograder.grading.errors import UsageError
+from autograder.student.messages import STATUS_LABEL, render
+from autograder.grading.results import item_explanation, write_atomic
 
 CACHE_DIR = Path(".rnnlab-cache") / "autograde"
 DEFAULT_STUDENT = "notebook"
@@ -139,7 +139,7 @@ def _cached(path: Path, fingerprint: str) -> dict | None:
 def _seen(cache: Path, notebook: Path, assignment: str) -> Path | None:
     """The marker of this notebook's content in the cache (written beside each cached grade), or None
     when the notebook cannot be read (it is then graded without a sandbox: nothing of it runs)."""
-    from autograder.engine.extract import NotebookError, read_submitted_bytes
+    from autograder.grading.extract import NotebookError, read_submitted_bytes
 
     try:
         raw = read_submitted_bytes(notebook)
@@ -157,7 +157,7 @@ def grade_notebook(course: Course, notebook: Path, assignment: str, *, student: 
     found there: its sandbox starts at once, while the grading pipeline loads and the hidden cases
     are drawn.  A grade cell after the first finds the marker and starts nothing unless the
     cached grade turns out not to be current (e.g. another rubric)."""
-    from autograder.engine.runners import SandboxRunner, make_sandbox_factory
+    from autograder.grading.runners import SandboxRunner, make_sandbox_factory
     from autograder.sandbox import prewarm
 
     cache = (course.root / CACHE_DIR) if cache is None else cache
@@ -169,7 +169,7 @@ def grade_notebook(course: Course, notebook: Path, assignment: str, *, student: 
         except UsageError:  # no sandbox here: said below, unless the grade is in the cache
             pass
     try:
-        from autograder.engine.pipeline import (GradingPlan, grade_submission, load_secret, read_submission,
+        from autograder.grading.pipeline import (GradingPlan, grade_submission, load_secret, read_submission,
                                                 rubric_digest)
 
         secret = load_secret(course, secret_file)

@@ -25,10 +25,10 @@ from collections import defaultdict
 from pathlib import Path
 from typing import TypedDict
 
-from autograder.engine.course import Course
-from autograder.engine.errors import UsageError
-from autograder.engine.messages import Nested
-from autograder.engine.results import ALWAYS, ASKED, Offer, Option, Output
+from autograder.grading.course import Course
+from autograder.grading.errors import UsageError
+from autograder.student.messages import Nested
+from autograder.grading.results import ALWAYS, ASKED, Offer, Option, Output
 from autograder.integrations.lms import SUBMITTED, submission_time
 
 NBGRADER_COURSE_ID = ""  # nbgrader's CourseDirectory.course_id default; nbgrader_config.py does not set it

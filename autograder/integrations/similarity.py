@@ -37,10 +37,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from autograder.engine.course import Course
-from autograder.engine.errors import UsageError
-from autograder.engine.extract import NotebookError, Template, read_notebook
-from autograder.engine.results import csv_writer
+from autograder.grading.course import Course
+from autograder.grading.errors import UsageError
+from autograder.grading.extract import NotebookError, Template, read_notebook
+from autograder.grading.results import csv_writer
 
 if TYPE_CHECKING:  # at run time numpy is imported where it is used
     import numpy as np

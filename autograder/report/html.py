@@ -32,12 +32,12 @@ from pathlib import Path
 from urllib.parse import quote
 
 from autograder.report import plots
-from autograder.engine.score import STATUSES
+from autograder.grading.score import STATUSES
 from autograder.report.stats import ClassStats, ClassView, DiagnosisCounts, ScoreTable, ranked
-from autograder.engine.course import Course
-from autograder.engine.errors import UsageError
-from autograder.engine.messages import STATUS_LABEL, Nested, render
-from autograder.engine.results import Offer, Option, Output, csv_writer, item_explanation, write_atomic
+from autograder.grading.course import Course
+from autograder.grading.errors import UsageError
+from autograder.student.messages import STATUS_LABEL, Nested, render
+from autograder.grading.results import Offer, Option, Output, csv_writer, item_explanation, write_atomic
 
 ITEMS_CSV_COLUMNS = ["assignment_id", "item_id", "max_points", "students", "passed", "failed", "error",
                      "timeout", "missing", "pass_rate_percent", "top_diagnosis"]

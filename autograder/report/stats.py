@@ -1,7 +1,7 @@
 """Class figures from the result files: the one aggregation every output of a results folder reads.
 
 Owns the class view (:class:`ClassView`) that the one pass over a results folder builds
-(engine/results.py :func:`feed_results`) before any output is written: the counting of result
+(grading/results.py :func:`feed_results`) before any output is written: the counting of result
 files into per-assignment and class-wide figures (:class:`ClassStats`: scores, item statuses,
 diagnosed mistakes with the explanation the result files carry, printed as they are:
 docs/ARCHITECTURE.md) and, for the outputs that list students, each student's score per
@@ -20,10 +20,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.engine.course import Course
-from autograder.engine.errors import UsageError
-from autograder.engine.results import item_explanation
-from autograder.engine.terminal import render_terminal
+from autograder.grading.course import Course
+from autograder.grading.errors import UsageError
+from autograder.grading.results import item_explanation
+from autograder.grading.terminal import render_terminal
 
 TOP_DIAGNOSES = 10
 TEXTS_PER_DIAGNOSIS = 20  # distinct explanation texts counted per diagnosis (generic ones carry parameters)

@@ -1,3 +1,4 @@
-"""What ships to students: the notebook's ``check`` (selfcheck.py) and its nbgrader grade-cell mode
-(nbgrader_cell.py).  ``autograder release`` bundles these, with the comparison, the call programs
-and the wording they use, into one numpy-only module beside each exercise (engine/bundle.py)."""
+"""Exactly what ships to students: the notebook's ``check`` (selfcheck.py), its nbgrader grade-cell mode
+(nbgrader_cell.py), the comparison (compare.py) and the sentences they print (messages.py, glossary.py),
+bundled by ``autograder release`` with sandbox/inside's protocol and program into one numpy-only
+rnnlab_check.py beside each exercise (authoring/bundle.py)."""

@@ -12,14 +12,14 @@ AssertionError, so Validate no longer says "Success" on stubs or wrong answers.
 
 This module ships to students: ``autograder release`` bundles it, with the modules it
 imports (compare, messages, program, protocol, nbgrader_cell), into one numpy-only file
-beside each exercise notebook (engine/bundle.py), which the notebook imports as
+beside each exercise notebook (authoring/bundle.py), which the notebook imports as
 ``from rnnlab_check import check``.  It reads only the self-contained fixture written by the
 release: no course.yaml, no reference code, nothing that can reveal a hidden case.  It never
 raises for a problem of the student's code: every failure is printed and returned.  Under
 ``nbgrader autograde`` a grade cell's ``check`` defers to nbgrader_cell.py (standard library
 only), which asks the instructor's grader in a subprocess.  ``autograder check`` from a shell
 runs the same :func:`run_check`, with the student's calls made in the sandbox
-(engine/notebook_check.py).
+(authoring/notebook_check.py).
 """
 from __future__ import annotations
 
@@ -37,8 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
-from autograder.engine.compare import Verdict, compare
-from autograder.engine.messages import LANGUAGES, MESSAGES, render
+from autograder.student.compare import Verdict, compare
+from autograder.student.messages import LANGUAGES, MESSAGES, render
 from autograder.sandbox.inside.program import ProgramError, run_program
 from autograder.sandbox.inside.protocol import load_npz
 

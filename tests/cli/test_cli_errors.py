@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from autograder.cli import VERBS, main
-from autograder.engine.messages import MESSAGES
-from autograder.engine.terminal import LANG_ENV, LOCALE_ENVS, terminal_language
+from autograder.student.messages import MESSAGES
+from autograder.grading.terminal import LANG_ENV, LOCALE_ENVS, terminal_language
 
 ROOT = Path(__file__).resolve().parents[2]
 COURSE = ["--course", str(ROOT / "course.yaml")]
@@ -181,7 +181,7 @@ def test_rnnlab_lang_comes_before_the_locale(tmp_path, capsys, monkeypatch, no_l
 @pytest.fixture
 def course_in(monkeypatch):
     """The shipped course, loaded as a course of the given language."""
-    from autograder.engine import course as course_mod
+    from autograder.grading import course as course_mod
 
     load = course_mod.load_course
 
@@ -328,7 +328,7 @@ def _codes(node: ast.expr) -> list[str] | None:
 
 def test_every_command_message_is_used():
     """No wording left behind: every usage.*, course.* and cli.* message is named in the package."""
-    from autograder.engine.terminal import TERMINAL_CODES
+    from autograder.grading.terminal import TERMINAL_CODES
 
     source = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "autograder").rglob("*.py")
                      if p.name != "messages.py")
@@ -363,7 +363,7 @@ def test_every_command_sentence_is_a_message_in_both_languages_with_its_paramete
 
 def test_the_class_table_keeps_its_columns_in_korean(course_in):
     """grade's and merge's table: Korean heads take two columns a syllable, and still line up."""
-    from autograder.engine.course import load_course
+    from autograder.grading.course import load_course
     from autograder.report.stats import ClassStats, _width, class_summary
 
     stats = ClassStats()

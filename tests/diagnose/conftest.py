@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from autograder.engine.cases import build_cases, graded_outputs
-from autograder.engine.course import load_course
-from autograder.engine.pipeline import Expected, GradingPlan, reference_forward, reference_namespace
+from autograder.grading.cases import build_cases, graded_outputs
+from autograder.grading.course import load_course
+from autograder.grading.pipeline import Expected, GradingPlan, reference_forward, reference_namespace
 from autograder.sandbox.inside.program import run_program
 
 ROOT = Path(__file__).resolve().parents[2]

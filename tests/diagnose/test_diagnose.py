@@ -1,16 +1,24 @@
-"""autograder/engine/diagnose.py: mutants recognised as themselves, generic patterns, explanations."""
+"""autograder/grading/diagnose.py: mutants recognised as themselves, generic patterns, explanations."""
+import functools
+
 import numpy as np
 import pytest
 
-from autograder.engine import diagnose as dg
-from autograder.engine.diagnose import (GENERIC, Diagnoser, explain, explanations, generic_diagnosis,
+from autograder.grading import diagnose as dg
+from autograder.grading.diagnose import (GENERIC, Diagnoser, explain, explanations, generic_diagnosis,
                                  mutant_runs)
-from autograder.engine.score import CaseRun, FunctionFailure, score_function
-from autograder.engine.glossary import fill_particles
-from autograder.engine.mistakes import PARTS, course_texts
+from autograder.grading.score import CaseRun, FunctionFailure, score_function
+from autograder.student.glossary import fill_particles
+from autograder.grading.mistakes import PARTS, course_texts
 from reference.mutants import CATALOGUE, applicable
 
-MUTANT_TEXTS = course_texts()  # the shipped course's words: reference/mistakes.yaml
+from autograder.grading.course import load_course
+
+from .conftest import ROOT
+
+MUTANT_TEXTS = course_texts(ROOT)
+# the shipped course's words (reference/mistakes.yaml): every call names its course, as the grader does
+explain = functools.partial(explain, course=ROOT)
 
 
 def _student(plan, spec, change=None):
@@ -183,11 +191,11 @@ def test_generic_diagnosis_on_synthetic_inputs():
 def test_every_id_has_explanation_and_hint_in_both_languages():
     ids = [m.id for m in CATALOGUE] + list(GENERIC)
     for language in ("ko", "en"):
-        table = explanations(language)
+        table = explanations(language, course=load_course(ROOT / "course.yaml"))
         assert list(table) == ids
         for did, entry in table.items():
             assert entry["explanation"].strip() and entry["hint"].strip(), (did, language)
-            assert entry == explain(did, language)
+            assert entry == explain(did, language, course=load_course(ROOT / "course.yaml"))
     for gid, entry in GENERIC.items():
         for key in PARTS:
             assert entry[key]["ko"] != entry[key]["en"], gid
@@ -212,8 +220,8 @@ def test_autograder_diagnose_works_without_the_reference():
     import sys
     from .conftest import ROOT
     code = ("import sys; sys.modules['reference'] = None\n"
-            "import autograder.engine.diagnose as d\n"
-            "from autograder.engine import mistakes\n"
+            "import autograder.grading.diagnose as d\n"
+            "from autograder.grading import mistakes\n"
             "assert d.explain('wrong-sign', 'ko')['hint']\n"
             "assert d.explain('bptt-overwrite-accumulator', 'ko') is None\n"
             "assert mistakes.course_texts() == {} and set(d.explanations('en')) == set(d.GENERIC)\n"

@@ -15,11 +15,11 @@ import copy
 import nbformat
 import pytest
 
-from autograder.engine.diagnose import Diagnoser, mutant_runs
-from autograder.engine.pipeline import grade_submission, submission_of
-from autograder.engine.rootcause import RootCauses
-from autograder.engine.runners import InProcessRunner
-from autograder.engine.score import score_function
+from autograder.grading.diagnose import Diagnoser, mutant_runs
+from autograder.grading.pipeline import grade_submission, submission_of
+from autograder.grading.rootcause import RootCauses
+from autograder.grading.runners import InProcessRunner
+from autograder.grading.score import score_function
 from reference.mutants import applicable
 
 from .buggy_students import BUGS, CATALOGUED

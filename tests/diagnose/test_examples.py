@@ -6,8 +6,8 @@ real extraction, so a mutant that drifts from how students actually write the mi
 """
 import pytest
 
-from autograder.engine.pipeline import grade_submission, read_submission
-from autograder.engine.runners import InProcessRunner
+from autograder.grading.pipeline import grade_submission, read_submission
+from autograder.grading.runners import InProcessRunner
 
 from .conftest import ROOT
 

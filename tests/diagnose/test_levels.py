@@ -1,20 +1,26 @@
 """Feedback levels (course.yaml `feedback: hint | explain | reveal`): hints before answers."""
 from __future__ import annotations
 
+import functools
+
 import pytest
 import yaml
 
-from autograder.engine.course import CourseError, load_course
-from autograder.engine.diagnose import Diagnoser, Explanations, GENERIC, explain, mutant_runs
-from autograder.engine.feedback import render_feedback
-from autograder.engine.glossary import fill_particles
-from autograder.engine.mistakes import LEVELS, PARTS, course_texts, levels, render
-from autograder.engine.score import score_function
+from autograder.grading.course import CourseError, load_course
+from autograder.grading.diagnose import Diagnoser, Explanations, GENERIC, explain, mutant_runs
+from autograder.grading.feedback import render_feedback
+from autograder.student.glossary import fill_particles
+from autograder.grading.mistakes import LEVELS, PARTS, course_texts, levels, render
+from autograder.grading.score import score_function
 from reference.mutants import CATALOGUE, by_id
 
 from .conftest import ROOT
 
-MUTANT_TEXTS = course_texts()  # the shipped course's words: reference/mistakes.yaml
+MUTANT_TEXTS = course_texts(ROOT)
+# the shipped course's words (reference/mistakes.yaml): every call names its course, as the grader does
+render = functools.partial(render, course=ROOT)
+levels = functools.partial(levels, course=ROOT)
+explain = functools.partial(explain, course=ROOT)
 
 IDS = [m.id for m in CATALOGUE] + list(GENERIC)
 
@@ -150,7 +156,7 @@ def test_the_words_render_without_an_importable_reference_from_the_course_folder
     import subprocess
     import sys
     code = ("import sys; sys.modules['reference'] = None\n"
-            "from autograder.engine.mistakes import render\n"
+            "from autograder.grading.mistakes import render\n"
             f"e = render('lstm-dprev-c-not-carried', 'hint', 'ko', course={str(ROOT)!r})\n"
             "assert 'dprev_c' in e['hint'] and '=' not in e['hint']\n")
     result = subprocess.run([sys.executable, "-c", code], cwd="/", capture_output=True, text=True)

@@ -6,14 +6,16 @@ import numpy as np
 import pytest
 
 import reference
-from autograder.engine.compare import compare
-from autograder.engine.diagnose import mutant_runs
-from autograder.engine.mistakes import PARTS, course_texts
+from autograder.student.compare import compare
+from autograder.grading.diagnose import mutant_runs
+from autograder.grading.mistakes import PARTS, course_texts
 from reference import mutants
 from reference.mutants import CATALOGUE, applicable, by_id, namespace_with
 from tests.reference.numgrad import eval_numerical_gradient_array, rel_error
 
-MUTANT_TEXTS = course_texts()  # the shipped course's words: reference/mistakes.yaml
+from .conftest import ROOT
+
+MUTANT_TEXTS = course_texts(ROOT)  # the shipped course's words: reference/mistakes.yaml
 
 KEBAB = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)+$")
 REQUIRED = {  # the mistakes the feedback issue asks for, by the functions they live in

@@ -16,11 +16,11 @@ import nbformat
 import pytest
 
 from autograder.cli import main
-from autograder.engine import mistakes
-from autograder.engine.conventions import check_conventions
-from autograder.engine.course import CourseError, load_course
-from autograder.engine.refimpl import reference_submodule
-from autograder.engine.scaffold import PLACEHOLDERS
+from autograder.grading import mistakes
+from autograder.authoring.conventions import check_conventions
+from autograder.grading.course import CourseError, load_course
+from autograder.grading.refimpl import reference_submodule
+from autograder.authoring.scaffold import PLACEHOLDERS
 
 ROOT = Path(__file__).resolve().parents[2]
 MISTAKE = "rnn-step-relu-activation"
@@ -242,7 +242,8 @@ def test_a_copied_course_reads_its_own_words_not_the_importable_reference(tmp_pa
     course = load_course(course_file)
     assert mistakes.render("rnn-h0-wraparound", "hint", "en", course=course)["explanation"] == \
         "At t = 0 this copy's dWh reads the last state."
-    assert mistakes.render("rnn-h0-wraparound", "hint", "en")["explanation"].startswith("At the first time step")
+    assert mistakes.render("rnn-h0-wraparound", "hint", "en", course=ROOT)["explanation"].startswith("At the first time step")
+    assert mistakes.render("rnn-h0-wraparound", "hint", "en") is None  # no course, no course mistakes
 
 
 # ------------------------------------------------------------------ end to end
@@ -309,7 +310,7 @@ def test_a_mistake_in_a_function_new_function_added_imports_its_module(tmp_path)
 
 
 def test_reworded_mistakes_regrade_since_results_quote_the_words(tmp_path):
-    from autograder.engine.pipeline import rubric_digest
+    from autograder.grading.pipeline import rubric_digest
 
     course_file = copy_course(tmp_path)
     before = rubric_digest(load_course(course_file), b"secret")

@@ -1,4 +1,4 @@
-"""Root causes (autograder/engine/rootcause.py): a function failing because one it calls, or is graded
+"""Root causes (autograder/grading/rootcause.py): a function failing because one it calls, or is graded
 through, fails names that function first; course.yaml `through` + `calls` are the one source."""
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import json
 import pytest
 import yaml
 
-from autograder.engine.course import CourseError, load_course
-from autograder.engine.diagnose import Diagnoser, mutant_runs
-from autograder.engine.rootcause import RootCauses, dependencies
-from autograder.engine.score import CaseRun, score_function
+from autograder.grading.course import CourseError, load_course
+from autograder.grading.diagnose import Diagnoser, mutant_runs
+from autograder.grading.rootcause import RootCauses, dependencies
+from autograder.grading.score import CaseRun, score_function
 from reference.mutants import by_id
 
 from .conftest import ROOT

@@ -3,16 +3,23 @@ gate's gradient taken from dc, the GRU dz with its sign flipped.  Each is named 
 feedback and, at the hint level, by the notebook's self-check (the public fixture carries it)."""
 from __future__ import annotations
 
+import functools
+
 import pytest
 
-from autograder.engine import release
-from autograder.engine.diagnose import Diagnoser, Explanations, mutant_runs
-from autograder.engine.mistakes import render
-from autograder.engine.pipeline import reference_namespace
-from autograder.engine.score import score_function
+from autograder.authoring import release
+from autograder.grading.diagnose import Diagnoser, Explanations, mutant_runs
+from autograder.grading.mistakes import render
+from autograder.grading.pipeline import reference_namespace
+from autograder.grading.score import score_function
 from autograder.sandbox.inside.protocol import save_npz
 from autograder.student.selfcheck import FIXTURE_NAME, check
 from reference.mutants import by_id, namespace_with
+
+from .conftest import ROOT
+
+# the shipped course's words (reference/mistakes.yaml): every call names its course, as the grader does
+render = functools.partial(render, course=ROOT)
 
 ROUND_TWO = {  # mistake -> (assignment, the step function it lives in)
     "rnn-tanh-derivative-missing": ("rnn", "rnn_step_backward"),

@@ -1,5 +1,5 @@
 """rubric_escapes: every catalogued mistake fails the items it targets under the course's rubric."""
-from autograder.engine.diagnose import rubric_coverage, rubric_escapes
+from autograder.authoring.catalogue import rubric_coverage, rubric_escapes
 from reference.mutants import Mutant, by_id
 
 from .conftest import ReferencePlan

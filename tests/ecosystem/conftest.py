@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.engine.results import GradesCsv, feed_results, write_result
+from autograder.grading.results import GradesCsv, feed_results, write_result
 
 ROOT = Path(__file__).resolve().parents[2]
 COURSE = ROOT / "course.yaml"

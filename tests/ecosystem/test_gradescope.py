@@ -13,10 +13,10 @@ import jsonschema
 import pytest
 
 from autograder.sandbox import box as sandbox
-from autograder.engine.course import load_course
-from autograder.engine.errors import UsageError
+from autograder.grading.course import load_course
+from autograder.grading.errors import UsageError
 from autograder.integrations.gradescope import build_zip, gradescope_results, run_gradescope, submitted_notebooks
-from autograder.engine.pipeline import SubmissionResult
+from autograder.grading.pipeline import SubmissionResult
 
 from .conftest import ROOT, make_result
 
@@ -186,7 +186,7 @@ def test_zip_holds_the_scripts_the_course_and_pinned_requirements(tmp_path):
         setup, run = archive.read("setup.sh").decode(), archive.read("run_autograder").decode()
         secret = archive.read(".grading-secret").decode().strip()
     for needed in ("course.yaml", "pyproject.toml", "README.md", "requirements/grade.txt",
-                   "autograder/cli/__init__.py", "autograder/engine/course.schema.json",
+                   "autograder/cli/__init__.py", "autograder/grading/course.schema.json",
                    "reference/__init__.py", "solutions/rnn/rnn.ipynb", "solutions/rnn/public_cases.npz"):
         assert needed in names
     assert not [n for n in names if "__pycache__" in n or "checkpoint" in n or n.startswith("solutions/lstm")]

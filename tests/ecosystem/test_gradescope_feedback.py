@@ -13,9 +13,9 @@ import zipfile
 import pytest
 
 from autograder.cli import main
-from autograder.engine.course import load_course
-from autograder.engine.messages import render
-from autograder.engine.pipeline import RETRY_PREFIX, SubmissionResult
+from autograder.grading.course import load_course
+from autograder.student.messages import render
+from autograder.grading.pipeline import RETRY_PREFIX, SubmissionResult
 from autograder.integrations.gradescope import AutograderFailure, build_zip, gradescope_results, run_gradescope
 from autograder.sandbox import box as sandbox
 

@@ -1,7 +1,7 @@
 """JUnit XML: one testcase per item, failure/error by status, valid XML whatever the messages hold."""
 import xml.etree.ElementTree as ET
 
-from autograder.engine.results import feed_results, write_result
+from autograder.grading.results import feed_results, write_result
 from autograder.integrations.junit import JunitXml
 
 from .conftest import make_result

@@ -9,7 +9,7 @@ import csv
 import pytest
 
 from autograder.cli import export, main
-from autograder.engine.errors import UsageError
+from autograder.grading.errors import UsageError
 
 from .lms_importers import CanvasCourse, ImportRejected, canvas_import, moodle_import
 
@@ -33,7 +33,7 @@ def write_csv(path, rows, bom=False):
 
 def _canvas_ids():
     """Canvas's own assignment ids for the course's assignments (made up, one per assignment, in order)."""
-    from autograder.engine.course import load_course
+    from autograder.grading.course import load_course
 
     from tests.conftest import ROOT
 

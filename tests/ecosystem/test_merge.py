@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from autograder.cli import main, merge
-from autograder.engine.errors import UsageError
-from autograder.engine.shard import MANIFEST, select_shard, write_manifest
+from autograder.grading.errors import UsageError
+from autograder.grading.shard import MANIFEST, select_shard, write_manifest
 
 from .conftest import STUDENTS, write_class
 

@@ -29,7 +29,7 @@ import pytest
 
 from autograder.student import nbgrader_cell
 from autograder.student import selfcheck
-from autograder.engine.course import load_course
+from autograder.grading.course import load_course
 from tests.userland.account import GRADERS
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from autograder import cli
-from autograder.engine import results as results_mod
-from autograder.engine.course import load_course
+from autograder.grading import results as results_mod
+from autograder.grading.course import load_course
 from autograder.integrations.gradescope import gradescope_results
 
 from .conftest import COURSE, ROOT, written_by_the_pass
@@ -138,7 +138,7 @@ def test_old_results_without_the_texts_show_nothing_extra(graded, tmp_path):
     assert cli.main(["--course", str(COURSE), "report", str(folder)]) == 0
     page = (folder / "report" / "students" / "s1.html").read_text(encoding="utf-8")
     assert "constant-factor" in page and html.escape(explanation) not in page
-    from autograder.engine.feedback import render_feedback
+    from autograder.grading.feedback import render_feedback
 
     assert explanation not in render_feedback(old, course.language, "rnn")
 
@@ -158,10 +158,10 @@ def test_the_end_of_a_grade_run_reads_the_results_once(graded):
 
 def test_texts_are_rendered_in_the_course_language_at_grading_time():
     """The texts are rendered in the language given at grading time; unknown or no diagnosis: no texts."""
-    from autograder.engine import diagnose
+    from autograder.grading import diagnose
 
     def explained(item, language):  # what steps.ExplainStep writes into the item
-        entry = diagnose.explain(item["diagnosis"], language, item.get("diagnosis_params")) if item["diagnosis"] else None
+        entry = diagnose.explain(item["diagnosis"], language, item.get("diagnosis_params"), course=ROOT) if item["diagnosis"] else None
         return {**item, **(entry or {})}
 
     item = {"id": "x.db", "diagnosis": "constant-factor", "diagnosis_params": {"factor": FACTOR}}

@@ -41,7 +41,8 @@ def test_wheel_carries_no_reference_and_no_course(wheel_names):
 
 def test_wheel_has_every_package_of_the_grader(wheel_names):
     packages = {str(p.parent.relative_to(ROOT)) for p in (ROOT / "autograder").rglob("__init__.py")}
-    assert {"autograder/cli", "autograder/engine", "autograder/sandbox/inside"} <= packages
+    assert {"autograder/cli", "autograder/grading", "autograder/authoring", "autograder/student",
+            "autograder/sandbox/inside"} <= packages
     for package in packages:
         assert f"{package}/__init__.py" in wheel_names, package
 

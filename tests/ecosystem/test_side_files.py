@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.engine.extract import StudentFileError, read_side_file, read_student_file
+from autograder.grading.extract import StudentFileError, read_side_file, read_student_file
 
 from .conftest import COURSE
 

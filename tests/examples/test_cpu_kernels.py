@@ -18,8 +18,8 @@ KERNELS = ("Prescott", "Haswell")
 
 FIXTURES_CURRENT = """
 import sys
-from autograder.engine import release
-from autograder.engine.course import load_course
+from autograder.authoring import release
+from autograder.grading.course import load_course
 from autograder.sandbox.inside.protocol import load_npz
 course = load_course(sys.argv[1])
 stale = [aid for aid in release.releasable(course)

@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT / "examples"))
 
 import make_class  # noqa: E402
 
-from autograder.engine.course import load_course  # noqa: E402
+from autograder.grading.course import load_course  # noqa: E402
 from tests.userland.account import GRADERS  # noqa: E402
 
 pytestmark = pytest.mark.sandbox

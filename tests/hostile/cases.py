@@ -692,7 +692,7 @@ def case(family, name, about, *edits, expect=None, **kw) -> Case:
 
 
 def _graded_functions() -> dict[str, list[str]]:
-    from autograder.engine.course import load_course
+    from autograder.grading.course import load_course
 
     course = load_course(ROOT / "course.yaml")
     return {aid: list(a.functions) for aid, a in course.assignments.items()}
@@ -704,7 +704,7 @@ GRADED = _graded_functions()
 def _follow_through(*assignments: str):
     """(assignment, forward, backward) of every backward graded through a forward, and the item
     ids of each of those functions."""
-    from autograder.engine.course import load_course
+    from autograder.grading.course import load_course
 
     course = load_course(ROOT / "course.yaml")
     pairs = [(spec.assignment, spec.through, spec.name) for spec in course.functions.values()

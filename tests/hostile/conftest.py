@@ -28,8 +28,8 @@ from pathlib import Path
 import pytest
 
 from autograder.sandbox import box as sandbox_mod
-from autograder.engine.course import load_course
-from autograder.engine.pipeline import TOGETHER_SECONDS
+from autograder.grading.course import load_course
+from autograder.grading.pipeline import TOGETHER_SECONDS
 
 from tests.userland.account import GRADERS, Account
 

@@ -103,8 +103,8 @@ def test_no_sandbox_runs_the_thief_in_this_process_after_a_warning(course):
 
 
 def test_inside_a_course_check_refuses_to_run_without_a_sandbox(course, monkeypatch):
-    from autograder.engine import notebook_check
-    from autograder.engine.errors import UsageError
+    from autograder.authoring import notebook_check
+    from autograder.grading.errors import UsageError
 
     from autograder.sandbox import probe
 

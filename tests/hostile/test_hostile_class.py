@@ -20,7 +20,7 @@ import pytest
 from autograder.sandbox import box as sandbox_mod
 
 from . import cases as C
-from autograder.engine.course import load_course
+from autograder.grading.course import load_course
 
 from tests.userland.account import GRADERS
 

@@ -24,7 +24,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograder.engine.audit import solution_lines
+from autograder.authoring.audit import solution_lines
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = sorted((ROOT / "reference").glob("*.py"))
@@ -237,7 +237,7 @@ def test_importing_every_autograder_module_leaves_the_reference_unloaded():
     # worker.py runs only inside the sandbox, where it imports its neighbours flat
     modules = [".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__") for p in PACKAGE
                if p.stem != "__main__" and p.name != "worker.py"]
-    assert "autograder.engine.pipeline" in modules and "autograder.cli" in modules
+    assert "autograder.grading.pipeline" in modules and "autograder.cli" in modules
     code = ("import importlib, sys\n"
             f"for name in {modules!r}:\n"
             "    importlib.import_module(name)\n"
@@ -281,7 +281,7 @@ def test_every_exercise_has_its_fixture():
 
 
 def test_a_released_folder_holds_the_notebook_its_cases_and_its_check_module_only():
-    from autograder.engine.course import load_course
+    from autograder.grading.course import load_course
 
     course = load_course(ROOT / "course.yaml")
     folders = sorted(p for p in (ROOT / "exercises").iterdir() if p.is_dir())
@@ -326,7 +326,7 @@ def test_the_check_module_runs_without_the_package_or_the_reference(tmp_path):
 
 
 def test_every_copy_of_the_check_module_is_what_release_bundles_now():
-    from autograder.engine.bundle import bundle_source
+    from autograder.authoring.bundle import bundle_source
 
     fresh = bundle_source()
     copies = [*BUNDLES, *sorted((ROOT / "solutions").glob("*/rnnlab_check.py"))]
@@ -338,7 +338,7 @@ def test_every_copy_of_the_check_module_is_what_release_bundles_now():
 def test_a_fresh_clone_holds_every_released_file():
     """The generated copies are committed (docs/NOTEBOOKS.md, "Files"): a clone is what students
     get (exercises/) and what nbgrader autograde copies over a student's files (solutions/)."""
-    from autograder.engine.course import load_course
+    from autograder.grading.course import load_course
 
     course = load_course(ROOT / "course.yaml")
     listed = subprocess.run(["git", "ls-files", "-z", "--", "exercises", "solutions"], cwd=ROOT, check=True,

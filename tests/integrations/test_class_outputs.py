@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from autograder.cli import VERBS, build_parser, main
-from autograder.engine import results as results_mod
-from autograder.engine.results import ALWAYS, ASKED, RESERVED_NAMES, write_result
+from autograder.grading import results as results_mod
+from autograder.grading.results import ALWAYS, ASKED, RESERVED_NAMES, write_result
 from autograder.integrations import class_outputs
 from autograder.integrations.class_outputs import REGISTRY, chosen, formats, names_in, offered_by, write_outputs
 from tests.ecosystem.test_csv_formulas import HOSTILE, _result, live_formula

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from autograder.cli import main
-from autograder.engine.course import load_course
+from autograder.grading.course import load_course
 from autograder.integrations.similarity import find_similar, normalise, pairs
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.engine.audit import SOLUTION_REGION, leaked_lines, solution_lines  # noqa: F401 (re-exported)
+from autograder.authoring.audit import SOLUTION_REGION, leaked_lines, solution_lines  # noqa: F401 (re-exported)
 
 ROOT = Path(__file__).resolve().parents[2]
 SETUP_TAG = "grader-setup"
@@ -33,7 +33,7 @@ COLLECT_RESULTS = (
 
 def solution_notebooks() -> list[Path]:
     """solutions/<assignment>/<notebook> of every assignment in course.yaml (present or not)."""
-    from autograder.engine.course import load_course
+    from autograder.grading.course import load_course
 
     course = load_course(ROOT / "course.yaml")
     return [ROOT / "solutions" / aid / a.notebook for aid, a in course.assignments.items()]
@@ -49,7 +49,7 @@ def exercise_of(solution: Path) -> Path:
 
 @lru_cache(maxsize=None)
 def course():
-    from autograder.engine.course import load_course
+    from autograder.grading.course import load_course
 
     return load_course(ROOT / "course.yaml")
 

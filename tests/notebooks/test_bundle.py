@@ -1,7 +1,7 @@
 """rnnlab_check.py, the self-check a released folder carries, is the package's own self-check.
 
 `autograder release` joins student/selfcheck.py and the modules it uses into one file
-(engine/bundle.py).  These tests hold it to "one source": for the same functions and cases
+(authoring/bundle.py).  These tests hold it to "one source": for the same functions and cases
 the bundled ``check`` prints exactly what the package's ``check`` prints, in both languages
 and for every kind of verdict; and the bundler refuses what would make the join unsound.
 """
@@ -14,8 +14,8 @@ import sys
 import numpy as np
 import pytest
 
-from autograder.engine import bundle, release
-from autograder.engine.pipeline import reference_namespace
+from autograder.authoring import bundle, release
+from autograder.grading.pipeline import reference_namespace
 from autograder.sandbox.inside.protocol import save_npz
 from autograder.student import selfcheck
 
@@ -90,7 +90,7 @@ def test_the_bundled_check_prints_what_the_packages_check_prints(bundled, lang):
 
 def test_the_bundle_carries_every_sentence_the_selfcheck_uses(bundled):
     module, _ = bundled
-    from autograder.engine.messages import MESSAGES
+    from autograder.student.messages import MESSAGES
 
     wanted = {code for code in MESSAGES if code.startswith(selfcheck.MESSAGE_CODES)}
     assert set(module.MESSAGES) == wanted
@@ -129,7 +129,7 @@ def test_an_import_rebinding_another_parts_name_stops_the_bundle(tmp_path, monke
 def test_a_foreign_import_stops_the_bundle(tmp_path, monkeypatch):
     copy = tmp_path / "autograder"
     shutil.copytree(ROOT / "autograder", copy, ignore=shutil.ignore_patterns("__pycache__"))
-    compare = copy / "engine" / "compare.py"
+    compare = copy / "student" / "compare.py"
     compare.write_text(compare.read_text().replace("import numpy as np\n", "import numpy as np\nimport yaml\n", 1))
     monkeypatch.setattr(bundle, "PACKAGE", copy)
     with pytest.raises(bundle.BundleError, match="yaml"):

@@ -8,11 +8,11 @@ import shutil
 import numpy as np
 import pytest
 
-from autograder.engine import audit
-from autograder.engine import release
+from autograder.authoring import audit
+from autograder.authoring import release
 from autograder.cli import release as release_verb
-from autograder.engine.cases import build_cases
-from autograder.engine.pipeline import reference_namespace
+from autograder.grading.cases import build_cases
+from autograder.grading.pipeline import reference_namespace
 from autograder.sandbox.inside.protocol import load_npz
 from autograder.student.selfcheck import FIXTURE_NAME, run_check
 
@@ -23,7 +23,7 @@ SOLUTIONS = solution_notebooks()
 
 def _course_copy(tmp_path):
     """course.yaml, nbgrader_config.py and solutions/ in a temporary folder (the repo stays untouched)."""
-    from autograder.engine.course import load_course
+    from autograder.grading.course import load_course
 
     for name in audit.COURSE_FILES:
         shutil.copy2(ROOT / name, tmp_path / name)
@@ -112,7 +112,7 @@ def test_release_verb_fixtures_only(tmp_path, capsys):
 
 
 def test_release_rejects_unknown_assignment(tmp_path):
-    from autograder.engine.errors import UsageError
+    from autograder.grading.errors import UsageError
 
     with pytest.raises(UsageError):
         release.release(_course_copy(tmp_path), ["no-such-assignment"], log=lambda line: None)

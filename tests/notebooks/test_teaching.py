@@ -23,7 +23,7 @@ SOLUTIONS = {p.parent.name: p for p in solution_notebooks()}
 
 def _graded_backwards() -> dict[str, set[str]]:
     """assignment -> its graded backwards (functions graded through a forward), from course.yaml."""
-    from autograder.engine.course import load_course
+    from autograder.grading.course import load_course
 
     course = load_course(ROOT / "course.yaml")
     found = {aid: {spec.name for spec in course.functions_of(aid) if spec.through} for aid in course.assignments}

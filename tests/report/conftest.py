@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from autograder.cli import report
-from autograder.engine.compare import time_profile
-from autograder.engine import diagnose
-from autograder.engine.results import write_result
+from autograder.student.compare import time_profile
+from autograder.grading import diagnose
+from autograder.grading.results import write_result
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = "<script>alert('x')</script>"
@@ -52,7 +52,7 @@ def _items(course, assignment, outcome):
 
 def explained(item: dict, language: str) -> dict:
     """The item with its diagnosis' explanation and hint, as the grader writes them (steps.ExplainStep)."""
-    entry = diagnose.explain(item["diagnosis"], language, item.get("diagnosis_params")) if item.get("diagnosis") else None
+    entry = diagnose.explain(item["diagnosis"], language, item.get("diagnosis_params"), course=ROOT) if item.get("diagnosis") else None
     if entry:
         item["explanation"], item["hint"] = entry["explanation"], entry.get("hint") or ""
     return item
@@ -108,7 +108,7 @@ def english_report(tmp_path_factory, shipped_course):
     """The class graded and reported once in English (diagnose catalogue absent), shared by read-only tests."""
     course = dataclasses.replace(shipped_course, language="en")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("autograder.engine.diagnose.explain", lambda *args, **kwargs: None)
+        mp.setattr("autograder.grading.diagnose.explain", lambda *args, **kwargs: None)
         results = build_class(tmp_path_factory.mktemp("class") / "results", course)
         assert run_report(results, course) == 0
     return results

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import re
 
-from autograder.engine.results import write_result
+from autograder.grading.results import write_result
 from autograder.report.stats import ClassStats
-from autograder.engine.results import feed_results
+from autograder.grading.results import feed_results
 
 from .conftest import _write, run_report
 

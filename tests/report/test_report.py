@@ -11,7 +11,7 @@ from PIL import Image
 from autograder import cli
 from autograder.report import plots
 from autograder.report import html as report
-from autograder.engine.errors import UsageError
+from autograder.grading.errors import UsageError
 
 from .conftest import build_class, run_report
 
@@ -38,9 +38,9 @@ def html_files(folder):
 @pytest.fixture
 def fake_diagnose(monkeypatch):
     """A catalogue that knows one id (with HTML in its text, to test escaping), used while grading."""
-    from autograder.engine import diagnose
+    from autograder.grading import diagnose
 
-    def explain(diagnosis, language, params=None):
+    def explain(diagnosis, language, params=None, course=None):
         if diagnosis != "bptt-no-carry":
             return None
         if language == "ko":

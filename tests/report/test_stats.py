@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from autograder.engine.results import GradesCsv, feed_results, write_result
+from autograder.grading.results import GradesCsv, feed_results, write_result
 from autograder.report.stats import ClassStats
 
 

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 
 from autograder.cli import check as check_verb
-from autograder.engine import release
+from autograder.authoring import release
 from autograder.student import selfcheck
-from autograder.engine.messages import MESSAGES
-from autograder.engine.pipeline import reference_namespace
+from autograder.student.messages import MESSAGES
+from autograder.grading.pipeline import reference_namespace
 from autograder.sandbox.inside.protocol import load_npz, save_npz
 from autograder.student.selfcheck import FIXTURE_NAME, check
 
@@ -207,7 +207,7 @@ def _autograder_imports(relative: str) -> set[str]:
 def test_student_side_code_imports_no_reference_and_no_course(relative):
     modules = _autograder_imports(relative)
     banned = {m for m in modules if m.split(".")[0] == "reference"
-              or m in ("autograder.engine.course", "autograder.engine.pipeline", "autograder.engine.release", "autograder.engine.cases")}
+              or m in ("autograder.grading.course", "autograder.grading.pipeline", "autograder.authoring.release", "autograder.grading.cases")}
     assert not banned, f"{relative} imports {sorted(banned)}"
 
 
@@ -215,7 +215,7 @@ def test_student_side_code_imports_without_reference_installed():
     code = ("import sys; sys.modules['reference'] = None\n"
             "import autograder.student.selfcheck, autograder.student.nbgrader_cell\n"
             "bad = [m for m, mod in sys.modules.items() if mod is not None and (m.split('.')[0] in"
-            " ('reference', 'yaml') or m in ('autograder.engine.course', 'autograder.engine.pipeline'))]\n"
+            " ('reference', 'yaml') or m in ('autograder.grading.course', 'autograder.grading.pipeline'))]\n"
             "assert not bad, bad\n")
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=kernel_env(), capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
@@ -338,7 +338,7 @@ def test_verb_checks_only_the_named_function(capsys):
 
 
 def test_verb_usage_errors(tmp_path, monkeypatch):
-    from autograder.engine.errors import UsageError
+    from autograder.grading.errors import UsageError
 
     with pytest.raises(UsageError):
         _run_verb(tmp_path / "missing.ipynb")
@@ -360,14 +360,15 @@ def test_a_catalogued_mistake_is_named_at_hint_level(fixture_file, reference_ns,
     """check() names a mistake the public cases recognise: the concept and where to look, not the fix."""
     from reference.mutants import by_id, namespace_with
 
-    from autograder.engine.mistakes import render as words
+    from autograder.grading.mistakes import render as words
 
     mutant = by_id("bptt-overwrite-accumulator")
     namespace = namespace_with(reference_ns, mutant)
     result = check("rnn_backward", fixture_file, namespace=namespace, lang="en")
     assert result.status == "failed"
     out = capsys.readouterr().out
-    hint, reveal = words(mutant.id, "hint", "en"), words(mutant.id, "reveal", "en")
+    root = Path(__file__).resolve().parents[2]  # the shipped course, whose words the release wrote
+    hint, reveal = words(mutant.id, "hint", "en", course=root), words(mutant.id, "reveal", "en", course=root)
     assert hint["explanation"] in out and hint["hint"] in out
     assert reveal["hint"] not in out  # the fix stays out of the self-check
     correct = check("rnn_backward", fixture_file, namespace=reference_ns, lang="en")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.engine.course import load_course
+from autograder.grading.course import load_course
 from autograder.integrations.gradescope import build_zip
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,0 +1,1 @@
+"""Grading: one submission from notebook to scored, diagnosed, worded result, and a class of them."""
