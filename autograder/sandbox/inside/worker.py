@@ -59,11 +59,13 @@ def _keep_freed_memory() -> None:
     request (frame buffers, the arguments' private copies, the student's temporaries, the reply):
     with glibc's defaults each such block is a fresh ``mmap`` whose every page faults on first use
     and is unmapped when freed.  Served from the heap and kept there, the next request reuses the
-    pages.  RLIMIT_AS still bounds everything."""
+    pages.  This is the state glibc's own heuristic reaches after freeing one 32 MB block
+    (its largest thresholds), taken from the start: a process keeps no more than glibc may keep
+    anyway (64 MB of free heap), and RLIMIT_AS and the cgroup bound everything as before."""
     M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
     try:
-        _libc.mallopt(M_MMAP_THRESHOLD, 32 << 20)  # glibc's largest; bigger blocks are still mmap'd
-        _libc.mallopt(M_TRIM_THRESHOLD, 256 << 20)
+        _libc.mallopt(M_MMAP_THRESHOLD, 32 << 20)  # bigger blocks are still mmap'd (and unmapped when freed)
+        _libc.mallopt(M_TRIM_THRESHOLD, 64 << 20)
     except AttributeError:  # pragma: no cover - a libc without mallopt
         pass
 
