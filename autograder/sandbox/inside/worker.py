@@ -52,27 +52,6 @@ PR_SET_PDEATHSIG, PR_SET_DUMPABLE = 1, 4
 _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
-def _keep_freed_memory() -> None:
-    """Keep freed heap memory in the process (glibc's malloc; elsewhere nothing changes).
-
-    A backward's large case moves megabytes through the zygote and the unit's process on every
-    request (frame buffers, the arguments' private copies, the student's temporaries, the reply):
-    with glibc's defaults each such block is a fresh ``mmap`` whose every page faults on first use
-    and is unmapped when freed.  Served from the heap and kept there, the next request reuses the
-    pages.  This is the state glibc's own heuristic reaches after freeing one 32 MB block
-    (its largest thresholds), taken from the start: a process keeps no more than glibc may keep
-    anyway (64 MB of free heap), and RLIMIT_AS and the cgroup bound everything as before."""
-    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
-    try:
-        _libc.mallopt(M_MMAP_THRESHOLD, 32 << 20)  # bigger blocks are still mmap'd (and unmapped when freed)
-        _libc.mallopt(M_TRIM_THRESHOLD, 64 << 20)
-    except AttributeError:  # pragma: no cover - a libc without mallopt
-        pass
-
-
-_keep_freed_memory()
-
-
 def _init(zygote: int) -> None:
     """Be the sandbox's pid 1 (started ``--as-pid-1``): hold none of the grader's pipes, reap
     what is orphaned in the sandbox, and exit as the zygote did (as bwrap's own init would).
