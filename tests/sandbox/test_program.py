@@ -180,6 +180,29 @@ def test_mutation_is_detected_per_argument_and_callers_values_stay_intact(ns):
     assert run_program(ns, {"steps": [step("clip", {"b": np.array([0.1])}, 1.0)]})["mutated"] == [[]]
 
 
+def _writes(value):
+    """A student function that writes ``value`` over the whole of its first argument."""
+    def fn(x, *rest):
+        x[...] = value
+        return 0.0
+    return fn
+
+
+@pytest.mark.parametrize("arg, value, changed", [
+    (np.zeros(4), -0.0, True),  # equal as numbers, not as bits: a change
+    (np.full(3, np.nan), np.nan, False),  # the same NaN written back: no change
+    (np.array([1.0, 2.0]), np.array([1.0, 2.0 + 2**-51]), True),  # one ulp
+    (np.array(3.0), 3.0, False),  # 0-d
+    (np.array([True, False]), np.array([True, True]), True),
+    (np.arange(6, dtype=np.int8).reshape(2, 3), 5, True),
+    (np.arange(6, dtype=np.int32)[::2], np.array([0, 2, 4]), False),  # not contiguous, rewritten as it was
+    (np.zeros((0, 3)), 1.0, False),
+])
+def test_mutation_is_bitwise_for_every_dtype_and_layout(arg, value, changed):
+    result = run_program({"writes": _writes(value)}, {"steps": [step("writes", arg, np.ones(2))]})
+    assert result["mutated"] == [[0] if changed else []]
+
+
 def test_sent_outputs_are_snapshots(ns):
     x = np.ones((1, 2))
     result = run_program(ns, {"steps": [

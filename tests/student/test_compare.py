@@ -88,3 +88,17 @@ def test_relative_error_is_the_norm_formula_bit_for_bit(n, scale, noise, seed):
         want = 0.0 if top == 0.0 else float(
             np.linalg.norm(s / top - r / top) / (np.linalg.norm(s / top) + np.linalg.norm(r / top)))
         assert relative_error(s, r) == want
+
+
+def test_compare_leaves_both_sides_untouched_and_finds_any_nonfinite():
+    """compare works on the arrays where they are (no copy of a single output): it must not write into them."""
+    rng = np.random.default_rng(7)
+    s, r = rng.standard_normal((4, 5)), rng.standard_normal((4, 5))
+    s0, r0 = s.copy(), r.copy()
+    verdict = compare(s, r, 1e-6)
+    assert not verdict.ok and verdict.error == relative_error(s0, r0)
+    assert np.array_equal(s, s0) and np.array_equal(r, r0)
+    for bad in (np.nan, np.inf, -np.inf):
+        for where in ((0, 0), (2, 3), (3, 4)):
+            x = r.copy(); x[where] = bad
+            assert compare(x, r, 1e-6).code == "nonfinite"

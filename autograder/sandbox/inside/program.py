@@ -113,13 +113,25 @@ def _copy(value: Any, depth: int = 0) -> Any:
     return value
 
 
+_BITS = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+
+
+def _bits_equal(a: np.ndarray, b: np.ndarray) -> bool:
+    """Bitwise equality of two arrays of one shape and dtype, without copying either (as unsigned
+    integers of the item's size: a NaN equals itself, -0.0 differs from 0.0, as with ``tobytes``)."""
+    bits = _BITS.get(a.dtype.itemsize)
+    if bits is None or a.dtype.hasobject:  # pragma: no cover - the protocol's dtypes all have one
+        return a.tobytes() == b.tobytes()
+    return bool(np.array_equal(a.view(bits), b.view(bits)))
+
+
 def _same(a: Any, b: Any, depth: int = 0) -> bool:
     """Structural equality of a protocol value and what became of its copy (bitwise for arrays)."""
     if depth > _MAX_COPY_DEPTH:
         return True
     if type(a) is np.ndarray:
         return (type(b) is np.ndarray and a.shape == b.shape and a.dtype == b.dtype
-                and a.tobytes() == b.tobytes())
+                and _bits_equal(a, b))
     if type(a) in (list, tuple):
         return (type(b) is type(a) and len(b) == len(a)
                 and all(_same(x, y, depth + 1) for x, y in zip(a, b)))

@@ -104,6 +104,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [HERE, os.path.join(HERE, "site")]
 
 import builtins  # noqa: E402
+import fcntl  # noqa: E402
 import gc  # noqa: E402
 import select  # noqa: E402
 import signal  # noqa: E402
@@ -121,6 +122,9 @@ REPLY_BYTES = int(LIMITS.get("reply_bytes", 64 << 20))
 # travel in the body): an honest one is a few kB.  More is refused here, in the sandbox, so a
 # function returning 14 000 long dict keys costs the grader no memory to parse them.
 REPLY_HEADER_BYTES = int(LIMITS.get("reply_header_bytes", 1 << 20))
+# kernel buffer of the grader's pipes and of each unit's socket (the most a pipe may hold without
+# privileges, /proc/sys/fs/pipe-max-size's default)
+PIPE_BYTES = 1 << 20
 LOAD_SECONDS = float(LIMITS.get("load_seconds", 30.0))
 CALL_SECONDS = float(LIMITS.get("call_seconds", 10.0))
 CPU_SECONDS = LIMITS.get("cpu_seconds")
@@ -331,11 +335,16 @@ class Zygote:
     # ------------------------------------------------------------------------ I/O
 
     def _read_reply(self, unit: Unit, deadline: float, max_bytes: int) -> bytearray:
-        """One whole frame from the unit, or TimeoutError / _Died / ProtocolError."""
+        """One whole frame from the unit, or TimeoutError / _Died / ProtocolError.
+
+        Read straight into one buffer of the frame's size once its prefix is known (no chunk
+        objects, no growing buffer: a backward's large case replies with megabytes)."""
         sock = unit.sock
         assert sock is not None  # the unit is started
-        buf = bytearray()
-        total = protocol.PREFIX.size
+        buf = bytearray(protocol.PREFIX.size)
+        view = memoryview(buf)
+        got = 0
+        sized = False
         poller = select.poll()
         poller.register(sock, select.POLLIN)
         if unit.pidfd is not None:
@@ -356,28 +365,39 @@ class Zygote:
                 if not dead and sock not in events:
                     continue
             try:
-                chunk = os.read(sock, min(1 << 20, total - len(buf)))
+                n = os.readv(sock, [view[got:]])
             except BlockingIOError:
                 if dead:
-                    raise (_Died(_BEFORE_REPLY) if not buf else _Died()) from None
+                    raise (_Died(_BEFORE_REPLY) if not got else _Died()) from None
                 continue
             except OSError:
-                raise (_Died(_BEFORE_REPLY) if not buf else _Died()) from None
-            if not chunk:
-                raise _Died(_BEFORE_REPLY) if not buf else _Died()
-            buf += chunk
-            if len(buf) == protocol.PREFIX.size and total == protocol.PREFIX.size:
+                raise (_Died(_BEFORE_REPLY) if not got else _Died()) from None
+            if not n:
+                raise _Died(_BEFORE_REPLY) if not got else _Died()
+            got += n
+            if got == protocol.PREFIX.size and not sized:
                 header_len, body_len = protocol.parse_prefix(bytes(buf), max_bytes)
                 if header_len > REPLY_HEADER_BYTES:  # a forged frame: the honest path keeps below
                     raise protocol.ProtocolError(f"reply header of {header_len} bytes exceeds {REPLY_HEADER_BYTES}")
-                total += header_len + body_len
-            if len(buf) == total:
+                sized = True
+                view.release()
+                prefix, buf = buf, bytearray(protocol.PREFIX.size + header_len + body_len)
+                buf[:protocol.PREFIX.size] = prefix
+                view = memoryview(buf)
+            if got == len(buf):
+                view.release()
                 return buf
 
     def _start(self, unit: Unit, timeout: float) -> dict:
         self._kill(unit)
         unit.status = None
         parent, child = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_STREAM)
+        for end in (parent, child):  # a large case's megabytes in a few hand-overs, not a hundred
+            try:
+                end.setsockopt(_socket.SOL_SOCKET, _socket.SO_SNDBUF, PIPE_BYTES)
+                end.setsockopt(_socket.SOL_SOCKET, _socket.SO_RCVBUF, PIPE_BYTES)
+            except OSError:
+                pass
         parent_fd, child_fd = parent.detach(), child.detach()
         try:
             pid = self._fork()
@@ -544,7 +564,19 @@ class Zygote:
             self._kill(unit)
 
 
+def _widen_pipes() -> None:
+    """Let the grader's pipes (fds 0 and 1) hold PIPE_BYTES: a large case's request and reply
+    cross in a few hand-overs between the processes instead of one per 64 kB (each a wake-up of
+    the other side, and a wait for a core on a loaded machine).  Not a pipe, or not allowed: as is."""
+    for fd in (0, 1):
+        try:
+            fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+        except (OSError, AttributeError):
+            pass
+
+
 def main() -> None:
+    _widen_pipes()
     if not PID_NAMESPACE:  # no pid namespace to take the zygote down with the grader
         _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     gc.freeze()  # fork children without copying the warm heap on the next collection
