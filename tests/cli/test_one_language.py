@@ -124,6 +124,7 @@ def test_refused_student_folders_in_one_language(language, tmp_path, capsys):
 def _schema_broken(data: dict) -> None:
     data["grading"]["dims"]["N"] = "two"
     data["grading"]["colour"] = 1
+    data["grading"]["cases"] = 1
     del data["functions"]["rnn_step_forward"]["returns"]
 
 
@@ -144,9 +145,11 @@ def _wording_broken(root: Path) -> None:
 BROKEN = {  # how the copy is broken -> (edit of course.yaml, edit of the folder, English, Korean)
     "schema": (_schema_broken, None, ("'returns' is a required property; fix: add the key 'returns'",
                                       "Additional properties are not allowed ('colour' was unexpected)",
-                                      "'two' is not of type 'array'; fix: use a value of type array"),
+                                      "'two' is not of type 'array'; fix: use a value of type array",
+                                      "1 is less than the minimum of 3; fix: use a value above or equal to 3"),
                ("필수 키 'returns'가 없습니다. 고치려면: 키 'returns'를 넣으세요", "허용되지 않는 키입니다 ('colour')",
-                "'two'의 형식이 'array'가 아닙니다. 고치려면: array 형식의 값을 쓰세요")),
+                "'two'의 형식이 'array'가 아닙니다. 고치려면: array 형식의 값을 쓰세요",
+                "1은 최솟값 3보다 작습니다. 고치려면: 3 이상의 값을 쓰세요")),
     "semantics": (_semantics_broken, None, ("unknown assignment 'nope'; fix: use one of: rnn,",
                                             "'zz' has a tolerance but no points; fix: add it to points or remove it"),
                   ("없는 과제 'nope'. 고치려면: 다음 중 하나를 쓰세요: rnn,",
