@@ -18,6 +18,7 @@ import nbformat
 
 from autograder.grading.course import Course, load_course
 from autograder.grading.refimpl import own_reference
+from autograder.student.messages import Nested
 
 SOLUTION_REGION = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION[^\n]*\n(?P<body>.*?)^[ \t]*### END SOLUTION",
                              re.M | re.S)
@@ -74,12 +75,11 @@ def _files(folder: Path) -> list[str]:
                   if p.is_file() and not _is_cache(p.relative_to(folder)))
 
 
-def stale_release(course: Course, assignment: str) -> list[str]:
+def stale_release(course: Course, assignment: str) -> list[Nested]:
     """Why exercises/<assignment> (and its fixture) differ from a fresh release; [] if current."""
     from autograder.authoring import release  # the release needs the reference: trusted side only
     from autograder.sandbox.inside.protocol import load_npz
 
-    fix = f"run `autograder release {assignment}`"
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         for name in COURSE_FILES:
@@ -95,16 +95,19 @@ def stale_release(course: Course, assignment: str) -> list[str]:
         release.release(copy, [assignment], log=lambda line: None)
         problems = []
         if fixture.read_bytes() != before:
-            problems.append(f"solutions/{assignment}/{release.FIXTURE_NAME} is stale: {fix}")
+            problems.append(Nested("course.stale", path=f"solutions/{assignment}/{release.FIXTURE_NAME}",
+                                   assignment=assignment))
         module = Path("solutions") / assignment / release.bundle.FILE_NAME  # the self-check module nbgrader ships
         committed_module = course.root / module
         if not committed_module.is_file() or committed_module.read_bytes() != (root / module).read_bytes():
-            problems.append(f"{module.as_posix()} is stale: {fix}")
+            problems.append(Nested("course.stale", path=module.as_posix(), assignment=assignment))
         fresh, committed = root / "exercises" / assignment, course.root / "exercises" / assignment
         if not committed.is_dir():
-            return problems + [f"exercises/{assignment} is missing: {fix}"]
+            return problems + [Nested("course.release-missing", path=f"exercises/{assignment}",
+                                      assignment=assignment)]
         if _files(committed) != _files(fresh):
-            return problems + [f"exercises/{assignment} has other files than a fresh release: {fix}"]
+            return problems + [Nested("course.release-other-files", path=f"exercises/{assignment}",
+                                      assignment=assignment)]
         for name in _files(fresh):
             if name.endswith(".ipynb"):
                 diff = differing_cells(json.loads((fresh / name).read_text(encoding="utf-8")),
@@ -115,11 +118,11 @@ def stale_release(course: Course, assignment: str) -> list[str]:
             else:
                 same = (fresh / name).read_bytes() == (committed / name).read_bytes()
             if not same:
-                problems.append(f"exercises/{assignment}/{name} is stale: {fix}")
+                problems.append(Nested("course.stale", path=f"exercises/{assignment}/{name}", assignment=assignment))
         return problems
 
 
-def leaks(course: Course, assignment: str) -> list[str]:
+def leaks(course: Course, assignment: str) -> list[Nested]:
     """Solution lines of solutions/<assignment> found in exercises/<assignment>."""
     notebook = course.assignments[assignment].notebook
     solution = course.root / "solutions" / assignment / notebook
@@ -127,4 +130,4 @@ def leaks(course: Course, assignment: str) -> list[str]:
     if not exercise.is_file():
         return []  # reported by stale_release
     found = leaked_lines(nbformat.read(str(solution), as_version=4), nbformat.read(str(exercise), as_version=4))
-    return [f"exercises/{assignment}/{notebook} contains a solution line: {line}" for line in found]
+    return [Nested("course.leak", path=f"exercises/{assignment}/{notebook}", line=line) for line in found]

@@ -34,6 +34,7 @@ from autograder.grading.course import Course
 from autograder.grading.errors import Problem
 from autograder.grading.refimpl import reference_problems
 from autograder.grading.refimpl import signature as _signature
+from autograder.student.messages import Nested
 
 CHECK_CALL = re.compile(r"""\bcheck\(\s*(?P<q>['"])(?P<name>[^'"]*)(?P=q)""")
 
@@ -66,9 +67,9 @@ def _meta(cell) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def _label(index: int, cell) -> str:
+def _label(index: int, cell) -> Nested:
     cell_id = cell.get("id")
-    return f"cell {index + 1}" + (f" (id {cell_id})" if cell_id else "")
+    return Nested("course.cell-id" if cell_id else "course.cell", number=index + 1, id=cell_id)
 
 
 def _code(source: str) -> str:
@@ -96,9 +97,13 @@ def _markers_outside_functions(source: str) -> list[int]:
             and (not line[:1].isspace() or not any(first < number <= last for first, last in bodies))]
 
 
-def _suggest(name: str, names: Iterable[str]) -> str:
+def _first_line(exc: BaseException) -> str:
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+
+
+def _suggest(name: str, names: Iterable[str]) -> Nested:
     close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.6)
-    return f'did you mean check("{close[0]}")?' if close else "use the name of a graded function"
+    return Nested("course.did-you-mean", name=close[0]) if close else Nested("course.use-graded-name")
 
 
 def notebook_problems(course: Course, aid: str) -> list[Problem]:
@@ -108,16 +113,16 @@ def notebook_problems(course: Course, aid: str) -> list[Problem]:
     path = course.root / rel
     specs = {spec.name: spec for spec in course.functions_of(aid)}
     if not path.is_file():
-        return [Problem(rel, None, None, "the assignment's solutions notebook is missing",
-                        f"create it (docs/NOTEBOOKS.md), or fix notebook: in course.yaml's assignment '{aid}'")]
+        return [Problem(rel, None, None, Nested("course.no-solutions-notebook"),
+                        Nested("course.no-solutions-notebook-fix", assignment=aid))]
     import nbformat  # here, not at the top: `grade` uses this module's reference checks, and nbformat
     # imports jsonschema's format checkers (start-up cost: benchmarks/README.md)
 
     try:
         nb = nbformat.read(str(path), as_version=4)
     except Exception as exc:  # nbformat raises several kinds for a broken file
-        return [Problem(rel, None, None, f"not a readable notebook ({str(exc).splitlines()[0][:200]})",
-                        "restore it from git or re-save it in JupyterLab")]
+        return [Problem(rel, None, None, Nested("course.notebook-unreadable", detail=_first_line(exc)),
+                        Nested("course.notebook-unreadable-fix"))]
     problems: list[Problem] = []
 
     def say(index, cell, function, message, fix):
@@ -137,34 +142,33 @@ def notebook_problems(course: Course, aid: str) -> list[Problem]:
             try:
                 MetadataValidator().validate_cell(cell)
             except ValidationError as exc:
-                say(index, cell, meta.get("grade_id"), f"invalid nbgrader metadata ({str(exc).splitlines()[0][:200]})",
-                    "fix the cell's nbgrader metadata (docs/NOTEBOOKS.md, 'Cell metadata')")
+                say(index, cell, meta.get("grade_id"), Nested("course.nbgrader-metadata", detail=_first_line(exc)),
+                    Nested("course.nbgrader-metadata-fix"))
         try:
             defs = _defs(cell.source)
         except SyntaxError as exc:
-            say(index, cell, meta.get("grade_id"), f"does not parse (line {exc.lineno}: {exc.msg})", "fix the syntax")
+            say(index, cell, meta.get("grade_id"), Nested("course.syntax", line=exc.lineno, detail=exc.msg),
+                Nested("course.syntax-fix"))
             defs = {}
         for number in _markers_outside_functions(cell.source):
-            say(index, cell, meta.get("grade_id"), f"line {number}: {BEGIN_SOLUTION} is outside a function, so the "
-                "student's cell would hold `raise NotImplementedError()` and no def",
-                "put the markers inside the function's body, below its docstring")
+            say(index, cell, meta.get("grade_id"), Nested("course.marker-outside", line=number, marker=BEGIN_SOLUTION),
+                Nested("course.marker-outside-fix"))
         for name in _checked_names(cell.source):
             if name not in specs:
                 elsewhere = course.functions.get(name)
-                why = (f"is graded in '{elsewhere.assignment}', not '{aid}'" if elsewhere
-                       else "is not a graded function in course.yaml")
-                say(index, cell, name, f'check("{name}") {why}', _suggest(name, specs))
+                why = (Nested("course.check-elsewhere", name=name, elsewhere=elsewhere.assignment, assignment=aid)
+                       if elsewhere else Nested("course.check-ungraded", name=name))
+                say(index, cell, name, why, _suggest(name, specs))
         if meta.get("grade"):
             grade_id = str(meta.get("grade_id", ""))
             function = grade_id[len(GRADE_PREFIX):] if grade_id.startswith(GRADE_PREFIX) else None
             if function is None:
-                say(index, cell, None, f"grade cell '{grade_id}' is not named check_<function>",
-                    "set its grade_id to check_<the function it checks>")
+                say(index, cell, None, Nested("course.grade-cell-name", grade_id=grade_id),
+                    Nested("course.grade-cell-name-fix"))
                 continue
             if function not in specs:
-                say(index, cell, function, f"a grade cell for a function course.yaml does not grade in '{aid}'",
-                    f"add it to course.yaml (`autograder new-function {function} --assignment {aid}`) "
-                    "or delete the cell")
+                say(index, cell, function, Nested("course.grade-cell-ungraded", assignment=aid),
+                    Nested("course.grade-cell-ungraded-fix", function=function, assignment=aid))
                 continue
             grade_cells[function] = (index, cell)
             expected = specs[function].max_score
@@ -175,39 +179,38 @@ def notebook_problems(course: Course, aid: str) -> list[Problem]:
                 points_ok = False
             if not points_ok:
                 parts = " + ".join(f"{i.output} {i.points:g}" for i in specs[function].items)
-                say(index, cell, function, f"the grade cell gives {points} points, course.yaml gives "
-                    f"{expected:g} ({parts})", f"set the cell's points to {expected:g}, or change course.yaml")
+                say(index, cell, function, Nested("course.grade-cell-points", points=points, expected=f"{expected:g}",
+                                                  parts=parts),
+                    Nested("course.grade-cell-points-fix", expected=f"{expected:g}"))
             if cell.source.strip() != f'check("{function}")':
-                say(index, cell, function, f"the grade cell's source is {cell.source.strip()[:80]!r}",
-                    f'make it exactly check("{function}")')
+                say(index, cell, function, Nested("course.grade-cell-source", source=repr(cell.source.strip()[:80])),
+                    Nested("course.grade-cell-source-fix", function=function))
         if meta.get("solution"):
             grade_id = str(meta.get("grade_id", ""))
             for name, node in defs.items():
                 if name in specs and name not in solution_defs:
                     solution_defs[name] = (index, cell, node)
             if grade_id in specs and grade_id not in defs:
-                say(index, cell, grade_id, f"the solution cell '{grade_id}' does not define {grade_id}",
-                    f"write `def {grade_id}{_signature(specs[grade_id].args)}:` in it")
+                say(index, cell, grade_id, Nested("course.solution-cell-no-def", grade_id=grade_id),
+                    Nested("course.solution-cell-no-def-fix", definition=grade_id + _signature(specs[grade_id].args)))
     for name, spec in specs.items():
         if name not in solution_defs:
-            say(None, None, name, "no solution cell defines it",
-                f"add a solution cell with grade_id '{name}' holding `def {name}{_signature(spec.args)}:` "
-                f"(`autograder new-function` writes one)")
+            say(None, None, name, Nested("course.no-solution-cell"),
+                Nested("course.no-solution-cell-fix", name=name, definition=name + _signature(spec.args)))
         else:
             index, cell, node = solution_defs[name]
             args = [a.arg for a in node.args.posonlyargs + node.args.args]
             if args[:len(spec.args)] != list(spec.args) or (len(args) > len(spec.args)
                                                              and len(node.args.defaults) < len(args) - len(spec.args)):
-                say(index, cell, name, f"the notebook defines {name}{_signature(args)}, course.yaml's inputs "
-                    f"are {_signature(spec.args)}",
-                    "use course.yaml's argument names and order in the def (the grader passes them in that "
-                    "order), or rename the inputs in course.yaml")
+                say(index, cell, name, Nested("course.notebook-signature", defined=name + _signature(args),
+                                              inputs=_signature(spec.args)),
+                    Nested("course.notebook-signature-fix"))
         if name not in grade_cells:
-            say(None, None, name, f"no grade cell check_{name}",
-                f'add a locked grade cell, grade_id check_{name}, points {spec.max_score:g}, source check("{name}")')
+            say(None, None, name, Nested("course.no-grade-cell", name=name),
+                Nested("course.no-grade-cell-fix", name=name, points=f"{spec.max_score:g}"))
         elif name in solution_defs and grade_cells[name][0] < solution_defs[name][0]:
             index, cell = grade_cells[name]
-            say(index, cell, name, "the grade cell comes before the solution cell", "move it below the solution cell")
+            say(index, cell, name, Nested("course.grade-cell-first"), Nested("course.grade-cell-first-fix"))
     return problems
 
 
@@ -232,26 +235,28 @@ def mutant_problems(course: Course, catalogue=None) -> list[Problem]:
         try:
             catalogue = reference_submodule(course.root, "mutants").applicable(course.gru_form)
         except Exception as exc:
-            return [Problem(rel, None, None, f"the catalogue of mistakes does not load ({type(exc).__name__}: "
-                            f"{str(exc)[:300]})", "fix reference/mutants.py")]
+            return [Problem(rel, None, None, Nested("course.catalogue-load", detail=f"{type(exc).__name__}: "
+                                                    f"{str(exc)[:300]}"), Nested("course.catalogue-load-fix"))]
     catalogue = list(catalogue)
     problems: list[Problem] = []
     for mutant in catalogue:
         for name in mutant.functions:
             if name not in namespace:
-                problems.append(Problem(rel, None, name, f"mistake '{mutant.id}' replaces {name}, which the "
-                                        "reference does not define", "correct the name or remove the mistake"))
+                problems.append(Problem(rel, None, name, Nested("course.mistake-replaces", mistake=mutant.id,
+                                                                name=name), Nested("course.mistake-replaces-fix")))
         for target in mutant.targets:
             function, _, output = target.partition(".")
             spec = course.functions.get(function)
             if spec is None:
                 if function not in namespace:
-                    problems.append(Problem(rel, None, function, f"mistake '{mutant.id}' targets {target}, but "
-                                            f"no function {function} exists", "correct the target or remove it"))
+                    problems.append(Problem(rel, None, function, Nested("course.mistake-no-function",
+                                                                        mistake=mutant.id, target=target,
+                                                                        function=function),
+                                            Nested("course.mistake-target-fix")))
             elif output not in {item.output for item in spec.items}:
-                problems.append(Problem(rel, None, function, f"mistake '{mutant.id}' targets {target}, which is "
-                                        "not a graded output", "use one of: "
-                                        + ", ".join(item.id for item in spec.items)))
+                problems.append(Problem(rel, None, function, Nested("course.mistake-not-output", mistake=mutant.id,
+                                                                    target=target),
+                                        Nested("course.use-one-of", choices=", ".join(i.id for i in spec.items))))
     if not problems:  # every name exists: run each mistake once
         problems += _mutants_run(course, namespace, catalogue)
     return wording_problems(course, catalogue) + problems
@@ -267,8 +272,8 @@ def wording_problems(course: Course, catalogue) -> list[Problem]:
         known = [m.id for m in reference_submodule(course.root, "mutants").CATALOGUE]
     except Exception:  # reported by mutant_problems
         known = []
-    return [Problem(where, None, None, message, fix)
-            for where, message, fix in problems_of(course, [m.id for m in catalogue], known)]
+    return [Problem(where, None, None, what, fix)
+            for where, what, fix in problems_of(course, [m.id for m in catalogue], known)]
 
 
 def _mutants_run(course: Course, namespace, catalogue) -> list[Problem]:
@@ -293,10 +298,11 @@ def _mutants_run(course: Course, namespace, catalogue) -> list[Problem]:
                 run_program(namespace_with(namespace, mutant), cases[function].program)
             except ProgramError as exc:
                 stub = exc.kind == "not-implemented"
-                problems.append(Problem("reference/mutants.py", None, function, f"mistake '{mutant.id}' "
-                                        + ("is still a stub (raises NotImplementedError)" if stub else
-                                           f"fails on an input drawn from course.yaml ({exc.kind}: {exc.message[:300]})"),
-                                        "write what a student making this mistake computes"))
+                problems.append(Problem("reference/mutants.py", None, function,
+                                        Nested("course.mistake-stub", mistake=mutant.id) if stub else
+                                        Nested("course.mistake-fails", mistake=mutant.id,
+                                               detail=f"{exc.kind}: {exc.message[:300]}"),
+                                        Nested("course.mistake-fails-fix")))
                 break
             except Exception:  # a case that cannot be drawn: reported by reference_problems
                 continue

@@ -31,17 +31,15 @@ from typing import Any, Callable, Mapping
 from autograder.grading.course import Course, CourseError, find_course, load_course
 from autograder.grading.errors import UsageError
 from autograder.grading.extract import NotebookError, Program, Template, read_notebook
+from autograder.grading.terminal import render_terminal
 from autograder.student.messages import Nested, render
 from autograder.sandbox.inside.program import ProgramError, describe_exception, run_program
 from autograder.sandbox.inside.protocol import Bad
 from autograder.student.selfcheck import FIXTURE_NAME, LANG_ENV, CheckResult, language, load_fixtures, run_check
 
 NAMESPACE_NAME = "__rnnlab_check__"
-NO_SANDBOX_WARNING = ("autograder check: --no-sandbox: the notebook's code runs in this process, as you, and can "
-                      "read everything you can (a course's grading secret and reference included). Use it only "
-                      "for code you trust.")
-IN_PROCESS_NOTE = ("autograder check: no sandbox here: the notebook's code runs in this process "
-                   "(fine for your own work; for someone else's, use the course folder on a machine with bubblewrap).")
+NO_SANDBOX_WARNING = "cli.check-no-sandbox"  # said before anything runs, in the check's language
+IN_PROCESS_NOTE = "cli.check-in-process"
 
 
 @dataclass
@@ -284,8 +282,12 @@ def check_notebooks(notebooks: list[Path], functions: list[str] | None = None, *
             raise UsageError("usage.check-unknown-function", functions=", ".join(unknown), where=where,
                              available=", ".join(dict.fromkeys(n for a in available for n in a)))
     runners = [_choose_runner(t, sandbox) for t in targets]  # refuse before running anything
-    for message in dict.fromkeys(w for _, w in runners if w):
-        warn(message)
+    warned = {}  # each warning once, in the language of the first notebook it is for
+    for target, (_, code) in zip(targets, runners):
+        if code and code not in warned:
+            warned[code] = _language(lang, target.course)
+    for code, spoken in warned.items():
+        warn("autograder check: " + render_terminal(code, spoken))
     failed, table = 0, []
     for target, entries, (factory, _) in zip(targets, available, runners):
         names = [n for n in (functions or entries) if n in entries]

@@ -26,7 +26,7 @@ from autograder.authoring import bundle
 from autograder.grading.cases import build_cases
 from autograder.student.compare import compare
 from autograder.grading.course import Course
-from autograder.grading.errors import UsageError
+from autograder.grading.errors import Lines, UsageError
 from autograder.student.messages import Nested
 from autograder.grading.pipeline import reference_forward, reference_namespace, trusted_outputs
 from autograder.sandbox.inside.program import ProgramError
@@ -348,7 +348,7 @@ def release(course: Course, assignments: list[str] | None = None, release_dir: P
 
     problems, _ = reference_problems(course, assignments)
     if problems:
-        raise UsageError("usage.no-public-cases-computed", problems="\n".join(f"  {p}" for p in problems))
+        raise UsageError("usage.no-public-cases-computed", problems=Lines(tuple(problems), indent="  "))
     namespace = reference_namespace(course)
     folders = []
     for aid in assignments:

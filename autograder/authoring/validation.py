@@ -30,7 +30,9 @@ from autograder.authoring import catalogue
 from autograder.grading.course import Course
 from autograder.grading.pipeline import GradingPlan, grade_submission, read_submission
 from autograder.grading.runners import SandboxRunner, make_sandbox_factory
+from autograder.grading.terminal import render_terminal, said
 from autograder.sandbox import prewarm
+from autograder.student.messages import Nested
 
 SOLUTIONS, STUBS = "solutions", "stubs"
 
@@ -57,47 +59,44 @@ def _grade_reference_students(course: Course, plan: GradingPlan, assignments: li
     return results
 
 
-def _score_problems(results: dict[str, list[dict]]) -> list[str]:
-    problems = []
-    for result in results[SOLUTIONS]:
-        for item in result["items"]:
-            if item["status"] != "passed":
-                problems.append(f"solutions/{result['assignment']}: {item['id']} {item['status']}: {item['message']}")
-    for result in results[STUBS]:
-        for item in result["items"]:
-            if item["score"] != 0:
-                problems.append(f"exercises/{result['assignment']}: the stub earns {item['score']:g} on {item['id']}")
-    return problems
+def _score_problems(results: dict[str, list[dict]]) -> dict[str, list[Nested]]:
+    """The solutions' items that do not pass, and the stubs' items that earn points."""
+    return {
+        SOLUTIONS: [Nested("course.solution-not-passed", assignment=result["assignment"], item=item["id"],
+                           status=item["status"], detail=item["message"])
+                    for result in results[SOLUTIONS] for item in result["items"] if item["status"] != "passed"],
+        STUBS: [Nested("course.stub-earns", assignment=result["assignment"], score=f"{item['score']:g}",
+                       item=item["id"])
+                for result in results[STUBS] for item in result["items"] if item["score"] != 0],
+    }
 
 
-def validate(course: Course, assignments: list[str], isolate: bool, say=print) -> list[str]:
-    """Every problem found (empty when the course is sound), reported as it goes."""
+def validate(course: Course, assignments: list[str], isolate: bool, say=print, language: str = "en") -> list[str]:
+    """Every problem found (empty when the course is sound), reported as it goes in ``language``."""
     problems: list[str] = []
 
-    def step(title: str, found: list[str]) -> None:
-        problems.extend(found)
-        say(f"{'ok  ' if not found else 'FAIL'} {title}" + "".join(f"\n     - {p}" for p in found))
+    def step(title: Nested, found: list) -> None:
+        lines = [said(p, language) for p in found]
+        problems.extend(lines)
+        say(render_terminal("cli.validate-failed" if found else "cli.validate-passed", language, title=title)
+            + "".join(f"\n     - {line}" for line in lines))
 
     findings = conventions.check_conventions(course, assignments)
-    step("conventions: notebooks, grade cells, check() names, signatures, reference, catalogued mistakes",
-         [str(p) for p in findings.problems])
+    step(Nested("cli.validate-conventions"), findings.problems)
     if findings.blocked:
-        say(f"skip grading {', '.join(sorted(findings.blocked))}: its reference is missing or broken (above)")
+        say(render_terminal("cli.validate-skip", language, assignments=", ".join(sorted(findings.blocked))))
     assignments = [a for a in assignments if a not in findings.blocked]
     if not assignments:
         return problems
     plan = GradingPlan(course, secrets.token_bytes(32), assignments)
     results = _grade_reference_students(course, plan, assignments, isolate)
     scores = _score_problems(results)
-    step("solutions score full marks: " + ", ".join(
-        f"{r['assignment']} {r['score']:g}/{r['max_score']:g}" for r in results[SOLUTIONS]),
-        [p for p in scores if p.startswith("solutions/")])
-    step("stubs score zero", [p for p in scores if p.startswith("exercises/")])
+    step(Nested("cli.validate-solutions", scores=", ".join(
+        f"{r['assignment']} {r['score']:g}/{r['max_score']:g}" for r in results[SOLUTIONS])), scores[SOLUTIONS])
+    step(Nested("cli.validate-stubs"), scores[STUBS])
     coverage = catalogue.rubric_coverage(course, plan)
-    step("every catalogued mistake loses points on the items it targets",
-         [f"mistake '{m}' still passes {i}: make its hidden cases or tolerance stricter"
-          for m, i in coverage.escapes])
-    step("exercises/ and fixtures match a fresh release",
-         [p for aid in assignments for p in audit.stale_release(course, aid)])
-    step("no solution line leaks into exercises/", [p for aid in assignments for p in audit.leaks(course, aid)])
+    step(Nested("cli.validate-mistakes"), [Nested("course.mistake-escapes", mistake=m, item=i)
+                                           for m, i in coverage.escapes])
+    step(Nested("cli.validate-release"), [p for aid in assignments for p in audit.stale_release(course, aid)])
+    step(Nested("cli.validate-leaks"), [p for aid in assignments for p in audit.leaks(course, aid)])
     return problems

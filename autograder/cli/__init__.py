@@ -16,7 +16,7 @@ from pathlib import Path
 
 from autograder.grading.errors import DiskFull, UsageError, is_disk_full
 from autograder.student.messages import LANGUAGES, Nested
-from autograder.grading.terminal import render_terminal, terminal_language
+from autograder.grading.terminal import render_terminal, speak, terminal_language
 
 VERBS = {
     "grade": ("autograder.cli.grade", "grade a class of nbgrader submissions"),
@@ -105,6 +105,7 @@ def _main(argv: list[str] | None) -> int:
                 print(f"autograder: {render_terminal(exc.heading_code, lang)}\n{exc.message(lang)}", file=sys.stderr)
                 return 2
             args.terminal_lang = language()
+            speak(args.terminal_lang)
         return module.run(args, course)
     except UsageError as exc:
         print(f"autograder {args.verb}: {exc.message(language())}", file=sys.stderr)
@@ -120,6 +121,8 @@ def _main(argv: list[str] | None) -> int:
         said = render_terminal("usage.os-error", language(), path=exc.filename, detail=exc.strerror)
         print(f"autograder {args.verb}: {said}", file=sys.stderr)
         return 2
+    finally:
+        speak(None)
 
 
 def _course_language(args: argparse.Namespace) -> str | None:

@@ -16,7 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from autograder.cli import say, spoken
+from autograder.cli import say, say_line, spoken
 from autograder.grading.classrun import ClassRun, grade_class
 from autograder.grading.course import Course
 from autograder.grading.shard import resolve_shard
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace, course: Course) -> int:
         print(f"autograder grade: {said}", file=sys.stderr)
     print(class_summary(outputs.view.stats, course, args.out, spoken(args)))
     for line in outcome.trouble:
-        print(f"autograder grade: {line}", file=sys.stderr)
+        print(f"autograder grade: {say_line(args, line)}", file=sys.stderr)
     if outcome.refused:
         print(f"autograder grade: {say(args, 'cli.refused-count', count=len(outcome.refused))}", file=sys.stderr)
     return 0 if outcome.clean else 1

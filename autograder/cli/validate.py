@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import argparse
 
-from autograder.cli import say
+from autograder.cli import say, spoken
 from autograder.grading.course import Course
 from autograder.grading.errors import UsageError
 from autograder.authoring.validation import validate
@@ -40,6 +40,6 @@ def run(args: argparse.Namespace, course: Course) -> int:
         raise UsageError("usage.unknown-assignment", unknown=", ".join(unknown), known=", ".join(course.assignments))
     print(say(args, "cli.validate-ok", course=course.path.name, assignments=len(course.assignments),
               items=sum(len(f.items) for f in course.functions.values())))
-    problems = validate(course, assignments, isolate=not args.no_sandbox)
+    problems = validate(course, assignments, isolate=not args.no_sandbox, language=spoken(args))
     print(say(args, "cli.validate-problems", count=len(problems)) if problems else say(args, "cli.validate-valid"))
     return 1 if problems else 0

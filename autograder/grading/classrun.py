@@ -19,10 +19,11 @@ from autograder.sandbox import box as sandbox_mod
 from autograder.sandbox import prewarm
 from autograder.grading.course import Course
 from autograder.grading.runners import make_sandbox_factory, sandbox_limits  # noqa: F401 - the verbs' names
-from autograder.grading.errors import DiskFull, UsageError, is_disk_full
+from autograder.grading.errors import DiskFull, Lines, UsageError, is_disk_full
 from autograder.grading.pipeline import RETRY_PREFIX, GradingPlan, StudentGrader, load_secret, rubric_digest
 from autograder.grading.results import Output, View, feed_results, student_id_problem, WriteBehind
 from autograder.grading.shard import clear_manifest, select_shard, write_manifest
+from autograder.student.messages import Nested
 
 
 def discover(submitted: Path, course: Course, only: list[str] | None,
@@ -72,8 +73,8 @@ class ClassRunOutcome:
     """What a run graded, and what it could not: refused folders, and grader-side failures."""
 
     students: list[str]
-    refused: dict[str, str] = field(default_factory=dict)  # folder name -> why it is no student id
-    trouble: list[str] = field(default_factory=list)  # one line per student the grader failed
+    refused: dict[str, Nested] = field(default_factory=dict)  # folder name -> why it is no student id
+    trouble: list[Nested] = field(default_factory=list)  # one line per student the grader failed
 
     @property
     def clean(self) -> bool:
@@ -120,7 +121,7 @@ def grade_class(course: Course, run: ClassRun, outputs: Iterable[Output] = (),
     return ClassRunOutcome(students, refused, trouble)
 
 
-def grade_students(run: ClassRun, course: Course, students: list[str], assignments: list[str]) -> list[str]:
+def grade_students(run: ClassRun, course: Course, students: list[str], assignments: list[str]) -> list[Nested]:
     """Grade every student; return what went wrong on the grader's side (one line each, usually none).
 
     A failure while running one student's code is already that student's items' ``error``
@@ -143,9 +144,9 @@ def grade_students(run: ClassRun, course: Course, students: list[str], assignmen
 
     problems, _ = reference_problems(course, assignments, run_cases=False)
     if problems:
-        raise UsageError("usage.course-problems", problems="\n".join(f"  {p}" for p in problems))
+        raise UsageError("usage.course-problems", problems=Lines(tuple(problems), indent="  "))
     plan = GradingPlan(course, load_secret(course, run.secret_file), assignments)
-    trouble: list[str] = []
+    trouble: list[Nested] = []
     # Each student's grading starts a spare sandbox for a student still waiting (prewarm.py):
     # none once every student has one coming, so no sandbox is started for nobody at the end.
     spares = {"waiting": len(students), "coming": int(first_spare)}
@@ -165,12 +166,12 @@ def grade_students(run: ClassRun, course: Course, students: list[str], assignmen
             results = grader.grade(student, todo) if todo else []
             retry = [r["assignment"] for r in results if str(r.get("fingerprint", "")).startswith(RETRY_PREFIX)]
             if retry:
-                trouble.append(f"{student}: the sandbox failed on {', '.join(retry)}; "
-                               "those items are `error` until a rerun grades them again")
+                trouble.append(Nested("cli.trouble-sandbox", student=student, assignments=", ".join(retry)))
         except Exception as exc:  # one student never ends the class run ...
             if is_disk_full(exc):  # ... but a full disk ends it: no other result could be written
                 raise
-            trouble.append(f"{student}: not graded ({type(exc).__name__}: {str(exc)[:300]}); rerun to try again")
+            trouble.append(Nested("cli.trouble-not-graded", student=student,
+                                  detail=f"{type(exc).__name__}: {str(exc)[:300]}"))
         finally:
             slots.put(slot)
 

@@ -218,34 +218,61 @@ def _line_of(lines: dict, path: tuple) -> int:
     return lines.get(path, 1)
 
 
-def _fix_for(error: jsonschema.ValidationError) -> str:
+BOUND_FIXES = {"minimum": "course.fix-minimum", "exclusiveMinimum": "course.fix-exclusiveMinimum",
+               "maximum": "course.fix-maximum", "exclusiveMaximum": "course.fix-exclusiveMaximum"}
+# jsonschema's sentence per kind of check, said in the command's language (its English is jsonschema's)
+SCHEMA_WHAT = {"required": "course.schema-required", "type": "course.schema-type", "enum": "course.schema-enum",
+               "additionalProperties": "course.schema-additionalProperties",
+               "additionalProperties-many": "course.schema-additionalProperties-many",
+               "minimum": "course.schema-minimum", "exclusiveMinimum": "course.schema-exclusiveMinimum",
+               "maximum": "course.schema-maximum", "exclusiveMaximum": "course.schema-exclusiveMaximum",
+               "pattern": "course.schema-pattern"}
+
+
+def _fix_for(error: jsonschema.ValidationError, schema: str = "autograder/grading/course.schema.json") -> Nested:
     v = error.validator
     if v == "type":
-        return f"use a value of type {error.validator_value}"
+        return Nested("course.fix-type", type=error.validator_value)
     if v == "enum":
-        return "use one of: " + ", ".join(map(str, error.validator_value))
+        return Nested("course.use-one-of", choices=", ".join(map(str, error.validator_value)))
     if v == "required":
         missing = re.findall(r"'([^']+)' is a required property", error.message)
-        return f"add the key '{missing[0]}'" if missing else "add the missing key"
+        return Nested("course.fix-add-key", key=missing[0]) if missing else Nested("course.fix-add-missing-key")
     if v == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
-        return "remove or rename the key" + (f" (allowed: {', '.join(allowed)})" if allowed else "")
-    if v in ("minimum", "exclusiveMinimum"):
-        return f"use a value above {'or equal to ' if v == 'minimum' else ''}{error.validator_value}"
-    if v in ("maximum", "exclusiveMaximum"):
-        return f"use a value below {'or equal to ' if v == 'maximum' else ''}{error.validator_value}"
+        return (Nested("course.fix-rename-key-allowed", allowed=", ".join(allowed)) if allowed
+                else Nested("course.fix-rename-key"))
+    if v in BOUND_FIXES:
+        return Nested(BOUND_FIXES[v], value=error.validator_value)
     if v == "pattern":
-        return f"match the pattern {error.validator_value}"
+        return Nested("course.fix-pattern", pattern=error.validator_value)
     if v == "oneOf":
-        return ("an input spec needs exactly one of: shape (random array), value, choice, "
-                "dict, list+item, like (upstream gradient), from (a forward output)")
+        return Nested("course.fix-one-of")
     if v in ("minItems", "maxItems", "minProperties"):
-        return f"check the number of entries ({v} {error.validator_value})"
-    return "see autograder/grading/course.schema.json"
+        return Nested("course.fix-count", validator=v, value=error.validator_value)
+    return Nested("course.fix-schema", schema=schema)
 
 
-def _dotted(path) -> str:
-    return ".".join(str(p) for p in path) or "(top level)"
+def _what_for(error: jsonschema.ValidationError, key: tuple, limit: int | None = None) -> Nested:
+    """What jsonschema found wrong, said per kind of check in the command's language: a message
+    whose English is jsonschema's own sentence (else that sentence, ``detail``, as it is)."""
+    value = error.validator_value
+    params = {"instance": repr(error.instance), "value": repr(value), "key": "", "extras": "",
+              "types": ", ".join(map(repr, value if isinstance(value, list) else [value]))}
+    if error.validator == "required":
+        missing = re.findall(r"('[^']+') is a required property", error.message)
+        params["key"] = missing[0] if missing else ""
+    extras = re.findall(r"\((.*) (?:was|were) unexpected\)$", error.message)
+    code = SCHEMA_WHAT.get(str(error.validator) + ("-many" if " were unexpected" in error.message else ""))
+    params["extras"] = extras[0] if extras else ""
+    if (code is not None and (limit is None or len(error.message) <= limit)
+            and render_terminal(code, "en", **params) == error.message):
+        return Nested(code, **params)
+    return Nested("course.schema-other", detail=error.message[:limit])
+
+
+def _dotted(path) -> "str | Nested":
+    return ".".join(str(p) for p in path) or Nested("course.top-level")
 
 
 def _yaml_loader():
@@ -344,7 +371,7 @@ def _valid_marker(path: Path, raw: bytes, schema: bytes) -> Path:
     return path.resolve().parent / VALID_CACHE / key
 
 
-def _schema_problems(path: Path, data: dict, lines: dict, raw: bytes = b"") -> list[str]:
+def _schema_problems(path: Path, data: dict, lines: dict, raw: bytes = b"") -> list[Nested]:
     schema_bytes = SCHEMA_PATH.read_bytes()
     marker = _valid_marker(path, raw, schema_bytes) if raw else None
     if marker is not None and marker.is_file():
@@ -359,7 +386,7 @@ def _schema_problems(path: Path, data: dict, lines: dict, raw: bytes = b"") -> l
     return problems
 
 
-def _jsonschema_problems(path: Path, data: dict, lines: dict, schema: dict) -> list[str]:
+def _jsonschema_problems(path: Path, data: dict, lines: dict, schema: dict) -> list[Nested]:
     jsonschema = _import_jsonschema()  # only for a course file not validated before
 
     validator = jsonschema.Draft202012Validator(schema)
@@ -370,8 +397,8 @@ def _jsonschema_problems(path: Path, data: dict, lines: dict, schema: dict) -> l
         if error.validator == "additionalProperties":
             extra = re.findall(r"'([^']+)' was unexpected", error.message)
             key = where + (extra[0],) if extra else where
-        problems.append(f"{path}:{_line_of(lines, key)}: {_dotted(key)}: {error.message}; "
-                        f"fix: {_fix_for(error)}")
+        problems.append(Nested("course.at", path=path, line=_line_of(lines, key), key=_dotted(key),
+                               what=_what_for(error, key), fix=_fix_for(error)))
     return problems
 
 
@@ -401,63 +428,67 @@ def spec_dims(spec: "FunctionSpec") -> set[str]:
     return {ref for arg, s in spec.inputs.items() for kind, ref, _ in _spec_refs(s, (arg,)) if kind == "dim"}
 
 
-def _semantic_problems(path: Path, data: dict, lines: dict) -> list[str]:
+def _semantic_problems(path: Path, data: dict, lines: dict) -> list[Nested]:
     problems = []
 
-    def say(where: tuple, message: str, fix: str):
-        problems.append(f"{path}:{_line_of(lines, where)}: {_dotted(where)}: {message}; fix: {fix}")
+    def say(where: tuple, what: Nested, fix: Nested):
+        problems.append(Nested("course.at", path=path, line=_line_of(lines, where), key=_dotted(where),
+                               what=what, fix=fix))
+
+    def one_of(choices) -> Nested:
+        return Nested("course.use-one-of", choices=", ".join(choices))
 
     assignment_ids = [a["id"] for a in data["assignments"]]
     for i, aid in enumerate(assignment_ids):
         if assignment_ids.index(aid) != i:
-            say(("assignments", i, "id"), f"assignment '{aid}' is listed twice", "give each assignment its own id")
+            say(("assignments", i, "id"), Nested("course.assignment-twice", assignment=aid),
+                Nested("course.assignment-twice-fix"))
     global_dims = set(data["grading"]["dims"])
     functions = data["functions"]
     for name, fn in functions.items():
         here = ("functions", name)
         if fn["assignment"] not in assignment_ids:
-            say(here + ("assignment",), f"unknown assignment '{fn['assignment']}'",
-                "use one of: " + ", ".join(assignment_ids))
+            say(here + ("assignment",), Nested("course.unknown-assignment", assignment=fn["assignment"]),
+                one_of(assignment_ids))
         forward = functions.get(fn.get("through"))
         # a backward draws its sizes with its forward's, so it sees the forward's dims too
         dims = global_dims | set(fn.get("dims", {})) | set((forward or {}).get("dims", {}))
         if "through" in fn and forward is None:
-            say(here + ("through",), f"'{fn['through']}' is not a graded function",
-                "name the forward this backward is graded through")
+            say(here + ("through",), Nested("course.through-ungraded", name=fn["through"]),
+                Nested("course.through-ungraded-fix"))
         elif forward is not None and "through" in forward:
-            say(here + ("through",), f"'{fn['through']}' is itself graded through another function",
-                "chain only one level: a backward goes through a forward")
+            say(here + ("through",), Nested("course.through-chained", name=fn["through"]),
+                Nested("course.through-chained-fix"))
         for arg, spec in fn["inputs"].items():
             for kind, ref, where in _spec_refs(spec, here + ("inputs", arg)):
                 if kind == "dim" and ref not in dims:
-                    say(where, f"size '{ref}' is not defined", f"add {ref} to grading.dims or this function's dims")
+                    say(where, Nested("course.size-undefined", size=ref), Nested("course.size-undefined-fix", size=ref))
                 elif kind in ("like", "from"):
                     if forward is None:
-                        say(where, f"'{kind}' needs a 'through' forward", "add through: <forward function>")
+                        say(where, Nested("course.needs-through", kind=kind), Nested("course.needs-through-fix"))
                     elif ref not in forward["returns"]:
-                        say(where, f"'{ref}' is not an output of {fn['through']}",
-                            "use one of: " + ", ".join(forward["returns"]))
+                        say(where, Nested("course.not-an-output", name=ref, forward=fn["through"]),
+                            one_of(forward["returns"]))
         for size in fn.get("large_case", {}):
             if size not in dims:
-                say(here + ("large_case", size), f"size '{size}' is not defined",
-                    f"use one of: {', '.join(sorted(dims))}")
+                say(here + ("large_case", size), Nested("course.size-undefined", size=size), one_of(sorted(dims)))
         for i, callee in enumerate(fn.get("calls", [])):
             if callee not in functions or callee == name:
-                say(here + ("calls", i), f"'{callee}' is not another graded function",
-                    "list the graded functions this one calls")
+                say(here + ("calls", i), Nested("course.callee-ungraded", name=callee),
+                    Nested("course.callee-ungraded-fix"))
             elif functions[callee]["assignment"] != fn["assignment"]:
-                say(here + ("calls", i), f"'{callee}' belongs to another assignment",
-                    "list only functions of the same assignment (the student's own code in this notebook)")
+                say(here + ("calls", i), Nested("course.callee-elsewhere", name=callee),
+                    Nested("course.callee-elsewhere-fix"))
         for out in fn["points"]:
             if out not in fn["returns"]:
-                say(here + ("points", out), f"'{out}' is not one of the returned values",
-                    "use one of: " + ", ".join(r for r in fn["returns"] if r != CACHE_OUTPUT))
+                say(here + ("points", out), Nested("course.not-returned", name=out),
+                    one_of(r for r in fn["returns"] if r != CACHE_OUTPUT))
             elif out == CACHE_OUTPUT:
-                say(here + ("points", out), "the cache is the student's own object and is never graded",
-                    "remove this entry")
+                say(here + ("points", out), Nested("course.cache-graded"), Nested("course.remove-entry"))
         for out in fn.get("tolerance", {}):
             if out not in fn["points"]:
-                say(here + ("tolerance", out), f"'{out}' has a tolerance but no points", "add it to points or remove it")
+                say(here + ("tolerance", out), Nested("course.tolerance-no-points", name=out),
+                    Nested("course.tolerance-no-points-fix"))
     return problems
 
 

@@ -11,7 +11,8 @@ import errno
 import os
 from dataclasses import dataclass
 
-from autograder.grading.terminal import render_terminal
+from autograder.grading.terminal import render_terminal, said
+from autograder.student.messages import Nested
 
 
 class UsageError(Exception):
@@ -58,15 +59,35 @@ def _chain(exc: BaseException | None):
 
 @dataclass(frozen=True)
 class Problem:
-    """One broken convention of a course: where it is, what is wrong, how to fix it."""
+    """One broken convention of a course: where it is, what is wrong, how to fix it.
+
+    ``what``, ``fix`` and ``cell`` are text or :class:`Nested` messages (``course.*`` codes);
+    :meth:`message` says the whole line in a language, ``str()`` in English."""
 
     file: str
-    cell: str | None
+    cell: "str | Nested | None"
     function: str | None
-    message: str
-    fix: str
+    what: "str | Nested"
+    fix: "str | Nested | None"
+
+    def message(self, language: str = "en") -> str:
+        if self.fix is None:  # ``what`` is a whole line, its file and fix in it
+            return said(self.what, language)
+        return render_terminal("course.problem-in-cell" if self.cell else "course.problem", language,
+                               file=self.file, cell=self.cell or "",
+                               who=f" {self.function}:" if self.function else "", what=self.what, fix=self.fix)
 
     def __str__(self) -> str:
-        where = self.file + (f", {self.cell}" if self.cell else "")
-        who = f" {self.function}:" if self.function else ""
-        return f"{where}:{who} {self.message}; fix: {self.fix}"
+        return self.message("en")
+
+
+@dataclass(frozen=True)
+class Lines:
+    """Lines (text, :class:`Nested` messages or problems) said one per line in a language,
+    each after ``indent``: a message parameter that lists problems."""
+
+    lines: tuple
+    indent: str = ""
+
+    def message(self, language: str = "en") -> str:
+        return "\n".join(self.indent + said(line, language) for line in self.lines)

@@ -18,6 +18,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.grading.terminal import render_terminal, said, spoken_language
+from autograder.student.messages import Nested
+
 SETUP_TAG = "grader-setup"
 MAX_NOTEBOOK_BYTES = 100 * 1024 * 1024
 # Parsed JSON costs up to ~100 bytes per value: bound the values, not only the bytes, so a
@@ -83,7 +86,15 @@ if __rnnlab_failed is not None:
 
 
 class StudentFileError(Exception):
-    """A file of a student's submission folder that the grader will not read; ``str()`` says why."""
+    """A file of a student's submission folder that the grader will not read; :meth:`message` says
+    why in a language, ``str()`` in English."""
+
+    def __init__(self, code: str, /, **params):
+        self.why = Nested(code, **params)
+        super().__init__(self.message("en"))
+
+    def message(self, language: str = "en") -> str:
+        return said(self.why, language)
 
 
 def read_student_file(path: Path, limit: int) -> bytes:
@@ -100,26 +111,25 @@ def read_student_file(path: Path, limit: int) -> bytes:
         raise
     except OSError as exc:
         if os.path.islink(path):
-            raise StudentFileError("it is a symbolic link, not a file") from None
-        raise StudentFileError(f"cannot open it ({exc.strerror})") from None
+            raise StudentFileError("cli.file-symlink") from None
+        raise StudentFileError("cli.file-cannot-open", detail=exc.strerror) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            kind = "a directory" if stat.S_ISDIR(info.st_mode) else "a device, pipe or socket"
-            raise StudentFileError(f"not a regular file ({kind})")
+            raise StudentFileError("cli.file-directory" if stat.S_ISDIR(info.st_mode) else "cli.file-device")
         if info.st_size > limit:
-            raise StudentFileError(f"{_size(info.st_size)} is over the {_size(limit)} limit")
+            raise StudentFileError("cli.file-too-large", size=_size(info.st_size), limit=_size(limit))
         with os.fdopen(os.dup(fd), "rb") as handle:
             raw = handle.read(limit + 1)
     finally:
         os.close(fd)
     if len(raw) > limit:  # it grew while being read
-        raise StudentFileError(f"over the {_size(limit)} limit")
+        raise StudentFileError("cli.file-grew", limit=_size(limit))
     return raw
 
 
-def _size(n: int) -> str:
-    return f"{n / 2**20:.0f} MB" if n >= 2**20 else f"{n:,} bytes"
+def _size(n: int) -> Nested:
+    return Nested("cli.size-mb", mb=f"{n / 2**20:.0f}") if n >= 2**20 else Nested("cli.size-bytes", n=f"{n:,}")
 
 
 MAX_SIDE_FILE_BYTES = 4096  # nbgrader's timestamp.txt holds one line
@@ -136,9 +146,9 @@ def read_side_file(path: Path, limit: int = MAX_SIDE_FILE_BYTES) -> str | None:
     except FileNotFoundError:
         return None
     except (StudentFileError, UnicodeDecodeError) as exc:
-        why = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else str(exc)
-        print(f"autograder: ignoring {_printable(str(path))} ({why}); that submission gets nothing from it",
-              file=sys.stderr)
+        why = Nested("cli.file-not-utf8") if isinstance(exc, UnicodeDecodeError) else exc.why
+        print("autograder: " + render_terminal("cli.ignoring-file", spoken_language(), path=_printable(str(path)),
+                                               why=why), file=sys.stderr)
         return None
 
 

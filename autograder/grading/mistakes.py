@@ -44,8 +44,9 @@ import threading
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from autograder.grading.errors import UsageError
+from autograder.grading.errors import Lines, UsageError
 from autograder.student.glossary import TERM_BY_EN, fill_particles
+from autograder.student.messages import Nested
 
 __all__ = ["LEVELS", "DEFAULT_LEVEL", "GENERIC_TEXTS", "PLACEHOLDER", "WORDING_FILE", "WordingError", "check_file",
            "course_texts", "levels", "render", "wording_path", "wording_problems"]
@@ -73,9 +74,12 @@ def _t(what_ko, what_en, where_ko, where_en, why_ko, why_en, fix_ko, fix_en, **e
 class WordingError(UsageError):
     """reference/mistakes.yaml cannot be used; ``problems`` lists each with its file and line."""
 
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
+    def __init__(self, problems: list[Nested]):
         self.problems = problems
+        Exception.__init__(self, self.message("en"))
+
+    def message(self, language: str = "en") -> str:
+        return Lines(tuple(self.problems)).message(language)
 
 
 def wording_path(course: Any = None) -> Path | None:
@@ -146,18 +150,17 @@ def _parse(path: Path, raw: bytes) -> tuple[dict, dict]:
         finally:
             loader.dispose()
     except UnicodeDecodeError as exc:
-        raise WordingError([f"{path}: not UTF-8 ({exc.reason}); fix: save the file as UTF-8"]) from None
+        raise WordingError([Nested("course.not-utf8", path=path, detail=exc.reason)]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise WordingError([f"{path}:{mark.line + 1 if mark else 1}: YAML syntax error: "
-                            f"{getattr(exc, 'problem', exc)}; fix: check indentation and quoting on that line"]) from None
+        raise WordingError([Nested("course.yaml-syntax", path=path, line=mark.line + 1 if mark else 1,
+                                   detail=getattr(exc, "problem", exc))]) from None
     if node is None or not isinstance(data, dict):
-        raise WordingError([f"{path}:1: the mistakes file must be a YAML mapping with the key 'mistakes'; "
-                            "fix: start from the reference/mistakes.yaml shipped with RNN Lab"])
+        raise WordingError([Nested("course.mistakes-not-mapping", path=path)])
     return data, course_module._line_index(node)
 
 
-def _schema_problems(path: Path, data: dict, lines: dict, raw: bytes) -> list[str]:
+def _schema_problems(path: Path, data: dict, lines: dict, raw: bytes) -> list[Nested]:
     """jsonschema's findings, each as ``file:line: key: message; fix: ...`` (course.py's form); a
     file that passed once is remembered by its hash, as course.yaml is (jsonschema imports slowly)."""
     from autograder.grading import course as course_module
@@ -171,13 +174,12 @@ def _schema_problems(path: Path, data: dict, lines: dict, raw: bytes) -> list[st
     problems = []
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         where = tuple(error.absolute_path)
-        fix = course_module._fix_for(error)
+        fix = course_module._fix_for(error, schema=f"autograder/grading/{SCHEMA_PATH.name}")
         if error.validator in ("minLength", "pattern") and where[-1] in LANGUAGES:
-            fix = "write the text"
-        elif fix.startswith("see "):
-            fix = f"see autograder/grading/{SCHEMA_PATH.name}"
-        problems.append(f"{path}:{course_module._line_of(lines, where)}: {course_module._dotted(where)}: "
-                        f"{error.message[:300]}; fix: {fix}")
+            fix = Nested("course.fix-write-text")
+        problems.append(Nested("course.at", path=path, line=course_module._line_of(lines, where),
+                               key=course_module._dotted(where), what=course_module._what_for(error, where, 300),
+                               fix=fix))
     if not problems:
         try:
             marker.parent.mkdir(parents=True, exist_ok=True)
@@ -423,8 +425,8 @@ def levels(diagnosis_id: str, language: str, course: Any = None) -> dict[str, di
 # ------------------------------------------------------------------ what validate checks
 
 
-def wording_problems(course: Any, catalogued: Iterable[str], known: Iterable[str] = ()) -> list[tuple[str, str, str]]:
-    """(where, message, fix) for every word ``autograder validate`` refuses, ``where`` being
+def wording_problems(course: Any, catalogued: Iterable[str], known: Iterable[str] = ()) -> list[tuple]:
+    """(where, what, fix) (messages; fix None when ``what`` is a whole line) for every word ``autograder validate`` refuses, ``where`` being
     ``reference/mistakes.yaml[:LINE]``: a file that does not load or fails the schema; a
     ``catalogued`` mistake with no entry, a text still the placeholder, Korean that is the
     English, a hint level (what + where) that contains a fix word, a fix word its own why and fix
@@ -438,53 +440,52 @@ def wording_problems(course: Any, catalogued: Iterable[str], known: Iterable[str
     try:
         loaded = _load(path) if path is not None else _Loaded((), {}, {})
     except WordingError as exc:
-        found = []
-        for problem in exc.problems:
-            text, _, fix = problem.rpartition("; fix: ")
-            found.append((rel + text[len(str(path)):].split(": ", 1)[0], text.split(": ", 1)[1] if ": " in text
-                          else text, fix))
-        return found
+        # a problem with a key (the schema's) as where, what and fix; one of the whole file as it is
+        return [(f"{rel}:{p.params['line']}", Nested("course.keyed", key=p.params["key"], what=p.params["what"]),
+                 p.params["fix"]) if p.code == "course.at" else (rel, Nested(p.code, **{**p.params, "path": rel}), None)
+                for p in exc.problems]
     texts, lines = loaded.texts, loaded.lines
 
     def at(*key) -> str:
         line = lines.get(("mistakes",) + key)
         return f"{rel}:{line}" if line else rel
 
-    problems: list[tuple[str, str, str]] = []
+    problems: list[tuple[str, Nested, Nested | None]] = []
     catalogued = list(dict.fromkeys(catalogued))
     for mid in catalogued:
         if mid not in texts:
-            problems.append((rel, f"mistake '{mid}' has no feedback wording in Korean and English",
-                             f"write its wording (what, where, why, fix, fix_words) in Korean and English under "
-                             f"'{mid}:' in {rel} (`autograder new-mistake` writes one to fill in; docs/NOTEBOOKS.md)"))
+            problems.append((rel, Nested("course.wording-missing", mistake=mid),
+                             Nested("course.wording-missing-fix", mistake=mid, path=rel)))
     for mid, entry in texts.items():
         if mid in GENERIC_TEXTS:
-            problems.append((at(mid), f"'{mid}' is a generic pattern's id", "give the mistake an id of its own"))
+            problems.append((at(mid), Nested("course.wording-generic-id", mistake=mid),
+                             Nested("course.wording-generic-id-fix")))
         if mid not in catalogued and mid not in set(known):
-            problems.append((at(mid), f"wording for '{mid}', but reference/mutants.py catalogues no such mistake",
-                             "correct the id, or remove the entry"))
+            problems.append((at(mid), Nested("course.wording-unknown", mistake=mid),
+                             Nested("course.wording-unknown-fix")))
         placeholders = [(part, lang) for part in PARTS for lang in LANGUAGES
                         if entry[part][lang].lstrip().startswith(PLACEHOLDER)]
         placeholders += [("fix_words", lang) for lang in LANGUAGES
                          if any(w.lstrip().startswith(PLACEHOLDER) for w in entry["fix_words"][lang])]
         if placeholders:
-            problems.append((at(mid, *placeholders[0]), f"mistake '{mid}' is not worded yet: "
-                             + ", ".join(f"{part}.{lang}" for part, lang in placeholders) + f" still say {PLACEHOLDER}",
-                             "write each in its language (what, where, why, fix; fix_words: the fix's key words)"))
+            problems.append((at(mid, *placeholders[0]), Nested(
+                "course.wording-placeholder", mistake=mid, parts=", ".join(f"{part}.{lang}" for part, lang in placeholders),
+                placeholder=PLACEHOLDER), Nested("course.wording-placeholder-fix")))
             continue
         if all(entry[part]["ko"] == entry[part]["en"] for part in PARTS):
-            problems.append((at(mid), f"mistake '{mid}' has no feedback wording in Korean (its ko texts are the "
-                             "English ones)", "write what, where, why and fix in Korean"))
+            problems.append((at(mid), Nested("course.wording-no-korean", mistake=mid),
+                             Nested("course.wording-no-korean-fix")))
         for lang in LANGUAGES:
             shown = render(mid, "hint", lang, course=course) or {}
             shown_text = f"{shown.get('explanation', '')} {shown.get('hint', '')}".lower()
             told = f"{entry['why'][lang]} {entry['fix'][lang]}".lower()
             for word in entry["fix_words"][lang]:
                 if word.lower() in shown_text:
-                    problems.append((at(mid, "fix_words", lang), f"mistake '{mid}': the hint level ({lang}) gives "
-                                     f"the fix word '{word}' away", "say it in why or fix only; what and where "
-                                     "name the concept and where to look"))
+                    problems.append((at(mid, "fix_words", lang), Nested("course.wording-gives-away", mistake=mid,
+                                                                         lang=lang, word=word),
+                                     Nested("course.wording-gives-away-fix")))
                 elif word.lower() not in told:
-                    problems.append((at(mid, "fix_words", lang), f"mistake '{mid}': the fix word '{word}' ({lang}) "
-                                     "is in neither its why nor its fix", "list the key words of its fix"))
+                    problems.append((at(mid, "fix_words", lang), Nested("course.wording-unused-word", mistake=mid,
+                                                                         lang=lang, word=word),
+                                     Nested("course.wording-unused-word-fix")))
     return problems

@@ -20,6 +20,7 @@ from typing import Iterable
 
 from autograder.grading.course import Course, FunctionSpec
 from autograder.grading.errors import Problem
+from autograder.student.messages import Nested
 
 PACKAGE = "reference"
 
@@ -110,8 +111,8 @@ def reference_problems(course: Course, assignments: Iterable[str],
     except Exception as exc:  # a syntax error in a reference module, a bad import, ...
         detail = f"{type(exc).__name__}: {exc}"
         names = {spec.name for aid in assignments for spec in course.functions_of(aid)}
-        return [Problem("reference/__init__.py", None, None, f"the reference does not import ({detail[:300]})",
-                        "fix the reference module named in the error")], names
+        return [Problem("reference/__init__.py", None, None, Nested("course.reference-import", detail=detail[:300]),
+                        Nested("course.reference-import-fix"))], names
     package = reference_package(course.root)
     problems, broken = [], set()
     for aid in assignments:
@@ -132,11 +133,11 @@ def _reference_problem(course, spec: FunctionSpec, namespace, package, reference
     fn = namespace.get(name)
     if fn is None:
         if callable(getattr(package, name, None)):
-            return Problem("reference/__init__.py", None, name, "defined in the reference but not exported",
-                           f"add '{name}' to reference/__init__.py's __all__ (or its module's __all__)")
-        return Problem("reference/", None, name, "no reference implementation: the grader has nothing to compare with",
-                       f"write `def {name}{args}` in a reference/ module and export it from reference/__init__.py "
-                       f"(`autograder new-function {name} --assignment {spec.assignment}` writes a stub)")
+            return Problem("reference/__init__.py", None, name, Nested("course.reference-not-exported"),
+                           Nested("course.reference-not-exported-fix", name=name))
+        return Problem("reference/", None, name, Nested("course.reference-missing"),
+                       Nested("course.reference-missing-fix", definition=name + args, name=name,
+                              assignment=spec.assignment))
     where = _reference_file(getattr(fn, "func", fn))
     try:
         params = [p for p in inspect.signature(fn).parameters.values()
@@ -144,8 +145,9 @@ def _reference_problem(course, spec: FunctionSpec, namespace, package, reference
     except (TypeError, ValueError):
         params = None
     if params is not None and [p.name for p in params[:len(spec.args)]] != list(spec.args):
-        return Problem(where, None, name, f"the reference is {name}{signature(p.name for p in params)}, "
-                       f"course.yaml's inputs are {args}", "use the same argument names and order in both")
+        return Problem(where, None, name, Nested("course.reference-signature",
+                                                 defined=name + signature(p.name for p in params), inputs=args),
+                       Nested("course.reference-signature-fix"))
     if not run_cases:
         return None
     try:
@@ -154,12 +156,11 @@ def _reference_problem(course, spec: FunctionSpec, namespace, package, reference
         run_program(namespace, case.program)
     except ProgramError as exc:
         if exc.kind == "not-implemented":
-            return Problem(where, None, name, "the reference is still a stub (raises NotImplementedError)",
-                           "implement it: the grader compares every student with it")
-        return Problem(where, None, name, f"the reference fails on an input drawn from course.yaml "
-                       f"({exc.kind}: {exc.message[:300]})",
-                       "make the reference and course.yaml's inputs/returns agree")
+            return Problem(where, None, name, Nested("course.reference-stub"), Nested("course.reference-stub-fix"))
+        return Problem(where, None, name, Nested("course.reference-fails", detail=f"{exc.kind}: {exc.message[:300]}"),
+                       Nested("course.reference-fails-fix"))
     except Exception as exc:
-        return Problem("course.yaml", None, name, f"cannot draw an input case ({type(exc).__name__}: "
-                       f"{str(exc)[:300]})", "check this function's inputs in course.yaml")
+        return Problem("course.yaml", None, name, Nested("course.no-input-case",
+                                                         detail=f"{type(exc).__name__}: {str(exc)[:300]}"),
+                       Nested("course.no-input-case-fix"))
     return None

@@ -26,10 +26,9 @@ import unicodedata
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, ClassVar, Iterable, Iterator, Mapping, Protocol, Sequence
+from typing import IO, Any, ClassVar, Iterable, Iterator, Mapping, Protocol, Sequence
 
-if TYPE_CHECKING:
-    from autograder.student.messages import Nested
+from autograder.student.messages import Nested
 
 RESULT_SCHEMA_VERSION = 1
 GRADES_COLUMNS = ["student_id", "assignment_id", "score", "max_score"]
@@ -45,7 +44,7 @@ RESERVED_SUFFIXES = (".csv", ".json", ".xml", ".md", ".html", ".htm", ".db", ".s
 MAX_STUDENT_ID = 100  # characters; every view prints the id in full
 
 
-def student_id_problem(name: str, outputs: Iterable[str] = ()) -> str | None:
+def student_id_problem(name: str, outputs: Iterable[str] = ()) -> Nested | None:
     """Why ``name`` (a folder under SUBMITTED) cannot be a student id, or None if it can.
 
     A student id becomes a folder of the results, a row of grades.csv, a JUnit suite name and
@@ -54,21 +53,21 @@ def student_id_problem(name: str, outputs: Iterable[str] = ()) -> str | None:
     hide, or carry characters that change how a line reads (control, format, line breaks).
     """
     if not name or name != name.strip():
-        return "it is empty or starts or ends with white space"
+        return Nested("cli.id-blank")
     if len(name) > MAX_STUDENT_ID:
-        return f"it is longer than {MAX_STUDENT_ID} characters"
+        return Nested("cli.id-long", limit=MAX_STUDENT_ID)
     if name in (".", "..") or name.startswith((".", "-", "~")):
-        return "it starts with '.', '-' or '~'"
+        return Nested("cli.id-start")
     if any(c in "/\\`" for c in name):
-        return "it contains '/', '\\' or '`'"
+        return Nested("cli.id-slash")
     odd = next((c for c in name if c != " " and unicodedata.category(c)[0] in "CZ"), None)
     if odd is not None:
-        return f"it contains the character U+{ord(odd):04X} ({unicodedata.category(odd)})"
+        return Nested("cli.id-character", char=f"U+{ord(odd):04X}", category=unicodedata.category(odd))
     folded = name.casefold()
     if folded in RESERVED_NAMES or folded in {o.casefold() for o in outputs}:
-        return "the grader writes a file or folder of that name into the results folder"
+        return Nested("cli.id-reserved")
     if folded.endswith(RESERVED_SUFFIXES):
-        return "it ends like a file name (" + ", ".join(RESERVED_SUFFIXES) + ")"
+        return Nested("cli.id-suffix", suffixes=", ".join(RESERVED_SUFFIXES))
     return None
 
 

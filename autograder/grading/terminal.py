@@ -6,7 +6,8 @@ and name flags, files and commands, so they are shown whole (a list of problems 
 The language: ``--lang``, else $RNNLAB_LANG, else the course's ``language`` (course.yaml);
 before a course is loaded (none found, or an invalid one) the locale's language if it is
 Korean or English ($LC_ALL, $LC_MESSAGES, $LANG, the first one set: ko_KR.UTF-8, en_US.UTF-8);
-else Korean, the course's default and the self-check's.
+else Korean, the course's default and the self-check's.  Once the verb has decided, lines printed
+below it (a file of a submission ignored while grading) use the same language (:func:`speak`).
 """
 from __future__ import annotations
 
@@ -37,6 +38,20 @@ def terminal_language(preferred: str | None = None, course: str | None = None,
     return DEFAULT_LANGUAGE
 
 
+_SPOKEN: list[str] = []  # the language this process's command speaks, once decided (cli/__init__.py)
+
+
+def speak(language: str | None) -> None:
+    """Make ``language`` the one of lines printed below the verb (a warning while grading); None:
+    the command has ended."""
+    _SPOKEN[:] = [language] if language else []
+
+
+def spoken_language() -> str:
+    """The language the running command speaks (:func:`speak`), else :func:`terminal_language`'s."""
+    return _SPOKEN[0] if _SPOKEN else terminal_language()
+
+
 def render_terminal(code: str, language: str, **params) -> str:
     """The message ``code`` in ``language``, whole.  A parameter with a ``message(language)``
     method (an error, a course file's problems) or a :class:`Nested` message is said in
@@ -44,6 +59,20 @@ def render_terminal(code: str, language: str, **params) -> str:
     templates = MESSAGES[code]
     template = templates.get(language) or templates["en"]
     return fill_particles(template.format(**{k: _said(v, language) for k, v in params.items()}))
+
+
+def name_list(names, limit: int):
+    """``names`` joined by ", ": the first ``limit`` of them, and the count of the rest said in the
+    language of the line that shows them (a :class:`Nested` message then)."""
+    names = [str(n) for n in names]
+    shown = ", ".join(names[:limit])
+    return shown if len(names) <= limit else Nested("cli.names-more", names=shown, more=len(names) - limit)
+
+
+def said(value, language: str) -> str:
+    """A line in ``language``: a :class:`Nested` message, anything with a ``message(language)``
+    method (an error, a problem), else the text as it is."""
+    return str(_said(value, language))
 
 
 def _said(value, language: str):

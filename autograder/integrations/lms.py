@@ -44,6 +44,7 @@ from typing import Sequence
 
 from autograder.grading.course import Course
 from autograder.grading.errors import UsageError
+from autograder.grading.terminal import name_list
 from autograder.student.messages import Nested
 from autograder.grading.extract import read_side_file
 from autograder.grading.results import FORMAT, Offer, Option, Output, csv_writer, write_atomic
@@ -162,8 +163,8 @@ class Sheet:
     warnings: list[Nested] = field(default_factory=list)  # said in the command's language
 
 
-def _names(students: list[str], limit: int = 10) -> str:
-    return ", ".join(students[:limit]) + (f" and {len(students) - limit} more" if len(students) > limit else "")
+def _names(students: list[str], limit: int = 10):
+    return name_list(students, limit)
 
 
 def _students_with_rows(students: list[str], roster: Roster | None) -> tuple[list[tuple[str, dict | None]], list[str]]:

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from autograder.grading.errors import UsageError
+from autograder.grading.terminal import name_list
 from autograder.student.messages import Nested
 from autograder.grading.results import Output, View, feed_results, parse_result, write_atomic
 from autograder.grading.shard import MANIFEST, read_manifest, select_shard
@@ -54,9 +55,8 @@ def _decode(path: Path, data: bytes) -> str:
         raise UsageError("usage.result-not-utf8", path=path) from None
 
 
-def _names(students: list[str], limit: int = 8) -> str:
-    shown = ", ".join(students[:limit])
-    return shown + (f" and {len(students) - limit} more" if len(students) > limit else "")
+def _names(students: list[str], limit: int = 8):
+    return name_list(students, limit)
 
 
 def shard_problems(shards: list[Path]) -> list[Nested]:
@@ -92,7 +92,7 @@ def shard_problems(shards: list[Path]) -> list[Nested]:
         if k not in taken:
             missing = select_shard(everyone, f"{k}/{n}")
             problems.append(Nested("cli.shard-missing", k=k, n=n, count=len(missing),
-                                   names=f" ({_names(missing)})" if missing else ""))
+                                   names=Nested("cli.in-parens", text=_names(missing)) if missing else ""))
     return problems
 
 

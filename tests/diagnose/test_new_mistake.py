@@ -52,7 +52,7 @@ def problems(course_file: Path, assignments=("rnn",)) -> list[str]:
     try:
         course = load_course(course_file)
     except CourseError as exc:
-        return [p.replace(f"{course_file.parent.resolve()}/", "") for p in exc.problems]
+        return [p.replace(f"{course_file.parent.resolve()}/", "") for p in exc.lines("en")]
     return [str(p) for p in check_conventions(course, list(assignments)).problems]
 
 

@@ -247,9 +247,10 @@ def test_the_students_own_text_stays_as_written():
 
 
 def test_diagnoses_say_factor_not_argument():
-    """'인자' reads as a function's argument: a formula's factor is 계수, a sum's part 항."""
+    """'인자' reads as a function's argument: a formula's factor is 계수, a sum's part 항 (the messages
+    that may name a function's arguments are the ones listed)."""
     for where, text in _korean_templates():
-        if not where.startswith(("check.", "status.", "notebook.", "verdict.", "usage.")):
+        if not where.startswith(("check.", "status.", "notebook.", "verdict.", "usage.", "course.")):
             assert "인자" not in text, (where, text)
 
 
