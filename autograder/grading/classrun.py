@@ -27,7 +27,7 @@ from autograder.student.messages import Nested
 
 
 def discover(submitted: Path, course: Course, only: list[str] | None,
-             outputs: tuple[str, ...] = ()) -> tuple[list[str], list[str], dict[str, str]]:
+             outputs: tuple[str, ...] = ()) -> tuple[list[str], list[str], dict[str, Nested]]:
     """Students (sub-folders), the assignments at least one of them submitted, and the refused folders.
 
     A folder whose name cannot be a student id (results.student_id_problem; ``outputs``: other

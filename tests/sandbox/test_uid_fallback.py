@@ -163,7 +163,7 @@ def test_classmates_are_out_of_reach_and_an_open_class_is_refused(fallback):
 
 def test_the_grade_verb_refuses_an_open_class_in_the_fallback_and_grades_a_closed_one(fallback, tmp_path):
     run, course, closed, opened, python = fallback
-    env = {"PATH": "/usr/bin:/bin:/usr/sbin:/sbin", "OPENBLAS_NUM_THREADS": "1", "PYTHONPATH": str(course)}
+    env = {"PATH": "/usr/bin:/bin:/usr/sbin:/sbin", "OPENBLAS_NUM_THREADS": "1", "RNNLAB_LANG": "en", "PYTHONPATH": str(course)}
 
     def grade(submitted: Path, out: Path):
         return subprocess.run([*NO_SYS_ADMIN, python, "-m", "autograder", "--course", str(course / "course.yaml"),
