@@ -197,7 +197,9 @@ class ClassView:
 def class_summary(stats: ClassStats, course: Course, out: Path, language: str = "en") -> str:
     """The table printed at the end of `autograder grade` and `autograder merge`, in ``language``."""
     *columns, items = (render_terminal(code, language) for code, _ in SUMMARY_COLUMNS)
-    head = " ".join(_pad(text, width) for text, (_, width) in zip(columns, SUMMARY_COLUMNS)) + "  " + items
+    first = max(-SUMMARY_COLUMNS[0][1], *(len(aid) for aid in course.assignments))  # "architectures" is 13
+    widths = [-first, *(width for _, width in SUMMARY_COLUMNS[1:])]
+    head = " ".join(_pad(text, width) for text, width in zip(columns, widths)) + "  " + items
     lines = [head, "-" * _width(head)]
     for aid in course.assignments:
         if aid not in stats.assignments:
@@ -207,7 +209,7 @@ def class_summary(stats: ClassStats, course: Course, out: Path, language: str = 
         c: Counter = Counter()
         for counts in a.items.values():
             c.update(counts)
-        lines.append(f"{aid:<12} {len(s):>8} {sum(s) / len(s):>8.2f} {min(s):>6g} {max(s):>6g} "
+        lines.append(f"{aid:<{first}} {len(s):>8} {sum(s) / len(s):>8.2f} {min(s):>6g} {max(s):>6g} "
                      f"{sum(1 for x in s if x == top):>5}  "
                      f"{c['passed']}/{c['failed']}/{c['error']}/{c['timeout']}/{c['missing']}  "
                      + render_terminal("cli.summary-of-points", language, points=top))

@@ -372,8 +372,8 @@ def test_the_class_table_keeps_its_columns_in_korean(course_in):
     course = load_course(ROOT / "course.yaml")
     english = class_summary(stats, course, Path("results"), "en").splitlines()
     korean = class_summary(stats, course, Path("results"), "ko").splitlines()
-    assert english[0].startswith("assignment   students     mean") and english[2].endswith("(of 31 points)")
-    assert korean[0].startswith("과제          학생 수     평균") and korean[2].endswith("(배점 31점)")
+    assert english[0].startswith("assignment    students     mean") and english[2].endswith("(of 31 points)")
+    assert korean[0].startswith("과제           학생 수     평균") and korean[2].endswith("(배점 31점)")
     assert korean[3] == "결과: results  (grades.csv, <학생>/<과제>.json과 .md)"
     assert english[2].split("  (")[0] == korean[2].split("  (")[0]  # the figures themselves do not move
     for table in (english, korean):
@@ -381,6 +381,23 @@ def test_the_class_table_keeps_its_columns_in_korean(course_in):
     # each Korean head ends on the terminal where the English one ends: above its column of figures
     for en, ko in (("students", "학생 수"), ("mean", "평균"), ("min", "최저"), ("max", "최고"), ("full", "만점")):
         assert _width(korean[0][:korean[0].index(ko) + len(ko)]) == english[0].index(en) + len(en), ko
+
+
+def test_the_class_table_is_as_wide_as_the_longest_assignment_id():
+    """"architectures" (13 characters) pushed its row one column right of the heads."""
+    from autograder.grading.course import load_course
+    from autograder.report.stats import ClassStats, class_summary
+
+    course = load_course(ROOT / "course.yaml")
+    stats = ClassStats()
+    for aid in course.assignments:
+        stats.add({"student": "s1", "assignment": aid, "score": 1, "max_score": 1, "errors": [],
+                   "items": [{"id": "f.out", "status": "passed", "points": 1, "max_points": 1}]})
+    head, _, *rows = class_summary(stats, course, Path("results"), "en").splitlines()
+    longest = max(course.assignments, key=len)
+    assert len(longest) > 12
+    end = head.index("students") + len("students")
+    assert {row.index(" 1 ") + 2 for row in rows[:-1]} == {end}, rows
 
 
 def test_merge_names_each_problem_in_the_chosen_language(tmp_path, capsys):
