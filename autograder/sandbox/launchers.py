@@ -112,6 +112,9 @@ def _say_bye(proc: subprocess.Popen) -> None:
         pass
 
 
+WAIT_GONE_SECONDS = 10.0  # at most, after a sandbox is killed, for its processes to be gone
+
+
 class Launcher:
     """One isolation mode (see the module docstring)."""
 
@@ -175,7 +178,10 @@ class _NamespacedBwrap(Launcher):
             pass
 
     def wait_gone(self, box) -> None:
-        end = time.monotonic() + 2
+        # Returns as soon as nothing is left.  The bound is long because what is left still counts
+        # against the slot uid's RLIMIT_NPROC: the next sandbox of that uid could not fork (EAGAIN)
+        # while a killed fork storm of the last one is still dying on a loaded machine.
+        end = time.monotonic() + WAIT_GONE_SECONDS
         cgroup = box._cgroup
         if cgroup is not None:
             # Every process of the sandbox is in its cgroup (joined before bwrap started, and
@@ -312,7 +318,7 @@ class UidFallback(Launcher):
         _say_bye(proc)
 
     def wait_gone(self, box) -> None:
-        end = time.monotonic() + 2
+        end = time.monotonic() + WAIT_GONE_SECONDS
         while uids._slot_processes(box.uid) and time.monotonic() < end:
             uids._kill_uid(box.uid)
             time.sleep(0.01)
