@@ -275,7 +275,7 @@ class Zygote:
             pass
         for unit in self.units.values():
             self._reap(unit, block=True)
-        for _ in range(250):  # up to ~5 s: on a loaded machine the killed take a while to be reaped
+        for _ in range(250):  # retry for a while: on a loaded machine the killed take long to be reaped
             try:
                 return os.fork()
             except BlockingIOError:
