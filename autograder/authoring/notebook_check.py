@@ -226,7 +226,7 @@ def _choose_runner(target: Target, sandbox: bool | None) -> tuple[Callable[[], A
     if box.bwrap_available():
         return (lambda: Sandboxed(target.course)), None
     if target.course is not None:
-        raise UsageError("usage.sandbox-unavailable", detail=str(box.SandboxUnavailable()))
+        raise UsageError("usage.sandbox-unavailable", detail=box.SandboxUnavailable())
     return InProcess, IN_PROCESS_NOTE
 
 

@@ -55,7 +55,7 @@ def sandbox_limits(course: Course) -> "sandbox_mod.Limits":
 def make_sandbox_factory(course: Course, isolate: bool):
     """``factory_for(slot)``: a callable making that slot's sandbox with the course's limits."""
     if isolate and not sandbox_mod.available():  # bwrap, or the uid fallback where namespaces are forbidden
-        raise UsageError("usage.sandbox-unavailable", detail=str(sandbox_mod.SandboxUnavailable()))
+        raise UsageError("usage.sandbox-unavailable", detail=sandbox_mod.SandboxUnavailable())
     limits = sandbox_limits(course)
 
     def factory_for(slot: int):

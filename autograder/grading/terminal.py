@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from typing import Mapping
 
+from autograder.sandbox import probe
 from autograder.student.glossary import fill_particles
 from autograder.student.messages import LANGUAGES, MESSAGES, Nested
 from autograder.student.selfcheck import LANG_ENV
@@ -59,6 +60,18 @@ def render_terminal(code: str, language: str, **params) -> str:
     templates = MESSAGES[code]
     template = templates.get(language) or templates["en"]
     return fill_particles(template.format(**{k: _said(v, language) for k, v in params.items()}))
+
+
+def say_words(words: probe.Words, language: str) -> str:
+    """A sentence of the sandbox (why none can run here, what to do: :class:`probe.Words`) in
+    ``language``: a parameter that is ``Words`` is said in it too, a list of them joined by "; ",
+    text (a path, bwrap's own words) as it is."""
+    params = {k: "; ".join(said(v, language) for v in value) if isinstance(value, list) else value
+              for k, value in words.params.items()}
+    return render_terminal(words.code, language, **params)
+
+
+probe.WORDING[:] = [say_words]  # the sandbox's words, in any language, by this module's renderer
 
 
 def name_list(names, limit: int):

@@ -26,7 +26,7 @@ from autograder.sandbox.inside import protocol
 from autograder.sandbox.launchers import REGISTRY, bwrap_command  # callers use box.*
 from autograder.sandbox.layout import (  # noqa: F401 (callers use box.*)
     ENV, INSIDE, WORKER_FILES, _numpy_dirs, _world_reachable, sandbox_env, worker_argv)
-from autograder.sandbox.probe import SandboxUnavailable
+from autograder.sandbox.probe import SandboxUnavailable, Words
 from autograder.sandbox.uids import (  # noqa: F401 (callers use box.*)
     UID_BASE, UID_SPARE, _held_uids, _slot_processes, claim_uid, release_uid)
 
@@ -377,7 +377,8 @@ class Sandbox:
         except (protocol.ProtocolError, TimeoutError, OSError) as exc:
             detail = self._stderr_tail()
             self._kill()
-            raise SandboxUnavailable(f"the sandbox did not start ({type(exc).__name__}: {exc}){detail}") from None
+            raise SandboxUnavailable(Words("sandbox.did-not-start", error=f"{type(exc).__name__}: {exc}",
+                                            stderr=detail)) from None
         finally:
             if start.info_r is not None:
                 os.close(start.info_r)

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from autograder.sandbox import cgroups, layout, probe, uids
 from autograder.sandbox import seccomp as seccomp_mod
 from autograder.sandbox.inside import protocol
-from autograder.sandbox.probe import SandboxUnavailable
+from autograder.sandbox.probe import SandboxUnavailable, Words
 
 # The first program of every root bwrap sandbox, run as root by ``unshare --ipc --mount`` (util-linux):
 # join the sandbox's cgroup(s), give the new IPC namespace small SysV shared-memory limits and
@@ -160,7 +160,7 @@ class _NamespacedBwrap(Launcher):
         if len(data) > ARGS_MAX:
             for fd in (info_r, *fds):
                 os.close(fd)
-            raise SandboxUnavailable("bwrap argument list too long")
+            raise SandboxUnavailable(Words("sandbox.args-too-long"))
         args_r = _pipe_with(data)
         return args_r, info_r, [args_r, *fds]
 
@@ -287,7 +287,7 @@ class UidFallback(Launcher):
         check_uid_fallback()
         setpriv = probe.setpriv_path()  # the probe chose this launcher only with setpriv
         if setpriv is None:
-            raise SandboxUnavailable("setpriv (util-linux) is not installed")
+            raise SandboxUnavailable(Words("sandbox.no-setpriv"))
         box.uid = uids.claim_uid(box.slot)
         box._tmp = tempfile.mkdtemp(prefix="rnnlab-uid-")
         os.chmod(box._tmp, 0o711)
@@ -371,7 +371,7 @@ def bwrap_command(slot: int, limits, uid: int | None = None,
     on ``tmp_dir``, and it keeps the launcher's IPC namespace, whose SysV limits were set there."""
     setpriv = probe.setpriv_path()
     if setpriv is None:
-        raise SandboxUnavailable("setpriv (util-linux) is not installed")
+        raise SandboxUnavailable(Words("sandbox.no-setpriv"))
     exe, _ = layout._python_roots()
     uid = uids.UID_BASE + int(slot) if uid is None else int(uid)
     opts = ["--unshare-pid", "--unshare-net", *(["--unshare-ipc"] if tmp_dir is None else []), "--unshare-uts",
@@ -388,14 +388,13 @@ def check_uid_fallback() -> None:
     """The uid fallback shares the host's file system: the course must be closed to other users
     and the runtime open to them."""
     exe, _ = layout._python_roots()
-    for path, what in [(exe, "the Python interpreter"), (sys.base_prefix, "the Python runtime"),
-                       *((d, "numpy") for d in layout._numpy_dirs())]:
+    parts: list[tuple[str, Words | str]] = [(exe, Words("sandbox.python-interpreter")),
+                                            (sys.base_prefix, Words("sandbox.python-runtime")),
+                                            *((d, "numpy") for d in layout._numpy_dirs())]
+    for path, what in parts:
         if not layout._world_reachable(path):
-            raise SandboxUnavailable(f"bwrap cannot create namespaces here, and the unprivileged-uid fallback "
-                                     f"cannot run {what} at {path} (not readable by other users)")
+            raise SandboxUnavailable(Words("sandbox.uid-runtime-unreadable", what=what, path=path))
     root = layout.COURSE_ROOT
     for secret in (root / "reference", root / "solutions", root / "course.yaml"):
         if secret.exists() and layout._world_reachable(str(secret)):
-            raise SandboxUnavailable(f"bwrap cannot create namespaces here, and with the unprivileged-uid fallback "
-                                     f"student code could read {secret}: make the course readable by root only "
-                                     f"(chmod 700 {root}; `autograder gradescope --run` does it)")
+            raise SandboxUnavailable(Words("sandbox.uid-course-readable", secret=str(secret), root=str(root)))

@@ -19,7 +19,7 @@ import tempfile
 from glob import glob
 from pathlib import Path
 
-from autograder.sandbox.probe import SandboxUnavailable, system_links
+from autograder.sandbox.probe import SandboxUnavailable, Words, system_links
 
 INSIDE = "/opt/rnnlab"  # where worker.py, protocol.py, program.py and site/numpy appear
 WORKER_FILES = ("worker.py", "protocol.py", "program.py")
@@ -53,11 +53,10 @@ def _under(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip("/") + "/")
 
 
-def _check_bindable(path: str, what: str) -> None:
+def _check_bindable(path: str) -> None:
     course = COURSE_ROOT.as_posix()
     if path in _NEVER_BIND or _under(course, path) or _under(path, course):
-        raise SandboxUnavailable(f"refusing to bind {what} {path} into the sandbox (it would expose "
-                                 "the course or the host); install Python outside the course directory")
+        raise SandboxUnavailable(Words("sandbox.refuse-bind-runtime", path=path))
 
 
 def _python_roots() -> tuple[str, list[str]]:
@@ -71,7 +70,7 @@ def _python_roots() -> tuple[str, list[str]]:
     if not _under(exe, "/usr") and not any(_under(exe, r) for r in roots):
         roots.append(exe)
     for root in roots:
-        _check_bindable(root, "the Python runtime")
+        _check_bindable(root)
     return exe, roots
 
 
@@ -93,7 +92,7 @@ def _hidden_site_dirs(roots: list[str]) -> list[str]:
 def _numpy_dirs() -> list[str]:
     spec = importlib.util.find_spec("numpy")
     if spec is None or not spec.origin:
-        raise SandboxUnavailable("numpy is not installed")
+        raise SandboxUnavailable(Words("sandbox.no-numpy"))
     pkg = os.path.realpath(os.path.dirname(spec.origin))
     dirs = [pkg]
     libs = os.path.join(os.path.dirname(pkg), "numpy.libs")

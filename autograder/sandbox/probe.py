@@ -5,9 +5,11 @@ process root, may bwrap create its namespaces (tried for real: the same namespac
 and program a sandbox uses), may an ordinary user create user namespaces (the kernel's
 settings and a real unprivileged bwrap start), the kernel version (whether RLIMIT_NPROC is
 counted per user namespace).  ``decide`` turns facts into a ``Decision``: the launcher's
-name in ``launchers.REGISTRY`` or, when no sandbox can run here, a message that says why
-and what to do.  ``decide`` is a pure function, so every message is tested with made-up
-facts (tests/sandbox/test_userns.py).
+name in ``launchers.REGISTRY`` or, when no sandbox can run here, why and what to do, as
+``Words``: message codes of the glossary (``sandbox.*`` in student/messages.py) with their
+parameters, said in the command's language by the layer that speaks.  ``decide`` is a pure
+function, so every outcome is tested with made-up facts, in both languages
+(tests/sandbox/test_userns.py).
 
   root, bwrap may create namespaces            -> "bwrap"        (a private uid per slot)
   root, namespaces refused (a container)       -> "uid"          (private uid + rlimits)
@@ -23,6 +25,7 @@ import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
+from typing import Callable
 
 SYSTEM_PATH = "/usr/bin:/bin:/usr/sbin:/sbin"
 # The kernel settings that forbid an ordinary user's user namespaces, and the value that does.
@@ -35,19 +38,62 @@ USERNS_SYSCTLS = (
 NPROC_PER_USERNS = (5, 14)  # since Linux 5.14 RLIMIT_NPROC counts a uid's processes per user namespace
 
 
-class SandboxUnavailable(RuntimeError):
-    """No sandbox can be built here; the message says why and what to do."""
+class Words:
+    """A sentence of the sandbox: a message code of the glossary (``sandbox.*`` in
+    student/messages.py) and its parameters, each text (a path, machine output quoted as it
+    is), another ``Words`` or a list of them.  This layer lies below the wording, so the layer
+    that speaks says it in the command's language (grading/terminal.py); ``str()`` is English."""
 
-    def __init__(self, message: str | None = None):
-        if message is None:
-            decision = decide(facts())
-            super().__init__(decision.message() if decision.reason is not None else
-                             "Student code runs only inside a sandbox, which is unavailable: it failed to start. "
-                             "Check that `bwrap --unshare-all --ro-bind / / true` runs here. " + NO_SANDBOX_LAST)
-        else:
-            decision = decide(facts())
-            advice = f" {decision.advice}" if decision.mode is None and decision.advice else ""
-            super().__init__(f"Student code runs only inside a sandbox, which is unavailable: {message}.{advice}")
+    def __init__(self, code: str, /, **params: object):
+        self.code, self.params = code, params
+
+    def message(self, language: str = "en") -> str:
+        """The sentence in ``language``, by the glossary's renderer (:data:`WORDING`)."""
+        if WORDING:
+            return WORDING[0](self, language)
+        return self.code + "".join(f"; {k}={v}" for k, v in self.params.items())  # no glossary loaded: the code
+
+    def __str__(self) -> str:
+        return self.message("en")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Words) and (self.code, self.params) == (other.code, other.params)
+
+    def __hash__(self) -> int:
+        return hash(self.code)
+
+    def __repr__(self) -> str:
+        return f"Words({self.code!r}" + "".join(f", {k}={v!r}" for k, v in self.params.items()) + ")"
+
+
+# How a sentence reads in a language: the glossary's renderer, installed by the layer that holds the
+# wording (grading/terminal.py imports this module and sets it), since this one may not import it.
+WORDING: list[Callable[[Words, str], str]] = []
+
+
+class SandboxUnavailable(RuntimeError):
+    """No sandbox can be built here; ``words`` say why and, when the host is to blame, what to do
+    (``message(language)``; ``str()`` in English)."""
+
+    def __init__(self, why: Words | str | None = None):
+        decision = decide(facts())
+        if why is None and decision.reason is not None:
+            words = decision.words()
+        elif why is None:  # the host has a sandbox, yet it would not start
+            words = Words("sandbox.unavailable", reason=Words("sandbox.failed-to-start"),
+                          advice=Words("sandbox.check-bwrap"))
+        elif decision.mode is None and decision.advice is not None:
+            words = Words("sandbox.unavailable", reason=why, advice=decision.advice)
+        else:  # the host has a sandbox: this one failed (a text ``why`` is quoted as it is)
+            words = Words("sandbox.unavailable-why", reason=why)
+        self.words = words
+        super().__init__(words.code)
+
+    def message(self, language: str = "en") -> str:
+        return self.words.message(language)
+
+    def __str__(self) -> str:
+        return self.words.message("en")
 
 
 @dataclass(frozen=True)
@@ -57,8 +103,8 @@ class Facts:
     euid: int
     bwrap: str | None  # path of bwrap, None if not installed
     setpriv: str | None = None  # real path of setpriv when it is under /usr (the root launchers need it)
-    root_error: str | None = None  # root: why bwrap could not create its namespaces (None: it could)
-    userns_error: str | None = None  # not root: why bwrap --unshare-user failed (None: it worked)
+    root_error: Words | str | None = None  # root: why bwrap could not create its namespaces (None: it could)
+    userns_error: Words | str | None = None  # not root: why bwrap --unshare-user failed (None: it worked)
     userns_ipc: bool = False  # not root: the IPC namespace's SysV limits can be set (Linux >= 5.17 or so)
     sysctls: tuple[tuple[str, int], ...] = ()  # the USERNS_SYSCTLS this kernel has, with their values
     kernel: tuple[int, int] = (0, 0)
@@ -77,57 +123,46 @@ class Facts:
 class Decision:
     mode: str | None  # a key of launchers.REGISTRY, or None: no sandbox here
     kind: str | None  # None | "missing" | "setpriv" | "namespaces" | "userns"
-    reason: str | None  # why bwrap itself cannot run (None when it can)
-    advice: str = ""
+    reason: Words | str | None  # why bwrap itself cannot run (None when it can)
+    advice: Words | None = None  # what to do about it
 
-    def message(self) -> str:
-        return f"Student code runs only inside a sandbox, which is unavailable: {self.reason}. {self.advice}".strip()
+    def words(self) -> Words:
+        """The whole sentence: student code needs a sandbox, why there is none, what to do."""
+        return Words("sandbox.unavailable", reason=self.reason, advice=self.advice)
+
+    def message(self, language: str = "en") -> str:
+        return self.words().message(language)
 
 
-NO_SANDBOX_LAST = ("Only for code you trust: --no-sandbox runs student code without any isolation.")
+# Each fix of a host that refuses an ordinary user's user namespaces: the setting that blames it, its words.
+USERNS_FIXES = (
+    ("user.max_user_namespaces", "sandbox.fix-max-userns"),
+    ("kernel.unprivileged_userns_clone", "sandbox.fix-userns-clone"),
+)
 
 
 def decide(f: Facts) -> Decision:
-    """The launcher these facts allow, or why none can run and what to do."""
+    """The launcher these facts allow, or why none can run and what to do (as :class:`Words`)."""
     if f.bwrap is None:
-        where = ("" if f.euid == 0 else " Root is not needed where the kernel lets ordinary users create user "
-                 "namespaces (Debian, Fedora, most HPC distributions do).")
-        return Decision(None, "missing", "bubblewrap (bwrap) is not installed",
-                        "Install it with `sudo apt-get install bubblewrap` (Debian/Ubuntu; `make sandbox-tools` does "
-                        f"it).{where} {NO_SANDBOX_LAST}")
+        install = Words("sandbox.install-bwrap")
+        return Decision(None, "missing", Words("sandbox.no-bwrap"),
+                        install if f.euid == 0 else Words("sandbox.install-bwrap-user", install=install))
     if f.euid == 0:
         if f.setpriv is None:
-            return Decision(None, "setpriv", "setpriv (util-linux) is not installed in /usr",
-                            f"Install util-linux (`sudo apt-get install util-linux`). {NO_SANDBOX_LAST}")
+            return Decision(None, "setpriv", Words("sandbox.no-setpriv"), Words("sandbox.install-util-linux"))
         if f.root_error is not None:
-            return Decision("uid", "namespaces", f.root_error,
-                            "bubblewrap is installed, but this host does not let it create namespaces (a container "
-                            "without CAP_SYS_ADMIN, Docker's default seccomp profile, or namespaces disabled). There "
-                            "the grader, run as root, falls back to an unprivileged uid with rlimits (isolation "
-                            "uid+rlimits) when the Python runtime is readable by every user and the course by root "
-                            f"only. {NO_SANDBOX_LAST}")
+            return Decision("uid", "namespaces", f.root_error, Words("sandbox.namespaces-uid-fallback"))
         return Decision("bwrap", None, None)
     if f.userns_error is None:
         return Decision("bwrap-userns", None, None)
     blocking = f.blocking_sysctls()
-    fixes = []
-    if any(b.startswith("user.max_user_namespaces") for b in blocking):
-        fixes.append("allow them: `sudo sysctl -w user.max_user_namespaces=16384` (and the same line in "
-                     "/etc/sysctl.d/ to keep it)")
-    if any(b.startswith("kernel.unprivileged_userns_clone") for b in blocking):
-        fixes.append("allow them: `sudo sysctl -w kernel.unprivileged_userns_clone=1` (and in /etc/sysctl.d/)")
+    fixes = [Words(code) for name, code in USERNS_FIXES if any(b.startswith(name) for b in blocking)]
     if any(b.startswith("kernel.apparmor_restrict_unprivileged_userns") for b in blocking) or not blocking:
-        fixes.append("on Ubuntu 24.04 and later (AppArmor), give bwrap a profile that allows user namespaces: "
-                     "/etc/apparmor.d/bwrap holding `abi <abi/4.0>, include <tunables/global> profile bwrap "
-                     "/usr/bin/bwrap flags=(unconfined) { userns, }`, then `sudo apparmor_parser -r "
-                     "/etc/apparmor.d/bwrap` (or, for the whole host, `sudo sysctl -w "
-                     "kernel.apparmor_restrict_unprivileged_userns=0`)")
-    fixes.append("or run the grader as root (sudo, CI, a container), where bwrap needs no user namespace")
-    setting = (" (" + ", ".join(blocking) + ")") if blocking else ""
-    reason = (f"this process is not root, and the host does not let an ordinary user create user namespaces"
-              f"{setting}: {f.userns_error}")
-    return Decision(None, "userns", reason,
-                    "Any one of these makes the sandbox work: " + "; ".join(fixes) + f". {NO_SANDBOX_LAST}")
+        fixes.append(Words("sandbox.fix-apparmor"))
+    fixes.append(Words("sandbox.fix-root"))
+    reason = (Words("sandbox.userns-refused-by", settings=", ".join(blocking), error=f.userns_error) if blocking
+              else Words("sandbox.userns-refused", error=f.userns_error))
+    return Decision(None, "userns", reason, Words("sandbox.userns-fixes", fixes=fixes))
 
 
 # ------------------------------------------------------------------------------ gathering
@@ -171,20 +206,19 @@ def _kernel() -> tuple[int, int]:
         return 0, 0
 
 
-def _run(argv: list[str]) -> str | None:
+def _run(argv: list[str]) -> Words | None:
     """None if ``argv`` ran and exited 0, else what went wrong (bounded)."""
     try:
         proc = subprocess.run(argv, env={"PATH": "/usr/bin:/bin"}, stdin=subprocess.DEVNULL,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=20)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"bwrap cannot run: {exc}"
+        return Words("sandbox.bwrap-cannot-run", error=str(exc)[:300])
     if proc.returncode != 0:
-        return "bwrap is installed but cannot create its namespaces: " + \
-            proc.stderr.decode(errors="replace").strip()[:300]
+        return Words("sandbox.bwrap-no-namespaces", error=proc.stderr.decode(errors="replace").strip()[:300])
     return None
 
 
-def _root_probe(bwrap: str, setpriv: str) -> str | None:
+def _root_probe(bwrap: str, setpriv: str) -> Words | None:
     """Start bwrap exactly as the root launcher does (own IPC and mount namespaces, SysV limits,
     the inode-capped /tmp), without a cgroup."""
     from autograder.sandbox.launchers import LAUNCHER
@@ -203,7 +237,7 @@ def _root_probe(bwrap: str, setpriv: str) -> str | None:
         shutil.rmtree(mount_point, ignore_errors=True)
 
 
-def _userns_probe(bwrap: str, ipc_limits: bool) -> str | None:
+def _userns_probe(bwrap: str, ipc_limits: bool) -> Words | None:
     """Start bwrap as the user-namespace launcher does, as this (unprivileged) process: ``unshare``
     into a user namespace of its own (as its root) with IPC and mount namespaces, the launcher
     script (SysV limits when ``ipc_limits``, the inode-capped /tmp), then bwrap's own user namespace."""

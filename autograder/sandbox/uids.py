@@ -16,7 +16,7 @@ import stat
 import tempfile
 import threading
 
-from autograder.sandbox.probe import SandboxUnavailable
+from autograder.sandbox.probe import SandboxUnavailable, Words
 
 UID_BASE = 60000  # slot k runs as uid/gid UID_BASE + k ...
 UID_SPARE = UID_BASE + 5000  # ... unless another process on this host uses it: then a spare uid 65000-69999
@@ -41,7 +41,7 @@ def _uid_lock_dir() -> str:
                 return directory
         except OSError:
             continue
-    raise SandboxUnavailable("no writable folder for the sandbox uid locks (" + ", ".join(UID_LOCK_DIRS) + ")")
+    raise SandboxUnavailable(Words("sandbox.no-uid-lock-dir", folders=", ".join(UID_LOCK_DIRS)))
 
 
 def claim_uid(slot: int) -> int:
@@ -59,7 +59,7 @@ def claim_uid(slot: int) -> int:
                 continue
             _held_uids[uid] = fd
             return uid
-    raise SandboxUnavailable("every sandbox uid is in use")
+    raise SandboxUnavailable(Words("sandbox.uids-in-use"))
 
 
 def release_uid(uid: int) -> None:

@@ -459,6 +459,132 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ko": "없는 과제 {unknown}: course.yaml의 과제는 {known}입니다",
     },
     "usage.sandbox-unavailable": {"en": "{detail}", "ko": "샌드박스를 쓸 수 없습니다: {detail}"},
+    # ---- why no sandbox can run here and what to do (sandbox/probe.py's Words, said by grading/terminal.py)
+    "sandbox.unavailable": {
+        "en": "Student code runs only inside a sandbox, which is unavailable: {reason}. {advice} "
+              "Only for code you trust: --no-sandbox runs student code without any isolation.",
+        "ko": "학생의 코드는 샌드박스 안에서만 실행됩니다. {reason}. {advice} "
+              "믿을 수 있는 코드에만: `--no-sandbox`은(는) 학생의 코드를 아무 격리 없이 실행합니다.",
+    },
+    "sandbox.unavailable-why": {
+        "en": "Student code runs only inside a sandbox, which is unavailable: {reason}.",
+        "ko": "학생의 코드는 샌드박스 안에서만 실행됩니다. {reason}.",
+    },
+    "sandbox.failed-to-start": {"en": "it failed to start", "ko": "샌드박스가 시작되지 않았습니다"},
+    "sandbox.check-bwrap": {
+        "en": "Check that `bwrap --unshare-all --ro-bind / / true` runs here.",
+        "ko": "여기서 `bwrap --unshare-all --ro-bind / / true`이(가) 실행되는지 확인하세요.",
+    },
+    "sandbox.no-bwrap": {
+        "en": "bubblewrap (bwrap) is not installed",
+        "ko": "샌드박스 도구 `bubblewrap`(`bwrap`)이(가) 설치되어 있지 않습니다",
+    },
+    "sandbox.install-bwrap": {
+        "en": "Install it with `sudo apt-get install bubblewrap` (Debian/Ubuntu; `make sandbox-tools` does it).",
+        "ko": "`sudo apt-get install bubblewrap`(으)로 설치하세요 (데비안/우분투. `make sandbox-tools`도 설치합니다).",
+    },
+    "sandbox.install-bwrap-user": {
+        "en": "{install} Root is not needed where the kernel lets ordinary users create user namespaces "
+              "(Debian, Fedora, most HPC distributions do).",
+        "ko": "{install} 커널이 일반 사용자에게 사용자 네임스페이스를 허용하는 곳(데비안, 페도라, 대부분의 HPC 배포판)에서는 "
+              "루트 권한이 필요 없습니다.",
+    },
+    "sandbox.no-setpriv": {
+        "en": "setpriv (util-linux) is not installed in /usr",
+        "ko": "`/usr`에 `setpriv`(`util-linux`)이(가) 설치되어 있지 않습니다",
+    },
+    "sandbox.install-util-linux": {
+        "en": "Install util-linux (`sudo apt-get install util-linux`).",
+        "ko": "`util-linux`을(를) 설치하세요 (`sudo apt-get install util-linux`).",
+    },
+    "sandbox.namespaces-uid-fallback": {
+        "en": "bubblewrap is installed, but this host does not let it create namespaces (a container without "
+              "CAP_SYS_ADMIN, Docker's default seccomp profile, or namespaces disabled). There the grader, run as "
+              "root, falls back to an unprivileged uid with rlimits (isolation uid+rlimits) when the Python runtime "
+              "is readable by every user and the course by root only.",
+        "ko": "`bubblewrap`은(는) 설치되어 있지만 이 호스트에서는 네임스페이스를 만들 수 없습니다 (`CAP_SYS_ADMIN` 권한이 없는 "
+              "컨테이너, 도커의 기본 `seccomp` 프로필, 또는 네임스페이스를 끈 커널). 이때 루트로 실행한 채점기는, 파이썬 "
+              "런타임을 모든 사용자가 읽을 수 있고 과목은 루트만 읽을 수 있으면, 권한 없는 `uid`와(과) `rlimit`(으)로 "
+              "격리합니다 (격리 방식 `uid+rlimits`).",
+    },
+    "sandbox.bwrap-cannot-run": {"en": "bwrap cannot run: {error}", "ko": "`bwrap`을(를) 실행할 수 없습니다: {error}"},
+    "sandbox.bwrap-no-namespaces": {
+        "en": "bwrap is installed but cannot create its namespaces: {error}",
+        "ko": "`bwrap`은(는) 설치되어 있지만 네임스페이스를 만들 수 없습니다: {error}",
+    },
+    "sandbox.userns-refused": {
+        "en": "this process is not root, and the host does not let an ordinary user create user namespaces: {error}",
+        "ko": "이 프로세스는 루트가 아니고, 이 호스트에서는 일반 사용자가 사용자 네임스페이스를 만들 수 없습니다: {error}",
+    },
+    "sandbox.userns-refused-by": {
+        "en": "this process is not root, and the host does not let an ordinary user create user namespaces "
+              "({settings}): {error}",
+        "ko": "이 프로세스는 루트가 아니고, 이 호스트에서는 일반 사용자가 사용자 네임스페이스를 만들 수 없습니다 "
+              "({settings}): {error}",
+    },
+    "sandbox.userns-fixes": {
+        "en": "Any one of these makes the sandbox work: {fixes}.",
+        "ko": "다음 중 하나만 하면 샌드박스가 동작합니다: {fixes}.",
+    },
+    "sandbox.fix-max-userns": {
+        "en": "allow them: `sudo sysctl -w user.max_user_namespaces=16384` (and the same line in /etc/sysctl.d/ "
+              "to keep it)",
+        "ko": "사용자 네임스페이스를 허용하세요: `sudo sysctl -w user.max_user_namespaces=16384` (계속 유지하려면 같은 줄을 "
+              "`/etc/sysctl.d/`에도)",
+    },
+    "sandbox.fix-userns-clone": {
+        "en": "allow them: `sudo sysctl -w kernel.unprivileged_userns_clone=1` (and in /etc/sysctl.d/)",
+        "ko": "사용자 네임스페이스를 허용하세요: `sudo sysctl -w kernel.unprivileged_userns_clone=1` (`/etc/sysctl.d/`에도)",
+    },
+    "sandbox.fix-apparmor": {
+        "en": "on Ubuntu 24.04 and later (AppArmor), give bwrap a profile that allows user namespaces: "
+              "/etc/apparmor.d/bwrap holding `abi <abi/4.0>, include <tunables/global> profile bwrap "
+              "/usr/bin/bwrap flags=(unconfined) {{ userns, }}`, then `sudo apparmor_parser -r "
+              "/etc/apparmor.d/bwrap` (or, for the whole host, `sudo sysctl -w "
+              "kernel.apparmor_restrict_unprivileged_userns=0`)",
+        "ko": "우분투 24.04 이상(AppArmor)에서는 `bwrap`에 사용자 네임스페이스를 허용하는 프로필을 주세요: "
+              "`/etc/apparmor.d/bwrap`에 `abi <abi/4.0>, include <tunables/global> profile bwrap "
+              "/usr/bin/bwrap flags=(unconfined) {{ userns, }}`을(를) 쓰고 `sudo apparmor_parser -r "
+              "/etc/apparmor.d/bwrap` (호스트 전체라면 `sudo sysctl -w "
+              "kernel.apparmor_restrict_unprivileged_userns=0`)",
+    },
+    "sandbox.fix-root": {
+        "en": "or run the grader as root (sudo, CI, a container), where bwrap needs no user namespace",
+        "ko": "또는 채점기를 루트로 실행하세요 (`sudo`, CI, 컨테이너). 그러면 `bwrap`에 사용자 네임스페이스가 필요 없습니다",
+    },
+    "sandbox.did-not-start": {
+        "en": "the sandbox did not start ({error}){stderr}",
+        "ko": "샌드박스가 시작되지 않았습니다 ({error}){stderr}",
+    },
+    "sandbox.args-too-long": {"en": "bwrap argument list too long", "ko": "`bwrap`의 명령행 인수 목록이 너무 깁니다"},
+    "sandbox.python-interpreter": {"en": "the Python interpreter", "ko": "파이썬 인터프리터"},
+    "sandbox.python-runtime": {"en": "the Python runtime", "ko": "파이썬 런타임"},
+    "sandbox.uid-runtime-unreadable": {
+        "en": "bwrap cannot create namespaces here, and the unprivileged-uid fallback cannot run {what} at {path} "
+              "(not readable by other users)",
+        "ko": "여기서는 `bwrap`이(가) 네임스페이스를 만들 수 없고, 권한 없는 `uid`(으)로 격리하는 대체 방식은 {path}의 "
+              "{what}을(를) 실행할 수 없습니다 (다른 사용자가 읽을 수 없음)",
+    },
+    "sandbox.uid-course-readable": {
+        "en": "bwrap cannot create namespaces here, and with the unprivileged-uid fallback student code could read "
+              "{secret}: make the course readable by root only (chmod 700 {root}; `autograder gradescope --run` "
+              "does it)",
+        "ko": "여기서는 `bwrap`이(가) 네임스페이스를 만들 수 없고, 권한 없는 `uid`(으)로 격리하는 대체 방식에서는 학생의 "
+              "코드가 {secret}을(를) 읽을 수 있습니다: 과목을 루트만 읽을 수 있게 하세요 (`chmod 700 {root}`. "
+              "`autograder gradescope --run`이(가) 해 줍니다)",
+    },
+    "sandbox.refuse-bind-runtime": {
+        "en": "refusing to bind the Python runtime {path} into the sandbox (it would expose the course or the host); "
+              "install Python outside the course directory",
+        "ko": "파이썬 런타임 {path}을(를) 샌드박스에 연결하지 않습니다 (과목이나 호스트가 드러납니다). 파이썬을 과목 폴더 "
+              "밖에 설치하세요",
+    },
+    "sandbox.no-numpy": {"en": "numpy is not installed", "ko": "numpy이(가) 설치되어 있지 않습니다"},
+    "sandbox.no-uid-lock-dir": {
+        "en": "no writable folder for the sandbox uid locks ({folders})",
+        "ko": "샌드박스 `uid`의 잠금 파일을 쓸 수 있는 폴더가 없습니다 ({folders})",
+    },
+    "sandbox.uids-in-use": {"en": "every sandbox uid is in use", "ko": "샌드박스 `uid`이(가) 모두 사용 중입니다"},
     "usage.no-such-folder": {"en": "{path}: no such folder", "ko": "{path}: 폴더가 없습니다"},
     "usage.no-results-folder": {"en": "{path}: no such results folder", "ko": "{path}: 결과 폴더가 없습니다"},
     "usage.no-result-files": {

@@ -179,6 +179,37 @@ def test_a_broken_course_file_in_one_language(broken, language, tmp_path, capsys
         assert phrase in text, (phrase, text)
 
 
+NO_SANDBOX_VERBS = {  # each verb that runs student code, given one notebook
+    "grade": lambda tmp: ["grade", tmp / "sub", "--out", tmp / "out"],
+    "grade-notebook": lambda tmp: ["grade-notebook", tmp / "sub" / "s1" / "rnn" / "rnn.ipynb"],
+    "check": lambda tmp: ["check", tmp / "sub" / "s1" / "rnn" / "rnn.ipynb", "--function", "rnn_step_forward"],
+}
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+@pytest.mark.parametrize("euid", [0, 1000], ids=["root", "user"])
+@pytest.mark.parametrize("verb", list(NO_SANDBOX_VERBS))
+def test_no_sandbox_here_is_said_in_one_language(verb, euid, language, tmp_path, capsys, monkeypatch):
+    """Why no sandbox can run here and what to do: the reason and the advice follow --lang, not
+    only the heading."""
+    from autograder.sandbox import probe
+
+    monkeypatch.setattr(probe, "facts", lambda: probe.Facts(euid=euid, bwrap=None))  # a host without bwrap
+    (tmp_path / "sub" / "s1" / "rnn").mkdir(parents=True)
+    shutil.copy2(ROOT / "exercises" / "rnn" / "rnn.ipynb", tmp_path / "sub" / "s1" / "rnn" / "rnn.ipynb")
+    code, text = _run(capsys, "--course", ROOT / "course.yaml", *NO_SANDBOX_VERBS[verb](tmp_path), "--lang", language)
+    assert code == 2
+    assert_one_language(text, language)
+    assert "`sudo apt-get install bubblewrap`" in text and "--no-sandbox" in text
+    said = {"en": ("bubblewrap (bwrap) is not installed", "Only for code you trust"),
+            "ko": ("샌드박스를 쓸 수 없습니다: 학생의 코드는 샌드박스 안에서만 실행됩니다.", "설치되어 있지 않습니다",
+                   "믿을 수 있는 코드에만")}[language]
+    for phrase in said:
+        assert phrase in text, (phrase, text)
+    assert ("Root is not needed" in text or "루트 권한이 필요 없습니다" in text) == (euid != 0)
+    assert not (tmp_path / "out" / "s1").exists()  # nobody graded
+
+
 @pytest.mark.parametrize("language", ["en", "ko"])
 def test_checks_warning_in_one_language(language, capsys):
     code, text = _run(capsys, "check", ROOT / "exercises" / "rnn" / "rnn.ipynb", "--function", "rnn_step_forward",

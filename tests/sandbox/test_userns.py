@@ -8,16 +8,22 @@ no SysV IPC, a size-limited /tmp, and a process limit that counts this sandbox o
 """
 from __future__ import annotations
 
+import ast
 import json
 import os
 import pwd
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+from autograder.grading import terminal  # noqa: F401  (installs the glossary's renderer: probe.WORDING)
 from autograder.sandbox import probe
+from autograder.sandbox.probe import Words
+from autograder.student.messages import MESSAGES
+from tests.cli.test_one_language import HANGUL, english_sentences
 
 from .conftest import runtime_for_every_user
 
@@ -177,11 +183,10 @@ def test_the_mode_follows_the_host():
     (("kernel.unprivileged_userns_clone", 0), "sudo sysctl -w kernel.unprivileged_userns_clone=1"),
 ])
 def test_without_user_namespaces_the_message_names_the_setting_and_the_ways_out(setting, fix):
-    error = "bwrap is installed but cannot create its namespaces: bwrap: setting up uid map: Permission denied"
-    facts = _facts(userns_error=error, sysctls=(("user.max_user_namespaces", 15000), setting))
+    facts = _facts(userns_error=REFUSED, sysctls=(("user.max_user_namespaces", 15000), setting))
     decision = probe.decide(facts)
     assert decision.mode is None and decision.kind == "userns"
-    text = decision.message()
+    text = decision.message("en")
     name, value = setting
     assert f"{name}={value}" in text and fix in text and "run the grader as root" in text
     assert "Permission denied" in text
@@ -191,12 +196,190 @@ def test_without_user_namespaces_the_message_names_the_setting_and_the_ways_out(
 
 
 def test_without_user_namespaces_and_no_setting_to_blame_the_ways_out_are_still_named():
-    text = probe.decide(_facts(userns_error="bwrap: No permissions to create new namespace")).message()
+    text = probe.decide(_facts(userns_error="bwrap: No permissions to create new namespace")).message("en")
     assert "No permissions to create new namespace" in text and "AppArmor" in text and "as root" in text
     assert text.index("as root") < text.index("--no-sandbox")
 
 
 def test_without_bubblewrap_an_ordinary_user_is_not_told_to_become_root():
-    text = probe.decide(_facts(bwrap=None)).message()
+    text = probe.decide(_facts(bwrap=None)).message("en")
     assert "apt-get install bubblewrap" in text and "Root is not needed" in text
     assert text.index("apt-get") < text.index("--no-sandbox")
+    assert "Root is not needed" not in probe.decide(_facts(euid=0, bwrap=None)).message("en")
+
+
+# ------------------------------------------------------------------ the words, in either language
+
+# What bwrap itself printed (quoted as it is, in any language), as the probe records it.
+BWRAP_SAID = "bwrap: setting up uid map: Permission denied"
+REFUSED = Words("sandbox.bwrap-no-namespaces", error=BWRAP_SAID)
+UNEXPLAINED = "bwrap: No permissions to create new namespace"
+EVERY_SETTING = (("user.max_user_namespaces", 0), ("kernel.unprivileged_userns_clone", 0),
+                 ("kernel.apparmor_restrict_unprivileged_userns", 1))
+INSTALL = Words("sandbox.install-bwrap")
+
+# Every outcome of decide() that leaves the grader without bwrap: facts -> mode, kind, reason, advice.
+OUTCOMES = {
+    "no-bwrap-root": (_facts(euid=0, bwrap=None), None, "missing", Words("sandbox.no-bwrap"), INSTALL),
+    "no-bwrap-user": (_facts(bwrap=None), None, "missing", Words("sandbox.no-bwrap"),
+                      Words("sandbox.install-bwrap-user", install=INSTALL)),
+    "no-setpriv": (_facts(euid=0, setpriv=None), None, "setpriv", Words("sandbox.no-setpriv"),
+                   Words("sandbox.install-util-linux")),
+    "no-namespaces": (_facts(euid=0, root_error=REFUSED), "uid", "namespaces", REFUSED,
+                      Words("sandbox.namespaces-uid-fallback")),
+    "userns-every-setting": (
+        _facts(userns_error=REFUSED, sysctls=EVERY_SETTING), None, "userns",
+        Words("sandbox.userns-refused-by", settings="user.max_user_namespaces=0, kernel.unprivileged_userns_clone=0, "
+              "kernel.apparmor_restrict_unprivileged_userns=1", error=REFUSED),
+        Words("sandbox.userns-fixes", fixes=[Words("sandbox.fix-max-userns"), Words("sandbox.fix-userns-clone"),
+                                             Words("sandbox.fix-apparmor"), Words("sandbox.fix-root")])),
+    "userns-no-setting": (
+        _facts(userns_error=UNEXPLAINED, sysctls=(("user.max_user_namespaces", 15000),)), None, "userns",
+        Words("sandbox.userns-refused", error=UNEXPLAINED),
+        Words("sandbox.userns-fixes", fixes=[Words("sandbox.fix-apparmor"), Words("sandbox.fix-root")])),
+}
+# Machine text a Korean sentence quotes as it is: bwrap's own words, the kernel's settings.
+QUOTED = (BWRAP_SAID, UNEXPLAINED, *(f"{name}={value}" for name, value in EVERY_SETTING))
+
+
+def _korean_only(text: str) -> list[str]:
+    """The English sentences left in a Korean ``text`` once the machine output it quotes is set aside."""
+    for quoted in QUOTED:
+        text = text.replace(quoted, " ")
+    return english_sentences(text)
+
+
+@pytest.mark.parametrize("outcome", list(OUTCOMES))
+def test_every_outcome_is_a_message_code_with_its_parameters(outcome):
+    facts, mode, kind, reason, advice = OUTCOMES[outcome]
+    decision = probe.decide(facts)
+    assert (decision.mode, decision.kind, decision.reason, decision.advice) == (mode, kind, reason, advice)
+    assert decision.words() == Words("sandbox.unavailable", reason=reason, advice=advice)
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+@pytest.mark.parametrize("outcome", list(OUTCOMES))
+def test_every_outcome_is_said_in_either_language(outcome, language):
+    text = probe.decide(OUTCOMES[outcome][0]).message(language)
+    assert "--no-sandbox" in text and "{" not in text.replace("{ userns, }", "")  # every placeholder filled
+    if language == "en":
+        assert text.startswith("Student code runs only inside a sandbox, which is unavailable: ")
+        assert not HANGUL.search(text), text
+    else:
+        assert text.startswith("학생의 코드는 샌드박스 안에서만 실행됩니다.") and "믿을 수 있는 코드에만" in text
+        assert not _korean_only(text), (_korean_only(text), text)
+    for quoted in QUOTED:  # machine output is quoted alike in both
+        assert (quoted in text) == (quoted in probe.decide(OUTCOMES[outcome][0]).message("en"))
+
+
+def test_the_korean_checker_is_not_vacuous():
+    english = probe.decide(OUTCOMES["userns-every-setting"][0]).message("en")
+    assert _korean_only(english)
+    assert _korean_only("샌드박스를 쓸 수 없습니다: bubblewrap (bwrap) is not installed")
+    assert not _korean_only(f"`bwrap`은(는) 설치되어 있지만 네임스페이스를 만들 수 없습니다: {BWRAP_SAID}")
+
+
+def _raised(call) -> probe.SandboxUnavailable:
+    with pytest.raises(probe.SandboxUnavailable) as info:
+        call()
+    return info.value
+
+
+def _raise_sites(monkeypatch, tmp_path):
+    """The failures the sandbox itself meets, raised where they are (a name -> a call that raises)."""
+    import importlib.util
+
+    from autograder.sandbox import launchers, layout, uids
+
+    def no_numpy():
+        monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+        layout._numpy_dirs()
+
+    def no_lock_dir():
+        blocked = tmp_path / "file"
+        blocked.write_text("")
+        monkeypatch.setattr(uids, "UID_LOCK_DIRS", (str(blocked / "locks"),))
+        uids.claim_uid(0)
+
+    def course_readable():
+        course = tmp_path / "course"
+        (course / "reference").mkdir(parents=True)
+        course.chmod(0o755)
+        (course / "reference").chmod(0o755)
+        monkeypatch.setattr(layout, "COURSE_ROOT", course)
+        monkeypatch.setattr(layout, "_world_reachable", lambda path: True)
+        launchers.check_uid_fallback()
+
+    def runtime_unreadable():
+        monkeypatch.setattr(layout, "_world_reachable", lambda path: False)
+        launchers.check_uid_fallback()
+
+    return {"no-numpy": no_numpy, "no-lock-dir": no_lock_dir, "course-readable": course_readable,
+            "runtime-unreadable": runtime_unreadable,
+            "bind-the-course": lambda: layout._check_bindable(layout.COURSE_ROOT.as_posix())}
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+@pytest.mark.parametrize("site", ["no-numpy", "no-lock-dir", "course-readable", "runtime-unreadable",
+                                  "bind-the-course"])
+def test_the_sandboxs_own_failures_are_said_in_either_language(site, language, monkeypatch, tmp_path):
+    monkeypatch.setattr(probe, "facts", lambda: _facts(euid=0))  # a host with a sandbox: this one failed
+    error = _raised(_raise_sites(monkeypatch, tmp_path)[site])
+    monkeypatch.undo()
+    assert isinstance(error.words.params["reason"], Words)  # the reason is a message code, not prose
+    text = error.message(language)
+    assert "{" not in text
+    if language == "en":
+        assert text.startswith("Student code runs only inside a sandbox, which is unavailable: ") and text == str(error)
+        assert not HANGUL.search(text)
+    else:
+        assert text.startswith("학생의 코드는 샌드박스 안에서만 실행됩니다.")
+        assert not english_sentences(text.replace(str(tmp_path), "/tmp")), text
+
+
+def test_with_no_sandbox_here_a_failure_also_says_what_to_do(monkeypatch):
+    probe_facts = OUTCOMES["no-bwrap-user"][0]
+    monkeypatch.setattr(probe, "facts", lambda: probe_facts)
+    error = probe.SandboxUnavailable(Words("sandbox.uids-in-use"))
+    assert error.words == Words("sandbox.unavailable", reason=Words("sandbox.uids-in-use"),
+                                advice=probe.decide(probe_facts).advice)
+    assert "apt-get install bubblewrap" in str(error) and "모두 사용 중입니다" in error.message("ko")
+
+
+def test_str_is_the_glossarys_english(monkeypatch):
+    """Where no language is chosen (a log, a class run's item message) the error reads in English,
+    worded by the glossary: the sandbox keeps no sentence of its own."""
+    monkeypatch.setattr(probe, "facts", lambda: _facts(euid=0))
+    error = probe.SandboxUnavailable(Words("sandbox.uids-in-use"))
+    quoted = probe.SandboxUnavailable("the sandbox did not start (OSError: ENOMEM)")
+    assert str(error) == "Student code runs only inside a sandbox, which is unavailable: every sandbox uid is in use."
+    assert error.message("ko") == "학생의 코드는 샌드박스 안에서만 실행됩니다. 샌드박스 `uid`가 모두 사용 중입니다."
+    assert str(quoted).endswith("unavailable: the sandbox did not start (OSError: ENOMEM).")  # text quoted as it is
+
+
+SANDBOX = Path(probe.__file__).parent
+
+
+def _calls(name: str):
+    for path in sorted(SANDBOX.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == name:
+                yield path.name, node
+
+
+def test_the_sandbox_raises_codes_not_sentences():
+    """Every raise of SandboxUnavailable in sandbox/ passes a message code (Words) or nothing, and
+    every code it names is in the glossary in both languages, and used."""
+    sites = list(_calls("SandboxUnavailable"))
+    assert len(sites) >= 10
+    for where, call in sites:
+        assert all(isinstance(a, ast.Call) and getattr(a.func, "id", None) == "Words" for a in call.args), \
+            (where, call.lineno)
+    named = {c.args[0].value for _, c in _calls("Words") if c.args and isinstance(c.args[0], ast.Constant)}
+    source = "".join(p.read_text(encoding="utf-8") for p in SANDBOX.glob("*.py"))
+    sandbox_codes = {code for code in MESSAGES if code.startswith("sandbox.")}
+    assert named - sandbox_codes == set()
+    assert {code for code in sandbox_codes if f'"{code}"' not in source} == set()  # no wording left behind
+    for code in sandbox_codes:
+        assert set(MESSAGES[code]) == {"en", "ko"}
+    assert "runs only inside a sandbox" not in source and "is not installed" not in source  # no English copy
