@@ -16,8 +16,7 @@ from typing import Mapping
 
 from autograder.sandbox import probe
 from autograder.student.glossary import fill_particles
-from autograder.student.messages import LANGUAGES, MESSAGES, Nested
-from autograder.student.selfcheck import LANG_ENV
+from autograder.student.messages import LANG_ENV, LANGUAGES, MESSAGES, Nested
 
 TERMINAL_CODES = ("usage.", "course.", "cli.")  # the message codes of a command's own lines
 LOCALE_ENVS = ("LC_ALL", "LC_MESSAGES", "LANG")  # POSIX: the first one set decides

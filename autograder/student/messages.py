@@ -15,6 +15,7 @@ import string
 from autograder.student.glossary import fill_particles
 
 LANGUAGES = ("ko", "en")
+LANG_ENV = "RNNLAB_LANG"  # the language a user asks for in the environment (self-check and CLI alike)
 
 # Parameters may be text the student's code chose (exception messages, dictionary keys, type
 # names): every rendered message is bounded whatever they hold (the result format promises it).

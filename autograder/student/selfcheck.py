@@ -38,14 +38,13 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
 from autograder.student.compare import Verdict, compare
-from autograder.student.messages import LANGUAGES, MESSAGES, render
+from autograder.student.messages import LANG_ENV, LANGUAGES, MESSAGES, render
 from autograder.sandbox.inside.program import ProgramError, run_program
 from autograder.sandbox.inside.protocol import load_npz
 
 __all__ = ["check", "CheckResult", "OutputCheck", "FIXTURE_NAME", "LANG_ENV", "load_fixtures", "language"]
 
 FIXTURE_NAME = "public_cases.npz"
-LANG_ENV = "RNNLAB_LANG"
 CACHE_OUTPUT = "cache"
 # The messages.py codes this module renders (prefixes): the bundle carries only these sentences.
 MESSAGE_CODES = ("check.", "verdict.", "status.arity", "status.exception", "status.mutated")
