@@ -178,7 +178,14 @@ class Sandboxed:
         self.box = box.Sandbox(limits, slot=0, isolate=isolate)
 
     def load(self, unit: str, program: Program) -> dict:
-        return self.box.load(unit, program.code, program.filename)
+        from autograder.sandbox import box
+
+        try:
+            return self.box.load(unit, program.code, program.filename)
+        except box.SandboxUnavailable:
+            if self.box.isolate and not box.available():  # presumed to start (probe.py); the probe says no
+                raise UsageError("usage.sandbox-unavailable", detail=box.SandboxUnavailable()) from None
+            raise
 
     def runner(self, unit: str, programs: list, seconds: float, name: str, lang: str) -> Callable[[Mapping], dict]:
         reply = self.box.run(unit, programs, timeout=seconds)

@@ -380,6 +380,8 @@ class _SubmissionGrading:
         else:
             try:
                 reply = self.runner.load(aid, program.code, program.filename)
+            except UsageError:  # no sandbox can be built on this host at all (SandboxRunner.load): no grade
+                raise
             except Exception as exc:  # any failure: see _sandbox_failure
                 failure, self.retry = _sandbox_failure("notebook.sandbox-failed", exc, self.course.language)
             else:

@@ -15,14 +15,16 @@ course, and the two environments:
 from __future__ import annotations
 
 import builtins
-from typing import Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from autograder.grading.course import Course
 from autograder.grading.errors import UsageError
 from autograder.sandbox import box as sandbox_mod
 from autograder.sandbox import prewarm
 from autograder.sandbox.inside import protocol
-from autograder.sandbox.inside.program import ProgramError, describe_exception, run_program
+
+if TYPE_CHECKING:
+    from autograder.sandbox.inside.program import ProgramError
 
 MAX_MESSAGE = 2000  # an error message's length in a reply, as the worker bounds it
 
@@ -87,7 +89,7 @@ class SandboxRunner:
         if not prewarm.enabled():
             return cls(factory)
         try:
-            prewarm.SPARES.prepare(factory)
+            prewarm.SPARES.prepare(factory, launch=True)  # its processes start now, in this thread
         except Exception:  # the runner's own start meets it again and reports it (grade_submission)
             return cls(factory)
         return cls(factory, use_spare=True)
@@ -100,9 +102,18 @@ class SandboxRunner:
         first = self.box is None
         if first:
             box = self.factory()
-            spare = prewarm.SPARES.take(box) if self.use_spare else None
-            self.box = box if spare is None else spare
-        reply = self.box.load(unit, code, filename)
+            try:
+                spare = prewarm.SPARES.take(box) if self.use_spare else None
+                self.box = box if spare is None else spare
+                reply = self.box.load(unit, code, filename)
+            except sandbox_mod.SandboxUnavailable as exc:
+                if getattr(box, "isolate", False) and not sandbox_mod.available():
+                    # presumed to work (probe.py), and the probe says no sandbox can run here: said as
+                    # make_sandbox_factory says it, not as this student's failure
+                    raise UsageError("usage.sandbox-unavailable", detail=sandbox_mod.SandboxUnavailable()) from exc
+                raise
+        else:
+            reply = self.box.load(unit, code, filename)
         if first and self.prewarm_next:  # the next student's, started while this one is graded
             prewarm.SPARES.prepare(self.factory)
         return reply
@@ -136,6 +147,10 @@ class InProcessRunner:
         return "in-process" if self.namespaces else None
 
     def load(self, unit: str, code: str, filename: str) -> dict:
+        # (program.py imports numpy: imported here, so that the sandbox's runner, the same module,
+        # can start a sandbox before numpy is imported)
+        from autograder.sandbox.inside.program import describe_exception
+
         namespace: dict = {"__name__": "__main__", "__builtins__": builtins}
         self.namespaces[unit] = namespace
         try:
@@ -147,6 +162,8 @@ class InProcessRunner:
         return {"ok": True}
 
     def run(self, unit: str, programs: Any, timeout: float | None = None) -> dict:
+        from autograder.sandbox.inside.program import ProgramError, run_program
+
         namespace = self.namespaces[unit]
         results = []
         for program in programs:

@@ -356,6 +356,10 @@ def grade_in_memory(course: Course, notebooks: dict[str, bytes | None], no_sandb
         plan = GradingPlan(course, load_secret(course), assignments, keep=True)  # kept by setup.sh
         return [grade_submission(plan, submission_of(plan.rubric, aid, course.assignments[aid].notebook, raw),
                                  runner, STUDENT) for aid, raw in notebooks.items()]
+    except UsageError as exc:  # the sandbox, presumed to start (sandbox/probe.py), cannot run here
+        if exc.code != "usage.sandbox-unavailable":
+            raise
+        raise AutograderFailure(exc) from None
     finally:
         runner.close()
         prewarm.SPARES.close()  # the spare nobody took, and the used sandbox

@@ -19,8 +19,6 @@ import time
 from dataclasses import asdict, dataclass
 from typing import IO, Any
 
-import numpy as np
-
 from autograder.sandbox import cgroups, probe
 from autograder.sandbox.inside import protocol
 from autograder.sandbox.launchers import REGISTRY, bwrap_command  # callers use box.*
@@ -77,15 +75,17 @@ class Limits:
 
 
 def bwrap_available() -> bool:
-    """True if bubblewrap builds the sandbox here (as root, or in a user namespace)."""
+    """True if bubblewrap builds the sandbox here (as root, or in a user namespace), as far as
+    is known without starting one (probe.facts: presumed until a start fails)."""
     return isolation_mode() in ("bwrap", "bwrap-userns")
 
 
-def isolation_mode() -> str | None:
+def isolation_mode(confirmed: bool = False) -> str | None:
     """The launcher this host allows (a key of launchers.REGISTRY): "bwrap" (root), "bwrap-userns"
     (not root, user namespaces allowed), "uid" (root, namespaces forbidden: an unprivileged uid +
-    rlimits, e.g. Gradescope's containers); None when student code cannot be isolated here."""
-    return probe.decision().mode
+    rlimits, e.g. Gradescope's containers); None when student code cannot be isolated here.
+    ``confirmed``: decided on the probe's facts, not on what probe.py presumes."""
+    return probe.decision(confirmed).mode
 
 
 def available() -> bool:
@@ -94,8 +94,9 @@ def available() -> bool:
 
 def class_run_problem(folders: list) -> str | None:
     """Why this host's sandbox must not grade a class whose submissions and results are in
-    ``folders`` (a message saying what to do), or None.  One submission is always allowed."""
-    mode = isolation_mode()
+    ``folders`` (a message saying what to do), or None.  One submission is always allowed.
+    Decided on probed facts: a class is never graded on a presumption."""
+    mode = isolation_mode(confirmed=True)
     return None if mode is None else REGISTRY[mode].class_run_problem([str(f) for f in folders])
 
 
@@ -199,6 +200,7 @@ class Sandbox:
         self.startup_seconds: float | None = None  # of the last start
         self.starts = 0
         self._proc: subprocess.Popen | None = None
+        self._launched: tuple[float, Any] | None = None  # launch()ed, its ready message not read yet
         self._codes: dict[str, tuple[str, str]] = {}
         self._loaded: set[str] = set()
         self._tmp: str | None = None
@@ -230,10 +232,17 @@ class Sandbox:
 
     def start(self) -> float:
         """Start the worker now (otherwise the first request does); return the seconds it took."""
-        if not self.running:
-            self._kill()
-            self._spawn()
+        self._ensure_started()
         return self.startup_seconds or 0.0
+
+    def launch(self) -> None:
+        """Start the worker's processes and return at once; ``start()`` or the first request waits
+        until it is ready.  A caller with work of its own (importing numpy, drawing the hidden
+        cases) does it while the sandbox boots on another core, where a thread of its own could
+        not even start it before that work released the GIL."""
+        if self._launched is None and not self.running:
+            self._kill()
+            self._launched = self._launch()
 
     def load(self, unit: str, code: str, filename: str = "<student>") -> dict:
         """Exec ``code`` (compiled as ``filename``) in a fresh process for ``unit``.
@@ -263,7 +272,7 @@ class Sandbox:
         programs = list(programs)
         if frame is None:
             frame = protocol.encode_frame(*protocol.pack({"programs": programs}))
-        if not self.running:
+        if self._launched is None and not self.running:
             self._kill()
         if unit not in self._loaded:  # the worker was restarted: load lazily
             loaded = self._load(unit)
@@ -289,9 +298,7 @@ class Sandbox:
 
     def _load(self, unit: str) -> dict:
         code, filename = self._codes[unit]
-        if not self.running:
-            self._kill()
-            self._spawn()
+        self._ensure_started()
         deadline = time.monotonic() + self.limits.load_seconds + self.limits.grace_seconds
         reply = self._request({"op": "load", "unit": unit, "code": code, "filename": filename,
                                "timeout": float(self.limits.load_seconds)}, deadline)
@@ -309,9 +316,7 @@ class Sandbox:
     def _request(self, msg: dict, deadline: float, payload: list | None = None) -> dict:
         """Send one request (``msg``, then the frame ``payload`` if given: a run request's programs);
         return the reply (unpacked) or a timeout/crash failure after killing the worker."""
-        if not self.running:
-            self._kill()
-            self._spawn()
+        self._ensure_started()
         stdin, stdout = self._pipes()
         chunks = [*protocol.encode_frame(*protocol.pack(msg)), *(payload or [])]
         if sum(len(memoryview(c).cast("B")) for c in chunks) > self.limits.request_bytes:
@@ -330,6 +335,8 @@ class Sandbox:
         if not isinstance(reply, dict):
             self._kill()
             return {"ok": False, "kind": "crash", "message": "invalid reply from the worker"}
+        import numpy as np  # (imported by the reply's decoding: numpy is not needed to start a sandbox)
+
         ok = reply.get("ok")
         reply["ok"] = type(ok) in (bool, np.bool_) and bool(ok)
         return reply
@@ -350,7 +357,34 @@ class Sandbox:
         except Exception:
             return ""
 
+    def _ensure_started(self) -> None:
+        if self._launched is not None:
+            self._spawn()  # the launched worker, once ready
+        elif not self.running:
+            self._kill()
+            self._spawn()
+
     def _spawn(self) -> None:
+        """Start the worker (or wait for the one ``launch`` started); if it did not start on presumed facts that the probe now corrects
+        (probe.refute: e.g. namespaces refused here, so the uid fallback), once more on those."""
+        try:
+            self._spawn_once()
+        except SandboxUnavailable:
+            if not self.isolate or not probe.refute():
+                raise
+            self.mode = isolation_mode()
+            if self.mode is None:
+                raise SandboxUnavailable() from None
+            self.launcher = REGISTRY[self.mode]()
+            self.isolation = self.launcher.label
+            self._spawn_once()
+
+    def _spawn_once(self) -> None:
+        launched, self._launched = self._launched, None
+        self._await_ready(*(launched or self._launch()))
+
+    def _launch(self) -> tuple[float, Any]:
+        """Start the worker's processes: (when, the launcher's Start) for ``_await_ready``."""
         t0 = time.monotonic()
         self._stderr = tempfile.TemporaryFile(prefix="rnnlab-sandbox-")
         start = self.launcher.prepare(self)
@@ -366,6 +400,10 @@ class Sandbox:
         stdin, stdout = self._pipes()
         os.set_blocking(stdin, False)
         os.set_blocking(stdout, False)
+        return t0, start
+
+    def _await_ready(self, t0: float, start: Any) -> None:
+        _, stdout = self._pipes()
         deadline = t0 + max(10.0, self.limits.load_seconds)
         try:
             ready = protocol.recv(stdout, 1 << 20, deadline)
@@ -406,6 +444,9 @@ class Sandbox:
 
     def _kill(self) -> None:
         """SIGKILL the whole sandbox, reap it, and wait until no process of it is left."""
+        launched, self._launched = self._launched, None
+        if launched is not None and launched[1].info_r is not None:
+            os.close(launched[1].info_r)
         proc, self._proc = self._proc, None
         self._loaded.clear()
         if proc is not None:

@@ -51,11 +51,14 @@ class Spares:
             else:
                 future.set_result(sandbox)
 
-    def prepare(self, factory: Callable[[], Any]) -> None:
-        """Start one sandbox made by ``factory`` in the background."""
+    def prepare(self, factory: Callable[[], Any], launch: bool = False) -> None:
+        """Start one sandbox made by ``factory`` in the background; ``launch``: start its processes
+        in this thread first (``Sandbox.launch``), the background thread waiting until it is ready."""
         sandbox = factory()
         if not callable(getattr(sandbox, "start", None)):
             return
+        if launch:
+            sandbox.launch()
         future: Future = Future()
         with self._lock:
             if self._thread is None:

@@ -1,15 +1,24 @@
 """Owns: what this host lets the sandbox do, and which launcher that picks (or why none).
 
-The facts (``Facts``) are gathered once per grader process: is bubblewrap installed, is this
-process root, may bwrap create its namespaces (tried for real: the same namespaces, mounts
-and program a sandbox uses), may an ordinary user create user namespaces (the kernel's
-settings and a real unprivileged bwrap start), the kernel version (whether RLIMIT_NPROC is
-counted per user namespace).  ``decide`` turns facts into a ``Decision``: the launcher's
-name in ``launchers.REGISTRY`` or, when no sandbox can run here, why and what to do, as
-``Words``: message codes of the glossary (``sandbox.*`` in student/messages.py) with their
-parameters, said in the command's language by the layer that speaks.  ``decide`` is a pure
-function, so every outcome is tested with made-up facts, in both languages
-(tests/sandbox/test_userns.py).
+The facts (``Facts``): is bubblewrap installed, is this process root, may bwrap create its
+namespaces (tried for real by ``probed``: the same namespaces, mounts and program a sandbox
+uses), may an ordinary user create user namespaces (the kernel's settings and a real
+unprivileged bwrap start), the kernel version (whether RLIMIT_NPROC is counted per user
+namespace).  ``decide`` turns facts into a ``Decision``: the launcher's name in
+``launchers.REGISTRY`` or, when no sandbox can run here, why and what to do, as ``Words``:
+message codes of the glossary (``sandbox.*`` in student/messages.py) with their parameters,
+said in the command's language by the layer that speaks.  ``decide`` is a pure function, so
+every outcome is tested with made-up facts, in both languages (tests/sandbox/test_userns.py).
+
+The real probe starts bwrap, as a sandbox does: as long as a sandbox start costs, so one
+submission (a grade cell, Gradescope) would pay it twice.  ``facts`` therefore presumes
+(``presumed``: what costs no process) that the namespaces work where bwrap is installed and
+no kernel setting forbids them.  A sandbox started on that presumption that fails to start
+calls ``refute``; from then on the probe decides (the uid fallback, the message), and the
+sandbox starts again if that changed what it starts on.  A class run ``confirm``s first: it
+decides whether a class may be graded here on probed facts.  A presumption never weakens
+the sandbox: it only presumes the strongest launcher this host could have, which either
+starts (and is that sandbox) or does not start at all.
 
   root, bwrap may create namespaces            -> "bwrap"        (a private uid per slot)
   root, namespaces refused (a container)       -> "uid"          (private uid + rlimits)
@@ -258,7 +267,45 @@ def _userns_probe(bwrap: str, ipc_limits: bool) -> Words | None:
 
 
 @functools.lru_cache(maxsize=1)
+def presumed() -> Facts:
+    """This host's facts as far as they cost no process; the namespaces presumed to work."""
+    euid = os.geteuid()
+    return Facts(euid=euid, bwrap=shutil.which("bwrap"), setpriv=setpriv_path(), userns_ipc=euid != 0,
+                 sysctls=_sysctls(), kernel=_kernel())
+
+
+class _Known:
+    confirmed = False  # probed facts decide (after confirm() or refute())
+
+
 def facts() -> Facts:
+    """The facts a sandbox starts on: ``presumed()`` while they name a bwrap launcher and nothing
+    has contradicted them, else ``probed()`` (see the module doc)."""
+    if not _Known.confirmed:
+        guess = presumed()
+        if decide(guess).mode in ("bwrap", "bwrap-userns") and not guess.blocking_sysctls():
+            return guess
+    return probed()
+
+
+def confirm() -> Facts:
+    """Probe now, and decide on probed facts from now on (a class run's first step)."""
+    _Known.confirmed = True
+    return facts()
+
+
+def refute() -> bool:
+    """A sandbox started on ``facts()`` did not start.  True if those facts were presumed and the
+    probe now says otherwise: the caller may start it once more, on the new ``facts()``."""
+    if _Known.confirmed:
+        return False  # the probe's facts were used: the failure is the sandbox's own
+    before = facts()
+    _Known.confirmed = True
+    return facts() != before
+
+
+@functools.lru_cache(maxsize=1)
+def probed() -> Facts:
     """This host's facts, gathered once per process (each probe starts bwrap once)."""
     euid = os.geteuid()
     bwrap = shutil.which("bwrap")
@@ -277,5 +324,8 @@ def facts() -> Facts:
                  sysctls=_sysctls(), kernel=_kernel())
 
 
-def decision() -> Decision:
+def decision(confirmed: bool = False) -> Decision:
+    """The launcher ``facts()`` allow; ``confirmed``: on probed facts (``confirm``)."""
+    if confirmed:
+        confirm()
     return decide(facts())

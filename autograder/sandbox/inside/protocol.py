@@ -26,7 +26,19 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Iterable, Union
 if TYPE_CHECKING:
     import mmap
 
-import numpy as np
+    import numpy as np
+else:
+    class _Numpy:
+        """numpy, imported at its first use (then ``np`` is numpy itself): the grader starts a
+        sandbox, which speaks this protocol, while it is still importing numpy."""
+
+        def __getattr__(self, name: str) -> Any:
+            import numpy
+
+            globals()["np"] = numpy
+            return getattr(numpy, name)
+
+    np = _Numpy()
 
 __all__ = [
     "ProtocolError", "ConnectionClosed", "Bad", "ALLOWED_DTYPES",
@@ -417,7 +429,7 @@ def _no_constants(name: str) -> Any:
     raise ProtocolError(f"{name} is not allowed in a frame header")
 
 
-_DTYPES = {name: np.dtype(name) for name in ALLOWED_DTYPES}
+_DTYPES: dict = {}  # ALLOWED_DTYPES' numpy dtypes, by name (filled at the first array decoded)
 _DESCRIPTOR_KEYS = frozenset({"dtype", "shape", "offset", "nbytes"})
 
 
@@ -441,6 +453,8 @@ def decode_frame(buf: Union[bytes, bytearray, mmap.mmap], max_bytes: int = DEFAU
         raise ProtocolError(f"more than {MAX_ARRAYS} arrays")
     body = mv[PREFIX.size + header_len:]
     arrays, spans = [], []
+    if descr and not _DTYPES:
+        _DTYPES.update((name, np.dtype(name)) for name in ALLOWED_DTYPES)
     # (one pass per array with the same checks as ever: a request holds hundreds of small arrays,
     # and every request is decoded twice inside the sandbox)
     for d in descr:
