@@ -69,3 +69,46 @@ def test_a_backwards_case_sends_back_only_the_backwards_outputs(course):
         assert backward_step["args"][1] == {"$ref": [0, 1]}  # the forward's cache
         result = run_program(namespace, case.program)
         assert result["outputs"][0] == [] and len(result["outputs"][1]) == 5
+
+
+# ------------------------------------------------------------------ one more try after a timeout
+
+STALL = '''
+import os, time
+os.makedirs("stalls", exist_ok=True)  # the sandbox's own folder: it outlives a killed unit
+if len(os.listdir("stalls")) < @@TIMES@@:
+    open(os.path.join("stalls", str(len(os.listdir("stalls")))), "w").close()
+    time.sleep(60)
+'''
+STEP_BACKWARD = [f"rnn_step_backward.{o}" for o in ("dx", "dprev_h", "dWx", "dWh", "db")]
+
+
+def _grade_stalling(course, tmp_path: Path, times: int) -> dict:
+    """rnn_step_backward (the solution) stalls the first ``times`` times it is called: in the
+    notebook's shared request, then in its own request(s)."""
+    from autograder.grading.classrun import make_sandbox_factory
+    from autograder.grading.pipeline import GradingPlan, StudentGrader, read_submission
+    from tests.hostile.cases import body
+
+    from make_class import Profile, write_student  # tests.hostile.cases puts examples/ on sys.path
+
+    profile = Profile("s1", "stalls", (body("rnn", "rnn_step_backward", STALL.replace("@@TIMES@@", str(times))),))
+    write_student(course, tmp_path / "submitted", "s1", profile, ["rnn"])
+    plan = GradingPlan(course, b"stalls", ["rnn"])
+    grader = StudentGrader(plan, tmp_path / "results", make_sandbox_factory(course, isolate=False)(0),
+                           prewarm_next=False)
+    [result] = grader.grade("s1", [read_submission(plan.rubric, "rnn", tmp_path / "submitted" / "s1" / "rnn" / "rnn.ipynb")])
+    return {item["id"]: item for item in result["items"]}
+
+
+def test_a_backward_that_times_out_once_on_its_own_gets_one_more_try(course, tmp_path):
+    """Its limit is tight by design (the large case is sized against it): a stall of the host must not
+    cost an honest backward its points."""
+    items = _grade_stalling(course, tmp_path, times=2)  # the shared request, then its own first try
+    assert all(items[i]["status"] == "passed" for i in STEP_BACKWARD), {i: items[i]["status"] for i in STEP_BACKWARD}
+
+
+def test_only_one_more_try(course, tmp_path):
+    items = _grade_stalling(course, tmp_path, times=3)
+    assert all(items[i]["status"] == "timeout" for i in STEP_BACKWARD), {i: items[i]["status"] for i in STEP_BACKWARD}
+    assert items["rnn_backward.dx"]["status"] == "passed"  # it calls rnn_step_backward after the stalls
