@@ -291,6 +291,15 @@ def _parse(path: Path) -> tuple[dict, dict, bytes]:
     kept = _kept_parse(path, raw)
     if kept is not None:
         return kept[0], kept[1], raw
+    data, lines = parse_yaml(path, raw, CourseError, "course.not-mapping")
+    _keep_parse(path, raw, data, lines)
+    return data, lines, raw
+
+
+def parse_yaml(path: Path, raw: bytes, error: type[Exception], not_mapping: str) -> tuple[dict, dict]:
+    """``raw`` (the YAML file at ``path``) as a mapping and the line of each key path
+    (``_line_index``); any problem raises ``error([Nested(...)])`` (``not_mapping``: the code when
+    the document is not a mapping).  Shared by course.yaml and the mistakes' wording file."""
     import yaml
 
     try:
@@ -302,17 +311,15 @@ def _parse(path: Path) -> tuple[dict, dict, bytes]:
         finally:
             loader.dispose()
     except UnicodeDecodeError as exc:
-        raise CourseError([Nested("course.not-utf8", path=path, detail=exc.reason)]) from None
+        raise error([Nested("course.not-utf8", path=path, detail=exc.reason)]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1
-        raise CourseError([Nested("course.yaml-syntax", path=path, line=line,
-                                  detail=getattr(exc, "problem", exc))]) from None
+        raise error([Nested("course.yaml-syntax", path=path, line=line,
+                            detail=getattr(exc, "problem", exc))]) from None
     if node is None or not isinstance(data, dict):
-        raise CourseError([Nested("course.not-mapping", path=path)])
-    lines = _line_index(node)
-    _keep_parse(path, raw, data, lines)
-    return data, lines, raw
+        raise error([Nested(not_mapping, path=path)])
+    return data, _line_index(node)
 
 
 PARSED_CACHE = Path(".rnnlab-cache") / "yaml-parsed"  # beside course.yaml; one JSON file per content

@@ -138,26 +138,9 @@ def _load(path: Path) -> _Loaded:
 
 
 def _parse(path: Path, raw: bytes) -> tuple[dict, dict]:
-    import yaml
-
     from autograder.grading import course as course_module
 
-    try:
-        loader = course_module._yaml_loader()(raw.decode("utf-8"))
-        try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
-    except UnicodeDecodeError as exc:
-        raise WordingError([Nested("course.not-utf8", path=path, detail=exc.reason)]) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise WordingError([Nested("course.yaml-syntax", path=path, line=mark.line + 1 if mark else 1,
-                                   detail=getattr(exc, "problem", exc))]) from None
-    if node is None or not isinstance(data, dict):
-        raise WordingError([Nested("course.mistakes-not-mapping", path=path)])
-    return data, course_module._line_index(node)
+    return course_module.parse_yaml(path, raw, WordingError, "course.mistakes-not-mapping")
 
 
 def _schema_problems(path: Path, data: dict, lines: dict, raw: bytes) -> list[Nested]:
