@@ -320,7 +320,9 @@ def _sandbox_failure(code: str, exc: BaseException, language: str, **params) -> 
     trouble, so the result is marked to be graded again by the next run.
     """
     retry = not isinstance(exc, ValueError)
-    detail = f"{type(exc).__name__}: {str(exc)[:300]}"
+    message = getattr(exc, "message", None)  # SandboxUnavailable, UsageError: said in a language
+    said = message(language) if callable(message) else str(exc)
+    detail = f"{type(exc).__name__}: {said[:300]}"
     if retry:
         detail += "; " + render("status.retry", language)
     return FunctionFailure("error", code, {**params, "detail": detail}), retry

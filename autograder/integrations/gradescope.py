@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 from autograder.grading.course import Course, load_course
 from autograder.grading.errors import UsageError
+from autograder.grading.terminal import render_terminal
 from autograder.grading.extract import MAX_NOTEBOOK_BYTES, StudentFileError, read_student_file
 from autograder.grading.feedback import inert_markdown
 from autograder.student.messages import render
@@ -208,6 +209,11 @@ class AutograderFailure(UsageError):
 
     def __init__(self, cause: str | UsageError):  # an error is said in the command's language too
         super().__init__("usage.gradescope-failure", cause=cause)
+
+    def message(self, language: str = "en") -> str:
+        cause = self.params["cause"]
+        said = cause.message(language) if isinstance(cause, UsageError) else str(cause)
+        return render_terminal(self.code, language, cause=said.rstrip().rstrip("."))  # the sentence adds its "."
 
 
 def gradescope_results(result_dicts: Iterable[dict], course: Course, execution_time: float,

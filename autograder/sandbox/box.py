@@ -92,7 +92,7 @@ def available() -> bool:
     return isolation_mode() is not None
 
 
-def class_run_problem(folders: list) -> str | None:
+def class_run_problem(folders: list) -> Words | None:
     """Why this host's sandbox must not grade a class whose submissions and results are in
     ``folders`` (a message saying what to do), or None.  One submission is always allowed.
     Decided on probed facts: a class is never graded on a presumption."""

@@ -138,7 +138,7 @@ class Launcher:
         """``emptied``: the sandbox's cgroup is gone (so none of its processes is left anywhere)."""
 
     @classmethod
-    def class_run_problem(cls, folders: list[str]) -> str | None:
+    def class_run_problem(cls, folders: list[str]) -> Words | None:
         """Why this mode must not grade several students whose work and results are in ``folders``
         (the submissions, the results), or None."""
         return None
@@ -328,16 +328,13 @@ class UidFallback(Launcher):
         _release_slot_uid(box, emptied)
 
     @classmethod
-    def class_run_problem(cls, folders: list[str]) -> str | None:
+    def class_run_problem(cls, folders: list[str]) -> Words | None:
         """The sandbox's uid reaches whatever other users may reach, and /proc shows the grader's
         command line (hidepid needs CAP_SYS_ADMIN, which this mode lacks): classmates' notebooks and
         the results must be closed to other users before several students share this host."""
         for folder in folders:
             if layout.others_can_enter(folder):
-                return (f"this host forbids namespaces, so student code runs in the uid+rlimits fallback, where it "
-                        f"can read whatever every user can: {folder} is open to other users, so one student's code "
-                        f"could read classmates' notebooks or results.  Close it to all but root (chmod 700 "
-                        f"{folder}), or grade one submission per container (as on Gradescope)")
+                return Words("sandbox.class-open-to-others", folder=folder)
         return None
 
 

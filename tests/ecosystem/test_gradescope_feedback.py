@@ -127,9 +127,12 @@ def test_no_sandbox_at_all_is_an_autograder_failure_too(tmp_path, course, monkey
 
     facts = probe.facts()
     monkeypatch.setattr(probe, "facts", lambda: dataclasses.replace(facts, bwrap=None))  # a host without bwrap
-    with pytest.raises(AutograderFailure, match="autograder failure instead of a score"):
+    with pytest.raises(AutograderFailure, match="autograder failure instead of a score") as caught:
         run_gradescope(tmp_path, course, ["rnn"])
     assert not (tmp_path / "results" / "results.json").exists()
+    for language in ("en", "ko"):
+        said = caught.value.message(language)
+        assert "bwrap" in said and ".." not in said and ". ." not in said  # the cause ends where the sentence goes on
 
 
 def test_the_documented_local_run_with_relative_paths(tmp_path):

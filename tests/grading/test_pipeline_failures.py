@@ -106,3 +106,15 @@ def test_a_failing_call_costs_only_that_functions_items(plan, tmp_path, error):
             assert any(w in item["message"] for w in ("bad frame", "request larger", "Broken pipe", "restart failed"))
         else:
             assert item["status"] == "passed" and item["score"] == item["max_score"]
+
+
+def test_a_sandbox_that_will_not_start_is_said_in_the_courses_language(plan, tmp_path):
+    """The reason comes from the glossary (probe.Words), in the course's language like the rest."""
+    from autograder.grading import terminal  # noqa: F401  (installs the glossary's renderer)
+    from autograder.sandbox.probe import Words
+
+    error = SandboxUnavailable(Words("sandbox.did-not-start", error="OSError: ENOMEM", stderr=""))
+    result = _grade(plan, tmp_path, load_error=error)
+    expected = error.message(plan.course.language)
+    assert plan.course.language == "ko" and expected != error.message("en")
+    assert all(expected[:60] in i["message"] for i in result["items"]), result["items"][0]["message"]

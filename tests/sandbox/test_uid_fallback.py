@@ -65,6 +65,7 @@ def steal(paths):
 GRADER = r'''
 import json, os, sys
 sys.path.insert(0, sys.argv[1])
+from autograder.grading import terminal  # the glossary's renderer: str() of the sandbox's words is English
 from autograder.sandbox import box, seccomp, uids
 if sys.argv[2] == "no-seccomp":  # to see that the cleanup alone removes what the filter would deny
     seccomp.program = lambda *a, **k: None
@@ -85,7 +86,8 @@ for kind in ("shm", "msg", "sem"):
         header, *rows = [line.split() for line in handle]
     left += [kind + " " + row[1] for row in rows if int(row[header.index("cuid")]) == uid]
 print(json.dumps({"mode": box.isolation_mode(), "isolation": isolation, "made": made, "stolen": stolen, "left": left,
-                  "open_class": box.class_run_problem([sys.argv[7]]),
+                  "open_class": str(box.class_run_problem([sys.argv[7]])),
+                  "open_class_ko": box.class_run_problem([sys.argv[7]]).message("ko"),
                   "closed_class": box.class_run_problem([sys.argv[8]])}))
 '''
 
@@ -158,6 +160,7 @@ def test_classmates_are_out_of_reach_and_an_open_class_is_refused(fallback):
     assert closed_one == "PermissionError"
     assert open_one.startswith("{")  # an open class is readable: why a class run is refused there
     assert "chmod 700" in got["open_class"] and "one submission per container" in got["open_class"]
+    assert "chmod 700" in got["open_class_ko"] and "제출물 하나만" in got["open_class_ko"]  # the command's language
     assert got["closed_class"] is None
 
 
