@@ -503,10 +503,10 @@ MESSAGES: dict[str, dict[str, str]] = {
               "whatever every user can: {folder} is open to other users, so one student's code could read "
               "classmates' notebooks or results.  Close it to all but root (chmod 700 {folder}), or grade one "
               "submission per container (as on Gradescope)",
-        "ko": "이 호스트는 네임스페이스를 허용하지 않으므로 학생 코드는 uid+rlimits 대체 방식으로 실행되고, 모든 사용자가 읽을 수 "
-              "있는 것은 무엇이든 읽을 수 있습니다: {folder}이(가) 다른 사용자에게 열려 있어 한 학생의 코드가 같은 반 학생의 "
-              "노트북이나 결과를 읽을 수 있습니다.  root만 들어갈 수 있게 닫거나(chmod 700 {folder}), 컨테이너 하나에서 "
-              "제출물 하나만 채점하세요 (Gradescope처럼)",
+        "ko": "이 호스트는 네임스페이스를 허용하지 않으므로 학생 코드는 `uid+rlimits` 대체 방식으로 실행되고, 모든 사용자가 읽을 "
+              "수 있는 것은 무엇이든 읽을 수 있습니다: {folder}이(가) 다른 사용자에게 열려 있어 한 학생의 코드가 같은 반 학생의 "
+              "노트북이나 결과를 읽을 수 있습니다.  루트만 들어갈 수 있게 닫거나(`chmod 700 {folder}`), 컨테이너 하나에서 "
+              "제출물 하나만 채점하세요 (`Gradescope`처럼)",
     },
     "sandbox.namespaces-uid-fallback": {
         "en": "bubblewrap is installed, but this host does not let it create namespaces (a container without "

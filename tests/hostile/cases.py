@@ -733,9 +733,11 @@ CASES: tuple[Case, ...] = (
     case("resource", "r-shm-hog", "holds 2 GiB of SysV shared memory (shmget/shmat/memset/shmdt via ctypes) in clip_grad_value",
          body("gradients", "clip_grad_value", SHM_HOG),
          expect={"clip_grad_value.clipped": "error"}, says={"clip_grad_value.clipped": "MemoryError"}),
-    case("resource", "r-inode-flood", "300 000 empty files in /tmp in word_embedding_backward",
-         body("rnn", "word_embedding_backward", INODE_FLOOD),
-         expect={"word_embedding_backward.dW": "error"}, says={"word_embedding_backward.dW": "No space left"}),
+    # (in a function with the course-wide call limit: a backward's 0.5 s is sized against numerical
+    # gradients, and creating the inodes up to the cap may take longer than that on a loaded machine)
+    case("resource", "r-inode-flood", "300 000 empty files in /tmp in temporal_softmax_loss",
+         body("rnn", "temporal_softmax_loss", INODE_FLOOD),
+         expect=_all(TSL, "error"), says={"temporal_softmax_loss.loss": "No space left"}),
     case("resource", "r-fork-storm", "a fork storm in clip_grad_norm",
          body("gradients", "clip_grad_norm", FORK_STORM),
          expect=_all(items("clip_grad_norm", "clipped", "total_norm"), "timeout"), burns=("call",)),
