@@ -58,7 +58,11 @@ class Spares:
         if not callable(getattr(sandbox, "start", None)):
             return
         if launch:
-            sandbox.launch()
+            try:
+                sandbox.launch()
+            except BaseException:
+                sandbox.close()  # what its launcher claimed (a uid, a folder, a cgroup)
+                raise
         future: Future = Future()
         with self._lock:
             if self._thread is None:

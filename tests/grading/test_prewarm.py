@@ -24,8 +24,13 @@ class FakeSandbox:
     def start(self):
         if self.fail:
             raise RuntimeError("cannot start")
-        self.started_in = threading.current_thread().name
+        self.started_in = self.started_in or threading.current_thread().name
         return 0.0
+
+    def launch(self):  # the processes start in the caller's thread; start() then waits for them
+        if self.fail:
+            raise RuntimeError("cannot launch")
+        self.started_in = threading.current_thread().name
 
     def close(self):
         self.closed = True
@@ -57,6 +62,19 @@ def test_a_spare_that_failed_to_start_is_closed_and_not_handed_out(spares):
     spares.prepare(lambda: FakeSandbox(fail=True))
     assert spares.take(FakeSandbox()) is None
     assert FakeSandbox.made[0].closed
+
+
+def test_a_launched_spare_starts_in_the_callers_thread(spares):
+    spares.prepare(FakeSandbox, launch=True)
+    spare = spares.take(FakeSandbox())
+    assert spare is FakeSandbox.made[0] and spare.started_in == threading.current_thread().name
+
+
+def test_a_spare_that_failed_to_launch_is_closed_and_the_caller_told(spares):
+    with pytest.raises(RuntimeError, match="cannot launch"):
+        spares.prepare(lambda: FakeSandbox(fail=True), launch=True)
+    assert FakeSandbox.made[0].closed  # what its launcher claimed is given back
+    assert spares.take(FakeSandbox()) is None
 
 
 def test_spares_nobody_took_are_closed(spares):
