@@ -178,14 +178,10 @@ class Sandboxed:
         self.box = box.Sandbox(limits, slot=0, isolate=isolate)
 
     def load(self, unit: str, program: Program) -> dict:
-        from autograder.sandbox import box
+        from autograder.grading.runners import host_without_sandbox
 
-        try:
+        with host_without_sandbox(self.box):
             return self.box.load(unit, program.code, program.filename)
-        except box.SandboxUnavailable:
-            if self.box.isolate and not box.available():  # presumed to start (probe.py); the probe says no
-                raise UsageError("usage.sandbox-unavailable", detail=box.SandboxUnavailable()) from None
-            raise
 
     def runner(self, unit: str, programs: list, seconds: float, name: str, lang: str) -> Callable[[Mapping], dict]:
         reply = self.box.run(unit, programs, timeout=seconds)
@@ -233,7 +229,9 @@ def _choose_runner(target: Target, sandbox: bool | None) -> tuple[Callable[[], A
     if box.bwrap_available():
         return (lambda: Sandboxed(target.course)), None
     if target.course is not None:
-        raise UsageError("usage.sandbox-unavailable", detail=box.SandboxUnavailable())
+        from autograder.grading.runners import no_sandbox_here
+
+        raise no_sandbox_here()
     return InProcess, IN_PROCESS_NOTE
 
 

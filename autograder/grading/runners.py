@@ -15,7 +15,8 @@ course, and the two environments:
 from __future__ import annotations
 
 import builtins
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Protocol
 
 from autograder.grading.course import Course
 from autograder.grading.errors import UsageError
@@ -54,10 +55,29 @@ def sandbox_limits(course: Course) -> "sandbox_mod.Limits":
     )
 
 
+def no_sandbox_here() -> UsageError:
+    """The command's error on a host where no sandbox can run: why, and what to do (its language)."""
+    return UsageError("usage.sandbox-unavailable", detail=sandbox_mod.SandboxUnavailable())
+
+
+@contextmanager
+def host_without_sandbox(box: Any = None) -> Iterator[None]:
+    """Around making a sandbox (``box`` None) or its first start: when that fails because, as the
+    probe finds once a start on presumed facts failed (sandbox/probe.py), no sandbox can run on this
+    host at all, raise :func:`no_sandbox_here` (the command stops, as it would have before any start)
+    instead of one student's failure.  A sandbox made with ``isolate=False`` is not concerned."""
+    try:
+        yield
+    except sandbox_mod.SandboxUnavailable as exc:
+        if (box is None or getattr(box, "isolate", False)) and not sandbox_mod.available():
+            raise no_sandbox_here() from exc
+        raise
+
+
 def make_sandbox_factory(course: Course, isolate: bool):
     """``factory_for(slot)``: a callable making that slot's sandbox with the course's limits."""
     if isolate and not sandbox_mod.available():  # bwrap, or the uid fallback where namespaces are forbidden
-        raise UsageError("usage.sandbox-unavailable", detail=sandbox_mod.SandboxUnavailable())
+        raise no_sandbox_here()
     limits = sandbox_limits(course)
 
     def factory_for(slot: int):
@@ -101,17 +121,12 @@ class SandboxRunner:
     def load(self, unit: str, code: str, filename: str) -> dict:
         first = self.box is None
         if first:
-            box = self.factory()
-            try:
+            with host_without_sandbox():  # (made after a spare found that no sandbox can run here)
+                box = self.factory()
+            with host_without_sandbox(box):
                 spare = prewarm.SPARES.take(box) if self.use_spare else None
                 self.box = box if spare is None else spare
                 reply = self.box.load(unit, code, filename)
-            except sandbox_mod.SandboxUnavailable as exc:
-                if getattr(box, "isolate", False) and not sandbox_mod.available():
-                    # presumed to work (probe.py), and the probe says no sandbox can run here: said as
-                    # make_sandbox_factory says it, not as this student's failure
-                    raise UsageError("usage.sandbox-unavailable", detail=sandbox_mod.SandboxUnavailable()) from exc
-                raise
         else:
             reply = self.box.load(unit, code, filename)
         if first and self.prewarm_next:  # the next student's, started while this one is graded

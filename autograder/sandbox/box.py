@@ -365,8 +365,9 @@ class Sandbox:
             self._spawn()
 
     def _spawn(self) -> None:
-        """Start the worker (or wait for the one ``launch`` started); if it did not start on presumed facts that the probe now corrects
-        (probe.refute: e.g. namespaces refused here, so the uid fallback), once more on those."""
+        """Start the worker (or wait for the one ``launch`` started); if it did not start on presumed
+        facts that the probe now corrects (probe.refute: e.g. namespaces refused here, so the uid
+        fallback), once more on those."""
         try:
             self._spawn_once()
         except SandboxUnavailable:

@@ -135,6 +135,26 @@ def test_no_sandbox_at_all_is_an_autograder_failure_too(tmp_path, course, monkey
         assert "bwrap" in said and ".." not in said and ". ." not in said  # the cause ends where the sentence goes on
 
 
+def test_no_sandbox_found_only_when_the_presumed_one_fails_is_an_autograder_failure(tmp_path, course, monkeypatch):
+    """probe.py presumes bwrap works; when the start fails and the probe then finds no sandbox at all,
+    Gradescope still reports an autograder failure, not a graded 0."""
+    import functools
+
+    from autograder.sandbox import launchers, probe
+    from tests.sandbox.test_presumed import CannotStart
+
+    monkeypatch.setattr(probe._Known, "confirmed", False)
+    monkeypatch.setattr(probe, "presumed", lambda: probe.Facts(euid=0, bwrap="/usr/bin/bwrap", setpriv="/usr/bin/setpriv"))
+    monkeypatch.setattr(probe, "probed", functools.lru_cache(maxsize=1)(
+        lambda: probe.Facts(euid=0, bwrap="/usr/bin/bwrap", setpriv=None)))  # found: setpriv is missing
+    monkeypatch.setitem(launchers.REGISTRY, "bwrap", CannotStart)
+    touch(tmp_path / "submission" / "rnn.ipynb", (ROOT / "solutions" / "rnn" / "rnn.ipynb").read_text())
+    with pytest.raises(AutograderFailure, match="autograder failure instead of a score") as caught:
+        run_gradescope(tmp_path, course, ["rnn"])
+    assert not (tmp_path / "results" / "results.json").exists()
+    assert "setpriv" in caught.value.message("en")
+
+
 def test_the_documented_local_run_with_relative_paths(tmp_path):
     """`AUTOGRADER_ROOT=DIR RNNLAB_VENV=.venv bash DIR/source/run_autograder`, from the course folder."""
     course = load_course(ROOT / "course.yaml")

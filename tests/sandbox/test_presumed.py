@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -128,6 +129,28 @@ def test_no_sandbox_here_after_all_is_a_usage_error_not_a_students_failure(monke
     said = caught.value.message(lang)
     assert expected in said and "sandbox.setpriv" not in said  # the probe's reason, worded
     assert (lang == "ko") == any("\uac00" <= c <= "\ud7a3" for c in said)
+
+
+def test_no_sandbox_here_found_by_the_spare_is_a_usage_error_too(monkeypatch):
+    """One submission's sandbox starts ahead (prewarm.py): when that start is the one that finds no
+    sandbox can run here, the runner's own sandbox cannot even be made, and says so the same way."""
+    from autograder.sandbox import prewarm
+
+    calls: list = []
+    _root_bwrap_presumed(monkeypatch, probe.Facts(euid=0, bwrap="/usr/bin/bwrap", setpriv=None), calls)
+    monkeypatch.setitem(launchers.REGISTRY, "bwrap", CannotStart)
+    monkeypatch.setenv(prewarm.PREWARM_ENV, "1")
+    runner = SandboxRunner.starting_now(lambda: sandbox_mod.Sandbox(sandbox_mod.Limits(), slot=141))
+    deadline = time.monotonic() + 30
+    while not probe._Known.confirmed and time.monotonic() < deadline:  # the spare's start failed and asked
+        time.sleep(0.01)
+    try:
+        with pytest.raises(UsageError) as caught:
+            runner.load("u", CODE, "<student>")
+    finally:
+        runner.close()
+        prewarm.SPARES.close()
+    assert caught.value.code == "usage.sandbox-unavailable" and calls == [1]
 
 
 def test_a_class_is_decided_on_probed_facts(monkeypatch):
