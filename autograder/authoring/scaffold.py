@@ -36,8 +36,10 @@ import json
 import os
 import re
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Iterator
 
 import nbformat
 import yaml
@@ -518,23 +520,34 @@ def new_function(course: Course, fn: NewFunction) -> list[str]:
         raise UsageError("usage.no-reference", path=root / "reference")
     original = course.path.read_text(encoding="utf-8")
     start, entry = _entry_line(original, fn), course_entry(fn)
-    text = _insert_lines(original, start, entry)
-    fd, tmp = tempfile.mkstemp(prefix=".course.", suffix=".yaml", dir=root)
+    with _course_with_entry(course, original, start, entry,
+                            lambda exc: Nested("usage.hint-own-dim") if "is not defined" in str(exc) else "") as updated:
+        add_notebook_cells(notebook, fn, updated)
+        written = add_reference_stub(root, fn, updated)
+    return [course.path.name, *written, notebook.relative_to(root).as_posix()]
+
+
+@contextmanager
+def _course_with_entry(course: Course, original: str, start: int, entry: str,
+                       hint: Callable[[CourseError], object] = lambda exc: "") -> Iterator[Course]:
+    """course.yaml (``original``) with ``entry`` inserted at line ``start``, written to a temporary
+    file beside it and loaded (a problem: ``usage.entry-invalid``, naming the entry's own lines, and
+    ``hint(problem)``); the body writes what goes with it, and course.yaml is replaced only when the
+    body succeeds.  The temporary file never stays."""
+    fd, tmp = tempfile.mkstemp(prefix=".course.", suffix=".yaml", dir=course.root)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+            handle.write(_insert_lines(original, start, entry))
         try:
             updated = load_course(tmp)
         except CourseError as exc:
             raise UsageError("usage.entry-invalid", problems=_course_problems(exc, tmp, start, entry),
-                             hint=Nested("usage.hint-own-dim") if "is not defined" in str(exc) else "") from None
-        add_notebook_cells(notebook, fn, updated)
-        written = add_reference_stub(root, fn, updated)
+                             hint=hint(exc)) from None
+        yield updated
         os.replace(tmp, course.path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    return [course.path.name, *written, notebook.relative_to(root).as_posix()]
 
 
 # --------------------------------------------------------------------------- a new assignment
@@ -646,22 +659,10 @@ def new_assignment(course: Course, new: NewAssignment) -> list[str]:
     original = course.path.read_text(encoding="utf-8")
     start, indent = _assignment_line(original)
     entry = assignment_entry(new, indent)
-    text = _insert_lines(original, start, entry)
-    fd, tmp = tempfile.mkstemp(prefix=".course.", suffix=".yaml", dir=root)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        try:
-            load_course(tmp)
-        except CourseError as exc:
-            raise UsageError("usage.entry-invalid", problems=_course_problems(exc, tmp, start, entry), hint="") from None
+    with _course_with_entry(course, original, start, entry):
         nb = skeleton_notebook(course, new)
         folder.mkdir(parents=True)
         _write_atomic(notebook, nbformat.writes(nb) + "\n")
-        os.replace(tmp, course.path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return [course.path.name, notebook.relative_to(root).as_posix()]
 
 

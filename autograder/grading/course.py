@@ -19,7 +19,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from autograder.student.messages import Nested
 from autograder.grading.terminal import render_terminal
@@ -378,12 +378,14 @@ def _valid_marker(path: Path, raw: bytes, schema: bytes) -> Path:
     return path.resolve().parent / VALID_CACHE / key
 
 
-def _schema_problems(path: Path, data: dict, lines: dict, raw: bytes = b"") -> list[Nested]:
-    schema_bytes = SCHEMA_PATH.read_bytes()
-    marker = _valid_marker(path, raw, schema_bytes) if raw else None
+def checked_once(beside: Path, raw: bytes, schema_bytes: bytes, check: Callable[[], list]) -> list:
+    """``check()``'s problems, unless these very bytes (``raw``) passed this very schema before: a
+    file that passes is remembered by its hash in the cache beside ``beside`` (the course file),
+    since jsonschema imports slowly.  No ``raw``: checked every time."""
+    marker = _valid_marker(beside, raw, schema_bytes) if raw else None
     if marker is not None and marker.is_file():
-        return []  # these very bytes passed this very schema before
-    problems = _jsonschema_problems(path, data, lines, json.loads(schema_bytes))
+        return []
+    problems = check()
     if not problems and marker is not None:
         try:
             marker.parent.mkdir(parents=True, exist_ok=True)
@@ -391,6 +393,12 @@ def _schema_problems(path: Path, data: dict, lines: dict, raw: bytes = b"") -> l
         except OSError:  # a read-only course folder: validate every time
             pass
     return problems
+
+
+def _schema_problems(path: Path, data: dict, lines: dict, raw: bytes = b"") -> list[Nested]:
+    schema_bytes = SCHEMA_PATH.read_bytes()
+    return checked_once(path, raw, schema_bytes,
+                        lambda: _jsonschema_problems(path, data, lines, json.loads(schema_bytes)))
 
 
 def _jsonschema_problems(path: Path, data: dict, lines: dict, schema: dict) -> list[Nested]:

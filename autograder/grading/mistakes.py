@@ -149,27 +149,22 @@ def _schema_problems(path: Path, data: dict, lines: dict, raw: bytes) -> list[Ne
     from autograder.grading import course as course_module
 
     schema_bytes = SCHEMA_PATH.read_bytes()
-    marker = course_module._valid_marker(path.parent, raw, schema_bytes)  # beside course.yaml
-    if marker.is_file():
-        return []
-    jsonschema = course_module._import_jsonschema()
-    validator = jsonschema.Draft202012Validator(json.loads(schema_bytes))
-    problems = []
-    for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
-        where = tuple(error.absolute_path)
-        fix = course_module._fix_for(error, schema=f"autograder/grading/{SCHEMA_PATH.name}")
-        if error.validator in ("minLength", "pattern") and where[-1] in LANGUAGES:
-            fix = Nested("course.fix-write-text")
-        problems.append(Nested("course.at", path=path, line=course_module._line_of(lines, where),
-                               key=course_module._dotted(where), what=course_module._what_for(error, where, 300),
-                               fix=fix))
-    if not problems:
-        try:
-            marker.parent.mkdir(parents=True, exist_ok=True)
-            marker.touch()
-        except OSError:  # a read-only course folder: check every time
-            pass
-    return problems
+
+    def check() -> list[Nested]:
+        jsonschema = course_module._import_jsonschema()
+        validator = jsonschema.Draft202012Validator(json.loads(schema_bytes))
+        problems = []
+        for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+            where = tuple(error.absolute_path)
+            fix = course_module._fix_for(error, schema=f"autograder/grading/{SCHEMA_PATH.name}")
+            if error.validator in ("minLength", "pattern") and where[-1] in LANGUAGES:
+                fix = Nested("course.fix-write-text")
+            problems.append(Nested("course.at", path=path, line=course_module._line_of(lines, where),
+                                   key=course_module._dotted(where), what=course_module._what_for(error, where, 300),
+                                   fix=fix))
+        return problems
+
+    return course_module.checked_once(path.parent, raw, schema_bytes, check)  # remembered beside course.yaml
 
 
 def check_file(path: Path) -> None:
