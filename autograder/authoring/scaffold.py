@@ -210,11 +210,6 @@ def course_entry(fn: NewFunction) -> str:
     return "\n".join(lines) + "\n"
 
 
-def insert_course_entry(text: str, fn: NewFunction) -> str:
-    """course.yaml's text with the entry after the assignment's last function (comments kept)."""
-    return _insert_lines(text, _entry_line(text, fn), course_entry(fn))
-
-
 def _insert_lines(text: str, at: int, block: str) -> str:
     lines = text.splitlines(keepends=True)
     if at > 0 and not lines[at - 1].endswith("\n"):
