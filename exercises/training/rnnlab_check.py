@@ -23,7 +23,7 @@ import os
 import select
 import struct
 import time
-from typing import TYPE_CHECKING, Any, BinaryIO, Iterable, Union
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Union
 
 if TYPE_CHECKING:
     import mmap
@@ -401,9 +401,12 @@ def parse_prefix(prefix: bytes, max_bytes: int) -> tuple[int, int]:
     return header_len, body_len
 
 
-def read_frame_bytes(src: Stream, max_bytes: int = DEFAULT_MAX_BYTES, deadline: float | None = None) -> bytearray:
+def read_frame_bytes(src: Stream, max_bytes: int = DEFAULT_MAX_BYTES, deadline: float | None = None,
+                     into: Callable[[int], memoryview] | None = None) -> bytearray | memoryview:
     """Read one whole frame (prefix validated) without decoding it.
 
+    ``into(size)``, if given, supplies the memory the frame is read into (a view of exactly
+    ``size`` bytes, e.g. a buffer kept across requests); otherwise a new bytearray.
     Raises :class:`ConnectionClosed` at a clean end of stream, :class:`ProtocolError` on a bad
     or truncated frame and ``TimeoutError`` when ``deadline`` (``time.monotonic()``) passes.
     """
@@ -414,7 +417,8 @@ def read_frame_bytes(src: Stream, max_bytes: int = DEFAULT_MAX_BYTES, deadline: 
     if got < PREFIX.size:
         raise ProtocolError("truncated frame prefix")
     header_len, body_len = parse_prefix(bytes(prefix), max_bytes)
-    buf = bytearray(PREFIX.size + header_len + body_len)
+    size = PREFIX.size + header_len + body_len
+    buf = bytearray(size) if into is None else into(size)
     buf[:PREFIX.size] = prefix
     rest = memoryview(buf)[PREFIX.size:]
     if _read_into(src, rest, deadline) < len(rest):
@@ -430,7 +434,7 @@ _DTYPES: dict = {}  # ALLOWED_DTYPES' numpy dtypes, by name (filled at the first
 _DESCRIPTOR_KEYS = frozenset({"dtype", "shape", "offset", "nbytes"})
 
 
-def decode_frame(buf: Union[bytes, bytearray, mmap.mmap], max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Any, list[np.ndarray]]:
+def decode_frame(buf: Union[bytes, bytearray, memoryview, mmap.mmap], max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Any, list[np.ndarray]]:
     """Validate a whole frame and return ``(msg_tree, arrays)``; arrays view ``buf``."""
     if len(buf) < PREFIX.size:
         raise ProtocolError("truncated frame prefix")
@@ -545,6 +549,8 @@ def load_npz(path: Union[str, os.PathLike]) -> Any:
 
 import operator
 import os
+import sys
+import weakref
 from typing import Any, Mapping
 
 import numpy as np
@@ -636,6 +642,34 @@ def _copy(value: Any, depth: int = 0) -> Any:
         return {k: _copy(v, depth + 1) for k, v in value.items()}
     return value
 
+
+def _sent(value: Any, count_only: bool = False) -> Any:
+    """A sent output as the reply carries it: the array itself when nothing else can reach it,
+    else a copy (:func:`_copy`).
+
+    A new array the call returned (it owns its data) that no other name, container, view (a view
+    holds its base) or weak reference refers to cannot change before the reply is encoded, so
+    it needs no copy: a large case's gradients are megabytes, and a copy is new memory in a
+    process that lives for one notebook.  The caller passes ``outputs[k]`` from the step's own
+    outputs list, having dropped the call's return value, and never for an output a later step
+    takes by ``$ref``.  ``count_only``: the references of such an array (:data:`_PRIVATE_REFS`)."""
+    refs = sys.getrefcount(value)
+    if count_only:
+        return refs
+    if (type(value) is np.ndarray and value.base is None and value.flags.owndata
+            and refs <= _PRIVATE_REFS and weakref.getweakrefcount(value) == 0):
+        return value
+    return _copy(value)
+
+
+def _private_refs() -> int:
+    """How many references :func:`_sent` sees on an array held by nothing but an outputs list
+    (measured, not assumed: the interpreter's own count differs between versions)."""
+    outputs = [np.empty(1)]
+    return [_sent(outputs[k], count_only=True) for k in (0,)][0]
+
+
+_PRIVATE_REFS = _private_refs()
 
 _BITS = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 
@@ -760,12 +794,15 @@ def run_program(namespace: Mapping[str, Any], program: Mapping) -> dict:
 
     Arguments are copied before each call (the caller's values are never touched);
     ``mutated`` lists the positional arguments (not ``$ref``s) the call changed in place.
-    Sent outputs are copied right after their step, so a later step cannot alter them.
+    Sent outputs are copied right after their step, so a later step cannot alter them (an
+    array nothing else can reach is sent as it is: :func:`_sent`).
     Raises :class:`ProgramError` on ``missing``, ``not-implemented``, ``exception`` (any
     ``BaseException`` from the called code, including SystemExit/KeyboardInterrupt) and
     ``arity``; ``ValueError`` if the program itself is malformed.
     """
     steps = _steps(program)
+    taken = {tuple(arg["$ref"]) for step in steps for arg in [*step["args"], *step["kwargs"].values()]
+             if _is_ref(arg)}  # (step, output) pairs a later step is passed
     results: list[list] = []
     sent_all: list[list] = []
     mutated_all: list[list[int]] = []
@@ -799,9 +836,10 @@ def run_program(namespace: Mapping[str, Any], program: Mapping) -> dict:
             finally:
                 _restore(namespace, swapped)
             outputs = _split(result, step["nret"], name, i)
+            del result  # (a returned tuple holds its arrays: _sent counts who else does)
             mutated = [j for j, (orig, arg) in enumerate(zip(originals, passed))
                        if not _is_ref(step["args"][j]) and not _same(orig, arg)]
-            sent = [_copy(outputs[k]) for k in step["send"]]
+            sent = [_copy(outputs[k]) if (i, k) in taken else _sent(outputs[k]) for k in step["send"]]
         except ProgramError:
             raise
         except NotImplementedError as exc:

@@ -212,6 +212,72 @@ def test_sent_outputs_are_snapshots(ns):
     assert np.array_equal(result["outputs"][0][0], x)
 
 
+HOLDERS = '''\
+import numpy as np
+import weakref
+
+held = []
+
+def keeps(x):
+    y = x * 2
+    held.append(y)
+    return y
+
+def keeps_a_view(x):
+    y = x * 2
+    held.append(y[:])
+    return y
+
+def keeps_a_weak_reference(x):
+    y = x * 2
+    held.append(weakref.ref(y))
+    return y
+
+def keeps_the_tuple(x):
+    out = (x * 2, x * 3)
+    held.append(out)
+    return out
+
+def returns_a_view(x):
+    y = x * 2
+    held.append(y)
+    return y[:]
+
+def spoils():
+    for h in held:
+        h = h() if isinstance(h, weakref.ref) else h
+        for a in (h if isinstance(h, tuple) else (h,)):
+            a[...] = -1.0
+    held.clear()
+'''
+
+
+@pytest.mark.parametrize("fn, nret", [("keeps", 1), ("keeps_a_view", 1), ("keeps_a_weak_reference", 1),
+                                      ("keeps_the_tuple", 2), ("returns_a_view", 1)])
+def test_an_output_the_student_can_still_reach_is_sent_as_it_was_returned(fn, nret):
+    namespace: dict = {}
+    exec(compile(HOLDERS, "hw.ipynb", "exec"), namespace)
+    x = np.arange(3.0)
+    result = run_program(namespace, {"steps": [step(fn, x, nret=nret), step("spoils", send=[])]})
+    for k, sent in enumerate(result["outputs"][0]):
+        assert np.array_equal(sent, x * (2 + k))
+
+
+def test_a_new_array_nothing_else_holds_is_sent_without_a_copy(ns, monkeypatch):
+    from autograder.sandbox.inside import program
+    copied = []
+    real = program._copy
+
+    def counting(value, depth=0):
+        copied.append(type(value).__name__)
+        return real(value, depth)
+
+    monkeypatch.setattr(program, "_copy", counting)
+    result = run_program(ns, {"steps": [step("single", np.ones(3)), step("pair", np.ones(2), nret=2)]})
+    assert copied.count("ndarray") == 2 + 2  # the arguments' copies, and pair's outputs (one array twice)
+    assert np.array_equal(result["outputs"][0][0], np.full(3, 2.0))
+
+
 def test_kwargs(ns):
     assert run_program(ns, {"steps": [step("keywords", 2.0, kwargs={"scale": 3.0})]})["outputs"] == [[6.0]]
 

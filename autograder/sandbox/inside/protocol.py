@@ -21,7 +21,7 @@ import os
 import select
 import struct
 import time
-from typing import TYPE_CHECKING, Any, BinaryIO, Iterable, Union
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Union
 
 if TYPE_CHECKING:
     import mmap
@@ -404,9 +404,12 @@ def parse_prefix(prefix: bytes, max_bytes: int) -> tuple[int, int]:
     return header_len, body_len
 
 
-def read_frame_bytes(src: Stream, max_bytes: int = DEFAULT_MAX_BYTES, deadline: float | None = None) -> bytearray:
+def read_frame_bytes(src: Stream, max_bytes: int = DEFAULT_MAX_BYTES, deadline: float | None = None,
+                     into: Callable[[int], memoryview] | None = None) -> bytearray | memoryview:
     """Read one whole frame (prefix validated) without decoding it.
 
+    ``into(size)``, if given, supplies the memory the frame is read into (a view of exactly
+    ``size`` bytes, e.g. a buffer kept across requests); otherwise a new bytearray.
     Raises :class:`ConnectionClosed` at a clean end of stream, :class:`ProtocolError` on a bad
     or truncated frame and ``TimeoutError`` when ``deadline`` (``time.monotonic()``) passes.
     """
@@ -417,7 +420,8 @@ def read_frame_bytes(src: Stream, max_bytes: int = DEFAULT_MAX_BYTES, deadline: 
     if got < PREFIX.size:
         raise ProtocolError("truncated frame prefix")
     header_len, body_len = parse_prefix(bytes(prefix), max_bytes)
-    buf = bytearray(PREFIX.size + header_len + body_len)
+    size = PREFIX.size + header_len + body_len
+    buf = bytearray(size) if into is None else into(size)
     buf[:PREFIX.size] = prefix
     rest = memoryview(buf)[PREFIX.size:]
     if _read_into(src, rest, deadline) < len(rest):
@@ -433,7 +437,7 @@ _DTYPES: dict = {}  # ALLOWED_DTYPES' numpy dtypes, by name (filled at the first
 _DESCRIPTOR_KEYS = frozenset({"dtype", "shape", "offset", "nbytes"})
 
 
-def decode_frame(buf: Union[bytes, bytearray, mmap.mmap], max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Any, list[np.ndarray]]:
+def decode_frame(buf: Union[bytes, bytearray, memoryview, mmap.mmap], max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Any, list[np.ndarray]]:
     """Validate a whole frame and return ``(msg_tree, arrays)``; arrays view ``buf``."""
     if len(buf) < PREFIX.size:
         raise ProtocolError("truncated frame prefix")

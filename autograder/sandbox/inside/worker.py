@@ -106,6 +106,7 @@ sys.path[:0] = [HERE, os.path.join(HERE, "site")]
 import builtins  # noqa: E402
 import fcntl  # noqa: E402
 import gc  # noqa: E402
+import mmap  # noqa: E402
 import select  # noqa: E402
 import signal  # noqa: E402
 import _socket  # noqa: E402  (socket.py would build its enums at every sandbox start)
@@ -233,6 +234,39 @@ def _child_main(sock: int, code: str, filename: str) -> None:
 
 # ------------------------------------------------------------------------------- zygote
 
+# Frames up to this size are read into one of the zygote's kept buffers; larger ones (no honest
+# request or reply comes near it) into memory of their own, freed after the request.
+KEPT_FRAME_BYTES = 32 << 20
+
+
+class _KeptBuffer:
+    """Memory the zygote reads one kind of frame into, kept from one request to the next.
+
+    A large case's megabytes then touch new memory once per sandbox rather than per request,
+    and none of it is in the zygote's heap when it forks a unit: the mapping is anonymous and
+    ``MADV_DONTFORK``, so a fork copies no page table of it, a unit never copies one of its
+    pages on write (a unit's heap would otherwise reuse what the zygote freed), and the units
+    cannot read the frames of other notebooks.  Called with a size, returns a view of that many
+    bytes; a larger frame replaces the mapping (unmapped once no view of the old one is left)."""
+
+    def __init__(self) -> None:
+        self._map: mmap.mmap | None = None
+
+    def __call__(self, size: int) -> memoryview:
+        if size > KEPT_FRAME_BYTES:
+            return memoryview(bytearray(size))
+        if self._map is None or len(self._map) < size:
+            self._map = None
+            length = -(-size // (1 << 20)) * (1 << 20)  # whole MiB: a few larger frames grow it a few times
+            kept = mmap.mmap(-1, length, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+            try:
+                kept.madvise(mmap.MADV_DONTFORK)
+            except (AttributeError, OSError):  # without it the buffer is merely kept
+                pass
+            self._map = kept
+        return memoryview(self._map)[:size]
+
+
 
 class _Died(Exception):
     """The unit's process died; ``_Died(_BEFORE_REPLY)``: before a byte of its reply was read."""
@@ -257,6 +291,8 @@ class Unit:
 class Zygote:
     def __init__(self):
         self.units = {}
+        self.programs = _KeptBuffer()  # a run request's programs frame, passed on to the unit
+        self.replies = _KeptBuffer()  # a unit's reply frame, checked, then passed on to the grader
 
     # ---------------------------------------------------------------- process handling
 
@@ -334,14 +370,16 @@ class Zygote:
 
     # ------------------------------------------------------------------------ I/O
 
-    def _read_reply(self, unit: Unit, deadline: float, max_bytes: int) -> bytearray:
+    def _read_reply(self, unit: Unit, deadline: float, max_bytes: int,
+                    into: _KeptBuffer | None = None) -> bytearray | memoryview:
         """One whole frame from the unit, or TimeoutError / _Died / ProtocolError.
 
         Read straight into one buffer of the frame's size once its prefix is known (no chunk
-        objects, no growing buffer: a backward's large case replies with megabytes)."""
+        objects, no growing buffer: a backward's large case replies with megabytes): ``into``'s,
+        if given, else a new one."""
         sock = unit.sock
         assert sock is not None  # the unit is started
-        buf = bytearray(protocol.PREFIX.size)
+        buf: bytearray | memoryview = bytearray(protocol.PREFIX.size)
         view = memoryview(buf)
         got = 0
         sized = False
@@ -381,7 +419,8 @@ class Zygote:
                     raise protocol.ProtocolError(f"reply header of {header_len} bytes exceeds {REPLY_HEADER_BYTES}")
                 sized = True
                 view.release()
-                prefix, buf = buf, bytearray(protocol.PREFIX.size + header_len + body_len)
+                size = protocol.PREFIX.size + header_len + body_len
+                prefix, buf = buf, (bytearray(size) if into is None else into(size))
                 buf[:protocol.PREFIX.size] = prefix
                 view = memoryview(buf)
             if got == len(buf):
@@ -450,7 +489,7 @@ class Zygote:
         unit = self.units[name] = Unit(name, code, filename)
         return self._start(unit, float(msg.get("timeout") or LOAD_SECONDS))
 
-    def run(self, msg: dict, raw: bytearray):
+    def run(self, msg: dict, raw: bytearray | memoryview):
         """The child's raw reply frame (bytes) or a failure dict; ``raw``: the programs frame, passed on."""
         unit = self.units.get(msg.get("unit"))
         if unit is None:
@@ -471,7 +510,7 @@ class Zygote:
                     protocol.write_bytes(unit.sock, [raw], deadline)
                 except OSError:
                     raise _Died(_BEFORE_REPLY) from None
-                reply = self._read_reply(unit, deadline, REPLY_BYTES)
+                reply = self._read_reply(unit, deadline, REPLY_BYTES, self.replies)
                 protocol.unpack(*protocol.decode_frame(reply, REPLY_BYTES))
             except TimeoutError:
                 self._kill(unit)
@@ -522,7 +561,7 @@ class Zygote:
                 # the programs follow in a frame of their own: passed to the unit's process as they
                 # are (it decodes and checks them), never decoded here
                 try:
-                    raw = protocol.read_frame_bytes(0, REQUEST_BYTES)
+                    raw = protocol.read_frame_bytes(0, REQUEST_BYTES, into=self.programs)
                 except protocol.ConnectionClosed:
                     break
                 except protocol.ProtocolError as exc:
