@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from autograder.grading import consistency
 from autograder.grading import diagnose
@@ -29,7 +29,7 @@ from autograder.sandbox.box import SharedPrograms
 from autograder.grading.cases import Case, build_cases, graded_outputs
 from autograder.grading.course import Course, FunctionSpec
 from autograder.grading.errors import UsageError
-from autograder.grading.extract import NotebookError, Template, parse_notebook, read_submitted_bytes
+from autograder.grading.extract import NotebookError, Program, Template, parse_notebook, read_submitted_bytes
 from autograder.grading.refimpl import reference_package
 from autograder.grading.feedback import Sources, render_feedback
 from autograder.student.messages import render
@@ -341,19 +341,30 @@ class SubmissionResult:
         return str(self.result.get("fingerprint", "")).startswith(RETRY_PREFIX)
 
 
+def notebook_program(plan: GradingPlan, submission: Submission) -> Program:
+    """The code a submitted notebook runs (trusted setup cells + the student's cells); NotebookError
+    if it cannot be read or is not a notebook of the assignment."""
+    if submission.error or submission.raw is None:  # read_submission sets one of the two
+        raise submission.error or NotebookError("notebook.missing", "")
+    return plan.templates[submission.assignment].program(parse_notebook(submission.raw),
+                                                         plan.course.limits.source_kb * 1024)
+
+
 def grade_submission(plan: GradingPlan, submission: Submission, runner: Runner, student: str,
-                     deadline: float | None = None) -> SubmissionResult:
+                     deadline: float | None = None, *, then: Callable[[], None] | None = None,
+                     program: Program | None = None) -> SubmissionResult:
     """Grade one submitted notebook with ``runner`` (runners.py) and return its result; write nothing.
 
-    Extract the notebook's code (trusted setup cells + the student's cells), load it, run every
-    function's hidden cases, score them, apply the post-scoring steps and render the feedback.
-    ``runner`` stays open (one student's sandbox serves all of their notebooks); ``deadline``
-    (``time.monotonic()``) bounds all of a student's notebooks together, by default this one's
-    ``submission_seconds``.
+    Extract the notebook's code (:func:`notebook_program`, or ``program`` if already extracted),
+    load it, run every function's hidden cases, score them, apply the post-scoring steps and render
+    the feedback.  ``runner`` stays open (one student's sandbox serves all of their notebooks);
+    ``deadline`` (``time.monotonic()``) bounds all of a student's notebooks together, by default
+    this one's ``submission_seconds``.  ``then`` is called once the notebook's functions have run
+    together, before they are scored (StudentGrader loads the next notebook meanwhile).
     """
     if deadline is None:
         deadline = time.monotonic() + plan.course.limits.submission_seconds
-    return _SubmissionGrading(plan, runner, deadline).grade(student, submission)
+    return _SubmissionGrading(plan, runner, deadline).grade(student, submission, then, program)
 
 
 class _SubmissionGrading:
@@ -367,15 +378,13 @@ class _SubmissionGrading:
         self.steps = [step(plan) for step in steps.POST_SCORING]
         self.retry = False  # the submission met a failure that may be the host's
 
-    def grade(self, student: str, submission: Submission) -> SubmissionResult:
+    def grade(self, student: str, submission: Submission, then: Callable[[], None] | None = None,
+              program: Program | None = None) -> SubmissionResult:
         aid, notebook, fingerprint = submission.assignment, submission.notebook, submission.fingerprint
         errors = []  # (message code, parameters)
         failure = None
         try:
-            if submission.error or submission.raw is None:  # read_submission sets one of the two
-                raise submission.error or NotebookError("notebook.missing", "")
-            program = self.plan.templates[aid].program(parse_notebook(submission.raw),
-                                                       self.course.limits.source_kb * 1024)
+            program = program or notebook_program(self.plan, submission)
         except NotebookError as exc:
             status = "missing" if exc.code == "notebook.missing" else "error"
             failure = FunctionFailure(status, exc.code, {"notebook": notebook.name, "detail": exc.detail, **exc.params})
@@ -397,6 +406,8 @@ class _SubmissionGrading:
             together = self._run_together(aid) if failure is None else {}
         except Exception:  # any failure: _grade_function meets (and reports) it again
             together = {}
+        if then is not None:
+            then()
         graded = steps.Graded(aid, [self._grade_function(spec, aid, failure, together.get(spec.name))
                                     for spec in self.course.functions_of(aid)])
         for step in self.steps:
@@ -531,10 +542,36 @@ class StudentGrader:
         results = []
         runner = SandboxRunner(self.sandbox_factory, prewarm_next=self.prewarm, use_spare=self.use_spare)
         try:
-            for submission in todo:
-                graded = grade_submission(self.plan, submission, runner, student, deadline)
+            for graded in grade_notebooks(self.plan, todo, runner, student, deadline):
                 self.write(self.out, graded.result, graded.feedback)
                 results.append(graded.result)
         finally:
             runner.close()
         return results
+
+
+def grade_notebooks(plan: GradingPlan, submissions: list[Submission], runner: Runner, student: str,
+                    deadline: float | None = None) -> Iterator[SubmissionResult]:
+    """One student's notebooks in one runner, in order (:func:`grade_submission` each; ``deadline``
+    as there, None: each notebook's own), each result yielded as soon as it exists.
+
+    The next notebook is loaded while this one is scored (``runner.load_ahead``): the grader's
+    scoring and the worker's fork and exec of the student's code overlap, and the next
+    ``grade_submission`` gets that load's reply.  The worker still serves one request at a time:
+    a rerun of this notebook's function waits for that load."""
+    ahead: dict[str, Program] = {}  # the next notebook's code, extracted once
+
+    def load_ahead(submission: Submission) -> None:
+        try:
+            program = ahead[submission.assignment] = notebook_program(plan, submission)
+        except NotebookError:
+            return  # grade_submission meets it again and says so
+        try:
+            runner.load_ahead(submission.assignment, program.code, program.filename)
+        except Exception:  # then it is loaded when its turn comes, as without this
+            pass
+
+    for submission, after in zip(submissions, [*submissions[1:], None]):
+        yield grade_submission(plan, submission, runner, student, deadline,
+                               then=partial(load_ahead, after) if after is not None else None,
+                               program=ahead.pop(submission.assignment, None))

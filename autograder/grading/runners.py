@@ -38,6 +38,8 @@ class Runner(Protocol):
 
     def load(self, unit: str, code: str, filename: str) -> dict: ...
 
+    def load_ahead(self, unit: str, code: str, filename: str) -> bool: ...  # start a load; load() answers it
+
     def run(self, unit: str, programs: Any, timeout: float | None = None) -> dict: ...
 
     def close(self) -> None: ...
@@ -133,6 +135,10 @@ class SandboxRunner:
             prewarm.SPARES.prepare(self.factory)
         return reply
 
+    def load_ahead(self, unit: str, code: str, filename: str) -> bool:
+        """Start loading ``unit`` in the sandbox (Sandbox.load_ahead) if it is up; ``load`` then answers."""
+        return self.box is not None and self.box.load_ahead(unit, code, filename)
+
     def run(self, unit: str, programs: Any, timeout: float | None = None) -> dict:
         return self.box.run(unit, programs, timeout=timeout)
 
@@ -175,6 +181,9 @@ class InProcessRunner:
         except BaseException as exc:  # noqa: B036 - SystemExit & co. end the load, as in the worker
             return {"ok": False, "kind": "exception", "message": describe_exception(exc)[:MAX_MESSAGE]}
         return {"ok": True}
+
+    def load_ahead(self, unit: str, code: str, filename: str) -> bool:
+        return False  # nothing runs beside this process: load() does it
 
     def run(self, unit: str, programs: Any, timeout: float | None = None) -> dict:
         from autograder.sandbox.inside.program import ProgramError, run_program

@@ -9,7 +9,7 @@ Two modes of one verb:
   grading secret.
 - ``autograder gradescope --run /autograder`` (what ``run_autograder`` calls for every
   submission) reads the submitted notebook(s), grades each in memory with the shared
-  pipeline (``pipeline.grade_submission``, in one sandbox, as `autograder grade` grades one
+  pipeline (``pipeline.grade_notebooks``, in one sandbox, as `autograder grade` grades one
   student), and writes ``/autograder/results/results.json`` in Gradescope's format: the
   student's feedback page (Markdown) as the submission's output, one test per rubric item.
 
@@ -343,7 +343,7 @@ def submitted_notebooks(submission: Path, course: Course, assignments: list[str]
 
 
 def grade_in_memory(course: Course, notebooks: dict[str, bytes | None], no_sandbox: bool) -> list[SubmissionResult]:
-    """Each notebook graded by the shared pipeline (:func:`pipeline.grade_submission`) in one sandbox,
+    """Each notebook graded by the shared pipeline (:func:`pipeline.grade_notebooks`) in one sandbox,
     as `autograder grade` grades one student: same hidden cases, sandbox, scoring and feedback."""
     assignments = list(notebooks)
     try:
@@ -353,15 +353,15 @@ def grade_in_memory(course: Course, notebooks: dict[str, bytes | None], no_sandb
     runner = SandboxRunner.starting_now(factory)  # it starts while the pipeline loads and the cases are drawn
     try:
         from autograder.grading.refimpl import reference_problems  # a missing reference is a sentence
-        from autograder.grading.pipeline import GradingPlan, grade_submission, load_secret, submission_of
+        from autograder.grading.pipeline import GradingPlan, grade_notebooks, load_secret, submission_of
 
         problems, _ = reference_problems(course, assignments, run_cases=False)
         if problems:
             raise AutograderFailure("cannot grade: `autograder validate` names what to fix\n"
                                     + "\n".join(f"  {p}" for p in problems))
         plan = GradingPlan(course, load_secret(course), assignments, keep=True)  # kept by setup.sh
-        return [grade_submission(plan, submission_of(plan.rubric, aid, course.assignments[aid].notebook, raw),
-                                 runner, STUDENT) for aid, raw in notebooks.items()]
+        return list(grade_notebooks(plan, [submission_of(plan.rubric, aid, course.assignments[aid].notebook, raw)
+                                           for aid, raw in notebooks.items()], runner, STUDENT))
     except UsageError as exc:  # the sandbox, presumed to start (sandbox/probe.py), cannot run here
         if exc.code != "usage.sandbox-unavailable":
             raise

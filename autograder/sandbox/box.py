@@ -203,6 +203,8 @@ class Sandbox:
         self._launched: tuple[float, Any] | None = None  # launch()ed, its ready message not read yet
         self._codes: dict[str, tuple[str, str]] = {}
         self._loaded: set[str] = set()
+        self._ahead: tuple[str, tuple[str, str], float] | None = None  # load_ahead's, its reply unread
+        self._ahead_reply: tuple[str, tuple[str, str], dict] | None = None  # read, for load() to return
         self._tmp: str | None = None
         self._stderr: IO[bytes] | None = None
         self._init_pidfd: int | None = None
@@ -253,9 +255,37 @@ class Sandbox:
         """
         if not isinstance(unit, str) or not isinstance(code, str) or not isinstance(filename, str):
             raise TypeError("unit, code and filename must be str")
+        self._finish_ahead()
+        ahead, self._ahead_reply = self._ahead_reply, None
         self._codes[unit] = (code, filename)
+        if ahead is not None and ahead[:2] == (unit, (code, filename)):
+            return ahead[2]  # (if the worker restarted since, run() loads the unit there first)
         self._loaded.discard(unit)
         return self._load(unit)
+
+    def load_ahead(self, unit: str, code: str, filename: str = "<student>") -> bool:
+        """Send ``unit``'s load request and return without waiting for it: the worker loads the unit
+        while the caller does work of its own (scoring the notebook before).  ``load`` of the same
+        unit and code then returns the reply as it would have, and any other request reads it first,
+        so the worker still serves one request at a time, in the order they were sent.  Only on a
+        running worker with no reply outstanding; returns whether the request was sent."""
+        if not isinstance(unit, str) or not isinstance(code, str) or not isinstance(filename, str):
+            raise TypeError("unit, code and filename must be str")
+        self._finish_ahead()
+        if self._launched is not None or not self.running:
+            return False
+        msg = {"op": "load", "unit": unit, "code": code, "filename": filename,
+               "timeout": float(self.limits.load_seconds)}
+        deadline = time.monotonic() + self.limits.load_seconds + self.limits.grace_seconds
+        try:
+            protocol.write_bytes(self._pipes()[0], protocol.encode_frame(*protocol.pack(msg)), deadline)
+        except (TimeoutError, OSError):
+            self._kill()  # the next request starts the worker again and loads the unit then
+            return False
+        self._codes[unit] = (code, filename)
+        self._loaded.discard(unit)
+        self._ahead = (unit, (code, filename), deadline)
+        return True
 
     def run(self, unit: str, programs: list, timeout: float | None = None) -> dict:
         """Run call programs in ``unit``'s process; ``timeout`` (seconds) covers the whole request.
@@ -267,6 +297,7 @@ class Sandbox:
         """
         if unit not in self._codes:
             raise KeyError(f"unit {unit!r} was never loaded")
+        self._finish_ahead()  # (its worker may have died meanwhile: then ``unit`` is loaded again below)
         timeout = float(self.limits.call_seconds if timeout is None else timeout)
         frame = programs.frame() if isinstance(programs, SharedPrograms) else None
         programs = list(programs)
@@ -293,6 +324,7 @@ class Sandbox:
         """Kill the worker and everything it started, and forget the units (idempotent)."""
         self._kill()
         self._codes.clear()
+        self._ahead_reply = None
 
     # ------------------------------------------------------------------ internals
 
@@ -302,6 +334,21 @@ class Sandbox:
         deadline = time.monotonic() + self.limits.load_seconds + self.limits.grace_seconds
         reply = self._request({"op": "load", "unit": unit, "code": code, "filename": filename,
                                "timeout": float(self.limits.load_seconds)}, deadline)
+        return self._loaded_reply(unit, reply)
+
+    def _finish_ahead(self) -> None:
+        """Read the reply of ``load_ahead``'s request, if one is outstanding, and keep it for ``load``."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is None:
+            return
+        unit, code, deadline = ahead
+        # (read late, the reply may be there although the deadline passed: the grace is the same)
+        reply = self._exchange(None, max(deadline, time.monotonic() + self.limits.grace_seconds))
+        result = self._loaded_reply(unit, reply)
+        self._ahead_reply = (unit, code, result)  # after a kill in _exchange: load() returns what happened
+
+    def _loaded_reply(self, unit: str, reply: dict) -> dict:
+        """What ``load`` returns for the worker's ``reply`` to a load request."""
         if reply.get("ok") is True and set(reply) == {"ok"}:
             self._loaded.add(unit)
             return {"ok": True}
@@ -316,13 +363,19 @@ class Sandbox:
     def _request(self, msg: dict, deadline: float, payload: list | None = None) -> dict:
         """Send one request (``msg``, then the frame ``payload`` if given: a run request's programs);
         return the reply (unpacked) or a timeout/crash failure after killing the worker."""
+        self._finish_ahead()
         self._ensure_started()
-        stdin, stdout = self._pipes()
         chunks = [*protocol.encode_frame(*protocol.pack(msg)), *(payload or [])]
         if sum(len(memoryview(c).cast("B")) for c in chunks) > self.limits.request_bytes:
             raise ValueError(f"request larger than limits.request_bytes ({self.limits.request_bytes})")
+        return self._exchange(chunks, deadline)
+
+    def _exchange(self, chunks: list | None, deadline: float) -> dict:
+        """Write ``chunks`` (None: already written) and read the reply, as :meth:`_request` returns it."""
+        stdin, stdout = self._pipes()
         try:
-            protocol.write_bytes(stdin, chunks, deadline)
+            if chunks is not None:
+                protocol.write_bytes(stdin, chunks, deadline)
             reply = protocol.recv(stdout, self.limits.reply_bytes + (1 << 20), deadline)
         except TimeoutError:
             self._kill()
@@ -450,6 +503,7 @@ class Sandbox:
             os.close(launched[1].info_r)
         proc, self._proc = self._proc, None
         self._loaded.clear()
+        self._ahead = None  # an unread reply dies with the worker: load() then loads on the next one
         if proc is not None:
             self.launcher.stop(self, proc)
             if proc.poll() is None:  # not reaped yet, so its pid (= pgid) is still ours

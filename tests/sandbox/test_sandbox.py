@@ -168,6 +168,49 @@ def test_a_unit_cannot_read_what_the_zygote_relayed_for_another_notebook(make_sa
     assert value(one(box, "a", "seen", secret, 4096)) > 500  # the test can see what it looks for
 
 
+def test_a_unit_loaded_ahead_answers_its_load_as_a_load_would(make_sandbox):
+    # Sandbox.load_ahead sends the load and returns; the worker loads while the grader scores the
+    # notebook before, and load() of the same code returns the reply (the class run: pipeline.StudentGrader).
+    box = make_sandbox()
+    assert box.load("a", ECHO, "a.ipynb")["ok"]
+    assert box.load_ahead("b", "x = 1\n1/0\n", "b.ipynb") is True
+    # a request of another unit is served after it, in the order sent
+    assert value(one(box, "a", "echo", np.ones(2))).tolist() == [1.0, 1.0]
+    failed = box.load("b", "x = 1\n1/0\n", "b.ipynb")  # what box.load would have said
+    assert failed["ok"] is False and failed["kind"] == "exception" and "ZeroDivisionError" in failed["message"]
+    assert box.load_ahead("c", ECHO, "c.ipynb") is True
+    assert box.load("c", ECHO, "c.ipynb") == {"ok": True}
+    assert value(one(box, "c", "echo", np.arange(3.0))).tolist() == [0.0, 1.0, 2.0]
+    # other code than was loaded ahead: loaded again, as asked
+    assert box.load_ahead("d", "def f(x):\n    return 1\n", "d.ipynb") is True
+    assert box.load("d", "def f(x):\n    return 2\n", "d.ipynb") == {"ok": True}
+    assert value(one(box, "d", "f", 0)) == 2
+    assert box.starts == 1
+
+
+def test_a_load_ahead_that_kills_the_worker_is_said_by_its_load_and_the_rest_goes_on(make_sandbox):
+    box = make_sandbox()
+    assert box.load("a", ECHO, "a.ipynb")["ok"]
+    killer = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n"  # the zygote
+    assert box.load_ahead("b", killer, "b.ipynb") is True
+    # a's request waits for that load, then finds a new worker (a is loaded again there)
+    assert value(one(box, "a", "echo", np.ones(1))).tolist() == [1.0]
+    assert box.starts == 2
+    loaded = box.load("b", killer, "b.ipynb")
+    assert loaded["ok"] is False and loaded["kind"] == "crash"
+    assert box.load_ahead("c", ECHO, "c.ipynb") is True
+    box.close()  # an unread reply dies with the worker
+    assert box.load("c", ECHO, "c.ipynb") == {"ok": True}  # on a new one
+
+
+def test_load_ahead_needs_a_running_worker(make_sandbox):
+    box = make_sandbox()
+    assert box.load_ahead("a", ECHO, "a.ipynb") is False  # not started: load() starts it
+    assert box.load("a", ECHO, "a.ipynb") == {"ok": True}
+    with pytest.raises(TypeError):
+        box.load_ahead("a", b"code", "a.ipynb")
+
+
 # ---------------------------------------------------------------- time
 
 
