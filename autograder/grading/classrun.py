@@ -136,7 +136,7 @@ def grade_students(run: ClassRun, course: Course, students: list[str], assignmen
     # The first student's sandbox starts while the reference's outputs are computed (prewarm.py).
     first_spare = prewarm.enabled() and bool(students)
     if first_spare:
-        prewarm.SPARES.prepare(factory_for(0))
+        prewarm.SPARES.prepare(factory_for(0), warm=True)
     slots: queue.Queue[int] = queue.Queue()
     for slot in range(run.jobs):
         slots.put(slot)

@@ -131,8 +131,8 @@ class SandboxRunner:
                 reply = self.box.load(unit, code, filename)
         else:
             reply = self.box.load(unit, code, filename)
-        if first and self.prewarm_next:  # the next student's, started while this one is graded
-            prewarm.SPARES.prepare(self.factory)
+        if first and self.prewarm_next:  # the next student's, started (and warmed) while this one is graded
+            prewarm.SPARES.prepare(self.factory, warm=True)
         return reply
 
     def load_ahead(self, unit: str, code: str, filename: str) -> bool:

@@ -263,6 +263,14 @@ class Sandbox:
         self._loaded.discard(unit)
         return self._load(unit)
 
+    def warm(self) -> bool:
+        """Have the worker import now what units would otherwise import each on first use
+        (worker.WARM_MODULES): for a spare sandbox, while it waits for its student.  Returns
+        whether it did (a worker that fails here is started again by the next request)."""
+        self._ensure_started()
+        reply = self._request({"op": "warm"}, time.monotonic() + self.limits.load_seconds + self.limits.grace_seconds)
+        return reply.get("ok") is True and set(reply) == {"ok"}
+
     def load_ahead(self, unit: str, code: str, filename: str = "<student>") -> bool:
         """Send ``unit``'s load request and return without waiting for it: the worker loads the unit
         while the caller does work of its own (scoring the notebook before).  ``load`` of the same

@@ -9,7 +9,10 @@ A spare is a fresh sandbox nobody has used: every student still gets their own, 
 which another student's code ran.  Spares are started by one thread that lives as long as the
 process (bwrap's ``--die-with-parent`` follows the thread that started it), each takes its own
 uid like any other live sandbox (sandbox.claim_uid), and those left over are closed at exit.
-``RNNLAB_PREWARM=0`` turns it off (to measure the difference).
+A spare for a later student is also warmed (``Sandbox.warm``: the worker imports what each
+notebook's unit would otherwise import on its own); a sandbox launched for one submission is
+not, as its first request would wait for it.  ``RNNLAB_PREWARM=0`` turns it off (to measure
+the difference).
 """
 from __future__ import annotations
 
@@ -43,17 +46,23 @@ class Spares:
 
     def _start_loop(self) -> None:
         while True:
-            sandbox, future = self._requests.get()
+            sandbox, future, warm = self._requests.get()
             try:
                 sandbox.start()
             except BaseException as exc:  # noqa: B036 - reported to whoever takes it
                 future.set_exception(exc)
-            else:
-                future.set_result(sandbox)
+                continue
+            if warm:
+                try:
+                    sandbox.warm()
+                except Exception:  # the student's first request starts it again and says what is wrong
+                    pass
+            future.set_result(sandbox)
 
-    def prepare(self, factory: Callable[[], Any], launch: bool = False) -> None:
+    def prepare(self, factory: Callable[[], Any], launch: bool = False, warm: bool = False) -> None:
         """Start one sandbox made by ``factory`` in the background; ``launch``: start its processes
-        in this thread first (``Sandbox.launch``), the background thread waiting until it is ready."""
+        in this thread first (``Sandbox.launch``), the background thread waiting until it is ready;
+        ``warm``: then ``Sandbox.warm`` it (a spare for the next student, who comes later)."""
         sandbox = factory()
         if not callable(getattr(sandbox, "start", None)):
             return
@@ -69,7 +78,7 @@ class Spares:
                 self._thread = threading.Thread(target=self._start_loop, name="rnnlab-spare-sandboxes", daemon=True)
                 self._thread.start()
             self._ready.append((sandbox, future))
-        self._requests.put((sandbox, future))
+        self._requests.put((sandbox, future, warm and callable(getattr(sandbox, "warm", None))))
 
     def take(self, like: Any) -> Any | None:
         """A started spare with the limits and isolation of ``like`` (a new, unstarted sandbox), or None."""

@@ -1,6 +1,6 @@
 """prewarm.Spares: the next student's sandbox is started ahead of time, never shared, never leaked.
 
-Fakes stand in for sandbox.Sandbox (start/close/limits/isolate); the real sandbox is covered by
+Fakes stand in for sandbox.Sandbox (start/warm/close/limits/isolate); the real sandbox is covered by
 tests/examples and tests/hostile, which grade with prewarming on (the default).
 """
 from __future__ import annotations
@@ -15,11 +15,17 @@ from autograder.sandbox import prewarm
 class FakeSandbox:
     made: list["FakeSandbox"] = []
 
-    def __init__(self, limits="L", isolate=True, fail=False):
-        self.limits, self.isolate, self.fail = limits, isolate, fail
-        self.started_in = None
+    def __init__(self, limits="L", isolate=True, fail=False, fail_warm=False):
+        self.limits, self.isolate, self.fail, self.fail_warm = limits, isolate, fail, fail_warm
+        self.started_in = self.warmed_in = None
         self.closed = False
         FakeSandbox.made.append(self)
+
+    def warm(self):
+        if self.fail_warm:
+            raise OSError("the worker died")
+        self.warmed_in = threading.current_thread().name
+        return True
 
     def start(self):
         if self.fail:
@@ -62,6 +68,19 @@ def test_a_spare_that_failed_to_start_is_closed_and_not_handed_out(spares):
     spares.prepare(lambda: FakeSandbox(fail=True))
     assert spares.take(FakeSandbox()) is None
     assert FakeSandbox.made[0].closed
+
+
+def test_a_spare_for_a_later_student_is_warmed_in_the_spare_thread_and_a_one_off_is_not(spares):
+    spares.prepare(FakeSandbox, warm=True)
+    warmed = spares.take(FakeSandbox())
+    assert warmed.warmed_in == "rnnlab-spare-sandboxes"  # after its start, before anyone takes it
+    spares.prepare(FakeSandbox, launch=True)  # one submission: its first request would wait for it
+    assert spares.take(FakeSandbox()).warmed_in is None
+
+
+def test_a_spare_whose_warming_fails_is_still_handed_out(spares):
+    spares.prepare(lambda: FakeSandbox(fail_warm=True), warm=True)
+    assert spares.take(FakeSandbox()) is FakeSandbox.made[0]  # its first request starts it again if need be
 
 
 def test_a_launched_spare_starts_in_the_callers_thread(spares):

@@ -203,6 +203,21 @@ def test_a_load_ahead_that_kills_the_worker_is_said_by_its_load_and_the_rest_goe
     assert box.load("c", ECHO, "c.ipynb") == {"ok": True}  # on a new one
 
 
+def test_a_warmed_sandbox_s_units_find_numpy_random_imported(make_sandbox):
+    # worker.WARM_MODULES: a spare sandbox imports them once while it waits (prewarm.py), rather
+    # than every notebook that draws random numbers in its own unit
+    code = "import sys\nWARM = 'numpy.random' in sys.modules\n\ndef warm():\n    return WARM\n"
+    for warmed in (True, False):
+        box = make_sandbox()
+        box.start()
+        if warmed:
+            assert box.warm() is True
+        assert box.load("u", code, "u.ipynb") == {"ok": True}
+        assert value(one(box, "u", "warm")) == warmed  # (a numpy bool after the round trip)
+        assert box.starts == 1
+        box.close()
+
+
 def test_load_ahead_needs_a_running_worker(make_sandbox):
     box = make_sandbox()
     assert box.load_ahead("a", ECHO, "a.ipynb") is False  # not started: load() starts it

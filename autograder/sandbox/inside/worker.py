@@ -557,6 +557,8 @@ class Zygote:
                 break
             if op == "load":
                 reply = self.load(msg)
+            elif op == "warm":
+                reply = _warm()
             elif op == "run":
                 # the programs follow in a frame of their own: passed to the unit's process as they
                 # are (it decodes and checks them), never decoded here
@@ -612,6 +614,26 @@ def _widen_pipes() -> None:
             fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
         except (OSError, AttributeError):
             pass
+
+
+# numpy's submodules that ``import numpy`` leaves to their first use: a notebook that draws random
+# numbers (np.random.default_rng, np.random.seed at its top) would import them in its own unit, for
+# every student, as a fresh process's page faults.
+WARM_MODULES = ("numpy.random",)
+
+
+def _warm() -> dict:
+    """The ``warm`` request: import WARM_MODULES here, so that units forked later inherit them.  A
+    spare sandbox is asked while it waits for its student (prewarm.py); a one-off sandbox is not,
+    as its first request would wait for it."""
+    import importlib
+    for name in WARM_MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception:  # a unit that needs it meets the error itself
+            pass
+    gc.freeze()  # (as main: what the imports made is not copied by a collection in a unit)
+    return {"ok": True}
 
 
 def main() -> None:
