@@ -156,7 +156,8 @@ def _serve_unit(sock: int, code: str, filename: str) -> None:
     protocol.send(sock, reply, strict=False)
     while True:
         try:
-            msg = protocol.recv(sock, REQUEST_BYTES)
+            msg = protocol.unpack(*protocol.decode_frame(
+                protocol.read_frame_bytes(sock, REQUEST_BYTES, into=_request_memory), REQUEST_BYTES))
         except protocol.ConnectionClosed:
             return
         results = []
@@ -168,6 +169,22 @@ def _serve_unit(sock: int, code: str, filename: str) -> None:
             except BaseException as exc:  # noqa: B036 - malformed program or worse
                 results.append({"error": {"kind": "error", "message": program.describe_exception(exc)}})
         _send_results(sock, results)
+
+
+# Memory a large frame is read into is mapped populated: one call makes its pages, rather than a
+# page fault for each page as the bytes arrive (a process that lives for one notebook has no page
+# of its own to reuse; for the zygote, see _KeptBuffer).
+POPULATE_BYTES = 256 << 10
+_POPULATE = getattr(mmap, "MAP_POPULATE", 0)
+
+
+def _mapped(size: int) -> mmap.mmap:
+    return mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | _POPULATE)
+
+
+def _request_memory(size: int) -> memoryview:
+    """What a unit reads a request into (protocol.read_frame_bytes' ``into``)."""
+    return memoryview(_mapped(size) if size >= POPULATE_BYTES else bytearray(size))
 
 
 def _encoded(value) -> tuple:
@@ -246,7 +263,7 @@ class _KeptBuffer:
     and none of it is in the zygote's heap when it forks a unit: the mapping is anonymous and
     ``MADV_DONTFORK``, so a fork copies no page table of it, a unit never copies one of its
     pages on write (a unit's heap would otherwise reuse what the zygote freed), and the units
-    cannot read the frames of other notebooks.  Called with a size, returns a view of that many
+    cannot read the frames of other notebooks; it is mapped populated (_mapped).  Called with a size, returns a view of that many
     bytes; a larger frame replaces the mapping (unmapped once no view of the old one is left)."""
 
     def __init__(self) -> None:
@@ -258,7 +275,7 @@ class _KeptBuffer:
         if self._map is None or len(self._map) < size:
             self._map = None
             length = -(-size // (1 << 20)) * (1 << 20)  # whole MiB: a few larger frames grow it a few times
-            kept = mmap.mmap(-1, length, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+            kept = _mapped(length)
             try:
                 kept.madvise(mmap.MADV_DONTFORK)
             except (AttributeError, OSError):  # without it the buffer is merely kept
