@@ -11,7 +11,8 @@ change in the machine's load hits each alike.  For each run it prints the wall t
 time of everything the command started, the sandboxes included (a cpuacct cgroup:
 per_student_floor.CpuMeter), and the load average around it; at the end, per checkout, the
 fastest and median run, and the ratios ``this / baseline`` of the fastest and of the median runs,
-wall and CPU.  CPU is the steadier figure on a shared machine.
+wall and CPU, and the median (and middle half) of each repeat's own ratio, the two runs of a
+repeat being next to each other.  CPU is the steadier figure on a shared machine.
 
 A baseline checkout is any tree of the project, e.g. ``git worktree add --detach /tmp/base
 COMMIT`` (or ``git archive COMMIT | tar -x -C /tmp/base``).  ``--exclude`` leaves students out
@@ -38,6 +39,17 @@ def summary(runs: list[tuple[float, float]]) -> dict[str, float]:
     walls, cpus = [w for w, _ in runs], [c for _, c in runs]
     return {"wall_min": min(walls), "wall_median": statistics.median(walls),
             "cpu_min": min(cpus), "cpu_median": statistics.median(cpus)}
+
+
+def paired(mine: list[tuple[float, float]], base: list[tuple[float, float]]) -> str:
+    """Each repeat's own ratio (this run / the baseline's run next to it), median and middle half:
+    two runs side by side share the machine's load, which drifts from one repeat to the next."""
+    parts = []
+    for label, k in (("wall", 0), ("CPU", 1)):
+        ratios = sorted(m[k] / b[k] for m, b in zip(mine, base))
+        spread = statistics.quantiles(ratios, n=4) if len(ratios) >= 4 else [ratios[0], ratios[-1], ratios[-1]]
+        parts.append(f"{label} {statistics.median(ratios):.3f} (middle half {spread[0]:.3f}-{spread[2]:.3f})")
+    return ";  ".join(parts)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  this / {name}: wall {mine['wall_min'] / base['wall_min']:.3f} (fastest), "
               f"{mine['wall_median'] / base['wall_median']:.3f} (median);  CPU {mine['cpu_min'] / base['cpu_min']:.3f} "
               f"(fastest), {mine['cpu_median'] / base['cpu_median']:.3f} (median)")
+        print(f"  this / {name}, repeat by repeat: {paired(rows['this checkout'], rows[name])}")
     print(f"[loadavg {load()}]")
     return 0
 
