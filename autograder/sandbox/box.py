@@ -282,16 +282,14 @@ class Sandbox:
         self._finish_ahead()
         if self._launched is not None or not self.running:
             return False
-        msg = {"op": "load", "unit": unit, "code": code, "filename": filename,
-               "timeout": float(self.limits.load_seconds)}
-        deadline = time.monotonic() + self.limits.load_seconds + self.limits.grace_seconds
+        self._codes[unit] = (code, filename)
+        self._loaded.discard(unit)
+        msg, deadline = self._load_request(unit)
         try:
-            protocol.write_bytes(self._pipes()[0], protocol.encode_frame(*protocol.pack(msg)), deadline)
+            protocol.write_bytes(self._pipes()[0], self._frame(msg), deadline)
         except (TimeoutError, OSError):
             self._kill()  # the next request starts the worker again and loads the unit then
             return False
-        self._codes[unit] = (code, filename)
-        self._loaded.discard(unit)
         self._ahead = (unit, (code, filename), deadline)
         return True
 
@@ -337,12 +335,15 @@ class Sandbox:
     # ------------------------------------------------------------------ internals
 
     def _load(self, unit: str) -> dict:
-        code, filename = self._codes[unit]
         self._ensure_started()
-        deadline = time.monotonic() + self.limits.load_seconds + self.limits.grace_seconds
-        reply = self._request({"op": "load", "unit": unit, "code": code, "filename": filename,
-                               "timeout": float(self.limits.load_seconds)}, deadline)
-        return self._loaded_reply(unit, reply)
+        return self._loaded_reply(unit, self._request(*self._load_request(unit)))
+
+    def _load_request(self, unit: str) -> tuple[dict, float]:
+        """``unit``'s load request (its stored code) and the deadline of its reply, from now."""
+        code, filename = self._codes[unit]
+        return ({"op": "load", "unit": unit, "code": code, "filename": filename,
+                 "timeout": float(self.limits.load_seconds)},
+                time.monotonic() + self.limits.load_seconds + self.limits.grace_seconds)
 
     def _finish_ahead(self) -> None:
         """Read the reply of ``load_ahead``'s request, if one is outstanding, and keep it for ``load``."""
@@ -373,10 +374,14 @@ class Sandbox:
         return the reply (unpacked) or a timeout/crash failure after killing the worker."""
         self._finish_ahead()
         self._ensure_started()
+        return self._exchange(self._frame(msg, payload), deadline)
+
+    def _frame(self, msg: dict, payload: list | None = None) -> list:
+        """The chunks of a request (``msg``'s frame, then ``payload``'s), within ``request_bytes``."""
         chunks = [*protocol.encode_frame(*protocol.pack(msg)), *(payload or [])]
         if sum(len(memoryview(c).cast("B")) for c in chunks) > self.limits.request_bytes:
             raise ValueError(f"request larger than limits.request_bytes ({self.limits.request_bytes})")
-        return self._exchange(chunks, deadline)
+        return chunks
 
     def _exchange(self, chunks: list | None, deadline: float) -> dict:
         """Write ``chunks`` (None: already written) and read the reply, as :meth:`_request` returns it."""

@@ -263,8 +263,9 @@ class _KeptBuffer:
     and none of it is in the zygote's heap when it forks a unit: the mapping is anonymous and
     ``MADV_DONTFORK``, so a fork copies no page table of it, a unit never copies one of its
     pages on write (a unit's heap would otherwise reuse what the zygote freed), and the units
-    cannot read the frames of other notebooks; it is mapped populated (_mapped).  Called with a size, returns a view of that many
-    bytes; a larger frame replaces the mapping (unmapped once no view of the old one is left)."""
+    cannot read the frames of other notebooks.  It is mapped populated (:func:`_mapped`).
+    Called with a size, returns a view of that many bytes; a larger frame replaces the mapping
+    (unmapped once no view of the old one is left)."""
 
     def __init__(self) -> None:
         self._map: mmap.mmap | None = None
@@ -282,7 +283,6 @@ class _KeptBuffer:
                 pass
             self._map = kept
         return memoryview(self._map)[:size]
-
 
 
 class _Died(Exception):
