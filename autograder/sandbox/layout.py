@@ -105,8 +105,10 @@ def worker_argv(exe: str, folder: str, limits: dict) -> list[str]:
     """``python ... LIMITS_JSON`` starting the worker from ``folder`` (where WORKER_FILES are).
 
     worker.py is imported, not run as a script: a script is compiled from source at every start,
-    an imported module's bytecode comes from ``folder/__pycache__`` (``_bytecode``)."""
-    start = f"import sys; sys.path.insert(0, {folder!r}); import worker; worker.main()"
+    an imported module's bytecode comes from ``folder/__pycache__`` (``_bytecode``).  The cyclic
+    garbage collector is off until the worker's imports are done (``worker.main`` turns it on):
+    numpy's import makes no garbage, and collecting while it runs cost every sandbox start CPU."""
+    start = f"import gc, sys; gc.disable(); sys.path.insert(0, {folder!r}); import worker; worker.main()"
     return [exe, "-I", "-S", "-B", "-c", start, json.dumps(limits, separators=(",", ":"))]
 
 

@@ -122,3 +122,21 @@ def test_load_ahead_needs_a_running_worker(make_sandbox):
     assert box.load("a", ECHO, "a.ipynb") == {"ok": True}
     with pytest.raises(TypeError):
         box.load_ahead("a", b"code", "a.ipynb")
+
+
+def test_a_unit_s_code_runs_with_the_garbage_collector_on_warmed_or_not(make_sandbox):
+    # The worker's imports run without it (layout.worker_argv, worker._warm); student code must not:
+    # a notebook that makes reference cycles would otherwise keep them until its memory limit.
+    # 1000 two-object cycles: with the collector on, most are gone before the last gc.collect() (which
+    # finds all 2000 with it off)
+    code = ("import gc\n\ndef collector():\n    class Node:\n        pass\n"
+            "    gc.collect()\n    for _ in range(1000):\n        a, b = Node(), Node()\n"
+            "        a.other, b.other = b, a\n    return gc.isenabled(), gc.collect() < 1000\n")
+    for warmed in (True, False):
+        box = make_sandbox()
+        box.start()
+        if warmed:
+            assert box.warm() is True
+        assert box.load("u", code, "u.ipynb") == {"ok": True}
+        assert [bool(v) for v in one(box, "u", "collector", nret=2)["outputs"][0]] == [True, True]
+        box.close()

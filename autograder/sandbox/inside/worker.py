@@ -644,12 +644,16 @@ def _warm() -> dict:
     spare sandbox is asked while it waits for its student (prewarm.py); a one-off sandbox is not,
     as its first request would wait for it."""
     import importlib
-    for name in WARM_MODULES:
-        try:
-            importlib.import_module(name)
-        except Exception:  # a unit that needs it meets the error itself
-            pass
-    gc.freeze()  # (as main: what the imports made is not copied by a collection in a unit)
+    gc.disable()  # (as at the start: an import makes no garbage worth a collection)
+    try:
+        for name in WARM_MODULES:
+            try:
+                importlib.import_module(name)
+            except Exception:  # a unit that needs it meets the error itself
+                pass
+    finally:
+        gc.freeze()  # (as main: what the imports made is not copied by a collection in a unit)
+        gc.enable()
     return {"ok": True}
 
 
@@ -659,6 +663,7 @@ def main() -> None:
         _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     gc.freeze()  # fork children without copying the warm heap on the next collection
     # (no gc.collect() first: after the imports it finds nothing, at a cost per sandbox start)
+    gc.enable()  # off during the imports (layout.worker_argv); on for the zygote and every unit
     zygote = Zygote()
     try:
         zygote.serve()
