@@ -733,7 +733,7 @@ CASES: tuple[Case, ...] = (
     case("resource", "r-shm-hog", "holds 2 GiB of SysV shared memory (shmget/shmat/memset/shmdt via ctypes) in clip_grad_value",
          body("gradients", "clip_grad_value", SHM_HOG),
          expect={"clip_grad_value.clipped": "error"}, says={"clip_grad_value.clipped": "MemoryError"}),
-    # (in a function with the course-wide call limit: a backward's 0.5 s is sized against numerical
+    # (in a function with the course-wide call limit: a backward's 0.25 s is sized against numerical
     # gradients, and creating the inodes up to the cap may take longer than that on a loaded machine)
     case("resource", "r-inode-flood", "300 000 empty files in /tmp in temporal_softmax_loss",
          body("rnn", "temporal_softmax_loss", INODE_FLOOD),
