@@ -33,8 +33,17 @@ from autograder.grading import pipeline
 from autograder.sandbox import box as sandbox, prewarm
 from autograder.grading.course import load_course
 from autograder.grading.classrun import make_sandbox_factory
+from autograder.grading.results import write_result
 
 STAGES = collections.defaultdict(float)
+
+
+def _timed_write(out: Path, result: dict, feedback: str) -> None:
+    start = time.perf_counter()
+    try:
+        write_result(out, result, feedback)
+    finally:
+        STAGES["write result + feedback files"] += time.perf_counter() - start
 
 
 def _timing(owner, name: str, label: str) -> None:
@@ -74,8 +83,9 @@ def main(argv: list[str] | None = None) -> int:
         _timing(sandbox.Sandbox, "load", "load notebooks (incl. sandbox start)")
         _timing(sandbox.Sandbox, "run", "run requests (worker round trips)")
         _timing(sandbox.Sandbox, "close", "close sandbox")
-        _timing(pipeline.StudentGrader, "_grade_function", "grade functions (run + compare/score/diagnose)")
-        _timing(pipeline.StudentGrader, "_write", "write result + feedback files")
+        _timing(pipeline._SubmissionGrading, "_run_together", "a notebook's shared request (run + decode)")
+        _timing(pipeline._SubmissionGrading, "_grade_function", "grade functions (compare/score; own reruns)")
+        _timing(pipeline._SubmissionGrading, "_result", "result JSON + feedback text")
         _timing(pipeline, "parse_notebook", "parse notebooks")
         out = Path(tmp) / "results"
         profiler = Profiler(interval=0.0005)
@@ -83,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         profiler.start()
         for _ in range(args.repeats):
             start = time.perf_counter()
-            grader = pipeline.StudentGrader(plan, out, factory_for(0))
+            grader = pipeline.StudentGrader(plan, out, factory_for(0), write=_timed_write)
             grader.grade(args.student, grader.pending(args.student, submitted, force=True))
             walls.append(time.perf_counter() - start)
         profiler.stop()
