@@ -101,16 +101,22 @@ def test_a_load_ahead_that_kills_the_worker_is_said_by_its_load_and_the_rest_goe
     assert box.load("c", ECHO, "c.ipynb") == {"ok": True}  # on a new one
 
 
+def _loaded(make_sandbox, code: str, warmed: bool):
+    """A started sandbox, asked the ``warm`` request first if ``warmed``, with ``code`` loaded as unit "u"."""
+    box = make_sandbox()
+    box.start()
+    if warmed:
+        assert box.warm() is True
+    assert box.load("u", code, "u.ipynb") == {"ok": True}
+    return box
+
+
 def test_a_warmed_sandbox_s_units_find_numpy_random_imported(make_sandbox):
     # worker.WARM_MODULES: a spare sandbox imports them once while it waits (prewarm.py), rather
     # than every notebook that draws random numbers in its own unit
     code = "import sys\nWARM = 'numpy.random' in sys.modules\n\ndef warm():\n    return WARM\n"
     for warmed in (True, False):
-        box = make_sandbox()
-        box.start()
-        if warmed:
-            assert box.warm() is True
-        assert box.load("u", code, "u.ipynb") == {"ok": True}
+        box = _loaded(make_sandbox, code, warmed)
         assert value(one(box, "u", "warm")) == warmed  # (a numpy bool after the round trip)
         assert box.starts == 1
         box.close()
@@ -133,10 +139,6 @@ def test_a_unit_s_code_runs_with_the_garbage_collector_on_warmed_or_not(make_san
             "    gc.collect()\n    for _ in range(1000):\n        a, b = Node(), Node()\n"
             "        a.other, b.other = b, a\n    return gc.isenabled(), gc.collect() < 1000\n")
     for warmed in (True, False):
-        box = make_sandbox()
-        box.start()
-        if warmed:
-            assert box.warm() is True
-        assert box.load("u", code, "u.ipynb") == {"ok": True}
+        box = _loaded(make_sandbox, code, warmed)
         assert [bool(v) for v in one(box, "u", "collector", nret=2)["outputs"][0]] == [True, True]
         box.close()
